@@ -1,0 +1,1 @@
+"""The platform-neutral domain: services that know no chat platform."""

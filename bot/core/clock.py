@@ -1,0 +1,44 @@
+"""Time as the core sees it: always aware, in UTC, and replaceable in tests and rehearsals."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Tells the current time."""
+
+    def now(self) -> datetime:
+        """The current instant, timezone-aware, in UTC."""
+        ...
+
+
+class SystemClock:
+    """The real time."""
+
+    def now(self) -> datetime:
+        """The current instant in UTC."""
+        return datetime.now(timezone.utc)
+
+
+class ManualClock:
+    """A clock that only moves when told to (tests, console rehearsals)."""
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        """The clock's current instant."""
+        return self._now
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Move forward by `delta` (never back)."""
+        if delta < timedelta(0):
+            raise ValueError("a clock never goes back")
+        self._now += delta
+        return self._now
+
+    def set(self, moment: datetime) -> datetime:
+        """Move forward to `moment` (never back)."""
+        return self.advance(moment - self._now)
