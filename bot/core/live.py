@@ -1,0 +1,91 @@
+"""Live cards: re-render a subject's messages after changes, at most once per interval."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from bot.core.clock import Clock
+from bot.core.model import MessageRef
+from bot.core.ports import Delivery, MessageStore
+from bot.ui import Card
+
+log = logging.getLogger(__name__)
+
+Renderer = Callable[[str], Awaitable[Card | None]]
+
+
+class LiveCards:
+    """Coalesces edits: the first change shows at once, later ones at most once per interval.
+
+    Platforms rate-limit message edits (Slack chat.update ~50/min, Discord ~5/5 s per
+    channel), so a burst of votes becomes a few edits; the last state always lands
+    within one interval of the last change because rendering reads the state at flush time.
+    """
+
+    def __init__(self, messages: MessageStore, delivery: Delivery, clock: Clock, interval: float = 2.0) -> None:
+        self.messages = messages
+        self.delivery = delivery
+        self.clock = clock
+        self.interval = interval
+        self.edits = 0
+        self._renderers: dict[str, Renderer] = {}
+        self._last_flush: dict[str, float] = {}
+        self._scheduled: dict[str, asyncio.Task[None]] = {}
+        self._running: set[asyncio.Task[None]] = set()
+
+    def register(self, kind: str, renderer: Renderer) -> None:
+        """Render subjects "kind:…" with `renderer`."""
+        self._renderers[kind] = renderer
+
+    async def attach(self, subject: str, ref: MessageRef) -> None:
+        """Record that a freshly posted message shows `subject`."""
+        await self.messages.attach(subject, ref, self.clock.now())
+
+    def touch(self, subject: str) -> None:
+        """Note that `subject` changed; its messages will be edited soon."""
+        if subject in self._scheduled:
+            return  # the pending flush will render the newest state
+        loop = asyncio.get_running_loop()
+        last = self._last_flush.get(subject)
+        delay = 0.0 if last is None else max(0.0, last + self.interval - loop.time())
+        task = loop.create_task(self._flush_later(subject, delay))
+        self._scheduled[subject] = task
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _flush_later(self, subject: str, delay: float) -> None:
+        await asyncio.sleep(delay)
+        self._scheduled.pop(subject, None)  # changes from now on need a flush of their own
+        self._last_flush[subject] = asyncio.get_running_loop().time()
+        await self.flush(subject)
+
+    async def flush(self, subject: str) -> None:
+        """Render `subject` now and edit every message that shows it."""
+        kind = subject.split(":", 1)[0]
+        renderer = self._renderers.get(kind)
+        if renderer is None:
+            log.warning("no renderer for subject kind=%s", kind)
+            return
+        try:
+            card = await renderer(subject)
+            if card is None:
+                return
+            for ref in await self.messages.refs(subject):
+                self.edits += 1
+                await self.delivery.edit(ref, card)
+        except Exception:
+            log.exception("live update failed subject=%s", subject)
+
+    async def flush_now(self, subject: str) -> None:
+        """Skip the wait: cancel a pending flush and render at once (closing, final state)."""
+        pending = self._scheduled.pop(subject, None)
+        if pending is not None:
+            pending.cancel()
+        self._last_flush[subject] = asyncio.get_running_loop().time()
+        await self.flush(subject)
+
+    async def drain(self) -> None:
+        """Wait for every pending flush (shutdown, tests)."""
+        while self._running:
+            await asyncio.gather(*list(self._running), return_exceptions=True)

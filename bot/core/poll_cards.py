@@ -1,0 +1,70 @@
+"""How a poll looks, in the neutral UI model."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.core.polls import Poll, Tally
+from bot.core.when import format_when
+from bot.i18n import Translator
+from bot.ui import Button, Card, Control, ResultBar, Select, SelectOption, action_id
+
+BUTTONS_MAX = 5  # more options than this become a select menu
+
+
+def vote_controls(poll: Poll) -> tuple[Control, ...]:
+    """Buttons for a few options, a select for many."""
+    if len(poll.options) <= BUTTONS_MAX:
+        return tuple(
+            Button(label, action_id("poll", "vote", poll.id, position)) for position, label in enumerate(poll.options)
+        )
+    options = tuple(SelectOption(label, str(position)) for position, label in enumerate(poll.options))
+    return (Select("—", action_id("poll", "vote", poll.id), options),)
+
+
+def rules_line(poll: Poll, _: Translator, tz: ZoneInfo, now: datetime) -> str:
+    """"Choix unique · anonyme · ferme le …" in the reader's language."""
+    parts = [_("poll.card.single") if poll.max_choices == 1 else _("poll.card.multi", max=poll.max_choices)]
+    if poll.anonymous:
+        parts.append(_("poll.card.anonymous"))
+    if poll.closed_at is not None:
+        parts.append(_("poll.card.closed_on", when=format_when(poll.closed_at, tz=tz, locale=_.locale)))
+    elif poll.closes_at is not None:
+        parts.append(_("poll.card.closes_on", when=format_when(poll.closes_at, tz=tz, locale=_.locale)))
+    return " · ".join(parts)
+
+
+def poll_card(poll: Poll, tally: Tally, _: Translator, tz: ZoneInfo, now: datetime) -> Card:
+    """The card of a poll: live results or a promise of results, and vote controls while open."""
+    is_open = poll.is_open(now)
+    bars: tuple[ResultBar, ...] = ()
+    text = [rules_line(poll, _, tz, now)]
+    if poll.results_visible(now):
+        bars = tuple(ResultBar(label, tally.counts[i], tally.share(i)) for i, label in enumerate(poll.options))
+    else:
+        text.append(_("poll.card.results_at_close"))
+        if is_open:
+            text.append("\n".join(f"• {label}" for label in poll.options))
+    state = "poll.card.voters_open" if is_open else "poll.card.voters_closed"
+    return Card(
+        title=_("poll.card.title", ref=poll.ref, question=poll.question),
+        text=tuple(text),
+        bars=bars,
+        controls=vote_controls(poll) if is_open else (),
+        footer=_(state, count=tally.voters),
+    )
+
+
+def final_card(poll: Poll, tally: Tally, _: Translator, tz: ZoneInfo, now: datetime) -> Card:
+    """The announcement posted when a poll closes."""
+    card = poll_card(poll, tally, _, tz, now)
+    return Card(title=_("poll.final.title", ref=poll.ref, question=poll.question), text=card.text, bars=card.bars,
+                footer=card.footer)
+
+
+def choices_text(poll: Poll, choices: tuple[int, ...], _: Translator) -> str:
+    """"Tes choix : A, B" or "Aucun choix"."""
+    if not choices:
+        return _("poll.vote.none", ref=poll.ref)
+    return _("poll.vote.current", ref=poll.ref, choices=", ".join(poll.options[i] for i in choices))

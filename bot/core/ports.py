@@ -1,0 +1,93 @@
+"""The ports the core talks through: storage and message delivery."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from bot.core.model import MessageRef
+from bot.ui import Card, Reply
+
+if TYPE_CHECKING:
+    from bot.core.polls import Poll, PollDraft, Tally, VoterRow
+
+VoteRule = Callable[["Poll", tuple[int, ...]], tuple[int, ...]]
+
+
+class PollStore(Protocol):
+    """Where polls and votes live."""
+
+    async def create_poll(self, space: str, channel: str, author: str, draft: PollDraft, now: datetime) -> Poll:
+        """Store a new poll with the next short reference of its space."""
+        ...
+
+    async def get_poll(self, poll_id: int) -> Poll | None:
+        """A poll by its global id (callers check its space)."""
+        ...
+
+    async def find_poll(self, space: str, ref: int) -> Poll | None:
+        """A poll by its short reference in a space."""
+        ...
+
+    async def open_polls(self, space: str) -> list[Poll]:
+        """The polls of a space that are still open, newest first."""
+        ...
+
+    async def apply_vote(
+        self, space: str, poll_id: int, voter: str, voter_name: str, now: datetime, rule: VoteRule
+    ) -> tuple[Poll, tuple[int, ...]]:
+        """Atomically replace a voter's choices by `rule(poll, current)`; return the new ones."""
+        ...
+
+    async def choices(self, poll_id: int, voter: str) -> tuple[int, ...]:
+        """A voter's current choices on a poll."""
+        ...
+
+    async def tally(self, poll_id: int) -> Tally:
+        """Counts per option and the number of voters."""
+        ...
+
+    async def voters(self, poll_id: int) -> list[VoterRow]:
+        """Per voter rows (name, option, time) for exports of non-anonymous polls."""
+        ...
+
+    async def close_poll(self, poll_id: int, now: datetime) -> Poll | None:
+        """Close an open poll; None when it was already closed."""
+        ...
+
+    async def due_polls(self, now: datetime) -> list[Poll]:
+        """Open polls whose closing time has come."""
+        ...
+
+    async def next_closing_times(self) -> list[datetime]:
+        """The closing times of open polls (to schedule wake-ups)."""
+        ...
+
+
+class MessageStore(Protocol):
+    """Which platform messages show which subject."""
+
+    async def attach(self, subject: str, ref: MessageRef, now: datetime) -> None:
+        """Record that `ref` shows `subject`."""
+        ...
+
+    async def refs(self, subject: str) -> list[MessageRef]:
+        """Every message showing `subject`."""
+        ...
+
+
+class Delivery(Protocol):
+    """Sends what the core decides to send on its own (not as a reply to someone)."""
+
+    async def post(self, space: str, channel: str, reply: Reply) -> MessageRef | None:
+        """Post a public message in a channel."""
+        ...
+
+    async def edit(self, ref: MessageRef, card: Card) -> None:
+        """Replace the card shown in a message."""
+        ...
+
+    async def send_private(self, space: str, member: str, reply: Reply) -> bool:
+        """Send a private message to a member; False when it could not be delivered."""
+        ...

@@ -1,0 +1,1 @@
+"""Storage: ports in `ports.py`, the embedded SQLite implementation in `sqlite/`."""

@@ -1,0 +1,169 @@
+"""One SQLite database: a group-committing writer and an aiosqlite reader, migrations at open."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aiosqlite
+
+T = TypeVar("T")
+WriteOp = Callable[[sqlite3.Connection], T]
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 1000
+PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    # NORMAL in WAL mode: a commit survives the process being killed; only a power cut
+    # can lose the last transactions. `synchronous = "full"` in config trades speed for that.
+    "PRAGMA synchronous={synchronous}",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+)
+
+
+def migrations() -> list[tuple[int, str]]:
+    """The numbered migration scripts shipped with the package, in order."""
+    folder = resources.files("bot.store") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def connect(path: str | Path, synchronous: str = "NORMAL") -> sqlite3.Connection:
+    """A sqlite3 connection in autocommit mode with the project's pragmas."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    for pragma in PRAGMAS:
+        conn.execute(pragma.format(synchronous=synchronous))
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the migrations the database lacks, each in its own transaction; return the version."""
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    for version, script in migrations():
+        if version <= current:
+            continue
+        log.info("applying migration %04d", version)
+        # executescript commits first; the script's own BEGIN/COMMIT makes it atomic.
+        conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={version};\nCOMMIT;")
+        current = version
+    return current
+
+
+class Database:
+    """Writes go through group commit on one connection; reads use a separate aiosqlite one."""
+
+    def __init__(self, path: str | Path, synchronous: str = "NORMAL") -> None:
+        self.path = str(path)
+        self._synchronous = synchronous
+        self._writer: sqlite3.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        # One thread owns the writer connection: each batch costs one hop to it, not one per statement.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phosphore-db-writer")
+        self._pending: list[tuple[WriteOp[Any], asyncio.Future[Any]]] = []
+        self._wakeup = asyncio.Event()
+        self._flusher: asyncio.Task[None] | None = None
+        self._closing = False
+        self.commits = 0
+
+    async def open(self) -> None:
+        """Open both connections, apply migrations and start the committer."""
+        loop = asyncio.get_running_loop()
+        self._writer = await loop.run_in_executor(self._executor, self._open_writer)
+        self._reader = await aiosqlite.connect(self.path)
+        self._reader.row_factory = sqlite3.Row
+        await self._reader.execute("PRAGMA busy_timeout=5000")
+        self._flusher = asyncio.create_task(self._flush_forever(), name="phosphore-group-commit")
+
+    def _open_writer(self) -> sqlite3.Connection:
+        conn = connect(self.path, self._synchronous)
+        migrate(conn)
+        return conn
+
+    async def close(self) -> None:
+        """Finish pending writes, then close everything."""
+        if self._flusher is not None:
+            self._closing = True
+            self._wakeup.set()
+            await self._flusher
+            self._flusher = None
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            await asyncio.get_running_loop().run_in_executor(self._executor, writer.close)
+        self._executor.shutdown(wait=True)
+
+    async def write(self, op: WriteOp[T]) -> T:
+        """Run `op` inside the next group transaction; return once that transaction is committed."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._pending.append((op, future))
+        self._wakeup.set()
+        return await future
+
+    async def _flush_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        while not self._closing or self._pending:
+            await self._wakeup.wait()
+            self._wakeup.clear()
+            while self._pending:
+                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                try:
+                    outcomes = await loop.run_in_executor(self._executor, self._run_batch, [op for op, _ in batch])
+                except Exception as error:  # the commit itself failed: nobody's write is durable
+                    log.exception("group commit failed")
+                    outcomes = [(False, error)] * len(batch)
+                for (_, future), (ok, value) in zip(batch, outcomes):
+                    if future.cancelled():
+                        continue
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(value)
+
+    def _run_batch(self, ops: Sequence[WriteOp[Any]]) -> list[tuple[bool, Any]]:
+        """Run the ops in one transaction, each in a savepoint so one failure spares the others."""
+        conn = self._writer
+        assert conn is not None, "database is not open"
+        outcomes: list[tuple[bool, Any]] = []
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for op in ops:
+                conn.execute("SAVEPOINT op")
+                try:
+                    outcomes.append((True, op(conn)))
+                except Exception as error:
+                    conn.execute("ROLLBACK TO op")
+                    outcomes.append((False, error))
+                conn.execute("RELEASE op")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        self.commits += 1
+        return outcomes
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Rows of a read-only query."""
+        assert self._reader is not None, "database is not open"
+        async with self._reader.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        """The first row of a read-only query, or None."""
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
