@@ -1,0 +1,1 @@
+"""Platform adapters: the only code that knows Slack, Discord or the terminal."""

@@ -1,0 +1,1 @@
+"""The console adapter: a terminal chat in one space, the embedded default."""

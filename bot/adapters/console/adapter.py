@@ -1,0 +1,141 @@
+"""A terminal chat: type commands as one member at a time, click numbered buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sys
+from collections.abc import AsyncIterator
+from typing import TextIO
+
+from bot.adapters.console.render import Choice, render_card
+from bot.app import App
+from bot.core.model import Action, Member, MessageRef
+from bot.i18n import Translator
+from bot.ui import Card, Reply
+
+CHANNEL = "general"
+
+
+async def stdin_lines() -> AsyncIterator[str]:
+    """Lines of standard input, TTY or pipe, without blocking the loop."""
+    loop = asyncio.get_running_loop()
+    while line := await loop.run_in_executor(None, sys.stdin.readline):
+        yield line
+
+
+class ConsoleAdapter:
+    """Drives the dispatcher from text lines and prints what the bot shows."""
+
+    def __init__(self, app: App, out: TextIO = sys.stdout) -> None:
+        settings = app.services.settings
+        self.app = app
+        self.out = out
+        self.space: str = settings["console.space"]
+        self.staff = set(settings["console.staff"])
+        self.member = self._member(settings["console.member"])
+        self._ = Translator(app.services.spaces(self.space).locale)
+        self._ids = itertools.count(1)
+        self._choices: list[Choice] = []
+        app.services.delivery.register("console", self)
+
+    def _member(self, name: str) -> Member:
+        return Member(f"console:{name}", name, is_staff=name in self.staff)
+
+    def print(self, text: str = "") -> None:
+        """Write a line of output."""
+        print(text, file=self.out, flush=True)
+
+    async def run(self, lines: AsyncIterator[str], interactive: bool = False) -> None:
+        """Handle lines until they end or `/quit`."""
+        self.print(self._("console.welcome", member=self.member.name))
+        if interactive:
+            self.out.write(f"{self.member.name}> ")
+            self.out.flush()
+        async for line in lines:
+            if not await self.handle(line.strip()):
+                break
+            if interactive:
+                self.out.write(f"{self.member.name}> ")
+                self.out.flush()
+
+    async def handle(self, line: str) -> bool:
+        """Handle one line; False means quit."""
+        if not line or line.startswith("#"):
+            return True
+        word, _, rest = line.partition(" ")
+        if word in ("/quit", "/exit"):
+            return False
+        if word == "/as":
+            return self._switch(rest.strip())
+        if word == "/click":
+            await self._click(rest.strip())
+            return True
+        if not line.startswith("/"):
+            self.print(self._("console.not_a_command"))
+            return True
+        reply = await self.app.dispatcher.invoke_text(self.space, CHANNEL, self.member, line[1:])
+        await self.show(reply)
+        return True
+
+    def _switch(self, name: str) -> bool:
+        if not name or not name.isidentifier():
+            self.print(self._("console.as_usage"))
+            return True
+        self.member = self._member(name)
+        key = "console.now_as_staff" if self.member.is_staff else "console.now_as"
+        self.print(self._(key, member=name))
+        return True
+
+    async def _click(self, number: str) -> None:
+        if not number.isdigit() or not 1 <= int(number) <= len(self._choices):
+            self.print(self._("console.click_usage", count=len(self._choices)))
+            return
+        action_id, values = self._choices[int(number) - 1]
+        reply = await self.app.dispatcher.act(Action(self.space, CHANNEL, self.member, action_id, values))
+        await self.show(reply)
+
+    async def show(self, reply: Reply) -> None:
+        """Print a reply: public cards are posted (and tracked), private ones marked."""
+        if reply.public:
+            ref = await self.post(self.space, CHANNEL, reply)
+            if reply.subject and ref is not None:
+                await self.app.services.live.attach(reply.subject, ref)
+            return
+        self._print_private(self.member.name, reply, to_self=True)
+
+    def _print_private(self, name: str, reply: Reply, to_self: bool) -> None:
+        marker = self._("console.private_self") if to_self else self._("console.private_to", member=name)
+        if reply.text:
+            self.print(f"{marker} {reply.text}")
+        if reply.card:
+            self.print(marker)
+            self._print_card(reply.card)
+        for attachment in reply.files:
+            self.print(f"📎 {attachment.filename}")
+            self.print(attachment.content.decode("utf-8").rstrip())
+
+    def _print_card(self, card: Card) -> None:
+        lines, choices = render_card(card)
+        if choices:
+            self._choices = choices
+        for line in lines:
+            self.print(line)
+
+    async def post(self, space: str, channel: str, reply: Reply) -> MessageRef | None:
+        """Print a public message; it gets a message id so live updates can find it."""
+        ref = MessageRef(space, channel, f"m{next(self._ids)}")
+        if reply.text:
+            self.print(reply.text)
+        if reply.card:
+            self._print_card(reply.card)
+        return ref
+
+    async def edit(self, ref: MessageRef, card: Card) -> None:
+        """A live card changed: one line, so a burst of votes does not flood the terminal."""
+        self.print(f"↻ {card.title} — {card.footer or ''}")
+
+    async def send_private(self, space: str, member: str, reply: Reply) -> bool:
+        """A private message to someone, shown with the recipient's name."""
+        self._print_private(member.split(":", 1)[-1], reply, to_self=False)
+        return True

@@ -1,0 +1,84 @@
+"""The composition root: settings -> store -> services -> scheduler -> dispatcher."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.commands.dispatch import Dispatcher
+from bot.commands.registry import Registry, build_registry
+from bot.config import Settings
+from bot.core.clock import Clock, SystemClock
+from bot.core.delivery import DeliveryHub
+from bot.core.live import LiveCards
+from bot.core.poll_cards import final_card, poll_card
+from bot.core.polls import PollService
+from bot.core.spaces import SpaceDirectory
+from bot.i18n import Translator
+from bot.scheduler import Wakeups
+from bot.store.sqlite.database import Database
+from bot.store.sqlite.messages import SqliteMessageStore
+from bot.store.sqlite.polls import SqlitePollStore
+from bot.ui import Card, Reply
+
+
+@dataclass
+class Services:
+    """Everything handlers may use; built once, here."""
+
+    settings: Settings
+    clock: Clock
+    spaces: SpaceDirectory
+    db: Database
+    delivery: DeliveryHub
+    live: LiveCards
+    polls: PollService
+    wakeups: Wakeups
+    registry: Registry
+
+
+class App:
+    """A running Phosphore: open it, hand `dispatcher` to adapters, close it."""
+
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        clock = clock or SystemClock()
+        spaces = SpaceDirectory(settings.space_defaults(), settings.spaces)
+        db = Database(settings.database, settings["bot.synchronous"].upper())
+        delivery = DeliveryHub()
+        messages = SqliteMessageStore(db)
+        live = LiveCards(messages, delivery, clock, settings["bot.live_update_interval"])
+        polls = PollService(SqlitePollStore(db), live, clock, spaces)
+        wakeups = Wakeups()
+        self.services = Services(settings, clock, spaces, db, delivery, live, polls, wakeups, build_registry())
+        self.dispatcher = Dispatcher(self.services, self.services.registry)
+        live.register("poll", self._render_poll)
+        wakeups.add_source(self._close_due_polls)
+
+    async def start(self) -> None:
+        """Open the database, schedule what is pending, and catch up on what fell due while down."""
+        await self.services.db.open()
+        self.services.wakeups.start(await self.services.polls.store.next_closing_times())
+        await self.services.wakeups.run_due()
+
+    async def stop(self) -> None:
+        """Flush live cards, stop the scheduler and close the database."""
+        self.services.wakeups.shutdown()
+        await self.services.live.drain()
+        await self.services.db.close()
+
+    async def _render_poll(self, subject: str) -> Card | None:
+        """The live card of "poll:ID", in its space's language."""
+        poll = await self.services.polls.store.get_poll(int(subject.split(":", 1)[1]))
+        if poll is None:
+            return None
+        settings = self.services.spaces(poll.space)
+        tally = await self.services.polls.tally(poll)
+        return poll_card(poll, tally, Translator(settings.locale), settings.tz, self.services.clock.now())
+
+    async def _close_due_polls(self) -> None:
+        """Close polls whose time has come: freeze their cards and post the final results."""
+        for poll in await self.services.polls.close_due():
+            settings = self.services.spaces(poll.space)
+            await self.services.live.flush_now(poll.subject)
+            tally = await self.services.polls.tally(poll)
+            card = final_card(poll, tally, Translator(settings.locale), settings.tz, self.services.clock.now())
+            await self.services.delivery.post(poll.space, poll.channel, Reply(card=card, public=True))

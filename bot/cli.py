@@ -1,0 +1,133 @@
+"""The `phosphore` command line: run, check-config, migrate, export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+ADAPTERS = ("console", "slack", "discord")
+
+log = logging.getLogger("bot")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand and option, with help."""
+    parser = argparse.ArgumentParser(prog="phosphore", description="Polls, idea wall and event sign-up for Slack, Discord and the terminal.")
+    parser.add_argument("--config", type=Path, help="TOML settings file (default: $PHOSPHORE_CONFIG or ./phosphore.toml)")
+    parser.add_argument("--db", help="SQLite database path (overrides bot.database and $PHOSPHORE_DB)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="start the bot")
+    run.add_argument("--adapter", help="console, slack, discord or slack,discord (default: from the tokens set, else console)")
+
+    commands.add_parser("check-config", help="validate the settings and print them (secrets hidden)")
+    commands.add_parser("migrate", help="create or upgrade the database, then exit")
+
+    export = commands.add_parser("export", help="write a CSV export to stdout or a file")
+    kinds = export.add_subparsers(dest="kind", required=True, metavar="KIND")
+    poll = kinds.add_parser("poll", help="a poll: counts per option, and voters unless anonymous")
+    poll.add_argument("ref", help="the poll's reference, e.g. 12 or #12")
+    poll.add_argument("--space", help="the space the poll belongs to (default: the console space)")
+    poll.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
+    return parser
+
+
+def choose_adapters(requested: str | None, settings: Settings) -> list[str]:
+    """The adapters to start: as asked, else those whose token is set, else the console."""
+    if requested:
+        names = [name.strip() for name in requested.split(",") if name.strip()]
+        unknown = [name for name in names if name not in ADAPTERS]
+        if unknown or not names:
+            raise ConfigError(f"--adapter: unknown adapter {', '.join(unknown) or requested!r} (one of {', '.join(ADAPTERS)})")
+        return names
+    found = [name for name, secret in (("slack", "SLACK_BOT_TOKEN"), ("discord", "DISCORD_TOKEN")) if secret in settings.secrets]
+    return found or ["console"]
+
+
+async def _run(settings: Settings, adapters: list[str]) -> int:
+    from bot.app import App
+
+    app = App(settings)
+    await app.start()
+    try:
+        if adapters == ["console"]:
+            from bot.adapters.console.adapter import ConsoleAdapter, stdin_lines
+
+            await ConsoleAdapter(app).run(stdin_lines(), interactive=sys.stdin.isatty())
+            return EXIT_OK
+        raise ConfigError(f"--adapter: {', '.join(adapters)} is not available in this version")
+    finally:
+        await app.stop()
+
+
+async def _migrate(settings: Settings) -> int:
+    from bot.store.sqlite.database import connect, migrate
+
+    conn = connect(settings.database)
+    try:
+        version = migrate(conn)
+    finally:
+        conn.close()
+    print(f"database {settings.database} is at schema version {version}")
+    return EXIT_OK
+
+
+async def _export_poll(settings: Settings, ref: str, space: str | None, output: Path | None) -> int:
+    from bot.app import App
+    from bot.core.errors import UserError
+    from bot.i18n import Translator
+
+    app = App(settings)
+    await app.start()
+    try:
+        space = space or settings["console.space"]
+        try:
+            _poll, content = await app.services.polls.export_csv(space, ref, by=None)
+        except UserError as error:
+            print(Translator(app.services.spaces(space).locale)(error.key, **error.params), file=sys.stderr)
+            return EXIT_FAILURE
+    finally:
+        await app.stop()
+    if output:
+        output.write_text(content, encoding="utf-8")
+    else:
+        sys.stdout.write(content)
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `phosphore` and `python -m bot`."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config, database=args.db)
+        logging.basicConfig(level=settings["bot.log_level"].upper(), stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        if args.command == "check-config":
+            print("\n".join(settings.describe()))
+            print(f"configuration OK ({settings.source or 'defaults and environment'})")
+            return EXIT_OK
+        if args.command == "migrate":
+            return asyncio.run(_migrate(settings))
+        if args.command == "export":
+            return asyncio.run(_export_poll(settings, args.ref, args.space, args.output))
+        return asyncio.run(_run(settings, choose_adapters(args.adapter, settings)))
+    except ConfigError as error:
+        print(f"phosphore: configuration error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except sqlite3.Error as error:
+        print(f"phosphore: database error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

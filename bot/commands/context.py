@@ -1,0 +1,147 @@
+"""What a handler receives: who acts, where, in which language, and the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from bot.commands.registry import Command, Kind, Option, Permission
+from bot.core.errors import UserError
+from bot.core.model import Member
+from bot.core.spaces import SpaceSettings
+from bot.core.when import parse_when
+from bot.i18n import Translator
+from bot.ui import Modal, SelectOption, TextInput
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+TRUE_WORDS = {"true", "yes", "y", "1", "on", "oui", "o", "vrai"}
+FALSE_WORDS = {"false", "no", "n", "0", "off", "non", "faux"}
+
+
+@dataclass(frozen=True)
+class Context:
+    """One member acting in one channel of one space."""
+
+    services: Services
+    space: str
+    channel: str
+    member: Member
+    _: Translator
+
+    @property
+    def settings(self) -> SpaceSettings:
+        """The space's settings."""
+        return self.services.spaces(self.space)
+
+    @property
+    def locale(self) -> str:
+        """The language replies are written in."""
+        return self._.locale
+
+    def now(self) -> datetime:
+        """The current instant."""
+        return self.services.clock.now()
+
+    def may(self, permission: Permission) -> bool:
+        """Whether the member may use something guarded by `permission`."""
+        if permission == "everyone":
+            return True
+        if permission == "poll_creators":
+            return self.member.is_staff or self.settings.poll_creators == "everyone"
+        return self.member.is_staff
+
+
+def label(_: Translator, command: Command, option: Option) -> str:
+    """An option's short translated label."""
+    return _(f"cmd.{command.key}.{option.name}.label")
+
+
+def usage(_: Translator, command: Command) -> str:
+    """`/poll create "question" "option"… [--multi N]` in the member's language."""
+    parts = [f"/{command.group} {command.name}"]
+    for option in command.options:
+        meta = label(_, command, option)
+        if option.positional:
+            word = f'"{meta}"…' if option.kind is Kind.LIST else f'"{meta}"'
+        elif option.kind is Kind.FLAG:
+            word = f"--{option.name}"
+        elif option.choices:
+            word = f"--{option.name} {'|'.join(option.choices)}"
+        else:
+            word = f'--{option.name} "{meta}"'
+        parts.append(word if option.required else f"[{word}]")
+    return " ".join(parts)
+
+
+def coerce(ctx: Context, command: Command, option: Option, raw: Any) -> Any:
+    """Turn raw text (or a list of texts) into the option's typed value, or a UserError naming it."""
+    name = label(ctx._, command, option)
+    if option.kind is Kind.LIST:
+        items = raw if isinstance(raw, list) else str(raw).splitlines()
+        return [item for item in (str(value).strip() for value in items) if item]
+    text = str(raw).strip()
+    if option.kind is Kind.FLAG:
+        word = text.casefold()
+        if word not in TRUE_WORDS | FALSE_WORDS:
+            raise UserError("args.bad_flag", field=option.name, option=name)
+        return word in TRUE_WORDS
+    if option.kind is Kind.INT:
+        try:
+            number = int(text)
+        except ValueError:
+            raise UserError("args.bad_int", field=option.name, option=name, value=text) from None
+        low = option.min_value if option.min_value is not None else number
+        high = option.max_value if option.max_value is not None else number
+        if not low <= number <= high:
+            raise UserError("args.int_range", field=option.name, option=name, min=low, max=high)
+        return number
+    if option.kind is Kind.CHOICE:
+        if text.casefold() not in option.choices:
+            raise UserError("args.bad_choice", field=option.name, option=name, choices=", ".join(option.choices))
+        return text.casefold()
+    if option.kind is Kind.WHEN:
+        if not text:
+            return None
+        try:
+            return parse_when(text, now=ctx.now(), tz=ctx.settings.tz, locale=ctx.locale)
+        except UserError as error:
+            raise UserError(error.key, field=option.name, **error.params) from None
+    if option.required and not text:
+        raise UserError("args.missing", field=option.name, option=name, usage=usage(ctx._, command))
+    if option.max_length is not None and len(text) > option.max_length:
+        raise UserError("args.too_long", field=option.name, option=name, max=option.max_length)
+    return text
+
+
+def form(_: Translator, command: Command, prefill: dict[str, Any]) -> Modal:
+    """The modal that asks for a command's options, built from its declaration."""
+    inputs = []
+    for option in command.options:
+        if not option.in_form:
+            continue
+        kind = {Kind.PARAGRAPH: "paragraph", Kind.LIST: "paragraph", Kind.FLAG: "flag", Kind.CHOICE: "choice"}.get(
+            option.kind, "text"
+        )
+        value = prefill.get(option.name)
+        inputs.append(
+            TextInput(
+                id=option.name,
+                label=label(_, command, option),
+                kind=kind,  # type: ignore[arg-type]
+                required=option.required,
+                placeholder=_(f"cmd.{command.key}.{option.name}.help"),
+                value="\n".join(value) if isinstance(value, list) else value,
+                max_length=option.max_length,
+                choices=tuple(SelectOption(_(f"cmd.{command.key}.{option.name}.{c}"), c) for c in option.choices),
+            )
+        )
+    return Modal(
+        title=_(f"cmd.{command.key}.title"),
+        action_id=f"cmd:{command.key}",
+        inputs=tuple(inputs),
+        submit_label=_("form.submit"),
+        usage=usage(_, command),
+    )

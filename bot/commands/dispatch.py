@@ -1,0 +1,114 @@
+"""Runs commands and actions: permission, options, handler, and the two kinds of error."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from bot.commands.context import Context, coerce, form, label, usage
+from bot.commands.parsing import find_command, parse_words, split_words
+from bot.commands.registry import Command, Registry
+from bot.core.errors import UserError
+from bot.core.model import Action, Invocation, Member
+from bot.i18n import Translator, normalize_locale
+from bot.ui import Reply
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    """The one entry point adapters call: `invoke` for commands, `act` for clicks and forms."""
+
+    def __init__(self, services: Services, registry: Registry) -> None:
+        self.services = services
+        self.registry = registry
+
+    def context(self, space: str, channel: str, member: Member, locale: str | None) -> Context:
+        """A handler context; the member's own language wins over the space's."""
+        language = normalize_locale(locale) or self.services.spaces(space).locale
+        return Context(self.services, space, channel, member, Translator(language))
+
+    def parse_text(self, text: str) -> tuple[str, dict[str, Any]]:
+        """The command path and raw options of a typed command line (console, Slack)."""
+        command, rest = find_command(self.registry, split_words(text))
+        return command.path, parse_words(command, rest)
+
+    async def invoke_text(
+        self, space: str, channel: str, member: Member, text: str, locale: str | None = None, can_open_modal: bool = False
+    ) -> Reply:
+        """Run a command typed as text."""
+        ctx = self.context(space, channel, member, locale)
+        try:
+            path, args = self.parse_text(text)
+        except UserError as error:
+            return self.user_error(ctx, error)
+        return await self.invoke(Invocation(space, channel, member, path, args, locale, can_open_modal))
+
+    async def invoke(self, invocation: Invocation) -> Reply:
+        """Run a command with its raw options."""
+        ctx = self.context(invocation.space, invocation.channel, invocation.member, invocation.locale)
+        return await self._guard(ctx, self._invoke(ctx, invocation))
+
+    async def _invoke(self, ctx: Context, invocation: Invocation) -> Reply:
+        command = self.registry.commands.get(invocation.command)
+        if command is None:
+            raise UserError("args.unknown_command", command=invocation.command)
+        if not ctx.may(command.permission):
+            raise UserError("args.forbidden", command=f"/{command.path}")
+        missing = [o for o in command.options if o.required and not invocation.args.get(o.name)]
+        if missing and command.form and invocation.can_open_modal:
+            return Reply(modal=form(ctx._, command, invocation.args))
+        if missing:
+            raise UserError("args.missing", option=label(ctx._, command, missing[0]), usage=usage(ctx._, command))
+        return await self._run(ctx, command, invocation.args)
+
+    async def _run(self, ctx: Context, command: Command, raw: dict[str, Any]) -> Reply:
+        values = {o.name: coerce(ctx, command, o, raw[o.name]) for o in command.options if raw.get(o.name) not in (None, "")}
+        return await command.handler(ctx, **values)
+
+    async def act(self, action: Action) -> Reply:
+        """Run a click, a select choice or a form submission named by its action id."""
+        ctx = self.context(action.space, action.channel, action.member, action.locale)
+        return await self._guard(ctx, self._act(ctx, action))
+
+    async def _act(self, ctx: Context, action: Action) -> Reply:
+        feature, _, rest = action.action_id.partition(":")
+        verb, _, tail = rest.partition(":")
+        if feature == "cmd":
+            return await self._submit_form(ctx, verb, action)
+        route = self.registry.actions.get((feature, verb))
+        if route is None:
+            raise UserError("action.malformed")
+        return await route.handler(ctx, tail.split(":") if tail else [], action.values)
+
+    async def _submit_form(self, ctx: Context, key: str, action: Action) -> Reply:
+        command = next((c for c in self.registry.commands.values() if c.key == key), None)
+        if command is None or not command.form:
+            raise UserError("action.malformed")
+        if not ctx.may(command.permission):
+            raise UserError("args.forbidden", command=f"/{command.path}")
+        for option in command.options:
+            if option.required and not action.fields.get(option.name, "").strip():
+                raise UserError("args.missing", field=option.name, option=label(ctx._, command, option), usage="")
+        return await self._run(ctx, command, dict(action.fields))
+
+    async def _guard(self, ctx: Context, work: Any) -> Reply:
+        """Turn errors into replies: UserError is explained, anything else gets an incident id."""
+        try:
+            return await work
+        except UserError as error:
+            return self.user_error(ctx, error)
+        except Exception:
+            incident = secrets.token_hex(4)
+            log.exception("incident %s space=%s member=%s", incident, ctx.space, ctx.member.key)
+            return Reply(text=ctx._("error.internal", incident=incident))
+
+    @staticmethod
+    def user_error(ctx: Context, error: UserError) -> Reply:
+        """The private reply explaining a UserError (and which form field it is about)."""
+        message = ctx._(error.key, **error.params)
+        return Reply(text=message, field_errors={error.field: message} if error.field else {})

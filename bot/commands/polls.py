@@ -1,0 +1,107 @@
+"""The /poll commands and the vote clicks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.commands.context import Context
+from bot.commands.registry import Kind, Option, action, command
+from bot.core.errors import UserError
+from bot.core.poll_cards import choices_text, final_card, poll_card
+from bot.core.polls import OPTIONS_MAX, QUESTION_MAX, Poll, check_draft
+from bot.ui import Attachment, Card, Reply
+
+REF = Option("ref", Kind.REF, required=True, positional=True)
+
+
+def _parse_id(parts: list[str], index: int) -> int:
+    """An integer part of an action id, or the malformed-action error."""
+    try:
+        return int(parts[index])
+    except (IndexError, ValueError):
+        raise UserError("action.malformed") from None
+
+
+async def card_for(ctx: Context, poll: Poll) -> Card:
+    """The poll's card in the reader's language."""
+    tally = await ctx.services.polls.tally(poll)
+    return poll_card(poll, tally, ctx._, ctx.settings.tz, ctx.now())
+
+
+@command(
+    "poll",
+    "create",
+    Option("question", Kind.TEXT, required=True, positional=True, max_length=QUESTION_MAX),
+    Option("options", Kind.LIST, required=True, positional=True),
+    Option("multi", Kind.INT, min_value=1, max_value=OPTIONS_MAX),
+    Option("anonymous", Kind.FLAG),
+    Option("results", Kind.CHOICE, choices=("live", "closed")),
+    Option("closes", Kind.WHEN),
+    permission="poll_creators",
+    form=True,
+)
+async def create(
+    ctx: Context,
+    question: str,
+    options: list[str],
+    multi: int = 1,
+    anonymous: bool = False,
+    results: str = "live",
+    closes: datetime | None = None,
+) -> Reply:
+    """Open a poll in this channel."""
+    draft = check_draft(question, options, multi, anonymous, results, closes)
+    poll = await ctx.services.polls.create(ctx.space, ctx.channel, ctx.member, draft)
+    if poll.closes_at is not None:
+        ctx.services.wakeups.wake_at(poll.closes_at)
+    return Reply(card=await card_for(ctx, poll), public=True, subject=poll.subject)
+
+
+@action("poll", "vote")
+async def vote(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
+    """A click on an option (buttons carry the option, a select sends it as its value)."""
+    poll_id = _parse_id(parts, 0)
+    position = _parse_id(parts, 1) if len(parts) > 1 else _parse_id(list(values), 0)
+    poll, choices = await ctx.services.polls.vote(ctx.space, ctx.member, poll_id, position)
+    return Reply(text=choices_text(poll, choices, ctx._))
+
+
+@command("poll", "close", REF)
+async def close(ctx: Context, ref: str) -> Reply:
+    """Close a poll now and post its final results."""
+    poll = await ctx.services.polls.close(ctx.space, ref, ctx.member)
+    await ctx.services.live.flush_now(poll.subject)
+    tally = await ctx.services.polls.tally(poll)
+    return Reply(card=final_card(poll, tally, ctx._, ctx.settings.tz, ctx.now()), public=True)
+
+
+@command("poll", "results", REF)
+async def results(ctx: Context, ref: str) -> Reply:
+    """Show a poll's results to me."""
+    poll, _tally = await ctx.services.polls.results(ctx.space, ref)
+    return Reply(card=await card_for(ctx, poll))
+
+
+@command("poll", "list")
+async def list_open(ctx: Context) -> Reply:
+    """The open polls of this space."""
+    polls = await ctx.services.polls.open_polls(ctx.space)
+    if not polls:
+        return Reply(text=ctx._("poll.list.empty"))
+    lines = [ctx._("poll.list.item", ref=poll.ref, question=poll.question) for poll in polls]
+    return Reply(card=Card(title=ctx._("poll.list.title", count=len(polls)), text=("\n".join(lines),)))
+
+
+@command("poll", "mine", REF)
+async def mine(ctx: Context, ref: str) -> Reply:
+    """My current choices on a poll."""
+    poll, choices = await ctx.services.polls.my_choices(ctx.space, ref, ctx.member)
+    return Reply(text=choices_text(poll, choices, ctx._))
+
+
+@command("poll", "export", REF)
+async def export(ctx: Context, ref: str) -> Reply:
+    """The poll as a CSV file (creator and staff)."""
+    poll, content = await ctx.services.polls.export_csv(ctx.space, ref, ctx.member)
+    attachment = Attachment(f"poll-{poll.ref}.csv", content.encode("utf-8"), "text/csv")
+    return Reply(text=ctx._("poll.export.done", ref=poll.ref), files=(attachment,))

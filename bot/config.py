@@ -1,0 +1,193 @@
+"""Settings: a TOML file, then environment variables (which win); secrets only from the environment."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.core.spaces import SpaceSettings
+from bot.i18n import SUPPORTED
+
+SECRET_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_TOKEN")
+SECRET_WORDS = ("token", "secret", "password")
+DEFAULT_CONFIG = Path("phosphore.toml")
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used, named by its dotted key."""
+
+
+def _timezone(value: Any) -> str:
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (e.g. 'Europe/Paris')") from None
+    return str(value)
+
+
+def _one_of(*allowed: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if str(value).lower() not in allowed:
+            raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+        return str(value).lower()
+
+    return check
+
+
+def _positive_float(value: Any) -> float:
+    number = float(value)
+    if number < 0:
+        raise ValueError(f"{value!r} must be zero or more")
+    return number
+
+
+def _port(value: Any) -> int:
+    number = int(value)
+    if not 0 < number < 65536:
+        raise ValueError(f"{value!r} is not a TCP port")
+    return number
+
+
+def _string_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(item.strip() for item in value.split(",") if item.strip())
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError("must be a list of strings")
+    return tuple(value)
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError(f"{value!r} is not true or false")
+    return word in ("true", "1", "yes")
+
+
+# dotted key -> (parser, default, environment variable)
+SCHEMA: dict[str, tuple[Callable[[Any], Any], Any, str | None]] = {
+    "bot.database": (str, "phosphore.db", "PHOSPHORE_DB"),
+    "bot.locale": (_one_of(*SUPPORTED), "fr", "PHOSPHORE_LOCALE"),
+    "bot.timezone": (_timezone, "Europe/Paris", "PHOSPHORE_TIMEZONE"),
+    "bot.log_level": (_one_of("debug", "info", "warning", "error"), "warning", "PHOSPHORE_LOG_LEVEL"),
+    "bot.live_update_interval": (_positive_float, 2.0, "PHOSPHORE_LIVE_UPDATE_INTERVAL"),
+    "bot.synchronous": (_one_of("normal", "full"), "normal", "PHOSPHORE_SYNCHRONOUS"),
+    "polls.creators": (_one_of("staff", "everyone"), "staff", "PHOSPHORE_POLL_CREATORS"),
+    "console.space": (str, "console:local", None),
+    "console.member": (str, "alice", "PHOSPHORE_CONSOLE_MEMBER"),
+    "console.staff": (_string_list, ("alice",), "PHOSPHORE_CONSOLE_STAFF"),
+    "slack.staff_users": (_string_list, (), "PHOSPHORE_SLACK_STAFF_USERS"),
+    "slack.staff_usergroup": (str, "", "PHOSPHORE_SLACK_STAFF_USERGROUP"),
+    "slack.admins_are_staff": (_boolean, True, None),
+    "slack.port": (_port, 3000, "PORT"),
+    "discord.staff_role": (str, "", "PHOSPHORE_DISCORD_STAFF_ROLE"),
+}
+SPACE_KEYS = {"locale": "bot.locale", "timezone": "bot.timezone", "poll_creators": "polls.creators"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings; `values` holds every dotted key of SCHEMA."""
+
+    values: Mapping[str, Any]
+    spaces: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    secrets: Mapping[str, str] = field(default_factory=dict)
+    source: Path | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    @property
+    def database(self) -> Path:
+        """Where the SQLite database lives."""
+        return Path(self.values["bot.database"])
+
+    def space_defaults(self) -> SpaceSettings:
+        """What every space gets unless overridden."""
+        return SpaceSettings(self["bot.locale"], self["bot.timezone"], self["polls.creators"])
+
+    def describe(self) -> list[str]:
+        """Every setting as `key = value`, secrets shown only as set or not."""
+        lines = [f"{key} = {value!r}" for key, value in sorted(self.values.items())]
+        lines += [f"{name} = {'(set)' if name in self.secrets else '(not set)'}" for name in SECRET_NAMES]
+        return lines
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping) and dotted != "spaces":
+            flat.update(_flatten(value, f"{dotted}."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def _parse(key: str, raw: Any) -> Any:
+    parser = SCHEMA[key][0]
+    try:
+        return parser(raw)
+    except (ValueError, TypeError) as error:
+        raise ConfigError(f"{key}: {error}") from None
+
+
+def _check_known(key: str) -> None:
+    if any(word in key.lower() for word in SECRET_WORDS):
+        raise ConfigError(f"{key}: secrets are read only from the environment ({', '.join(SECRET_NAMES)})")
+    if key not in SCHEMA:
+        hint = difflib.get_close_matches(key, SCHEMA, n=1)
+        raise ConfigError(f"{key}: unknown setting" + (f" (did you mean {hint[0]}?)" if hint else ""))
+
+
+def _spaces(raw: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(raw, Mapping):
+        raise ConfigError("spaces: must be a table of spaces")
+    spaces: dict[str, dict[str, Any]] = {}
+    for space, values in raw.items():
+        spaces[space] = {}
+        for name, value in dict(values).items():
+            if name not in SPACE_KEYS:
+                raise ConfigError(f"spaces.{space}.{name}: unknown setting (one of {', '.join(SPACE_KEYS)})")
+            try:
+                spaces[space][name] = SCHEMA[SPACE_KEYS[name]][0](value)
+            except (ValueError, TypeError) as error:
+                raise ConfigError(f"spaces.{space}.{name}: {error}") from None
+    return spaces
+
+
+def load_settings(
+    path: Path | None = None, environ: Mapping[str, str] | None = None, database: str | None = None
+) -> Settings:
+    """Defaults, then the TOML file, then the environment, then `--db`; raises ConfigError."""
+    env = os.environ if environ is None else environ
+    path = path or (Path(env["PHOSPHORE_CONFIG"]) if env.get("PHOSPHORE_CONFIG") else None)
+    if path is None and DEFAULT_CONFIG.exists():
+        path = DEFAULT_CONFIG
+    file_values: dict[str, Any] = {}
+    if path is not None:
+        try:
+            file_values = _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {path}") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    spaces = _spaces(file_values.pop("spaces", {}))
+    values = {key: default for key, (_, default, _) in SCHEMA.items()}
+    for key, raw in file_values.items():
+        _check_known(key)
+        values[key] = _parse(key, raw)
+    for key, (_, _, variable) in SCHEMA.items():
+        if variable and env.get(variable):
+            values[key] = _parse(key, env[variable])
+    if database:
+        values["bot.database"] = database
+    secrets = {name: env[name] for name in SECRET_NAMES if env.get(name)}
+    return Settings(values, spaces, secrets, path)
