@@ -10,7 +10,7 @@ from bot.commands.context import Context, coerce, form, label, usage
 from bot.commands.parsing import find_command, parse_words, split_words
 from bot.commands.registry import Command, Registry
 from bot.core.errors import UserError
-from bot.core.model import Action, Invocation, Member
+from bot.core.model import Action, Invocation, Member, MessageRef
 from bot.i18n import Translator, normalize_locale
 from bot.ui import Reply
 
@@ -69,6 +69,11 @@ class Dispatcher:
     async def _run(self, ctx: Context, command: Command, raw: dict[str, Any]) -> Reply:
         values = {o.name: coerce(ctx, command, o, raw[o.name]) for o in command.options if raw.get(o.name) not in (None, "")}
         return await command.handler(ctx, **values)
+
+    async def posted(self, reply: Reply, ref: MessageRef) -> None:
+        """Adapters call this once a public reply is on screen, so its card stays live."""
+        if reply.subject:
+            await self.services.live.attach(reply.subject, ref)
 
     async def act(self, action: Action) -> Reply:
         """Run a click, a select choice or a form submission named by its action id."""

@@ -99,8 +99,8 @@ class ConsoleAdapter:
         """Print a reply: public cards are posted (and tracked), private ones marked."""
         if reply.public:
             ref = await self.post(self.space, CHANNEL, reply)
-            if reply.subject and ref is not None:
-                await self.app.services.live.attach(reply.subject, ref)
+            if ref is not None:
+                await self.app.dispatcher.posted(reply, ref)
             return
         self._print_private(self.member.name, reply, to_self=True)
 
