@@ -47,7 +47,7 @@ def choose_adapters(requested: str | None, settings: Settings) -> list[str]:
         names = [name.strip() for name in requested.split(",") if name.strip()]
         unknown = [name for name in names if name not in ADAPTERS]
         if unknown or not names:
-            raise ConfigError(f"--adapter: unknown adapter {', '.join(unknown) or requested!r} (one of {', '.join(ADAPTERS)})")
+            raise ConfigError(f"--adapter: unknown adapter {', '.join(map(repr, unknown)) or repr(requested)} (one of {', '.join(ADAPTERS)})")
         return names
     found = [name for name, secret in (("slack", "SLACK_BOT_TOKEN"), ("discord", "DISCORD_TOKEN")) if secret in settings.secrets]
     return found or ["console"]

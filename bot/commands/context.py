@@ -70,6 +70,8 @@ def usage(_: Translator, command: Command) -> str:
             word = f"--{option.name}"
         elif option.choices:
             word = f"--{option.name} {'|'.join(option.choices)}"
+        elif option.kind is Kind.INT:
+            word = f"--{option.name} N"
         else:
             word = f'--{option.name} "{meta}"'
         parts.append(word if option.required else f"[{word}]")
@@ -112,7 +114,7 @@ def coerce(ctx: Context, command: Command, option: Option, raw: Any) -> Any:
     if option.required and not text:
         raise UserError("args.missing", field=option.name, option=name, usage=usage(ctx._, command))
     if option.max_length is not None and len(text) > option.max_length:
-        raise UserError("args.too_long", field=option.name, option=name, max=option.max_length)
+        raise UserError("args.too_long", field=option.name, option=name, max=option.max_length, length=len(text))
     return text
 
 

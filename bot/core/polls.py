@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +9,7 @@ from typing import Literal
 
 from bot.core.clock import Clock
 from bot.core.errors import UserError
+from bot.core.exports import to_csv
 from bot.core.live import LiveCards
 from bot.core.model import Member
 from bot.core.ports import PollStore
@@ -247,16 +246,10 @@ class PollService:
 
 
 def render_csv(poll: Poll, tally: Tally, voters: Sequence[VoterRow]) -> str:
-    """The export format: one section of counts, one of voters (empty when anonymous)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["poll", "question", "option", "votes", "percent_of_voters", "voters"])
+    """The export format: one table of counts, then one of voters (absent when anonymous)."""
+    counts = [["poll", "question", "option", "votes", "percent_of_voters", "voters"]]
     for position, label in enumerate(poll.options):
         percent = round(tally.share(position) * 100, 1)
-        writer.writerow([f"#{poll.ref}", poll.question, label, tally.counts[position], percent, tally.voters])
-    if voters:
-        writer.writerow([])
-        writer.writerow(["voter", "option", "voted_at"])
-        for row in voters:
-            writer.writerow([row.name, row.option, row.voted_at.isoformat()])
-    return out.getvalue()
+        counts.append([f"#{poll.ref}", poll.question, label, tally.counts[position], percent, tally.voters])
+    rows = [["voter", "option", "voted_at"]] + [[row.name, row.option, row.voted_at.isoformat()] for row in voters]
+    return to_csv([counts, rows if voters else []])

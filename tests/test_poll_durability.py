@@ -1,0 +1,98 @@
+"""Concurrency, restarts and crashes: a vote the member saw confirmed is on disk."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.app import App
+from bot.config import Settings
+from bot.core.model import Action, MessageRef
+from tests.helpers import RecordingDelivery, member, running_app
+
+SPACE = "console:local"
+ALICE = member("alice", staff=True)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def open_poll(app: App, options: str = '"A" "B" "C"') -> tuple[list[str], RecordingDelivery]:
+    """Create a poll shown in one recorded message; its vote action ids and the recorder."""
+    delivery = RecordingDelivery()
+    app.services.delivery.register("console", delivery)
+    reply = await app.dispatcher.invoke_text(SPACE, "general", ALICE, f'poll create "Q ?" {options}')
+    await app.dispatcher.posted(reply, MessageRef(SPACE, "general", "m1"))
+    return [control.action_id for control in reply.card.controls], delivery
+
+
+async def test_200_concurrent_voters(app: App) -> None:
+    """Exactly 200 votes, no 'database is locked', few commits, and the last render shows 200."""
+    ids, delivery = await open_poll(app)
+    commits_before = app.services.db.commits
+    replies = await asyncio.gather(
+        *(app.dispatcher.act(Action(SPACE, "general", member(f"m{i}"), ids[i % 3])) for i in range(200))
+    )
+    assert all("votre vote est enregistré" in reply.text for reply in replies), {r.text for r in replies}
+    tally = await app.services.polls.store.tally(1)
+    assert tally.voters == 200 and tally.counts == (67, 67, 66)
+    assert app.services.db.commits - commits_before < 50  # group commit: bursts share transactions
+    await delivery.wait_until(lambda: bool(delivery.edits) and delivery.edits[-1][1].footer.startswith("200 votants"))
+
+
+async def test_restart_keeps_polls_votes_and_buttons(settings: Settings) -> None:
+    """Stop the app, start another on the same file: everything is there and old buttons work."""
+    async with running_app(settings) as first:
+        ids, _ = await open_poll(first)
+        await first.dispatcher.act(Action(SPACE, "general", member("bob"), ids[0]))
+    async with running_app(settings) as second:
+        second.services.delivery.register("console", RecordingDelivery())
+        assert [poll.question for poll in await second.services.polls.open_polls(SPACE)] == ["Q ?"]
+        reply = await second.dispatcher.act(Action(SPACE, "general", member("carol"), ids[1]))
+        assert reply.text.endswith("Vos choix : B.")
+        assert (await second.services.polls.store.tally(1)).counts == (1, 1, 0)
+
+
+async def test_live_edits_are_coalesced_and_end_on_the_final_state(app: App) -> None:
+    """A stream of votes over several intervals makes few edits; the last one shows every vote."""
+    ids, delivery = await open_poll(app)
+    interval = app.services.live.interval
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for i in range(60):  # votes spread over ~6 intervals, as a live room would send them
+        await app.dispatcher.act(Action(SPACE, "general", member(f"v{i}"), ids[0]))
+        await asyncio.sleep(interval / 10)
+    last_vote = loop.time()
+    await delivery.wait_until(lambda: bool(delivery.edits) and delivery.edits[-1][1].footer.startswith("60 votants"))
+    span = last_vote - started
+    assert len(delivery.edits) <= span / interval + 2
+    gaps = [b[2] - a[2] for a, b in zip(delivery.edits, delivery.edits[1:])]
+    assert all(gap >= interval * 0.9 for gap in gaps), gaps
+    assert delivery.edits[-1][2] - last_vote <= interval * 2  # within an interval, with scheduling slack
+
+
+def test_sigkill_mid_burst_loses_no_confirmed_vote(tmp_path: Path) -> None:
+    """Kill -9 the bot during a 1,000-vote burst; every vote it confirmed is in the database."""
+    db = tmp_path / "crash.db"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "scripts" / "vote_burst.py"), str(db), "1000"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+    )
+    confirmed: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("confirmed "):
+            confirmed.append(line.split()[1])
+        if len(confirmed) >= 300:
+            process.send_signal(signal.SIGKILL)
+            break
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    with sqlite3.connect(db) as conn:
+        stored = {voter for (voter,) in conn.execute("SELECT voter FROM votes")}
+    assert 300 <= len(confirmed) < 1000, "the kill must land mid-burst"
+    assert set(confirmed) <= stored

@@ -1,0 +1,272 @@
+"""Every poll rule, through the real dispatcher, store and services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.app import App
+from bot.core.clock import ManualClock
+from bot.core.errors import UserError
+from bot.core.model import Action
+from bot.core.polls import check_draft, parse_ref
+from bot.ui import Button, Reply, Select
+from tests.helpers import member
+
+SPACE = "console:local"
+ALICE = member("alice", staff=True)
+BOB = member("bob")
+
+
+async def say(app: App, text: str, who=ALICE, locale: str | None = None, space: str = SPACE) -> Reply:
+    """Run a typed command as `who`."""
+    return await app.dispatcher.invoke_text(space, "general", who, text, locale)
+
+
+async def click(app: App, action_id: str, who=BOB, values: tuple[str, ...] = (), space: str = SPACE) -> Reply:
+    """Click as `who`."""
+    return await app.dispatcher.act(Action(space, "general", who, action_id, values))
+
+
+async def make_poll(app: App, options: int = 3, flags: str = "", space: str = SPACE) -> Reply:
+    """Create a poll with `options` options; returns its public reply."""
+    labels = " ".join(f'"Option {i}"' for i in range(1, options + 1))
+    reply = await say(app, f'poll create "Question ?" {labels} {flags}', space=space)
+    assert reply.public and reply.card is not None, reply.text
+    return reply
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        ('poll create "" "A" "B"', "Il manque : question"),
+        ('poll create "   " "A" "B"', "Il manque : question"),
+        ('poll create "Q ?" "A"', "au moins 2 options"),
+        ("poll create \"Q ?\" " + " ".join(f'"O{i}"' for i in range(26)), "26 options, c'est trop"),
+        (f'poll create "{"x" * 301}" "A" "B"', "301 caractères"),
+        (f'poll create "Q ?" "{"y" * 76}" "B"', "trop longue"),
+        ('poll create "Q ?" "Oui" " oui "', "apparaît deux fois"),
+        ('poll create "Q ?" "A" "B" --multi 3', "entre 1 et 2"),
+        ('poll create "Q ?" "A" "B" --multi deux', "n'est pas un nombre entier"),
+        ('poll create "Q ?" "A" "B" --results bientot', "choisissez parmi live, closed"),
+        ('poll create "Q ?" "A" "B" --closes "n\'importe quand"', "Je n'ai pas compris la date"),
+        ('poll create "Q ?" "A" "B" --closes "2020-01-01 10:00"', "passé"),
+        ('poll create "Q ?" "A" "B --multi 2', "guillemet fermant"),
+        ('poll create "Q ?" "A" "B" --colour red', "Option inconnue --colour"),
+        ("poll results abc", "n'est pas une référence de sondage"),
+        ("poll results 99", "Aucun sondage #99"),
+        ("poll frobnicate", "n'est pas une sous-commande"),
+        ("poll", "Que voulez-vous faire avec /poll"),
+        ("nothing here", "Commande inconnue"),
+        ("poll close", "Il manque : sondage"),
+    ],
+)
+async def test_bad_input_gets_a_clear_french_message(app: App, command: str, expected: str) -> None:
+    """Each mistake is explained, privately, and nothing is created."""
+    reply = await say(app, command)
+    assert not reply.public
+    assert expected in (reply.text or ""), reply.text
+    assert await app.services.polls.open_polls(SPACE) == []
+
+
+async def test_bad_input_in_english(app: App) -> None:
+    """The member's own language wins over the space's French."""
+    reply = await say(app, 'poll create "Q ?" "A"', locale="en-GB")
+    assert reply.text == "A poll needs at least 2 options."
+
+
+async def test_check_draft_trims_and_casefolds() -> None:
+    """Options are trimmed; duplicates are found after case-folding; blank options dropped."""
+    draft = check_draft("  Q ?  ", [" A ", "", "B"])
+    assert draft.question == "Q ?" and draft.options == ("A", "B")
+    with pytest.raises(UserError) as caught:
+        check_draft("Q", ["Straße", "STRASSE"])
+    assert caught.value.key == "poll.duplicate_option" and caught.value.field == "options"
+
+
+@pytest.mark.parametrize(("text", "number"), [("12", 12), ("#12", 12), (" #7 ", 7)])
+def test_refs_accept_number_or_hash(text: str, number: int) -> None:
+    """`12` and `#12` name the same poll."""
+    assert parse_ref(text) == number
+
+
+async def test_members_cannot_create_polls_unless_the_space_allows(app: App, settings) -> None:
+    """Staff by default; a space can open poll creation to everyone."""
+    reply = await say(app, 'poll create "Q ?" "A" "B"', who=BOB)
+    assert reply.text == "Seule l'équipe peut utiliser /poll create."
+    app.services.spaces._overrides["console:open"] = app.services.spaces.default.__class__(poll_creators="everyone")
+    reply = await say(app, 'poll create "Q ?" "A" "B"', who=BOB, space="console:open")
+    assert reply.public
+
+
+async def test_refs_are_short_and_per_space(app: App) -> None:
+    """Each space numbers its polls from #1."""
+    first = await make_poll(app)
+    other = await make_poll(app, space="console:other")
+    second = await make_poll(app)
+    assert first.card.title.startswith("#1 ") and second.card.title.startswith("#2 ")
+    assert other.card.title.startswith("#1 ")
+
+
+async def test_single_choice_moves_and_toggles(app: App) -> None:
+    """A new click moves the vote; clicking the current choice removes it."""
+    card = (await make_poll(app)).card
+    ids = [control.action_id for control in card.controls]
+    assert (await click(app, ids[0])).text.endswith("Vos choix : Option 1.")
+    assert (await click(app, ids[1])).text.endswith("Vos choix : Option 2.")
+    assert "plus aucun choix" in (await click(app, ids[1])).text
+    assert (await app.services.polls.store.tally(1)).counts == (0, 0, 0)
+
+
+async def test_multi_choice_limit(app: App) -> None:
+    """Up to N choices; the (N+1)th gets a clear message and changes nothing."""
+    card = (await make_poll(app, 4, "--multi 2")).card
+    ids = [control.action_id for control in card.controls]
+    await click(app, ids[0])
+    assert (await click(app, ids[2])).text.endswith("Vos choix : Option 1, Option 3.")
+    refused = await click(app, ids[3])
+    assert "déjà 2 choix" in refused.text
+    assert (await app.services.polls.store.choices(1, BOB.key)) == (0, 2)
+
+
+async def test_more_than_five_options_use_a_select(app: App) -> None:
+    """Six options become one select whose values are option positions."""
+    card = (await make_poll(app, 6)).card
+    assert len(card.controls) == 1 and isinstance(card.controls[0], Select)
+    select = card.controls[0]
+    reply = await click(app, select.action_id, values=(select.options[5].value,))
+    assert reply.text.endswith("Vos choix : Option 6.")
+
+
+async def test_five_options_use_buttons(app: App) -> None:
+    """Five options or fewer are buttons."""
+    card = (await make_poll(app, 5)).card
+    assert len(card.controls) == 5 and all(isinstance(c, Button) for c in card.controls)
+
+
+async def test_results_hidden_until_closing(app: App) -> None:
+    """With --results closed the card promises results; /poll results refuses until closed."""
+    card = (await make_poll(app, flags="--results closed")).card
+    assert card.bars == () and any("Résultats à la clôture" in t for t in card.text)
+    await click(app, card.controls[0].action_id)
+    assert "seront visibles à sa clôture" in (await say(app, "poll results 1")).text
+    assert "seront visibles à sa clôture" in (await say(app, "poll export 1")).text
+    closed = await say(app, "poll close 1")
+    assert closed.card.bars[0].count == 1
+
+
+async def test_anonymous_polls_never_show_names(app: App) -> None:
+    """One vote per member is still enforced, but exports carry counts only, even for staff."""
+    card = (await make_poll(app, flags="--anonymous")).card
+    await click(app, card.controls[0].action_id, who=BOB)
+    await click(app, card.controls[0].action_id, who=member("carol"))
+    await click(app, card.controls[1].action_id, who=BOB)  # moves, does not add
+    export = await say(app, "poll export 1")
+    csv_text = export.files[0].content.decode()
+    assert "bob" not in csv_text and "carol" not in csv_text and "voter" not in csv_text.splitlines()[-1]
+    assert (await app.services.polls.store.tally(1)).voters == 2
+    assert "anonyme" in card.text[0]
+
+
+async def test_close_by_author_or_staff_only(app: App, settings) -> None:
+    """A member who did not create the poll cannot close it; closing twice is explained."""
+    await make_poll(app)
+    assert (await say(app, "poll close 1", who=BOB)).text == "Seuls l'auteur du sondage et l'équipe peuvent le clore."
+    assert (await say(app, "poll close #1")).public
+    assert (await say(app, "poll close 1")).text == "Le sondage #1 est déjà clos."
+
+
+async def test_clicks_after_closing_are_refused(app: App) -> None:
+    """Results freeze: a late click says the poll is closed and counts nothing."""
+    card = (await make_poll(app)).card
+    await say(app, "poll close 1")
+    reply = await click(app, card.controls[0].action_id)
+    assert reply.text == "Le sondage #1 est clos : les votes ne sont plus pris en compte."
+    assert (await app.services.polls.store.tally(1)).voters == 0
+
+
+async def test_closing_time_closes_and_posts_final_results(app: App) -> None:
+    """At the closing time the scheduler's wake-up closes the poll and posts the final card."""
+    posted: list[Reply] = []
+
+    class Recorder:
+        async def post(self, space, channel, reply):
+            posted.append(reply)
+
+        async def edit(self, ref, card):
+            pass
+
+        async def send_private(self, space, member, reply):
+            return True
+
+    app.services.delivery.register("console", Recorder())
+    card = (await make_poll(app, flags='--closes "dans 2h"')).card
+    assert "clôture le lundi 1 juin 2026 à 12:00 (Europe/Paris)" in card.text[0]
+    clock = app.services.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(timedelta(hours=1, minutes=59))
+    await app.services.wakeups.run_due()
+    assert posted == []
+    clock.advance(timedelta(minutes=1))
+    reply = await click(app, card.controls[0].action_id)  # due but not yet swept: already refused
+    assert "est clos" in reply.text
+    await app.services.wakeups.run_due()
+    assert len(posted) == 1 and posted[0].card.title.startswith("Résultats finaux · #1")
+
+
+@pytest.mark.parametrize(
+    "action_id",
+    ["poll:vote", "poll:vote:x:1", "poll:vote:1:x", "poll:vote:1:9", "poll:nope:1:1", "zzz", "", "poll:vote:1"],
+)
+async def test_malformed_action_ids_are_explained(app: App, action_id: str) -> None:
+    """A click whose id makes no sense gets a clear message, never a crash."""
+    await make_poll(app)
+    reply = await click(app, action_id)
+    assert reply.text in (
+        "Ce bouton n'est pas valide (peut-être trop ancien). Relancez la commande.",
+        "Cette option n'existe pas dans ce sondage.",
+    ), reply.text
+
+
+async def test_a_crafted_action_id_for_another_space_is_refused(app: App) -> None:
+    """A poll of another space is answered as if it did not exist, and gets no vote."""
+    card = (await make_poll(app, space="console:other")).card
+    reply = await click(app, card.controls[0].action_id, space=SPACE)
+    assert reply.text.startswith("Aucun sondage #")
+    assert (await app.services.polls.store.tally(1)).voters == 0
+
+
+async def test_english_card_and_confirmation(app: App) -> None:
+    """Rendering in English when the member's locale is English."""
+    reply = await say(app, 'poll create "Which quarter?" "Q1" "Q2" --multi 2', locale="en-US")
+    assert reply.card.text[0] == "Up to 2 choices"
+    assert reply.card.footer == "0 voters · click to vote, click again to remove"
+    vote = await app.dispatcher.act(Action(SPACE, "general", BOB, reply.card.controls[0].action_id, locale="en"))
+    assert vote.text == "Poll #1: your vote is recorded. Your choices: Q1."
+
+
+async def test_list_mine_and_help(app: App) -> None:
+    """/poll list shows open polls; /poll mine my choices; /help hides staff-only commands from members."""
+    card = (await make_poll(app)).card
+    await click(app, card.controls[2].action_id)
+    assert "#1 · Question ?" in (await say(app, "poll list")).card.text[0]
+    assert (await say(app, "poll mine 1", who=BOB)).text.endswith("Vos choix : Option 3.")
+    member_help = "\n".join((await say(app, "help", who=BOB)).card.text)
+    staff_help = "\n".join((await say(app, "aide")).card.text)
+    assert "/poll create" not in member_help and "/poll create" in staff_help
+    assert "/poll results" in member_help
+
+
+async def test_french_command_words(app: App) -> None:
+    """French names work as well: /sondage créer, /sondage liste."""
+    reply = await say(app, 'sondage créer "Q ?" "A" "B"')
+    assert reply.public
+    assert "#1 · Q ?" in (await say(app, "sondage liste")).card.text[0]
+
+
+async def test_csv_cells_cannot_become_formulas(app: App) -> None:
+    """Member text that looks like a spreadsheet formula is exported as text."""
+    await say(app, 'poll create "=HYPERLINK(1)" "+A" "@B"')
+    csv_text = (await say(app, "poll export 1")).files[0].content.decode()
+    assert "'=HYPERLINK(1)" in csv_text and "'+A" in csv_text and "'@B" in csv_text
