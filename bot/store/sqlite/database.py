@@ -15,10 +15,12 @@ import aiosqlite
 
 T = TypeVar("T")
 WriteOp = Callable[[sqlite3.Connection], T]
+Pending = tuple[WriteOp[Any], "asyncio.Future[Any]"]
+Outcome = tuple[bool, Any]  # (committed, result) or (False, the exception the op raised)
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH = 1000
+MAX_BATCH = 500  # bounds one transaction; bursts beyond it pipeline into the next
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     # NORMAL in WAL mode: a commit survives the process being killed; only a power cut
@@ -72,10 +74,10 @@ class Database:
         self._reader: aiosqlite.Connection | None = None
         # One thread owns the writer connection: each batch costs one hop to it, not one per statement.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phosphore-db-writer")
-        self._pending: list[tuple[WriteOp[Any], asyncio.Future[Any]]] = []
-        self._wakeup = asyncio.Event()
-        self._flusher: asyncio.Task[None] | None = None
-        self._closing = False
+        self._pending: list[Pending] = []
+        self._in_flight: asyncio.Future[list[Outcome]] | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
         self.commits = 0
 
     async def open(self) -> None:
@@ -85,7 +87,6 @@ class Database:
         self._reader = await aiosqlite.connect(self.path)
         self._reader.row_factory = sqlite3.Row
         await self._reader.execute("PRAGMA busy_timeout=5000")
-        self._flusher = asyncio.create_task(self._flush_forever(), name="phosphore-group-commit")
 
     def _open_writer(self) -> sqlite3.Connection:
         conn = connect(self.path, self._synchronous)
@@ -94,11 +95,7 @@ class Database:
 
     async def close(self) -> None:
         """Finish pending writes, then close everything."""
-        if self._flusher is not None:
-            self._closing = True
-            self._wakeup.set()
-            await self._flusher
-            self._flusher = None
+        await self._idle.wait()
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
@@ -111,34 +108,43 @@ class Database:
         """Run `op` inside the next group transaction; return once that transaction is committed."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._pending.append((op, future))
-        self._wakeup.set()
+        if self._in_flight is None:
+            self._start_batch()  # an idle writer starts at once; a busy one takes everything waiting next
         return await future
 
-    async def _flush_forever(self) -> None:
+    def _start_batch(self) -> None:
+        """Hand the waiting writes to the writer thread as one transaction."""
+        if not self._pending:
+            self._in_flight = None
+            self._idle.set()
+            return
+        batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+        self._idle.clear()
         loop = asyncio.get_running_loop()
-        while not self._closing or self._pending:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            while self._pending:
-                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-                try:
-                    outcomes = await loop.run_in_executor(self._executor, self._run_batch, [op for op, _ in batch])
-                except Exception as error:  # the commit itself failed: nobody's write is durable
-                    log.exception("group commit failed")
-                    outcomes = [(False, error)] * len(batch)
-                for (_, future), (ok, value) in zip(batch, outcomes):
-                    if future.cancelled():
-                        continue
-                    if ok:
-                        future.set_result(value)
-                    else:
-                        future.set_exception(value)
+        self._in_flight = loop.run_in_executor(self._executor, self._run_batch, [op for op, _ in batch])
+        self._in_flight.add_done_callback(lambda done: self._batch_done(batch, done))
 
-    def _run_batch(self, ops: Sequence[WriteOp[Any]]) -> list[tuple[bool, Any]]:
+    def _batch_done(self, batch: list[Pending], done: asyncio.Future[list[Outcome]]) -> None:
+        """Start the next batch, then answer this one's callers (so the writer never waits for them)."""
+        self._start_batch()
+        try:
+            outcomes = done.result()
+        except Exception as error:  # the commit itself failed: nobody's write is durable
+            log.exception("group commit failed")
+            outcomes = [(False, error)] * len(batch)
+        for (_, future), (ok, value) in zip(batch, outcomes):
+            if future.cancelled():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    def _run_batch(self, ops: Sequence[WriteOp[Any]]) -> list[Outcome]:
         """Run the ops in one transaction, each in a savepoint so one failure spares the others."""
         conn = self._writer
         assert conn is not None, "database is not open"
-        outcomes: list[tuple[bool, Any]] = []
+        outcomes: list[Outcome] = []
         conn.execute("BEGIN IMMEDIATE")
         try:
             for op in ops:

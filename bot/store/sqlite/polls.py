@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import datetime
 
 from bot.core.errors import UserError
@@ -47,6 +48,23 @@ class SqlitePollStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Question and options never change once created: votes read them from memory and
+        # only the closing columns from disk, which keeps the writer thread short in a burst.
+        self._fixed: dict[int, Poll] = {}
+
+    def _current(self, conn: sqlite3.Connection, poll_id: int) -> Poll | None:
+        """A poll as it is inside the running transaction."""
+        row = conn.execute("SELECT closes_at, closed_at FROM polls WHERE id = ?", (poll_id,)).fetchone()
+        if row is None:
+            return None
+        poll = self._fixed.get(poll_id)
+        if poll is None:
+            poll = self._fixed[poll_id] = _load(conn, poll_id)  # type: ignore[assignment]
+            assert poll is not None
+        closes_at, closed_at = from_iso(row["closes_at"]), from_iso(row["closed_at"])
+        if (closes_at, closed_at) == (poll.closes_at, poll.closed_at):
+            return poll
+        return replace(poll, closes_at=closes_at, closed_at=closed_at)
 
     async def create_poll(self, space: str, channel: str, author: str, draft: PollDraft, now: datetime) -> Poll:
         """Store a new poll with the next short reference of its space."""
@@ -102,7 +120,7 @@ class SqlitePollStore:
         """Replace a voter's choices by `rule(poll, current)` inside one transaction."""
 
         def op(conn: sqlite3.Connection) -> tuple[Poll, tuple[int, ...]]:
-            poll = _load(conn, poll_id)
+            poll = self._current(conn, poll_id)
             if poll is None:
                 raise UserError("poll.not_found", ref=poll_id)
             current = tuple(
@@ -112,10 +130,15 @@ class SqlitePollStore:
                 )
             )
             wanted = rule(poll, current)
-            removed = [(poll_id, voter, p) for p in current if p not in wanted]
-            added = [(poll_id, voter, p, to_iso(now)) for p in wanted if p not in current]
-            conn.executemany("DELETE FROM votes WHERE poll_id = ? AND voter = ? AND position = ?", removed)
-            conn.executemany("INSERT INTO votes (poll_id, voter, position, voted_at) VALUES (?, ?, ?, ?)", added)
+            for position in current:
+                if position not in wanted:
+                    conn.execute("DELETE FROM votes WHERE poll_id = ? AND voter = ? AND position = ?", (poll_id, voter, position))
+            for position in wanted:
+                if position not in current:
+                    conn.execute(
+                        "INSERT INTO votes (poll_id, voter, position, voted_at) VALUES (?, ?, ?, ?)",
+                        (poll_id, voter, position, to_iso(now)),
+                    )
             if not poll.anonymous:
                 upsert_member(conn, space, voter, voter_name, now)
             return poll, wanted
