@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, load_settings
+from bot.config import SCHEMA, ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -112,3 +112,12 @@ def test_migrate_and_help(tmp_path: Path) -> None:
     assert run_cli("frobnicate", db=tmp_path / "m.db").returncode == 2
     bad = run_cli("run", "--adapter", "irc", db=tmp_path / "m.db")
     assert bad.returncode == 2 and "unknown adapter 'irc'" in bad.stderr
+
+
+def test_example_config_is_valid_and_documents_every_setting() -> None:
+    """config/phosphore.example.toml loads, and names every key the code knows."""
+    example = ROOT / "config" / "phosphore.example.toml"
+    load_settings(example, environ={})
+    text = example.read_text(encoding="utf-8")
+    undocumented = [key for key in SCHEMA if f"{key.split('.', 1)[1]} =" not in text]
+    assert undocumented == []

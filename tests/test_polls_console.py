@@ -12,7 +12,7 @@ from tests.helpers import ConsoleSession
 async def test_scripted_session_counts_changes_and_export(app: App, console: ConsoleSession) -> None:
     """Three members vote (one moves, one toggles off); results, close, late click and CSV agree."""
     out = await console.say('/poll create "Quel trimestre ?" "Octobre-décembre" "Janvier-mars" "Avril-juin"')
-    assert "#1 · Quel trimestre ?" in out and "[3] Avril-juin" in out
+    assert "#1 · Quel trimestre ?" in out and "[2] Janvier-mars  [3] Avril-juin" in out
     await console.say("/as bob", "/click 1", "/as carol", "/click 2", "/as dave", "/click 1")
     out = await console.say("/click 3")  # dave moves his single vote
     assert "Avril-juin" in out and "(privé)" in out

@@ -17,8 +17,9 @@ def render_card(card: Card) -> tuple[list[str], list[Choice]]:
         f"│ {bar.label.ljust(width)}  {text_bar(bar.share)} {bar.count:>4}  {bar.percent:>3}%" for bar in card.bars
     ]
     choices: list[Choice] = []
-    for control in card.controls:
-        lines.append("│ " + "  ".join(_numbered(control, choices)))
+    words = [word for control in card.controls for word in _numbered(control, choices)]
+    if words:
+        lines.append("│ " + "  ".join(words))
     if card.footer:
         lines.append(f"└ {card.footer}")
     else:
