@@ -12,7 +12,8 @@ from bot.core.errors import UserError
 from bot.core.model import Action
 from bot.core.polls import check_draft, parse_ref
 from bot.ui import Button, Reply, Select
-from tests.helpers import member
+from bot.config import Settings
+from tests.helpers import make_settings, member, running_app
 
 SPACE = "console:local"
 ALICE = member("alice", staff=True)
@@ -91,13 +92,37 @@ def test_refs_accept_number_or_hash(text: str, number: int) -> None:
     assert parse_ref(text) == number
 
 
-async def test_members_cannot_create_polls_unless_the_space_allows(app: App, settings) -> None:
+async def test_members_cannot_create_polls_unless_the_space_allows(app: App, tmp_path) -> None:
     """Staff by default; a space can open poll creation to everyone."""
     reply = await say(app, 'poll create "Q ?" "A" "B"', who=BOB)
     assert reply.text == "Seule l'équipe peut utiliser /poll create."
-    app.services.spaces._overrides["console:open"] = app.services.spaces.default.__class__(poll_creators="everyone")
-    reply = await say(app, 'poll create "Q ?" "A" "B"', who=BOB, space="console:open")
-    assert reply.public
+    settings = make_settings(tmp_path / "open.db")
+    settings = Settings(settings.values, {"console:open": {"poll_creators": "everyone"}}, {}, None)
+    async with running_app(settings) as open_app:
+        assert (await say(open_app, 'poll create "Q ?" "A" "B"', who=BOB, space="console:open")).public
+        assert not (await say(open_app, 'poll create "Q ?" "A" "B"', who=BOB)).public
+
+
+async def test_missing_options_open_a_form_built_from_the_declaration(app: App) -> None:
+    """Platforms with modals get one; its submission runs the same command, errors go to their field."""
+    from bot.core.model import Invocation
+
+    reply = await app.dispatcher.invoke(Invocation(SPACE, "general", ALICE, "poll create", {}, "fr", can_open_modal=True))
+    modal = reply.modal
+    assert modal is not None and modal.action_id == "cmd:poll.create" and modal.title == "Nouveau sondage"
+    assert [(i.id, i.kind, i.required) for i in modal.inputs] == [
+        ("question", "text", True), ("options", "paragraph", True), ("multi", "text", False),
+        ("anonymous", "flag", False), ("results", "choice", False), ("closes", "text", False),
+    ]
+    assert [c.value for c in modal.inputs[4].choices] == ["live", "closed"]
+    bad = await app.dispatcher.act(Action(SPACE, "general", ALICE, modal.action_id, fields={"question": "Q ?", "options": "A\nA"}))
+    assert set(bad.field_errors) == {"options"} and "apparaît deux fois" in bad.field_errors["options"]
+    good = await app.dispatcher.act(
+        Action(SPACE, "general", ALICE, modal.action_id, fields={"question": "Q ?", "options": "A\n\nB\nC", "anonymous": "oui"})
+    )
+    assert good.public and [b.label for b in good.card.bars] == ["A", "B", "C"] and "anonyme" in good.card.text[0]
+    refused = await app.dispatcher.act(Action(SPACE, "general", BOB, modal.action_id, fields={"question": "Q", "options": "A\nB"}))
+    assert refused.text == "Seule l'équipe peut utiliser /poll create."
 
 
 async def test_refs_are_short_and_per_space(app: App) -> None:
