@@ -32,12 +32,19 @@ DRAFT_NAMES = {"description": "description", "venue": "venue", "link": "online_l
 
 
 def after(ctx: Context, text: str, anchor: datetime, field: str, default_time: time | None = None) -> datetime:
-    """A date typed relative to `anchor` ("17h" is the next 17:00 after it); before it is refused."""
+    """A date that must come after `anchor`; a bare time ("17h") means the first one after it."""
+    tz, locale = ctx.settings.tz, ctx.locale
     try:
-        return parse_when(text, now=anchor, tz=ctx.settings.tz, locale=ctx.locale, default_time=default_time)
+        moment = parse_when(text, now=ctx.now(), tz=tz, locale=locale, default_time=default_time)
+        if moment > anchor:
+            return moment
+        moment = parse_when(text, now=anchor, tz=tz, locale=locale, default_time=default_time)
     except UserError as error:
-        key = "event.end_before_start" if error.key == "when.past" else error.key
-        raise UserError(key, field=field, **error.params) from None
+        raise UserError(error.key, field=field, **error.params) from None
+    # Read from the anchor, a date without a year floats to next year: only a time of day may move.
+    if moment - anchor > timedelta(days=1):
+        raise UserError("event.end_before_start", field=field)
+    return moment
 
 
 def capacity(text: str | None, field: str) -> int | None:
