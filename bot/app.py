@@ -9,6 +9,8 @@ from bot.commands.registry import Registry, build_registry
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import DeliveryHub
+from bot.core.event_cards import event_card
+from bot.core.events import EventService
 from bot.core.live import LiveCards
 from bot.core.poll_cards import final_card, poll_card
 from bot.core.polls import PollService
@@ -16,6 +18,7 @@ from bot.core.spaces import SpaceDirectory
 from bot.i18n import Translator
 from bot.scheduler import Wakeups
 from bot.store.sqlite.database import Database
+from bot.store.sqlite.events import SqliteEventStore
 from bot.store.sqlite.messages import SqliteMessageStore
 from bot.store.sqlite.polls import SqlitePollStore
 from bot.ui import Card, Reply
@@ -34,6 +37,7 @@ class Services:
     polls: PollService
     wakeups: Wakeups
     registry: Registry
+    events: EventService
 
 
 class App:
@@ -48,20 +52,26 @@ class App:
         live = LiveCards(messages, delivery, clock, settings["bot.live_update_interval"])
         polls = PollService(SqlitePollStore(db), live, clock, spaces)
         wakeups = Wakeups()
-        self.services = Services(settings, clock, spaces, db, delivery, live, polls, wakeups, build_registry())
+        events = EventService(SqliteEventStore(db), live, clock, spaces, delivery, wakeups.wake_at)
+        self.services = Services(settings, clock, spaces, db, delivery, live, polls, wakeups, build_registry(), events)
         self.dispatcher = Dispatcher(self.services, self.services.registry)
         live.register("poll", self._render_poll)
+        live.register("event", self._render_event)
         wakeups.add_source(self._close_due_polls)
+        wakeups.add_source(self.services.events.expire_offers)
 
     async def start(self) -> None:
         """Open the database, schedule what is pending, and catch up on what fell due while down."""
         await self.services.db.open()
         self.services.wakeups.start(await self.services.polls.store.next_closing_times())
+        for moment in await self.services.events.store.next_offer_expiries():
+            self.services.wakeups.wake_at(moment)
         await self.services.wakeups.run_due()
 
     async def stop(self) -> None:
         """Flush live cards, stop the scheduler and close the database."""
         self.services.wakeups.shutdown()
+        await self.services.events.background.drain()
         await self.services.live.drain()
         await self.services.db.close()
 
@@ -73,6 +83,15 @@ class App:
         settings = self.services.spaces(poll.space)
         tally = await self.services.polls.tally(poll)
         return poll_card(poll, tally, Translator(settings.locale), settings.tz, self.services.clock.now())
+
+    async def _render_event(self, subject: str) -> Card | None:
+        """The live card of "event:ID", in its space's language."""
+        event = await self.services.events.store.get_event(int(subject.split(":", 1)[1]))
+        if event is None:
+            return None
+        counts = await self.services.events.counts(event)
+        translator = Translator(self.services.spaces(event.space).locale)
+        return event_card(event, counts, translator, self.services.clock.now())
 
     async def _close_due_polls(self) -> None:
         """Close polls whose time has come: freeze their cards and post the final results."""

@@ -1,0 +1,553 @@
+"""Events and sign-up: places per attendance mode, waitlists, antennas, workshops, calendar files."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import logging
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from bot.core.clock import Clock
+from bot.core.errors import UserError
+from bot.core.live import LiveCards
+from bot.core.model import Member
+from bot.core.polls import parse_ref
+from bot.core.ports import Delivery, EventStore
+from bot.core.spaces import SpaceDirectory
+from bot.i18n import Translator
+from bot.ui import Reply
+
+log = logging.getLogger(__name__)
+
+Mode = Literal["onsite", "remote"]
+Status = Literal["confirmed", "offered", "waitlisted", "withdrawn", "expired"]
+MODES: tuple[Mode, ...] = ("onsite", "remote")
+HOLDING: tuple[Status, ...] = ("confirmed", "offered")
+TITLE_MAX = 150
+TEXT_MAX = 1000
+NAME_MAX = 60
+CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """An event as staff asked for it, already checked."""
+
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    description: str = ""
+    venue: str = ""
+    online_link: str = ""
+    deadline: datetime | None = None
+    onsite_capacity: int = 0
+    remote_capacity: int | None = None  # None: unlimited
+    price: str = ""
+    question: str = ""
+    confirm_hours: int | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    """A stored event."""
+
+    id: int
+    space: str
+    ref: int
+    channel: str
+    author: str
+    timezone: str
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    venue: str
+    online_link: str
+    deadline: datetime | None
+    onsite_capacity: int
+    remote_capacity: int | None
+    price: str
+    question: str
+    confirm_hours: int | None
+    cancelled_at: datetime | None
+    created_at: datetime
+
+    @property
+    def subject(self) -> str:
+        """The key its cards are tracked under."""
+        return f"event:{self.id}"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The zone its times are shown in."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def closes_at(self) -> datetime:
+        """When sign-ups close: the deadline, else the start."""
+        return self.deadline or self.starts_at
+
+    def capacity(self, mode: Mode) -> int | None:
+        """Places in a mode; None is unlimited, 0 means the mode is not offered."""
+        return self.onsite_capacity if mode == "onsite" else self.remote_capacity
+
+    def offers(self, mode: Mode) -> bool:
+        """Whether members may attend this way at all."""
+        return self.capacity(mode) != 0
+
+    def signups_open(self, now: datetime) -> bool:
+        """Whether sign-ups and changes are still taken at `now`."""
+        return self.cancelled_at is None and now < self.closes_at
+
+    def check_open(self, now: datetime) -> None:
+        """Refuse changes to a cancelled event or after its deadline."""
+        if self.cancelled_at is not None:
+            raise UserError("event.cancelled", ref=self.ref)
+        if now >= self.closes_at:
+            raise UserError("event.signups_closed", ref=self.ref)
+
+
+@dataclass(frozen=True)
+class Antenna:
+    """A regional group following events together."""
+
+    id: int
+    space: str
+    name: str
+    region: str = ""
+    host: str = ""
+    channel: str = ""
+
+
+@dataclass(frozen=True)
+class Session:
+    """A workshop (atelier) of an event."""
+
+    id: int
+    event_id: int
+    number: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    room: str = ""
+    capacity: int | None = None
+
+    def overlaps(self, other: Session) -> bool:
+        """Whether the two time slots share any instant."""
+        return self.starts_at < other.ends_at and other.starts_at < self.ends_at
+
+
+@dataclass(frozen=True)
+class Signup:
+    """One member's sign-up to an event, as it stands."""
+
+    event_id: int
+    member: str
+    name: str
+    mode: Mode
+    status: Status
+    seq: int
+    signed_up_at: datetime
+    antenna: str | None = None
+    position: int | None = None  # rank on the mode's waitlist
+    offer_expires_at: datetime | None = None
+    answer: str = ""
+    sessions: tuple[str, ...] = ()
+
+    @property
+    def holds_place(self) -> bool:
+        """Whether the member has a place (confirmed, or offered and not yet confirmed)."""
+        return self.status in HOLDING
+
+    @property
+    def active(self) -> bool:
+        """Whether the member is still signed up (holding a place or waiting)."""
+        return self.status in (*HOLDING, "waitlisted")
+
+
+NoticeKind = Literal["promoted", "offered", "expired", "session", "cancelled"]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something a member must be told because of someone else's move."""
+
+    kind: NoticeKind
+    member: str
+    name: str
+    mode: Mode
+    session: str = ""
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """The outcome of a write: the event, the actor's sign-up and whom to tell."""
+
+    event: Event
+    signup: Signup | None
+    notices: tuple[Notice, ...] = ()
+    session: Session | None = None
+    session_status: str | None = None  # "confirmed", "waitlisted", or None when dropped
+
+
+@dataclass(frozen=True)
+class ModeCount:
+    """Places held and members waiting in one mode or session."""
+
+    held: int = 0
+    waiting: int = 0
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Everything counted for an event."""
+
+    modes: Mapping[str, ModeCount]
+    antennas: tuple[tuple[Antenna, int], ...] = ()
+    sessions: tuple[tuple[Session, ModeCount], ...] = ()
+
+
+@dataclass(frozen=True)
+class SignupRequest:
+    """What a member asked for."""
+
+    mode: Mode
+    antenna_id: int | None = None
+    answer: str | None = None
+
+
+def check_draft(draft: EventDraft, now: datetime | None) -> EventDraft:
+    """Trim and validate an event; `now` None skips the future-start check (an edit keeping its start)."""
+    title = draft.title.strip()
+    if not title:
+        raise UserError("event.title_empty", field="title")
+    if len(title) > TITLE_MAX:
+        raise UserError("event.title_too_long", field="title", max=TITLE_MAX)
+    for name in ("description", "venue", "online_link", "price", "question"):
+        if len(getattr(draft, name)) > TEXT_MAX:
+            raise UserError("event.text_too_long", field=name, max=TEXT_MAX)
+    if now is not None and draft.starts_at <= now:
+        raise UserError("event.start_past", field="start")
+    if draft.ends_at <= draft.starts_at:
+        raise UserError("event.end_before_start", field="end")
+    if draft.deadline is not None and draft.deadline > draft.starts_at:
+        raise UserError("event.deadline_after_start", field="deadline")
+    if draft.onsite_capacity == 0 and draft.remote_capacity == 0:
+        raise UserError("event.no_places", field="onsite")
+    return replace(draft, title=title)
+
+
+def decide_signup(event: Event, current: Signup | None, request: SignupRequest, taken: int, now: datetime) -> Status:
+    """The status a sign-up gets; `taken` counts places held in the requested mode by others."""
+    event.check_open(now)
+    if not event.offers(request.mode):
+        raise UserError("event.mode_not_offered", ref=event.ref, mode=request.mode)
+    if request.antenna_id is not None and request.mode != "remote":
+        raise UserError("event.antenna_remote_only")
+    if current is not None and current.active and current.mode == request.mode:
+        return current.status  # same mode again: only the antenna or answer may change
+    capacity = event.capacity(request.mode)
+    free = capacity is None or taken < capacity
+    if current is not None and current.holds_place and not free:
+        raise UserError("event.mode_full_keep_place", ref=event.ref, mode=request.mode)
+    return "confirmed" if free else "waitlisted"
+
+
+def decide_session(signup: Signup | None, session: Session, mine: Sequence[Session], taken: int) -> str:
+    """Whether a member gets a workshop place or waits; refuses overlaps and non-attendees."""
+    if signup is None or not signup.holds_place:
+        raise UserError("event.session_needs_place")
+    for other in mine:
+        if other.id != session.id and other.overlaps(session):
+            raise UserError("event.session_overlap", title=session.title, other=other.title)
+    return "confirmed" if session.capacity is None or taken < session.capacity else "waitlisted"
+
+
+def promoted_status(event: Event, now: datetime) -> tuple[Status, datetime | None]:
+    """What a member moved up from a waitlist gets: a place, or an offer to confirm in time."""
+    if event.confirm_hours is None:
+        return "confirmed", None
+    return "offered", min(now + timedelta(hours=event.confirm_hours), event.starts_at)
+
+
+def safe_cell(value: object) -> str:
+    """A CSV cell that spreadsheets will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(CSV_TRIGGERS) else text
+
+
+def render_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """CSV text with every cell guarded against formula injection."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+    return out.getvalue()
+
+
+def attendees_csv(event: Event, signups: Sequence[Signup]) -> str:
+    """The attendee export: one row per member signed up (withdrawn ones included, marked)."""
+    header = ("name", "member", "mode", "antenna", "sessions", "signed_up_at", "status", "waitlist_position", "answer")
+    rows = [
+        (s.name, s.member, s.mode, s.antenna or "", "; ".join(s.sessions),
+         s.signed_up_at.astimezone(event.tz).isoformat(timespec="minutes"), s.status, s.position or "", s.answer)
+        for s in signups
+    ]  # fmt: skip
+    return render_csv(header, rows)
+
+
+def ics_bytes(event: Event, now: datetime, with_link: bool = False) -> bytes:
+    """The event as an iCalendar file, times in UTC; the online link only for remote attendees."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Phosphore//events//FR")
+    calendar.add("version", "2.0")
+    item = icalendar.Event()
+    item.add("uid", f"event-{event.ref}-{event.id}@{event.space.replace(':', '-')}.phosphore")
+    item.add("dtstamp", now)
+    item.add("dtstart", event.starts_at)
+    item.add("dtend", event.ends_at)
+    item.add("summary", event.title)
+    description = event.description
+    if with_link and event.online_link:
+        description = f"{description}\n\n{event.online_link}".strip()
+        item.add("url", event.online_link)
+    if description:
+        item.add("description", description)
+    if event.venue:
+        item.add("location", event.venue)
+    item.add("status", "CANCELLED" if event.cancelled_at else "CONFIRMED")
+    calendar.add_component(item)
+    return calendar.to_ical()
+
+
+@dataclass
+class Background:
+    """Slow work started after a commit (DMs), kept so it can be awaited at shutdown and in tests."""
+
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` without making the member wait for it."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait until every started piece of work is done."""
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+
+
+class EventService:
+    """Everything members and staff do with events, whatever the platform."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        live: LiveCards,
+        clock: Clock,
+        spaces: SpaceDirectory,
+        delivery: Delivery,
+        wake_at: Callable[[datetime], None],
+    ) -> None:
+        self.store = store
+        self.live = live
+        self.clock = clock
+        self.spaces = spaces
+        self.delivery = delivery
+        self.wake_at = wake_at  # offers expire: due work must run then
+        self.background = Background()
+
+    @staticmethod
+    def require_staff(by: Member | None) -> None:
+        """Refuse members who are not staff (None is the trusted command line)."""
+        if by is not None and not by.is_staff:
+            raise UserError("event.staff_only")
+
+    async def create(self, space: str, channel: str, by: Member, draft: EventDraft) -> Event:
+        """Create an event (staff)."""
+        self.require_staff(by)
+        draft = check_draft(draft, self.clock.now())
+        timezone = self.spaces(space).timezone
+        return await self.store.create_event(space, channel, by.key, timezone, draft, self.clock.now())
+
+    async def edit(self, space: str, ref: str | int, by: Member, changes: Mapping[str, Any]) -> Event:
+        """Change an event's details (staff); more places move waiting members up."""
+        self.require_staff(by)
+        event = await self.get(space, ref)
+        if event.cancelled_at is not None:
+            raise UserError("event.cancelled", ref=event.ref)
+        fields = {f: getattr(event, f) for f in EventDraft.__dataclass_fields__}
+        draft = replace(EventDraft(**fields), **changes)
+        checked = check_draft(draft, self.clock.now() if "starts_at" in changes else None)
+        change = await self.store.update_event(event.id, checked, self.clock.now())
+        self._after(change)
+        return change.event
+
+    async def cancel(self, space: str, ref: str | int, by: Member | None) -> tuple[Event, int]:
+        """Cancel an event (staff): it refuses sign-ups from now on and everyone signed up is told."""
+        self.require_staff(by)
+        event = await self.get(space, ref)
+        cancelled = await self.store.cancel_event(event.id, self.clock.now())
+        if cancelled is None:
+            raise UserError("event.cancelled", ref=event.ref)
+        signups = [s for s in await self.store.signups(event.id) if s.active]
+        notices = tuple(Notice("cancelled", s.member, s.name, s.mode) for s in signups)
+        self._after(Change(cancelled, None, notices))
+        return cancelled, len(notices)
+
+    async def get(self, space: str, ref: str | int) -> Event:
+        """An event of this space by its short reference."""
+        number = parse_ref(ref, "event.bad_ref")
+        event = await self.store.find_event(space, number)
+        if event is None:
+            raise UserError("event.not_found", ref=number)
+        return event
+
+    async def by_id(self, space: str, event_id: int) -> Event:
+        """An event named by a button; another space's event is refused as if it did not exist."""
+        event = await self.store.get_event(event_id)
+        if event is None or event.space != space:
+            raise UserError("event.not_found", ref=event_id)
+        return event
+
+    async def join(self, space: str, member: Member, event_id: int, request: SignupRequest) -> Change:
+        """Sign up, change mode or antenna; capacity is checked inside the write."""
+        if request.antenna_id is not None:
+            antenna = await self.store.get_antenna(request.antenna_id)
+            if antenna is None or antenna.space != space:
+                raise UserError("event.antenna_not_found", name=request.antenna_id)
+        change = await self.store.apply_signup(space, event_id, member.key, member.name, request, self.clock.now())
+        self._after(change)
+        return change
+
+    async def withdraw(self, space: str, member: Member, event_id: int) -> Change:
+        """Give up a place or leave a waitlist; the first waiting member moves up."""
+        change = await self.store.withdraw(space, event_id, member.key, self.clock.now())
+        self._after(change)
+        return change
+
+    async def confirm(self, space: str, member: Member, event_id: int) -> Change:
+        """Accept a place offered after a withdrawal."""
+        change = await self.store.confirm_offer(space, event_id, member.key, self.clock.now())
+        self.live.touch(change.event.subject)
+        return change
+
+    async def choose_session(self, space: str, member: Member, event_id: int, number: int) -> Change:
+        """Choose a workshop, or drop it when already chosen."""
+        change = await self.store.toggle_session(space, event_id, member.key, number, self.clock.now())
+        self._after(change)
+        return change
+
+    async def expire_offers(self) -> int:
+        """Pass on every offered place whose confirmation time has run out."""
+        changes = await self.store.expire_offers(self.clock.now())
+        for change in changes:
+            self._after(change)
+        return len(changes)
+
+    async def upcoming(self, space: str) -> list[Event]:
+        """Events of a space that have not ended, soonest first (cancelled ones included)."""
+        return await self.store.upcoming_events(space, self.clock.now())
+
+    async def mine(self, space: str, member: Member) -> list[tuple[Event, Signup]]:
+        """A member's active sign-ups to events that have not ended."""
+        return await self.store.member_signups(space, member.key, self.clock.now())
+
+    async def signup_of(self, event: Event, member: Member) -> Signup | None:
+        """A member's sign-up to an event, if any."""
+        return await self.store.signup(event.id, member.key)
+
+    async def counts(self, event: Event) -> Counts:
+        """Places and waitlists of an event."""
+        return await self.store.counts(event.id)
+
+    async def attendees(self, space: str, ref: str | int, by: Member | None) -> tuple[Event, Counts, list[Signup]]:
+        """Counts and every sign-up, in arrival order (staff)."""
+        self.require_staff(by)
+        event = await self.get(space, ref)
+        return event, await self.store.counts(event.id), await self.store.signups(event.id)
+
+    async def export_csv(self, space: str, ref: str | int, by: Member | None) -> tuple[Event, str]:
+        """The attendee list as CSV (staff)."""
+        event, _counts, signups = await self.attendees(space, ref, by)
+        return event, attendees_csv(event, signups)
+
+    async def ics(self, event: Event, member: Member | None) -> bytes:
+        """The calendar file; the online link is in it only for a remote attendee holding a place."""
+        signup = None if member is None else await self.store.signup(event.id, member.key)
+        with_link = signup is not None and signup.holds_place and signup.mode == "remote"
+        return ics_bytes(event, self.clock.now(), with_link)
+
+    async def add_antenna(self, space: str, by: Member, antenna: Antenna) -> Antenna:
+        """Define a regional antenna (staff)."""
+        self.require_staff(by)
+        name = antenna.name.strip()
+        if not name or len(name) > NAME_MAX:
+            raise UserError("event.antenna_bad_name", field="name", max=NAME_MAX)
+        return await self.store.add_antenna(space, replace(antenna, name=name), self.clock.now())
+
+    async def antennas(self, space: str) -> list[Antenna]:
+        """The antennas of a space, by name."""
+        return await self.store.antennas(space)
+
+    async def find_antenna(self, space: str, name: str) -> Antenna:
+        """An antenna of this space by name (case-insensitive)."""
+        wanted = name.strip().casefold()
+        for antenna in await self.store.antennas(space):
+            if antenna.name.casefold() == wanted:
+                return antenna
+        raise UserError("event.antenna_not_found", field="antenna", name=name)
+
+    async def add_session(self, space: str, ref: str | int, by: Member, session: Session) -> tuple[Event, Session]:
+        """Add a workshop to an event (staff); it must fit inside the event."""
+        self.require_staff(by)
+        event = await self.get(space, ref)
+        if not session.title.strip() or len(session.title) > TITLE_MAX:
+            raise UserError("event.title_empty", field="title")
+        if session.ends_at <= session.starts_at:
+            raise UserError("event.end_before_start", field="end")
+        if session.starts_at < event.starts_at or session.ends_at > event.ends_at:
+            raise UserError("event.session_outside", field="start", ref=event.ref)
+        return event, await self.store.add_session(event.id, space, session)
+
+    async def sessions(self, event: Event) -> list[Session]:
+        """The workshops of an event, by number."""
+        return await self.store.sessions(event.id)
+
+    def _after(self, change: Change) -> None:
+        """Refresh the live card now and tell the members concerned in the background."""
+        self.live.touch(change.event.subject)
+        for notice in change.notices:
+            if notice.expires_at is not None:
+                self.wake_at(notice.expires_at)
+        if change.notices:
+            self.background.spawn(self.tell(change.event, change.notices))
+
+    async def tell(self, event: Event, notices: Sequence[Notice]) -> None:
+        """Send each notice privately; record whether it arrived and tell the author who was missed."""
+        from bot.core.event_cards import notice_reply  # cards import this module
+
+        _ = Translator(self.spaces(event.space).locale)
+        missed: list[str] = []
+        for notice in notices:
+            try:
+                delivered = await self.delivery.send_private(event.space, notice.member, notice_reply(event, notice, _))
+            except Exception:
+                log.exception("event notice failed event=%s kind=%s", event.id, notice.kind)
+                delivered = False
+            await self.store.record_notice(event.id, event.space, notice.member, notice.kind, delivered, self.clock.now())
+            if not delivered:
+                missed.append(notice.name)
+        if missed:
+            text = _("event.notice.missed", ref=event.ref, title=event.title, names=", ".join(missed))
+            if not await self.delivery.send_private(event.space, event.author, Reply(text=text)):
+                log.warning("could not tell the author of event=%s about %d missed notices", event.id, len(missed))
