@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
-import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,8 +13,7 @@ from bot.adapters.console.adapter import ConsoleAdapter
 from bot.app import App
 from bot.config import Settings, load_settings
 from bot.core.clock import ManualClock
-from bot.core.model import Action, Member, MessageRef
-from bot.ui import Card, Reply
+from bot.core.model import Action, Member
 
 # A fixed "now" keeps dates in tests stable: Monday 1 June 2026, 10:00 in Paris.
 START = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
@@ -67,42 +64,3 @@ class ConsoleSession:
         """An action as a platform would send it."""
         return Action(self.adapter.space, "general", who, action_id, values)
 
-
-class RecordingDelivery:
-    """A Delivery port that records what the core sends, as an adapter would receive it."""
-
-    def __init__(self) -> None:
-        self.posts: list[tuple[str, str, Reply]] = []
-        self.edits: list[tuple[MessageRef, Card, float]] = []
-        self.private: list[tuple[str, str, Reply]] = []
-        self.undeliverable: set[str] = set()
-        self._changed = asyncio.Condition()
-        self._ids = itertools.count(1)
-
-    async def _note(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
-
-    async def post(self, space: str, channel: str, reply: Reply) -> MessageRef:
-        """Record a public post; it gets a fresh message id."""
-        self.posts.append((space, channel, reply))
-        await self._note()
-        return MessageRef(space, channel, f"posted-{next(self._ids)}")
-
-    async def edit(self, ref: MessageRef, card: Card) -> None:
-        """Record an edit with the loop time it happened."""
-        self.edits.append((ref, card, asyncio.get_running_loop().time()))
-        await self._note()
-
-    async def send_private(self, space: str, member: str, reply: Reply) -> bool:
-        """Record a private message; members in `undeliverable` have their DMs closed."""
-        if member in self.undeliverable:
-            return False
-        self.private.append((space, member, reply))
-        await self._note()
-        return True
-
-    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-        """Wait (on a condition, not a sleep loop) until `predicate()` holds."""
-        async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(predicate), timeout)

@@ -13,7 +13,8 @@ from pathlib import Path
 from bot.app import App
 from bot.config import Settings
 from bot.core.model import Action, MessageRef
-from tests.helpers import RecordingDelivery, member, running_app
+from tests.fakes.delivery import RecordingDelivery
+from tests.helpers import member, running_app
 
 SPACE = "console:local"
 ALICE = member("alice", staff=True)
@@ -69,9 +70,9 @@ async def test_live_edits_are_coalesced_and_end_on_the_final_state(app: App) -> 
     await delivery.wait_until(lambda: bool(delivery.edits) and delivery.edits[-1][1].footer.startswith("60 votants"))
     span = last_vote - started
     assert len(delivery.edits) <= span / interval + 2
-    gaps = [b[2] - a[2] for a, b in zip(delivery.edits, delivery.edits[1:])]
+    gaps = [b - a for a, b in zip(delivery.edit_times, delivery.edit_times[1:])]
     assert all(gap >= interval * 0.9 for gap in gaps), gaps
-    assert delivery.edits[-1][2] - last_vote <= interval * 2  # within an interval, with scheduling slack
+    assert delivery.edit_times[-1] - last_vote <= interval * 2  # within an interval, with scheduling slack
 
 
 def test_sigkill_mid_burst_loses_no_confirmed_vote(tmp_path: Path) -> None:

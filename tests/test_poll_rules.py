@@ -13,6 +13,7 @@ from bot.core.model import Action
 from bot.core.polls import check_draft, parse_ref
 from bot.ui import Button, Reply, Select
 from bot.config import Settings
+from tests.fakes.delivery import RecordingDelivery
 from tests.helpers import make_settings, member, running_app
 
 SPACE = "console:local"
@@ -213,31 +214,20 @@ async def test_clicks_after_closing_are_refused(app: App) -> None:
 
 async def test_closing_time_closes_and_posts_final_results(app: App) -> None:
     """At the closing time the scheduler's wake-up closes the poll and posts the final card."""
-    posted: list[Reply] = []
-
-    class Recorder:
-        async def post(self, space, channel, reply):
-            posted.append(reply)
-
-        async def edit(self, ref, card):
-            pass
-
-        async def send_private(self, space, member, reply):
-            return True
-
-    app.services.delivery.register("console", Recorder())
+    delivery = RecordingDelivery()
+    app.services.delivery.register("console", delivery)
     card = (await make_poll(app, flags='--closes "dans 2h"')).card
     assert "clôture le lundi 1 juin 2026 à 12:00 (Europe/Paris)" in card.text[0]
     clock = app.services.clock
     assert isinstance(clock, ManualClock)
     clock.advance(timedelta(hours=1, minutes=59))
     await app.services.wakeups.run_due()
-    assert posted == []
+    assert delivery.posts == []
     clock.advance(timedelta(minutes=1))
     reply = await click(app, card.controls[0].action_id)  # due but not yet swept: already refused
     assert "est clos" in reply.text
     await app.services.wakeups.run_due()
-    assert len(posted) == 1 and posted[0].card.title.startswith("Résultats finaux · #1")
+    assert len(delivery.posts) == 1 and delivery.posts[0][2].card.title.startswith("Résultats finaux · #1")
 
 
 @pytest.mark.parametrize(

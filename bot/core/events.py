@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import logging
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -16,6 +14,7 @@ import icalendar
 
 from bot.core.clock import Clock
 from bot.core.errors import UserError
+from bot.core.exports import to_csv
 from bot.core.live import LiveCards
 from bot.core.model import Member
 from bot.core.polls import parse_ref
@@ -33,7 +32,6 @@ HOLDING: tuple[Status, ...] = ("confirmed", "offered")
 TITLE_MAX = 150
 TEXT_MAX = 1000
 NAME_MAX = 60
-CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -278,21 +276,6 @@ def promoted_status(event: Event, now: datetime) -> tuple[Status, datetime | Non
     return "offered", min(now + timedelta(hours=event.confirm_hours), event.starts_at)
 
 
-def safe_cell(value: object) -> str:
-    """A CSV cell that spreadsheets will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_TRIGGERS) else text
-
-
-def render_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """CSV text with every cell guarded against formula injection."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
-    return out.getvalue()
-
-
 def attendees_csv(event: Event, signups: Sequence[Signup]) -> str:
     """The attendee export: one row per member signed up (withdrawn ones included, marked)."""
     header = ("name", "member", "mode", "antenna", "sessions", "signed_up_at", "status", "waitlist_position", "answer")
@@ -301,7 +284,7 @@ def attendees_csv(event: Event, signups: Sequence[Signup]) -> str:
          s.signed_up_at.astimezone(event.tz).isoformat(timespec="minutes"), s.status, s.position or "", s.answer)
         for s in signups
     ]  # fmt: skip
-    return render_csv(header, rows)
+    return to_csv([[header, *rows]])
 
 
 def ics_bytes(event: Event, now: datetime, with_link: bool = False) -> bytes:
