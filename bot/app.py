@@ -9,6 +9,8 @@ from bot.commands.registry import Registry, build_registry
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import DeliveryHub
+from bot.core.idea_cards import idea_card, top_card
+from bot.core.ideas import IdeaLimits, IdeaService
 from bot.core.live import LiveCards
 from bot.core.poll_cards import final_card, poll_card
 from bot.core.polls import PollService
@@ -16,6 +18,7 @@ from bot.core.spaces import SpaceDirectory
 from bot.i18n import Translator
 from bot.scheduler import Wakeups
 from bot.store.sqlite.database import Database
+from bot.store.sqlite.ideas import SqliteIdeaStore
 from bot.store.sqlite.messages import SqliteMessageStore
 from bot.store.sqlite.polls import SqlitePollStore
 from bot.ui import Card, Reply
@@ -34,6 +37,7 @@ class Services:
     polls: PollService
     wakeups: Wakeups
     registry: Registry
+    ideas: IdeaService
 
 
 class App:
@@ -48,15 +52,23 @@ class App:
         live = LiveCards(messages, delivery, clock, settings["bot.live_update_interval"])
         polls = PollService(SqlitePollStore(db), live, clock, spaces)
         wakeups = Wakeups()
-        self.services = Services(settings, clock, spaces, db, delivery, live, polls, wakeups, build_registry())
+        limits = IdeaLimits(
+            settings["ideas.max_length"], settings["ideas.flood_per_minute"], settings["ideas.duplicate_threshold"]
+        )
+        ideas = IdeaService(SqliteIdeaStore(db), live, clock, spaces, delivery, limits)
+        self.services = Services(settings, clock, spaces, db, delivery, live, polls, wakeups, build_registry(), ideas)
         self.dispatcher = Dispatcher(self.services, self.services.registry)
         live.register("poll", self._render_poll)
         wakeups.add_source(self._close_due_polls)
+        live.register("idea", self._render_idea)
+        wakeups.add_source(self._close_due_walls)
 
     async def start(self) -> None:
         """Open the database, schedule what is pending, and catch up on what fell due while down."""
         await self.services.db.open()
-        self.services.wakeups.start(await self.services.polls.store.next_closing_times())
+        times = await self.services.polls.store.next_closing_times()
+        times += await self.services.ideas.store.next_closing_times()
+        self.services.wakeups.start(times)
         await self.services.wakeups.run_due()
 
     async def stop(self) -> None:
@@ -82,3 +94,19 @@ class App:
             tally = await self.services.polls.tally(poll)
             card = final_card(poll, tally, Translator(settings.locale), settings.tz, self.services.clock.now())
             await self.services.delivery.post(poll.space, poll.channel, Reply(card=card, public=True))
+
+    async def _render_idea(self, subject: str) -> Card | None:
+        """The live card of "idea:ID", in its space's language."""
+        store = self.services.ideas.store
+        idea = await store.get_idea(int(subject.split(":", 1)[1]))
+        wall = None if idea is None else await store.get_wall(idea.wall_id)
+        if idea is None or wall is None:
+            return None
+        return idea_card(idea, wall, Translator(self.services.spaces(idea.space).locale), self.services.clock.now())
+
+    async def _close_due_walls(self) -> None:
+        """Close idea walls whose time has come and post their final top list in their channel."""
+        for wall in await self.services.ideas.close_due():
+            ranking = await self.services.ideas.top(wall, limit=10)
+            card = top_card(wall, ranking, Translator(self.services.spaces(wall.space).locale), final=True)
+            await self.services.delivery.post(wall.space, wall.channel, Reply(card=card, public=True))

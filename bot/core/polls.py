@@ -121,11 +121,11 @@ def check_draft(
     return PollDraft(question, labels, max_choices, anonymous, results, closes_at)  # type: ignore[arg-type]
 
 
-def parse_ref(text: str | int) -> int:
-    """A poll reference as typed: `12` or `#12`."""
+def parse_ref(text: str | int, error_key: str = "poll.bad_ref") -> int:
+    """A short reference as typed: `12` or `#12` (polls by default; ideas and walls name their own error)."""
     raw = str(text).strip().removeprefix("#")
     if not raw.isdigit() or len(raw) > 9:
-        raise UserError("poll.bad_ref", ref=str(text))
+        raise UserError(error_key, ref=str(text))
     return int(raw)
 
 
