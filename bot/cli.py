@@ -38,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("ref", help="the poll's reference, e.g. 12 or #12")
     poll.add_argument("--space", help="the space the poll belongs to (default: the console space)")
     poll.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
+    ideas = kinds.add_parser("ideas", help="the ideas of a space (one wall or all): no author for anonymous ideas")
+    ideas.add_argument("--space", help="the space the ideas belong to (default: the console space)")
+    ideas.add_argument("--wall", help="one wall's number, e.g. 2 (0 is the idea box; default: every wall)")
+    ideas.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     return parser
 
 
@@ -80,17 +84,22 @@ async def _migrate(settings: Settings) -> int:
     return EXIT_OK
 
 
-async def _export_poll(settings: Settings, ref: str, space: str | None, output: Path | None) -> int:
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the CSV of a poll or of ideas, produced by the services of a started app."""
     from bot.app import App
     from bot.core.errors import UserError
     from bot.i18n import Translator
 
     app = App(settings)
     await app.start()
+    output: Path | None = args.output
     try:
-        space = space or settings["console.space"]
+        space = args.space or settings["console.space"]
         try:
-            _poll, content = await app.services.polls.export_csv(space, ref, by=None)
+            if args.kind == "ideas":
+                content = await app.services.ideas.export_csv(space, args.wall)
+            else:
+                _poll, content = await app.services.polls.export_csv(space, args.ref, by=None)
         except UserError as error:
             print(Translator(app.services.spaces(space).locale)(error.key, **error.params), file=sys.stderr)
             return EXIT_FAILURE
@@ -117,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
         if args.command == "export":
-            return asyncio.run(_export_poll(settings, args.ref, args.space, args.output))
+            return asyncio.run(_export(settings, args))
         return asyncio.run(_run(settings, choose_adapters(args.adapter, settings)))
     except ConfigError as error:
         print(f"phosphore: configuration error: {error}", file=sys.stderr)
