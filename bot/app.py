@@ -10,7 +10,7 @@ from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import DeliveryHub
 from bot.core.idea_cards import idea_card, top_card
-from bot.core.ideas import IdeaLimits, IdeaService
+from bot.core.ideas import FINAL_TOP, IdeaLimits, IdeaService
 from bot.core.live import LiveCards
 from bot.core.poll_cards import final_card, poll_card
 from bot.core.polls import PollService
@@ -107,6 +107,6 @@ class App:
     async def _close_due_walls(self) -> None:
         """Close idea walls whose time has come and post their final top list in their channel."""
         for wall in await self.services.ideas.close_due():
-            ranking = await self.services.ideas.top(wall, limit=10)
+            ranking = await self.services.ideas.top(wall, limit=FINAL_TOP)
             card = top_card(wall, ranking, Translator(self.services.spaces(wall.space).locale), final=True)
             await self.services.delivery.post(wall.space, wall.channel, Reply(card=card, public=True))

@@ -13,7 +13,8 @@ import pytest
 from bot.app import App
 from bot.cli import main
 from bot.core.clock import ManualClock
-from bot.core.ideas import Idea, poll_labels
+from bot.core.errors import UserError
+from bot.core.ideas import Idea, Wall, poll_labels
 from bot.core.model import Action, Member
 from bot.core.polls import OPTION_MAX
 from bot.ui import Button, Reply
@@ -498,3 +499,29 @@ async def test_bad_references_and_crafted_action_ids(room: Room) -> None:
     assert (await room.click(stranger, draft_action, space=OTHER_SPACE)).text == (
         "Cette proposition a déjà été traitée ou a expiré : proposez-la à nouveau."
     )
+
+
+def test_category_matches_loosely_but_not_ambiguously() -> None:
+    """Case, accents and a unique prefix are forgiven; an ambiguous or unknown word is refused."""
+    wall = Wall(1, SPACE, 1, "general", "Le workshop", ("activités", "modalités", "conditions de réussite"), False,
+                None, None, START)
+    assert wall.category("Activites") == "activités"
+    assert wall.category("cond") == "conditions de réussite"
+    assert wall.category(" ") is None
+    with pytest.raises(UserError) as refused:
+        wall.category("xyz")
+    assert refused.value.key == "idea.unknown_category" and refused.value.field == "category"
+
+
+async def test_held_back_draft_survives_a_restart(tmp_path: Path) -> None:
+    """The "submit anyway" button works after a restart: the draft is in the database, its id in the button."""
+    settings = make_settings(tmp_path / "db.sqlite")
+    async with running_app(settings) as app:
+        room = Room(app)
+        await room.submit(BOB, "Des ateliers en sous-groupes")
+        _, anyway = buttons(await room.say(CAROL, 'idea submit "Des ateliers en petits sous-groupes" --anonymous'))
+    async with running_app(settings) as app:
+        room = Room(app)
+        reply = await room.click(CAROL, anyway.action_id)
+        assert reply.public and "Des ateliers en petits sous-groupes" in card_text(reply)
+        assert "carol" not in card_text(reply)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 
 from bot.commands.context import Context
@@ -11,7 +10,7 @@ from bot.commands.polls import card_for as poll_card_for
 from bot.commands.registry import Kind, Option, action, command
 from bot.core.errors import UserError
 from bot.core.idea_cards import hint_card, idea_card, mine_card, page_card, top_card, wall_line, wall_title
-from bot.core.ideas import PROMPT_MAX, STATUSES, TOP_MAX, Idea, Wall, shorten
+from bot.core.ideas import FINAL_TOP, PROMPT_MAX, STATUSES, TOP_MAX, Idea, Wall, fold, shorten
 from bot.core.polls import OPTIONS_MIN, check_draft
 from bot.i18n import SUPPORTED, Translator, translate
 from bot.ui import Attachment, Card, Reply
@@ -19,13 +18,6 @@ from bot.ui import Attachment, Card, Reply
 REF = Option("ref", Kind.REF, required=True, positional=True)
 WALL = Option("wall", Kind.TEXT)
 WALL_ACTIONS = ("open", "close", "list")
-FINAL_TOP = 10
-
-
-def fold(word: str) -> str:
-    """A word compared loosely: no case, accents, spaces or hyphens ("À explorer" = "a-explorer")."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(c for c in decomposed if c.isalnum())
 
 
 def pick(_: Translator, word: str, choices: tuple[str, ...], prefix: str, option: str) -> str:
@@ -105,6 +97,7 @@ async def page_click(ctx: Context, parts: list[str], values: tuple[str, ...]) ->
 
 
 async def _page(ctx: Context, wall: Wall, number: int) -> Reply:
+    """Page `number` of a wall's ideas, as a card with its paging buttons."""
     ideas, pages = await ctx.services.ideas.page(wall, number)
     return Reply(card=page_card(wall, ideas, min(max(1, number), pages), pages, ctx._))
 
@@ -211,6 +204,7 @@ async def wall(
 
 
 async def _close(ctx: Context, ref: str) -> Reply:
+    """Close a wall and announce its final ranking in the channel."""
     closed = await ctx.services.ideas.close_wall(ctx.space, ref)
     ranking = await ctx.services.ideas.top(closed, limit=FINAL_TOP)
     return Reply(card=top_card(closed, ranking, ctx._, final=True), public=True)

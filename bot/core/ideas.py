@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ CATEGORY_MAX = 40
 CATEGORIES_MAX = 10
 PAGE_SIZE = 10
 TOP_MAX = 25
+FINAL_TOP = 10  # ideas in the ranking posted when a wall closes
 FLOOD_WINDOW = timedelta(minutes=1)
 DRAFT_LIFETIME = timedelta(days=1)
 
@@ -41,6 +43,12 @@ class IdeaLimits:
     max_length: int = 1000
     flood_per_minute: int = 10
     duplicate_threshold: int = 80  # 0..100 similarity score; 0 turns the hint off
+
+
+def fold(word: str) -> str:
+    """A word compared loosely: no case, accents, spaces or punctuation ("À explorer" = "a-explorer")."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if c.isalnum())
 
 
 @dataclass(frozen=True)
@@ -68,9 +76,9 @@ class Wall:
             return None
         if not self.categories:
             raise UserError("idea.no_categories", field="category", wall=self.ref)
-        wanted = utils.default_process(typed)
-        exact = [label for label in self.categories if utils.default_process(label) == wanted]
-        starts = [label for label in self.categories if utils.default_process(label).startswith(wanted)]
+        wanted = fold(typed)
+        exact = [label for label in self.categories if fold(label) == wanted]
+        starts = [label for label in self.categories if fold(label).startswith(wanted)]
         found = exact or starts
         if len(found) != 1:
             raise UserError("idea.unknown_category", field="category", category=typed.strip(),
@@ -338,9 +346,11 @@ class IdeaService:
         await self.store.drop_draft(space, author.key, draft_id)
 
     def _flood_since(self, now: datetime) -> datetime:
+        """Ideas submitted after this instant count towards the flood limit."""
         return now - FLOOD_WINDOW
 
     def _check_open(self, wall: Wall) -> None:
+        """Refuse changes on a closed wall."""
         if not wall.is_open(self.clock.now()):
             raise UserError("idea.wall_closed", wall=wall.ref)
 
@@ -421,6 +431,7 @@ class IdeaService:
         return await self._update(idea, {"withdrawn_at": self.clock.now()})
 
     async def _check_author(self, idea: Idea, by: Member) -> None:
+        """Only the author, and only while the wall is open."""
         if idea.author != by.key:
             raise UserError("idea.not_yours", ref=idea.ref)
         self._check_open(await self.wall_by_id(idea.space, idea.wall_id))
@@ -463,6 +474,7 @@ class IdeaService:
         return merged
 
     async def _update(self, idea: Idea, changes: dict[str, Any], change: StatusChange | None = None) -> Idea:
+        """Store a change and refresh the idea's cards."""
         updated = await self.store.update_idea(idea.id, changes, self.clock.now(), change)
         self.live.touch(updated.subject)
         return updated

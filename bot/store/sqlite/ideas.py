@@ -27,6 +27,7 @@ EDITABLE = frozenset({"text", "status", "hidden", "hidden_reason", "withdrawn_at
 
 
 def _wall(row: sqlite3.Row, categories: list[str]) -> Wall:
+    """A Wall from its row and category labels."""
     return Wall(
         id=row["id"],
         space=row["space"],
@@ -42,6 +43,7 @@ def _wall(row: sqlite3.Row, categories: list[str]) -> Wall:
 
 
 def _idea(row: sqlite3.Row) -> Idea:
+    """An Idea from a row of IDEA_SELECT."""
     return Idea(
         id=row["id"],
         space=row["space"],
@@ -65,12 +67,14 @@ def _idea(row: sqlite3.Row) -> Idea:
 
 
 def _load_wall(conn: sqlite3.Connection, wall_id: int) -> Wall:
+    """A wall read inside a write transaction."""
     row = conn.execute(f"SELECT {WALL_COLUMNS} FROM idea_walls WHERE id = ?", (wall_id,)).fetchone()
     labels = conn.execute("SELECT label FROM idea_categories WHERE wall_id = ? ORDER BY position", (wall_id,))
     return _wall(row, [label for (label,) in labels])
 
 
 def _load_idea(conn: sqlite3.Connection, idea_id: int) -> Idea | None:
+    """An idea read inside a write transaction."""
     row = conn.execute(f"{IDEA_SELECT} WHERE i.id = ?", (idea_id,)).fetchone()
     return None if row is None else _idea(row)
 
@@ -110,6 +114,7 @@ def _insert_idea(
 
 
 def _record_status(conn: sqlite3.Connection, idea_id: int, change: StatusChange, now: datetime) -> None:
+    """Add a step to an idea's status history."""
     conn.execute(
         "INSERT INTO idea_status_history (idea_id, status, reason, changed_by, changed_at) VALUES (?, ?, ?, ?, ?)",
         (idea_id, change.status, change.reason, change.by, to_iso(now)),
@@ -164,6 +169,7 @@ class SqliteIdeaStore:
         return await self.db.write(op)
 
     async def _walls(self, where: str, params: tuple[object, ...]) -> list[Wall]:
+        """Walls matching a WHERE clause, with their categories."""
         rows = await self.db.fetch_all(f"SELECT {WALL_COLUMNS} FROM idea_walls WHERE {where}", params)
         if not rows:
             return []
@@ -216,6 +222,7 @@ class SqliteIdeaStore:
     # Ideas
 
     async def _ideas(self, where: str, params: tuple[object, ...]) -> list[Idea]:
+        """Ideas matching a WHERE clause, with their like counts."""
         return [_idea(row) for row in await self.db.fetch_all(f"{IDEA_SELECT} WHERE {where}", params)]
 
     async def wall_ideas(self, wall_id: int) -> list[Idea]:
