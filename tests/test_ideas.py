@@ -291,7 +291,7 @@ async def test_status_flow_with_reason_and_history(room: Room) -> None:
     assert (await room.say(CAROL, "idea status #1 retained")).text == "Seule l'équipe peut utiliser /idea status."
     for word, label in (("à explorer", "à explorer"), ("Retenue", "retenue"), ("done", "réalisée")):
         reply = await room.say(ALICE, f'idea status #1 "{word}"')
-        assert reply.text == f"L'idée #1 passe au statut « {label} ». Son auteur est prévenu."
+        assert reply.text == f"L'idée #1 passe au statut « {label} ». Son auteur en est informé par message privé."
     reply = await room.say(ALICE, "idea status #1 peut-être", locale="en")
     assert reply.text == "“peut-être” is not recognised. Choose one of: new, to explore, retained, done, declined."
     assert [to for to, _ in room.delivery.private] == ["console:bob"] * 3
@@ -310,7 +310,7 @@ async def test_hide_keeps_the_idea_out_of_listings_and_tells_why(room: Room) -> 
     await room.submit(CAROL, "Un lieu accessible")
     assert (await room.say(BOB, "idea hide #1")).text == "Seule l'équipe peut utiliser /idea hide."
     reply = await room.say(ALICE, 'idea hide #1 --reason "Hors du thème de la journée"')
-    assert reply.text == "L'idée #1 est masquée (conservée, hors des listes). Son auteur est prévenu."
+    assert reply.text == "L'idée #1 est masquée (conservée, hors des listes). Son auteur en est informé par message privé."
     assert "#1" not in card_text(await room.say(CAROL, "idea top"))
     assert "#1" not in card_text(await room.say(CAROL, "idea list"))
     assert (await room.click(CAROL, f"idea:like:{idea}")).text == "L'idée #1 a été masquée par l'équipe."
@@ -330,7 +330,8 @@ async def test_merge_unites_likes_without_double_counting(room: Room) -> None:
         await room.click(who, f"idea:like:{twin}")
     assert (await room.say(BOB, "idea merge #2 #1")).text == "Seule l'équipe peut utiliser /idea merge."
     reply = await room.say(ALICE, "idea merge #2 #1")
-    assert reply.text == "L'idée #2 est fusionnée dans #1, qui compte désormais 3 j'aime."
+    assert reply.text == ("L'idée #2 est fusionnée dans #1, qui compte désormais 3 j'aime. "
+                          "Son auteur en est informé par message privé.")
     assert await room.likes(kept) == 3 and await room.likes(twin) == 0
     assert "#2" not in card_text(await room.say(DAVE, "idea list"))
     (to, told), = room.delivery.private
@@ -525,3 +526,15 @@ async def test_held_back_draft_survives_a_restart(tmp_path: Path) -> None:
         reply = await room.click(CAROL, anyway.action_id)
         assert reply.public and "Des ateliers en petits sous-groupes" in card_text(reply)
         assert "carol" not in card_text(reply)
+
+
+async def test_moderation_says_whether_the_author_was_told(room: Room) -> None:
+    """Staff acting on their own idea get no message; an author with closed DMs is reported as not told."""
+    await room.submit(ALICE, "Une idée de l'équipe")
+    await room.submit(BOB, "Une autre proposition")
+    assert (await room.say(ALICE, "idea status 1 retained")).text == "L'idée #1 passe au statut « retenue »."
+    room.delivery.unreachable.add("console:bob")
+    assert (await room.say(ALICE, "idea status 2 declined", locale="en")).text == (
+        "Idea #2 is now “declined”. Its author could not be told (private messages closed?)."
+    )
+    assert room.delivery.private == []

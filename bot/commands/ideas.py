@@ -10,7 +10,7 @@ from bot.commands.polls import card_for as poll_card_for
 from bot.commands.registry import Kind, Option, action, command
 from bot.core.errors import UserError
 from bot.core.idea_cards import hint_card, idea_card, mine_card, page_card, top_card, wall_line, wall_title
-from bot.core.ideas import FINAL_TOP, PROMPT_MAX, STATUSES, TOP_MAX, Idea, Wall, fold, shorten
+from bot.core.ideas import FINAL_TOP, PROMPT_MAX, STATUSES, TOP_MAX, Idea, Told, Wall, fold, shorten
 from bot.core.polls import OPTIONS_MIN, check_draft
 from bot.i18n import SUPPORTED, Translator, translate
 from bot.ui import Attachment, Card, Reply
@@ -45,6 +45,11 @@ async def posted(ctx: Context, idea: Idea) -> Reply:
 def liked_text(ctx: Context, idea: Idea, liked: bool) -> str:
     """"You like idea #3 (12 likes)" or "You no longer like it"."""
     return ctx._("idea.liked" if liked else "idea.unliked", ref=idea.ref, count=idea.likes)
+
+
+def with_told(ctx: Context, text: str, told: Told) -> str:
+    """A moderation confirmation, saying whether the author could be told."""
+    return text if told == "own" else f"{text} {ctx._(f'idea.author_{told}')}"
 
 
 @command(
@@ -154,22 +159,24 @@ async def withdraw(ctx: Context, ref: str) -> Reply:
 async def status(ctx: Context, ref: str, status: str, reason: str | None = None) -> Reply:
     """Move an idea along: new, to explore, retained, done or declined (its author is told)."""
     chosen = pick(ctx._, status, STATUSES, "idea.status", "status")
-    idea = await ctx.services.ideas.set_status(ctx.space, ref, ctx.member, chosen, reason)
-    return Reply(text=ctx._("idea.status_set", ref=idea.ref, status=ctx._(f"idea.status.{idea.status}")))
+    idea, told = await ctx.services.ideas.set_status(ctx.space, ref, ctx.member, chosen, reason)
+    text = ctx._("idea.status_set", ref=idea.ref, status=ctx._(f"idea.status.{idea.status}"))
+    return Reply(text=with_told(ctx, text, told))
 
 
 @command("idea", "hide", REF, Option("reason", Kind.TEXT), permission="staff")
 async def hide(ctx: Context, ref: str, reason: str | None = None) -> Reply:
     """Take an idea off the listings; it is kept, and its author is told why."""
-    idea = await ctx.services.ideas.hide(ctx.space, ref, ctx.member, reason)
-    return Reply(text=ctx._("idea.hidden", ref=idea.ref))
+    idea, told = await ctx.services.ideas.hide(ctx.space, ref, ctx.member, reason)
+    return Reply(text=with_told(ctx, ctx._("idea.hidden", ref=idea.ref), told))
 
 
 @command("idea", "merge", REF, Option("into", Kind.REF, required=True, positional=True), permission="staff")
 async def merge(ctx: Context, ref: str, into: str) -> Reply:
     """Merge a duplicate into another idea: likes united, each member counted once."""
-    target = await ctx.services.ideas.merge(ctx.space, ref, into, ctx.member)
-    return Reply(text=ctx._("idea.merged", ref=ref.lstrip("#"), into=target.ref, count=target.likes))
+    target, told = await ctx.services.ideas.merge(ctx.space, ref, into, ctx.member)
+    text = ctx._("idea.merged", ref=ref.lstrip("#"), into=target.ref, count=target.likes)
+    return Reply(text=with_told(ctx, text, told))
 
 
 @command(

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from rapidfuzz import fuzz, process, utils
 
@@ -33,6 +33,7 @@ PAGE_SIZE = 10
 TOP_MAX = 25
 FINAL_TOP = 10  # ideas in the ranking posted when a wall closes
 FLOOD_WINDOW = timedelta(minutes=1)
+Told = Literal["told", "undelivered", "own"]  # how telling the author went ("own": staff acted on their own idea)
 DRAFT_LIFETIME = timedelta(days=1)
 
 
@@ -436,7 +437,9 @@ class IdeaService:
             raise UserError("idea.not_yours", ref=idea.ref)
         self._check_open(await self.wall_by_id(idea.space, idea.wall_id))
 
-    async def set_status(self, space: str, ref: str, by: Member, status: str, reason: str | None) -> Idea:
+    async def set_status(
+        self, space: str, ref: str, by: Member, status: str, reason: str | None
+    ) -> tuple[Idea, Told]:
         """Move an idea along new → exploring → retained → done / declined (staff); its author is told."""
         if status not in STATUSES:
             raise UserError("idea.bad_status", field="status", status=status)
@@ -445,20 +448,18 @@ class IdeaService:
             raise UserError("idea.same_status", ref=idea.ref)
         reason = clean_reason(reason)
         updated = await self._update(idea, {"status": status}, StatusChange(status, reason, by.key))
-        await self._tell(updated, by, "idea.told.status", reason, status=status)
-        return updated
+        return updated, await self._tell(updated, by, "idea.told.status", reason, status=status)
 
-    async def hide(self, space: str, ref: str, by: Member, reason: str | None) -> Idea:
+    async def hide(self, space: str, ref: str, by: Member, reason: str | None) -> tuple[Idea, Told]:
         """Hide an idea from listings (staff); it is kept, and its author is told why."""
         idea = await self.get(space, ref)
         if idea.hidden:
             raise UserError("idea.already_hidden", ref=idea.ref)
         reason = clean_reason(reason)
         updated = await self._update(idea, {"hidden": 1, "hidden_reason": reason})
-        await self._tell(updated, by, "idea.told.hidden", reason)
-        return updated
+        return updated, await self._tell(updated, by, "idea.told.hidden", reason)
 
-    async def merge(self, space: str, source_ref: str, target_ref: str, by: Member) -> Idea:
+    async def merge(self, space: str, source_ref: str, target_ref: str, by: Member) -> tuple[Idea, Told]:
         """Merge a duplicate into another idea of its wall (staff): likes united, each member once."""
         source, target = await self.get(space, source_ref), await self.get(space, target_ref)
         if source.id == target.id:
@@ -470,8 +471,7 @@ class IdeaService:
         merged = await self.store.merge(source.id, target.id, self.clock.now())
         self.live.touch(source.subject)
         self.live.touch(merged.subject)
-        await self._tell(source, by, "idea.told.merged", None, into=merged.ref)
-        return merged
+        return merged, await self._tell(source, by, "idea.told.merged", None, into=merged.ref)
 
     async def _update(self, idea: Idea, changes: dict[str, Any], change: StatusChange | None = None) -> Idea:
         """Store a change and refresh the idea's cards."""
@@ -479,17 +479,18 @@ class IdeaService:
         self.live.touch(updated.subject)
         return updated
 
-    async def _tell(self, idea: Idea, by: Member, key: str, reason: str | None, **params: Any) -> None:
+    async def _tell(self, idea: Idea, by: Member, key: str, reason: str | None, **params: Any) -> Told:
         """A private message to the author (not to staff acting on their own idea), in the space's language."""
         if idea.author == by.key:
-            return
+            return "own"
         _ = Translator(self.spaces(idea.space).locale)
         if "status" in params:
             params["status"] = _(f"idea.status.{params['status']}")
         lines = [_(key, ref=idea.ref, text=shorten(idea.text, 80), **params)]
         if reason:
             lines.append(_("idea.told.reason", reason=reason))
-        await self.delivery.send_private(idea.space, idea.author, Reply(text="\n".join(lines)))
+        delivered = await self.delivery.send_private(idea.space, idea.author, Reply(text="\n".join(lines)))
+        return "told" if delivered else "undelivered"
 
     # Exports and polls
 

@@ -17,6 +17,7 @@ class RecordingDelivery:
         self.posts: list[tuple[MessageRef, Reply]] = []
         self.edits: list[tuple[MessageRef, Card]] = []
         self.private: list[tuple[str, Reply]] = []
+        self.unreachable: set[str] = set()  # members whose private messages are closed
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
 
@@ -37,7 +38,9 @@ class RecordingDelivery:
         await self._record()
 
     async def send_private(self, space: str, member: str, reply: Reply) -> bool:
-        """Keep a private message to a member."""
+        """Keep a private message to a member; False for an unreachable member."""
+        if member in self.unreachable:
+            return False
         self.private.append((member, reply))
         await self._record()
         return True
