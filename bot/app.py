@@ -11,6 +11,8 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import DeliveryHub
 from bot.core.event_cards import event_card
 from bot.core.events import EventService
+from bot.core.idea_cards import idea_card, top_card
+from bot.core.ideas import FINAL_TOP, IdeaLimits, IdeaService
 from bot.core.live import LiveCards
 from bot.core.poll_cards import final_card, poll_card
 from bot.core.polls import PollService
@@ -19,6 +21,7 @@ from bot.i18n import Translator
 from bot.scheduler import Wakeups
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.events import SqliteEventStore
+from bot.store.sqlite.ideas import SqliteIdeaStore
 from bot.store.sqlite.messages import SqliteMessageStore
 from bot.store.sqlite.polls import SqlitePollStore
 from bot.ui import Card, Reply
@@ -34,10 +37,16 @@ class Services:
     db: Database
     delivery: DeliveryHub
     live: LiveCards
-    polls: PollService
     wakeups: Wakeups
     registry: Registry
+    polls: PollService
+    ideas: IdeaService
     events: EventService
+
+
+def subject_id(subject: str) -> int:
+    """The id part of a live subject ("poll:42" -> 42)."""
+    return int(subject.split(":", 1)[1])
 
 
 class App:
@@ -48,56 +57,79 @@ class App:
         spaces = SpaceDirectory(settings.space_defaults(), settings.spaces)
         db = Database(settings.database, settings["bot.synchronous"].upper())
         delivery = DeliveryHub()
-        messages = SqliteMessageStore(db)
-        live = LiveCards(messages, delivery, clock, settings["bot.live_update_interval"])
-        polls = PollService(SqlitePollStore(db), live, clock, spaces)
+        live = LiveCards(SqliteMessageStore(db), delivery, clock, settings["bot.live_update_interval"])
         wakeups = Wakeups()
-        events = EventService(SqliteEventStore(db), live, clock, spaces, delivery, wakeups.wake_at)
-        self.services = Services(settings, clock, spaces, db, delivery, live, polls, wakeups, build_registry(), events)
+        limits = IdeaLimits(
+            settings["ideas.max_length"], settings["ideas.flood_per_minute"], settings["ideas.duplicate_threshold"]
+        )
+        self.services = Services(
+            settings, clock, spaces, db, delivery, live, wakeups, build_registry(),
+            polls=PollService(SqlitePollStore(db), live, clock, spaces),
+            ideas=IdeaService(SqliteIdeaStore(db), live, clock, spaces, delivery, limits),
+            events=EventService(SqliteEventStore(db), live, clock, spaces, delivery, wakeups.wake_at),
+        )  # fmt: skip
         self.dispatcher = Dispatcher(self.services, self.services.registry)
         live.register("poll", self._render_poll)
+        live.register("idea", self._render_idea)
         live.register("event", self._render_event)
-        wakeups.add_source(self._close_due_polls)
-        wakeups.add_source(self.services.events.expire_offers)
+        wakeups.add_source(self._close_due_polls, self.services.polls.store.next_closing_times)
+        wakeups.add_source(self._close_due_walls, self.services.ideas.store.next_closing_times)
+        wakeups.add_source(self.services.events.expire_offers, self.services.events.store.next_offer_expiries)
+
+    def translator(self, space: str) -> Translator:
+        """`_()` in a space's own language, for what the bot posts on its own."""
+        return Translator(self.services.spaces(space).locale)
 
     async def start(self) -> None:
         """Open the database, schedule what is pending, and catch up on what fell due while down."""
         await self.services.db.open()
-        self.services.wakeups.start(await self.services.polls.store.next_closing_times())
-        for moment in await self.services.events.store.next_offer_expiries():
-            self.services.wakeups.wake_at(moment)
-        await self.services.wakeups.run_due()
+        await self.services.wakeups.start()
 
     async def stop(self) -> None:
-        """Flush live cards, stop the scheduler and close the database."""
+        """Flush live cards and notices, stop the scheduler and close the database."""
         self.services.wakeups.shutdown()
-        await self.services.events.background.drain()
         await self.services.live.drain()
+        await self.services.events.background.drain()
         await self.services.db.close()
 
     async def _render_poll(self, subject: str) -> Card | None:
         """The live card of "poll:ID", in its space's language."""
-        poll = await self.services.polls.store.get_poll(int(subject.split(":", 1)[1]))
+        poll = await self.services.polls.store.get_poll(subject_id(subject))
         if poll is None:
             return None
-        settings = self.services.spaces(poll.space)
         tally = await self.services.polls.tally(poll)
-        return poll_card(poll, tally, Translator(settings.locale), settings.tz, self.services.clock.now())
+        tz = self.services.spaces(poll.space).tz
+        return poll_card(poll, tally, self.translator(poll.space), tz, self.services.clock.now())
+
+    async def _render_idea(self, subject: str) -> Card | None:
+        """The live card of "idea:ID", in its space's language."""
+        store = self.services.ideas.store
+        idea = await store.get_idea(subject_id(subject))
+        wall = None if idea is None else await store.get_wall(idea.wall_id)
+        if idea is None or wall is None:
+            return None
+        return idea_card(idea, wall, self.translator(idea.space), self.services.clock.now())
 
     async def _render_event(self, subject: str) -> Card | None:
         """The live card of "event:ID", in its space's language."""
-        event = await self.services.events.store.get_event(int(subject.split(":", 1)[1]))
+        event = await self.services.events.store.get_event(subject_id(subject))
         if event is None:
             return None
         counts = await self.services.events.counts(event)
-        translator = Translator(self.services.spaces(event.space).locale)
-        return event_card(event, counts, translator, self.services.clock.now())
+        return event_card(event, counts, self.translator(event.space), self.services.clock.now())
 
     async def _close_due_polls(self) -> None:
         """Close polls whose time has come: freeze their cards and post the final results."""
         for poll in await self.services.polls.close_due():
-            settings = self.services.spaces(poll.space)
             await self.services.live.flush_now(poll.subject)
             tally = await self.services.polls.tally(poll)
-            card = final_card(poll, tally, Translator(settings.locale), settings.tz, self.services.clock.now())
+            tz = self.services.spaces(poll.space).tz
+            card = final_card(poll, tally, self.translator(poll.space), tz, self.services.clock.now())
             await self.services.delivery.post(poll.space, poll.channel, Reply(card=card, public=True))
+
+    async def _close_due_walls(self) -> None:
+        """Close idea walls whose time has come and post their final top list in their channel."""
+        for wall in await self.services.ideas.close_due():
+            ranking = await self.services.ideas.top(wall, limit=FINAL_TOP)
+            card = top_card(wall, ranking, self.translator(wall.space), final=True)
+            await self.services.delivery.post(wall.space, wall.channel, Reply(card=card, public=True))

@@ -48,6 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
         event.add_argument("ref", help="the event's reference, e.g. 3 or #3")
         event.add_argument("--space", help="the space the event belongs to (default: the console space)")
         event.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
+    ideas = kinds.add_parser("ideas", help="the ideas of a space (one wall or all): no author for anonymous ideas")
+    ideas.add_argument("--space", help="the space the ideas belong to (default: the console space)")
+    ideas.add_argument("--wall", help="one wall's number, e.g. 2 (0 is the idea box; default: every wall)")
+    ideas.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     return parser
 
 
@@ -90,27 +94,31 @@ async def _migrate(settings: Settings) -> int:
     return EXIT_OK
 
 
-async def _export_content(app: App, kind: str, space: str, ref: str) -> str:
+async def _export_content(app: App, args: argparse.Namespace, space: str) -> str:
     """The text of one export, as trusted staff (the command line has no member)."""
-    if kind == "poll":
-        return (await app.services.polls.export_csv(space, ref, by=None))[1]
-    if kind == "attendees":
-        return (await app.services.events.export_csv(space, ref, by=None))[1]
-    event = await app.services.events.get(space, ref)
+    if args.kind == "ideas":
+        return await app.services.ideas.export_csv(space, args.wall)
+    if args.kind == "poll":
+        return (await app.services.polls.export_csv(space, args.ref, by=None))[1]
+    if args.kind == "attendees":
+        return (await app.services.events.export_csv(space, args.ref, by=None))[1]
+    event = await app.services.events.get(space, args.ref)
     return (await app.services.events.ics(event, None)).decode("utf-8")
 
 
-async def _export(settings: Settings, kind: str, ref: str, space: str | None, output: Path | None) -> int:
+async def _export(settings: Settings, args: argparse.Namespace) -> int:
+    """Write a poll, ideas, attendees or calendar export, produced by the services of a started app."""
     from bot.app import App
     from bot.core.errors import UserError
     from bot.i18n import Translator
 
     app = App(settings)
     await app.start()
+    output: Path | None = args.output
     try:
-        space = space or settings["console.space"]
+        space = args.space or settings["console.space"]
         try:
-            content = await _export_content(app, kind, space, ref)
+            content = await _export_content(app, args, space)
         except UserError as error:
             print(Translator(app.services.spaces(space).locale)(error.key, **error.params), file=sys.stderr)
             return EXIT_FAILURE
@@ -137,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
         if args.command == "export":
-            return asyncio.run(_export(settings, args.kind, args.ref, args.space, args.output))
+            return asyncio.run(_export(settings, args))
         return asyncio.run(_run(settings, choose_adapters(args.adapter, settings)))
     except ConfigError as error:
         print(f"phosphore: configuration error: {error}", file=sys.stderr)

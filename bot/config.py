@@ -62,6 +62,16 @@ def _string_list(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _int_between(low: int, high: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        number = int(value)
+        if not low <= number <= high:
+            raise ValueError(f"{value!r} is not between {low} and {high}")
+        return number
+
+    return check
+
+
 def _boolean(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -80,6 +90,9 @@ SCHEMA: dict[str, tuple[Callable[[Any], Any], Any, str | None]] = {
     "bot.live_update_interval": (_positive_float, 2.0, "PHOSPHORE_LIVE_UPDATE_INTERVAL"),
     "bot.synchronous": (_one_of("normal", "full"), "normal", "PHOSPHORE_SYNCHRONOUS"),
     "polls.creators": (_one_of("staff", "everyone"), "staff", "PHOSPHORE_POLL_CREATORS"),
+    "ideas.max_length": (_int_between(1, 3000), 1000, "PHOSPHORE_IDEAS_MAX_LENGTH"),
+    "ideas.flood_per_minute": (_int_between(1, 1000), 10, "PHOSPHORE_IDEAS_FLOOD_PER_MINUTE"),
+    "ideas.duplicate_threshold": (_int_between(0, 100), 80, "PHOSPHORE_IDEAS_DUPLICATE_THRESHOLD"),
     "console.space": (str, "console:local", None),
     "console.member": (str, "alice", "PHOSPHORE_CONSOLE_MEMBER"),
     "console.staff": (_string_list, ("alice",), "PHOSPHORE_CONSOLE_STAFF"),

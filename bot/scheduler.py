@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -12,6 +13,15 @@ from apscheduler.triggers.date import DateTrigger
 log = logging.getLogger(__name__)
 
 DueWork = Callable[[], Awaitable[None]]
+PendingTimes = Callable[[], Awaitable[Iterable[datetime]]]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Work done at every wake-up, and where to find the instants it will next be due."""
+
+    run: DueWork
+    pending: PendingTimes | None = None
 
 
 class Wakeups:
@@ -22,19 +32,21 @@ class Wakeups:
     (a busy loop, a suspended laptop) still runs; the sources decide what is still meaningful.
     """
 
-    def __init__(self, sources: Iterable[DueWork] = ()) -> None:
-        self.sources: list[DueWork] = list(sources)
+    def __init__(self) -> None:
+        self.sources: list[Source] = []
         self._scheduler = AsyncIOScheduler(timezone="UTC")
 
-    def add_source(self, source: DueWork) -> None:
-        """Run `source` at every wake-up."""
-        self.sources.append(source)
+    def add_source(self, run: DueWork, pending: PendingTimes | None = None) -> None:
+        """Run `run` at every wake-up; `pending()` lists its future due instants (read at start)."""
+        self.sources.append(Source(run, pending))
 
-    def start(self, times: Iterable[datetime] = ()) -> None:
-        """Start the scheduler inside the running loop, with wake-ups at `times`."""
+    async def start(self) -> None:
+        """Start inside the running loop, wake-ups rebuilt from every source, then catch up."""
         self._scheduler.start()
-        for moment in times:
-            self.wake_at(moment)
+        for source in self.sources:
+            for moment in await source.pending() if source.pending else ():
+                self.wake_at(moment)
+        await self.run_due()
 
     def wake_at(self, moment: datetime) -> None:
         """Make sure due work is looked for at `moment` (one job per instant)."""
@@ -53,9 +65,9 @@ class Wakeups:
         """Do everything that is due now."""
         for source in self.sources:
             try:
-                await source()
+                await source.run()
             except Exception:
-                log.exception("scheduled work failed source=%s", getattr(source, "__qualname__", source))
+                log.exception("scheduled work failed source=%s", getattr(source.run, "__qualname__", source.run))
 
     def shutdown(self) -> None:
         """Stop waking up."""

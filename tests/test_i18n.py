@@ -23,14 +23,25 @@ def placeholders(text: str) -> set[str]:
 
 
 def keys_in_code() -> set[str]:
-    """String constants in bot/ shaped like message keys of a domain the catalogs know (settings keys aside)."""
-    domains = {key.split(".", 1)[0] for locale in SUPPORTED for key in catalog(locale)}
+    """String constants in bot/ shaped like message keys of a domain the catalogs know.
+
+    Settings keys are left aside, and so are f-string fragments and prefixes that the code
+    completes (`"idea.status"` + `".retained"`): those are checked through what they build.
+    """
+    known = {key for locale in SUPPORTED for key in catalog(locale)}
+    domains = {key.split(".", 1)[0] for key in known}
+    prefixes = {key.rsplit(".", 1)[0] for key in known}
     found = set()
     for path in BOT.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and KEY.match(node.value):
-                if node.value.split(".", 1)[0] in domains and node.value not in SCHEMA:
-                    found.add(node.value)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        fragments = {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for part in node.values}
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Constant) and isinstance(node.value, str) and KEY.match(node.value)):
+                continue
+            if id(node) in fragments or node.value in SCHEMA or node.value in prefixes:
+                continue
+            if node.value.split(".", 1)[0] in domains:
+                found.add(node.value)
     return found
 
 

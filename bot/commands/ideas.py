@@ -1,0 +1,237 @@
+"""The /idea commands and the idea wall's clicks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.commands.context import Context
+from bot.commands.polls import _parse_id as parse_id
+from bot.commands.polls import card_for as poll_card_for
+from bot.commands.registry import Kind, Option, action, command
+from bot.core.errors import UserError
+from bot.core.idea_cards import hint_card, idea_card, mine_card, page_card, top_card, wall_line, wall_title
+from bot.core.ideas import FINAL_TOP, PROMPT_MAX, STATUSES, TOP_MAX, Idea, Told, Wall, fold, shorten
+from bot.core.polls import OPTIONS_MIN, check_draft
+from bot.i18n import SUPPORTED, Translator, translate
+from bot.ui import Attachment, Card, Reply
+
+REF = Option("ref", Kind.REF, required=True, positional=True)
+WALL = Option("wall", Kind.TEXT)
+WALL_ACTIONS = ("open", "close", "list")
+
+
+def pick(_: Translator, word: str, choices: tuple[str, ...], prefix: str, option: str) -> str:
+    """The choice a member typed, by its id or its name in any language (`prefix.<choice>`)."""
+    wanted = fold(word)
+    for choice in choices:
+        names = {choice} | {translate(locale, f"{prefix}.{choice}") for locale in SUPPORTED}
+        if wanted in {fold(name) for name in names}:
+            return choice
+    named = ", ".join(_(f"{prefix}.{choice}") for choice in choices)
+    raise UserError("idea.bad_choice", field=option, value=word, choices=named)
+
+
+async def card_for(ctx: Context, idea: Idea) -> Card:
+    """The idea's card in the reader's language."""
+    wall = await ctx.services.ideas.wall_by_id(ctx.space, idea.wall_id)
+    return idea_card(idea, wall, ctx._, ctx.now())
+
+
+async def posted(ctx: Context, idea: Idea) -> Reply:
+    """A freshly submitted idea, posted in the channel as a live card."""
+    return Reply(card=await card_for(ctx, idea), public=True, subject=idea.subject)
+
+
+def liked_text(ctx: Context, idea: Idea, liked: bool) -> str:
+    """"You like idea #3 (12 likes)" or "You no longer like it"."""
+    return ctx._("idea.liked" if liked else "idea.unliked", ref=idea.ref, count=idea.likes)
+
+
+def with_told(ctx: Context, text: str, told: Told) -> str:
+    """A moderation confirmation, saying whether the author could be told."""
+    return text if told == "own" else f"{text} {ctx._(f'idea.author_{told}')}"
+
+
+@command(
+    "idea",
+    "submit",
+    Option("text", Kind.PARAGRAPH, required=True, positional=True),
+    WALL,
+    Option("category", Kind.TEXT),
+    Option("anonymous", Kind.FLAG),
+    form=True,
+)
+async def submit(
+    ctx: Context, text: str, wall: str | None = None, category: str | None = None, anonymous: bool = False
+) -> Reply:
+    """Post an idea on a wall; a similar idea already there is offered first."""
+    outcome = await ctx.services.ideas.submit(ctx.space, ctx.channel, ctx.member, text, wall, category, anonymous)
+    if outcome.idea is None:
+        assert outcome.similar is not None and outcome.draft_id is not None
+        return Reply(card=hint_card(outcome.similar, outcome.draft_id, ctx._))
+    return await posted(ctx, outcome.idea)
+
+
+@action("idea", "like")
+async def like(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
+    """The Like button: a toggle."""
+    idea, liked = await ctx.services.ideas.like(ctx.space, ctx.member, parse_id(parts, 0))
+    return Reply(text=liked_text(ctx, idea, liked))
+
+
+@action("idea", "instead")
+async def like_instead(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
+    """"Like it instead": like the similar idea and drop the held-back draft."""
+    draft_id, idea_id = parse_id(parts, 0), parse_id(parts, 1)
+    idea, _ = await ctx.services.ideas.like(ctx.space, ctx.member, idea_id, only_add=True)
+    await ctx.services.ideas.drop_draft(ctx.space, ctx.member, draft_id)
+    return Reply(text=liked_text(ctx, idea, True))
+
+
+@action("idea", "force")
+async def submit_anyway(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
+    """"Submit anyway": post the held-back draft."""
+    return await posted(ctx, await ctx.services.ideas.submit_draft(ctx.space, ctx.member, parse_id(parts, 0)))
+
+
+@action("idea", "page")
+async def page_click(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
+    """Previous / next page of a wall's ideas."""
+    wall = await ctx.services.ideas.wall_by_id(ctx.space, parse_id(parts, 0))
+    return await _page(ctx, wall, parse_id(parts, 1))
+
+
+async def _page(ctx: Context, wall: Wall, number: int) -> Reply:
+    """Page `number` of a wall's ideas, as a card with its paging buttons."""
+    ideas, pages = await ctx.services.ideas.page(wall, number)
+    return Reply(card=page_card(wall, ideas, min(max(1, number), pages), pages, ctx._))
+
+
+@command("idea", "like", REF)
+async def like_ref(ctx: Context, ref: str) -> Reply:
+    """Like an idea by its reference, or take the like back."""
+    idea = await ctx.services.ideas.get(ctx.space, ref)
+    idea, liked = await ctx.services.ideas.like(ctx.space, ctx.member, idea.id)
+    return Reply(text=liked_text(ctx, idea, liked))
+
+
+@command("idea", "show", REF)
+async def show(ctx: Context, ref: str) -> Reply:
+    """An idea's card, with its Like button."""
+    return Reply(card=await card_for(ctx, await ctx.services.ideas.get(ctx.space, ref)))
+
+
+@command("idea", "top", WALL, Option("category", Kind.TEXT), Option("limit", Kind.INT, min_value=1, max_value=TOP_MAX))
+async def top(ctx: Context, wall: str | None = None, category: str | None = None, limit: int = 10) -> Reply:
+    """The most liked ideas of a wall (ties: older first)."""
+    chosen = await ctx.services.ideas.wall(ctx.space, ctx.channel, wall)
+    return Reply(card=top_card(chosen, await ctx.services.ideas.top(chosen, category, limit), ctx._))
+
+
+@command("idea", "list", WALL, Option("page", Kind.INT, min_value=1))
+async def list_ideas(ctx: Context, wall: str | None = None, page: int = 1) -> Reply:
+    """A wall's ideas, newest first, a page at a time."""
+    return await _page(ctx, await ctx.services.ideas.wall(ctx.space, ctx.channel, wall), page)
+
+
+@command("idea", "mine")
+async def mine(ctx: Context) -> Reply:
+    """My ideas, anonymous ones included (only I see that they are mine)."""
+    return Reply(card=mine_card(await ctx.services.ideas.mine(ctx.space, ctx.member), ctx._))
+
+
+@command("idea", "edit", REF, Option("text", Kind.PARAGRAPH, required=True, positional=True))
+async def edit(ctx: Context, ref: str, text: str) -> Reply:
+    """Change an idea's text: my own while its wall is open, or any (staff, to correct a typo)."""
+    idea = await ctx.services.ideas.edit(ctx.space, ref, ctx.member, text)
+    return Reply(text=ctx._("idea.edited", ref=idea.ref))
+
+
+@command("idea", "withdraw", REF)
+async def withdraw(ctx: Context, ref: str) -> Reply:
+    """Take back one of my ideas while its wall is open."""
+    idea = await ctx.services.ideas.withdraw(ctx.space, ref, ctx.member)
+    return Reply(text=ctx._("idea.withdrawn", ref=idea.ref))
+
+
+@command("idea", "status", REF, Option("status", Kind.TEXT, required=True, positional=True),
+         Option("reason", Kind.TEXT), permission="staff")
+async def status(ctx: Context, ref: str, status: str, reason: str | None = None) -> Reply:
+    """Move an idea along: new, to explore, retained, done or declined (its author is told)."""
+    chosen = pick(ctx._, status, STATUSES, "idea.status", "status")
+    idea, told = await ctx.services.ideas.set_status(ctx.space, ref, ctx.member, chosen, reason)
+    text = ctx._("idea.status_set", ref=idea.ref, status=ctx._(f"idea.status.{idea.status}"))
+    return Reply(text=with_told(ctx, text, told))
+
+
+@command("idea", "hide", REF, Option("reason", Kind.TEXT), permission="staff")
+async def hide(ctx: Context, ref: str, reason: str | None = None) -> Reply:
+    """Take an idea off the listings; it is kept, and its author is told why."""
+    idea, told = await ctx.services.ideas.hide(ctx.space, ref, ctx.member, reason)
+    return Reply(text=with_told(ctx, ctx._("idea.hidden", ref=idea.ref), told))
+
+
+@command("idea", "merge", REF, Option("into", Kind.REF, required=True, positional=True), permission="staff")
+async def merge(ctx: Context, ref: str, into: str) -> Reply:
+    """Merge a duplicate into another idea: likes united, each member counted once."""
+    target, told = await ctx.services.ideas.merge(ctx.space, ref, into, ctx.member)
+    text = ctx._("idea.merged", ref=ref.lstrip("#"), into=target.ref, count=target.likes)
+    return Reply(text=with_told(ctx, text, told))
+
+
+@command(
+    "idea",
+    "wall",
+    Option("action", Kind.TEXT, required=True, positional=True),
+    Option("subject", Kind.TEXT, positional=True),
+    Option("categories", Kind.TEXT),
+    Option("closes", Kind.WHEN),
+)
+async def wall(
+    ctx: Context, action: str, subject: str | None = None, categories: str | None = None,
+    closes: datetime | None = None,
+) -> Reply:
+    """Open a wall with a prompt (staff), close one (staff), or list them."""
+    verb = pick(ctx._, action, WALL_ACTIONS, "idea.wall.action", "action")
+    if verb == "list":
+        walls = await ctx.services.ideas.walls(ctx.space)
+        lines = [wall_line(w, ctx._, ctx.settings.tz, ctx.now()) for w in walls]
+        return Reply(card=Card(title=ctx._("idea.wall.list_title"), text=("\n".join(lines) or ctx._("idea.wall.none"),)))
+    if not ctx.member.is_staff:
+        raise UserError("args.forbidden", command=f"/idea wall {verb}")
+    if not subject:
+        raise UserError(f"idea.wall.{verb}_needs_subject", field="subject")
+    if verb == "close":
+        return await _close(ctx, subject)
+    opened = await ctx.services.ideas.open_wall(ctx.space, ctx.channel, ctx.member, subject, categories, closes)
+    if opened.closes_at is not None:
+        ctx.services.wakeups.wake_at(opened.closes_at)
+    text = ctx._("idea.wall.opened", ref=opened.ref, prompt=wall_title(opened, ctx._))
+    return Reply(text=text + "\n" + wall_line(opened, ctx._, ctx.settings.tz, ctx.now()), public=True)
+
+
+async def _close(ctx: Context, ref: str) -> Reply:
+    """Close a wall and announce its final ranking in the channel."""
+    closed = await ctx.services.ideas.close_wall(ctx.space, ref)
+    ranking = await ctx.services.ideas.top(closed, limit=FINAL_TOP)
+    return Reply(card=top_card(closed, ranking, ctx._, final=True), public=True)
+
+
+@command("idea", "export", WALL, permission="staff")
+async def export(ctx: Context, wall: str | None = None) -> Reply:
+    """The ideas as a CSV file: one wall, or every wall of this space."""
+    content = await ctx.services.ideas.export_csv(ctx.space, wall)
+    name = f"ideas-wall-{wall.lstrip('#')}.csv" if wall else "ideas.csv"
+    return Reply(text=ctx._("idea.export.done"), files=(Attachment(name, content.encode("utf-8"), "text/csv"),))
+
+
+@command("idea", "to-poll", Option("top", Kind.INT, min_value=OPTIONS_MIN, max_value=TOP_MAX), WALL,
+         permission="poll_creators")
+async def to_poll(ctx: Context, top: int = 5, wall: str | None = None) -> Reply:
+    """Open a poll whose options are the wall's top ideas."""
+    ideas = ctx.services.ideas
+    chosen = await ideas.wall(ctx.space, ctx.channel, wall)
+    options = ideas.poll_choices(await ideas.top(chosen, limit=top))
+    question = shorten(ctx._("idea.to_poll.question", wall=wall_title(chosen, ctx._)), PROMPT_MAX)
+    poll = await ctx.services.polls.create(ctx.space, ctx.channel, ctx.member, check_draft(question, options))
+    return Reply(card=await poll_card_for(ctx, poll), public=True, subject=poll.subject)

@@ -1,0 +1,507 @@
+"""The idea wall: the rules for walls, ideas, likes, moderation, exports and ideas-to-poll."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from rapidfuzz import fuzz, process, utils
+
+from bot.core.clock import Clock
+from bot.core.errors import UserError
+from bot.core.exports import to_csv
+from bot.core.live import LiveCards
+from bot.core.model import Member
+from bot.core.polls import OPTION_MAX, OPTIONS_MAX, OPTIONS_MIN, QUESTION_MAX, parse_ref
+from bot.core.ports import Delivery, IdeaStore
+from bot.core.spaces import SpaceDirectory
+from bot.i18n import Translator
+from bot.ui import Reply
+
+STATUSES = ("new", "exploring", "retained", "done", "declined")
+DEFAULT_WALL_REF = 0
+PROMPT_MAX = QUESTION_MAX
+REASON_MAX = 500
+CATEGORY_MAX = 40
+CATEGORIES_MAX = 10
+PAGE_SIZE = 10
+TOP_MAX = 25
+FINAL_TOP = 10  # ideas in the ranking posted when a wall closes
+FLOOD_WINDOW = timedelta(minutes=1)
+Told = Literal["told", "undelivered", "own"]  # how telling the author went ("own": staff acted on their own idea)
+DRAFT_LIFETIME = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class IdeaLimits:
+    """The configurable limits of the idea wall (settings `ideas.*`)."""
+
+    max_length: int = 1000
+    flood_per_minute: int = 10
+    duplicate_threshold: int = 80  # 0..100 similarity score; 0 turns the hint off
+
+
+def fold(word: str) -> str:
+    """A word compared loosely: no case, accents, spaces or punctuation ("À explorer" = "a-explorer")."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if c.isalnum())
+
+
+@dataclass(frozen=True)
+class Wall:
+    """A wall of ideas under a prompt; ref 0 is the space's default wall."""
+
+    id: int
+    space: str
+    ref: int
+    channel: str
+    prompt: str
+    categories: tuple[str, ...]
+    is_default: bool
+    closes_at: datetime | None
+    closed_at: datetime | None
+    created_at: datetime
+
+    def is_open(self, now: datetime) -> bool:
+        """Whether ideas and likes are still taken at `now`."""
+        return self.closed_at is None and (self.closes_at is None or now < self.closes_at)
+
+    def category(self, typed: str | None) -> str | None:
+        """The wall's category a member meant (case and accents as typed do not matter much), or an error."""
+        if not typed or not typed.strip():
+            return None
+        if not self.categories:
+            raise UserError("idea.no_categories", field="category", wall=self.ref)
+        wanted = fold(typed)
+        exact = [label for label in self.categories if fold(label) == wanted]
+        starts = [label for label in self.categories if fold(label).startswith(wanted)]
+        found = exact or starts
+        if len(found) != 1:
+            raise UserError("idea.unknown_category", field="category", category=typed.strip(),
+                            choices=", ".join(self.categories))
+        return found[0]
+
+
+@dataclass(frozen=True)
+class IdeaDraft:
+    """An idea as submitted, already checked: what gets stored."""
+
+    space: str
+    wall_id: int
+    channel: str
+    author: str
+    author_name: str | None  # None when anonymous: no name is ever recorded
+    text: str
+    category: str | None
+    anonymous: bool
+
+
+@dataclass(frozen=True)
+class Idea:
+    """A stored idea with its like count; `author_name` is None when it is anonymous."""
+
+    id: int
+    space: str
+    ref: int
+    wall_id: int
+    channel: str
+    author: str
+    author_name: str | None
+    anonymous: bool
+    text: str
+    category: str | None
+    status: str
+    hidden: bool
+    hidden_reason: str | None
+    withdrawn: bool
+    merged_into_ref: int | None
+    likes: int
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def subject(self) -> str:
+        """The key its cards are tracked under."""
+        return f"idea:{self.id}"
+
+    @property
+    def listed(self) -> bool:
+        """Whether it shows in listings (not hidden, withdrawn or merged away)."""
+        return not (self.hidden or self.withdrawn or self.merged_into_ref is not None)
+
+    def byline(self) -> str | None:
+        """Who to show as its author: nobody when anonymous."""
+        return None if self.anonymous else self.author_name
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One step of an idea's status history."""
+
+    status: str
+    reason: str | None
+    by: str
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The outcome of a submission: the new idea, or a similar one and the held-back draft."""
+
+    idea: Idea | None = None
+    similar: Idea | None = None
+    draft_id: int | None = None
+
+
+def clean_text(text: str, max_length: int, field: str = "text") -> str:
+    """Trim an idea; refuse it empty or too long."""
+    text = text.strip()
+    if not text:
+        raise UserError("idea.text_empty", field=field)
+    if len(text) > max_length:
+        raise UserError("idea.text_too_long", field=field, max=max_length, length=len(text))
+    return text
+
+
+def clean_reason(reason: str | None) -> str | None:
+    """An optional moderation reason, trimmed and bounded."""
+    if reason is None or not reason.strip():
+        return None
+    if len(reason.strip()) > REASON_MAX:
+        raise UserError("idea.reason_too_long", field="reason", max=REASON_MAX)
+    return reason.strip()
+
+
+def parse_categories(text: str | None) -> tuple[str, ...]:
+    """Categories typed as "a, b; c" or one per line, without duplicates."""
+    labels = [label.strip() for label in re.split(r"[,;\n]", text or "") if label.strip()]
+    unique = tuple(dict.fromkeys(labels))
+    if len(unique) > CATEGORIES_MAX:
+        raise UserError("idea.too_many_categories", field="categories", max=CATEGORIES_MAX)
+    for label in unique:
+        if len(label) > CATEGORY_MAX:
+            raise UserError("idea.category_too_long", field="categories", category=label[:20] + "…", max=CATEGORY_MAX)
+    return unique
+
+
+def shorten(text: str, width: int) -> str:
+    """One line of at most `width` characters, cut at a word boundary with an ellipsis."""
+    line = " ".join(text.split())
+    if len(line) <= width:
+        return line
+    cut = line[: width - 1]
+    if " " in cut and cut.rfind(" ") > width // 2:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def ranked(ideas: Sequence[Idea]) -> list[Idea]:
+    """Most liked first; on a tie the older idea first."""
+    return sorted(ideas, key=lambda idea: (-idea.likes, idea.created_at, idea.id))
+
+
+def poll_labels(ideas: Sequence[Idea]) -> list[str]:
+    """Poll options from ideas: one line each, within the option limit, distinct even after cutting."""
+    labels = [shorten(idea.text, OPTION_MAX) for idea in ideas]
+    seen = Counter(label.casefold() for label in labels)
+    distinct = []
+    for idea, label in zip(ideas, labels):
+        if seen[label.casefold()] > 1:
+            suffix = f" (#{idea.ref})"
+            label = shorten(idea.text, OPTION_MAX - len(suffix)) + suffix
+        distinct.append(label)
+    return distinct
+
+
+def most_similar(text: str, ideas: Sequence[Idea], threshold: int) -> Idea | None:
+    """The listed idea most like `text`, if its similarity reaches `threshold` (0 turns this off)."""
+    if threshold <= 0:
+        return None
+    choices = {idea.id: idea.text for idea in ideas if idea.listed}
+    best = process.extractOne(
+        text, choices, scorer=fuzz.token_sort_ratio, processor=utils.default_process, score_cutoff=threshold
+    )
+    if best is None:
+        return None
+    return next(idea for idea in ideas if idea.id == best[2])
+
+
+def export_rows(walls: dict[int, Wall], ideas: Sequence[Idea]) -> str:
+    """The export format: one row per idea, no author for anonymous ones."""
+    header = ["wall", "prompt", "idea", "text", "category", "author", "anonymous", "likes", "status", "hidden",
+              "merged_into", "created_at", "updated_at"]
+    rows = [
+        [walls[i.wall_id].ref, walls[i.wall_id].prompt, f"#{i.ref}", i.text, i.category or "", i.byline() or "",
+         "yes" if i.anonymous else "no", i.likes, i.status, "yes" if i.hidden else "no",
+         f"#{i.merged_into_ref}" if i.merged_into_ref else "", i.created_at.isoformat(), i.updated_at.isoformat()]
+        for i in ideas
+    ]
+    return to_csv([[header, *rows]])
+
+
+class IdeaService:
+    """Everything members and staff do with the idea wall, whatever the platform."""
+
+    def __init__(
+        self, store: IdeaStore, live: LiveCards, clock: Clock, spaces: SpaceDirectory, delivery: Delivery,
+        limits: IdeaLimits = IdeaLimits(),
+    ) -> None:
+        self.store = store
+        self.live = live
+        self.clock = clock
+        self.spaces = spaces
+        self.delivery = delivery
+        self.limits = limits
+
+    # Walls
+
+    async def open_wall(
+        self, space: str, channel: str, by: Member, prompt: str, categories: str | None, closes_at: datetime | None
+    ) -> Wall:
+        """Open a wall in a channel (staff)."""
+        prompt = prompt.strip()
+        if not prompt:
+            raise UserError("idea.prompt_empty", field="subject")
+        if len(prompt) > PROMPT_MAX:
+            raise UserError("idea.prompt_too_long", field="subject", max=PROMPT_MAX)
+        if closes_at is not None and closes_at <= self.clock.now():
+            raise UserError("idea.closes_in_past", field="closes")
+        labels = parse_categories(categories)
+        return await self.store.create_wall(space, channel, by.key, prompt, labels, closes_at, self.clock.now())
+
+    async def wall(self, space: str, channel: str, ref: str | int | None) -> Wall:
+        """The wall a member means: the one named, else the newest open wall of this channel, else the default."""
+        if ref is not None and str(ref).strip():
+            number = parse_ref(ref, "idea.bad_wall_ref")
+            found = await self.store.find_wall(space, number)
+            if number == DEFAULT_WALL_REF and found is None:
+                return await self.store.default_wall(space, channel, self.clock.now())
+            if found is None:
+                raise UserError("idea.wall_not_found", field="wall", ref=number)
+            return found
+        now = self.clock.now()
+        here = [w for w in await self.store.walls(space) if w.channel == channel and not w.is_default and w.is_open(now)]
+        return here[0] if here else await self.store.default_wall(space, channel, now)
+
+    async def walls(self, space: str) -> list[Wall]:
+        """Every wall of a space, newest first."""
+        return await self.store.walls(space)
+
+    async def close_wall(self, space: str, ref: str | int) -> Wall:
+        """Close a wall now (staff): ideas freeze; the default wall never closes."""
+        wall = await self.wall(space, "", ref)
+        if wall.is_default:
+            raise UserError("idea.default_wall_never_closes")
+        closed = await self.store.close_wall(wall.id, self.clock.now())
+        if closed is None:
+            raise UserError("idea.wall_already_closed", wall=wall.ref)
+        await self._refresh_wall(closed)
+        return closed
+
+    async def close_due(self) -> list[Wall]:
+        """Close every wall whose closing time has come."""
+        now = self.clock.now()
+        closed = []
+        for wall in await self.store.due_walls(now):
+            done = await self.store.close_wall(wall.id, now)
+            if done is not None:
+                await self._refresh_wall(done)
+                closed.append(done)
+        return closed
+
+    async def _refresh_wall(self, wall: Wall) -> None:
+        """A closed wall's idea cards lose their buttons, at the live cards' pace."""
+        for idea in await self.store.wall_ideas(wall.id):
+            self.live.touch(idea.subject)
+
+    # Submitting
+
+    async def submit(
+        self, space: str, channel: str, author: Member, text: str, wall_ref: str | None = None,
+        category: str | None = None, anonymous: bool = False,
+    ) -> Submitted:
+        """Check and store an idea; hold it back as a draft when a similar idea is already on the wall."""
+        text = clean_text(text, self.limits.max_length)
+        wall = await self.wall(space, channel, wall_ref)
+        self._check_open(wall)
+        draft = IdeaDraft(space, wall.id, channel, author.key, None if anonymous else author.name, text,
+                          wall.category(category), anonymous)
+        similar = most_similar(text, await self.store.wall_ideas(wall.id), self.limits.duplicate_threshold)
+        now = self.clock.now()
+        if similar is not None:
+            return Submitted(similar=similar, draft_id=await self.store.save_draft(draft, now - DRAFT_LIFETIME, now))
+        return Submitted(idea=await self.store.add_idea(draft, now, self._flood_since(now), self.limits.flood_per_minute))
+
+    async def submit_draft(self, space: str, author: Member, draft_id: int) -> Idea:
+        """"Submit anyway": store the held-back draft (its author only; once)."""
+        now = self.clock.now()
+        return await self.store.add_draft(space, author.key, draft_id, now, self._flood_since(now),
+                                          self.limits.flood_per_minute)
+
+    async def drop_draft(self, space: str, author: Member, draft_id: int) -> None:
+        """"Like it instead": the draft is not needed any more."""
+        await self.store.drop_draft(space, author.key, draft_id)
+
+    def _flood_since(self, now: datetime) -> datetime:
+        """Ideas submitted after this instant count towards the flood limit."""
+        return now - FLOOD_WINDOW
+
+    def _check_open(self, wall: Wall) -> None:
+        """Refuse changes on a closed wall."""
+        if not wall.is_open(self.clock.now()):
+            raise UserError("idea.wall_closed", wall=wall.ref)
+
+    # Finding
+
+    async def get(self, space: str, ref: str | int) -> Idea:
+        """An idea of this space by its reference, or a clear error."""
+        number = parse_ref(ref, "idea.bad_ref")
+        idea = await self.store.find_idea(space, number)
+        if idea is None or idea.withdrawn:
+            raise UserError("idea.not_found", ref=number)
+        return idea
+
+    async def by_id(self, space: str, idea_id: int) -> Idea:
+        """An idea named by a button; another space's idea is refused as if it did not exist."""
+        idea = await self.store.get_idea(idea_id)
+        if idea is None or idea.space != space or idea.withdrawn:
+            raise UserError("idea.not_found", ref=idea_id)
+        return idea
+
+    async def wall_by_id(self, space: str, wall_id: int) -> Wall:
+        """A wall named by a button, checked against the space."""
+        wall = await self.store.get_wall(wall_id)
+        if wall is None or wall.space != space:
+            raise UserError("idea.wall_not_found", ref=wall_id)
+        return wall
+
+    async def top(self, wall: Wall, category: str | None = None, limit: int = 10) -> list[Idea]:
+        """The most liked listed ideas of a wall (ties: older first)."""
+        chosen = wall.category(category)
+        ideas = [i for i in await self.store.wall_ideas(wall.id) if i.listed and (chosen is None or i.category == chosen)]
+        return ranked(ideas)[:limit]
+
+    async def page(self, wall: Wall, number: int) -> tuple[list[Idea], int]:
+        """One page of a wall's listed ideas, newest first, and the number of pages."""
+        ideas = [idea for idea in await self.store.wall_ideas(wall.id) if idea.listed]
+        ideas.sort(key=lambda idea: (idea.created_at, idea.id), reverse=True)
+        pages = max(1, -(-len(ideas) // PAGE_SIZE))
+        number = min(max(1, number), pages)
+        return ideas[(number - 1) * PAGE_SIZE : number * PAGE_SIZE], pages
+
+    async def mine(self, space: str, member: Member) -> list[Idea]:
+        """A member's own ideas (anonymous ones included), newest first."""
+        return [idea for idea in await self.store.author_ideas(space, member.key) if not idea.withdrawn]
+
+    # Liking
+
+    async def like(self, space: str, member: Member, idea_id: int, only_add: bool = False) -> tuple[Idea, bool]:
+        """Toggle a member's like (or just add it); return the idea with its count, once committed."""
+        now = self.clock.now()
+
+        def rule(idea: Idea, wall: Wall) -> None:
+            if idea.space != space or idea.withdrawn:
+                raise UserError("idea.not_found", ref=idea_id)
+            if idea.hidden:
+                raise UserError("idea.hidden_no_likes", ref=idea.ref)
+            if not wall.is_open(now):
+                raise UserError("idea.wall_closed", wall=wall.ref)
+
+        idea, liked = await self.store.toggle_like(idea_id, member.key, now, rule, only_add)
+        self.live.touch(idea.subject)
+        return idea, liked
+
+    # Authors and staff
+
+    async def edit(self, space: str, ref: str, by: Member, text: str) -> Idea:
+        """Change an idea's text: its author while the wall is open, or staff (a typo) at any time."""
+        idea = await self.get(space, ref)
+        text = clean_text(text, self.limits.max_length)
+        if not by.is_staff:
+            await self._check_author(idea, by)
+        return await self._update(idea, {"text": text})
+
+    async def withdraw(self, space: str, ref: str, by: Member) -> Idea:
+        """An author takes back their own idea while the wall is open."""
+        idea = await self.get(space, ref)
+        await self._check_author(idea, by)
+        return await self._update(idea, {"withdrawn_at": self.clock.now()})
+
+    async def _check_author(self, idea: Idea, by: Member) -> None:
+        """Only the author, and only while the wall is open."""
+        if idea.author != by.key:
+            raise UserError("idea.not_yours", ref=idea.ref)
+        self._check_open(await self.wall_by_id(idea.space, idea.wall_id))
+
+    async def set_status(
+        self, space: str, ref: str, by: Member, status: str, reason: str | None
+    ) -> tuple[Idea, Told]:
+        """Move an idea along new → exploring → retained → done / declined (staff); its author is told."""
+        if status not in STATUSES:
+            raise UserError("idea.bad_status", field="status", status=status)
+        idea = await self.get(space, ref)
+        if idea.status == status:
+            raise UserError("idea.same_status", ref=idea.ref)
+        reason = clean_reason(reason)
+        updated = await self._update(idea, {"status": status}, StatusChange(status, reason, by.key))
+        return updated, await self._tell(updated, by, "idea.told.status", reason, status=status)
+
+    async def hide(self, space: str, ref: str, by: Member, reason: str | None) -> tuple[Idea, Told]:
+        """Hide an idea from listings (staff); it is kept, and its author is told why."""
+        idea = await self.get(space, ref)
+        if idea.hidden:
+            raise UserError("idea.already_hidden", ref=idea.ref)
+        reason = clean_reason(reason)
+        updated = await self._update(idea, {"hidden": 1, "hidden_reason": reason})
+        return updated, await self._tell(updated, by, "idea.told.hidden", reason)
+
+    async def merge(self, space: str, source_ref: str, target_ref: str, by: Member) -> tuple[Idea, Told]:
+        """Merge a duplicate into another idea of its wall (staff): likes united, each member once."""
+        source, target = await self.get(space, source_ref), await self.get(space, target_ref)
+        if source.id == target.id:
+            raise UserError("idea.merge_self", ref=source.ref)
+        if source.wall_id != target.wall_id:
+            raise UserError("idea.merge_other_wall", ref=source.ref, into=target.ref)
+        if not (source.listed and target.listed):
+            raise UserError("idea.merge_unlisted", ref=source.ref, into=target.ref)
+        merged = await self.store.merge(source.id, target.id, self.clock.now())
+        self.live.touch(source.subject)
+        self.live.touch(merged.subject)
+        return merged, await self._tell(source, by, "idea.told.merged", None, into=merged.ref)
+
+    async def _update(self, idea: Idea, changes: dict[str, Any], change: StatusChange | None = None) -> Idea:
+        """Store a change and refresh the idea's cards."""
+        updated = await self.store.update_idea(idea.id, changes, self.clock.now(), change)
+        self.live.touch(updated.subject)
+        return updated
+
+    async def _tell(self, idea: Idea, by: Member, key: str, reason: str | None, **params: Any) -> Told:
+        """A private message to the author (not to staff acting on their own idea), in the space's language."""
+        if idea.author == by.key:
+            return "own"
+        _ = Translator(self.spaces(idea.space).locale)
+        if "status" in params:
+            params["status"] = _(f"idea.status.{params['status']}")
+        lines = [_(key, ref=idea.ref, text=shorten(idea.text, 80), **params)]
+        if reason:
+            lines.append(_("idea.told.reason", reason=reason))
+        delivered = await self.delivery.send_private(idea.space, idea.author, Reply(text="\n".join(lines)))
+        return "told" if delivered else "undelivered"
+
+    # Exports and polls
+
+    async def export_csv(self, space: str, wall_ref: str | None = None) -> str:
+        """CSV of a space's ideas (one wall, or all), withdrawn ones left out."""
+        walls = [await self.wall(space, "", wall_ref)] if wall_ref else await self.store.walls(space)
+        ideas = [i for wall in reversed(walls) for i in await self.store.wall_ideas(wall.id) if not i.withdrawn]
+        return export_rows({wall.id: wall for wall in walls}, ideas)
+
+    def poll_choices(self, ideas: Sequence[Idea]) -> list[str]:
+        """The top ideas as poll options, cut to the poll limits."""
+        if len(ideas) < OPTIONS_MIN:
+            raise UserError("idea.to_poll.too_few", min=OPTIONS_MIN)
+        return poll_labels(ideas[:OPTIONS_MAX])

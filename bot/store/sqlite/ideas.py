@@ -1,0 +1,361 @@
+"""Idea walls, ideas, likes and drafts in SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from bot.core.errors import UserError
+from bot.core.ideas import DEFAULT_WALL_REF, Idea, IdeaDraft, StatusChange, Wall
+from bot.core.ports import LikeRule
+from bot.store.sqlite.database import Database
+from bot.store.sqlite.rows import from_iso, next_ref, to_iso, upsert_member
+
+WALL_COLUMNS = "id, space, ref, channel, prompt, is_default, closes_at, closed_at, created_at"
+# The display name is never read for an anonymous idea, so no listing can leak it.
+IDEA_SELECT = (
+    "SELECT i.id, i.space, i.ref, i.wall_id, i.channel, i.author, i.anonymous, i.text, i.category, i.status,"
+    " CASE WHEN i.anonymous THEN NULL ELSE COALESCE(m.name, i.author) END AS author_name,"
+    " i.hidden, i.hidden_reason, i.withdrawn_at, t.ref AS merged_into_ref, i.created_at, i.updated_at,"
+    " (SELECT COUNT(*) FROM idea_likes l WHERE l.idea_id = i.id) AS likes"
+    " FROM ideas i LEFT JOIN members m ON m.space = i.space AND m.member = i.author"
+    " LEFT JOIN ideas t ON t.id = i.merged_into"
+)
+EDITABLE = frozenset({"text", "status", "hidden", "hidden_reason", "withdrawn_at"})
+
+
+def _wall(row: sqlite3.Row, categories: list[str]) -> Wall:
+    """A Wall from its row and category labels."""
+    return Wall(
+        id=row["id"],
+        space=row["space"],
+        ref=row["ref"],
+        channel=row["channel"],
+        prompt=row["prompt"],
+        categories=tuple(categories),
+        is_default=bool(row["is_default"]),
+        closes_at=from_iso(row["closes_at"]),
+        closed_at=from_iso(row["closed_at"]),
+        created_at=from_iso(row["created_at"]),  # type: ignore[arg-type]
+    )
+
+
+def _idea(row: sqlite3.Row) -> Idea:
+    """An Idea from a row of IDEA_SELECT."""
+    return Idea(
+        id=row["id"],
+        space=row["space"],
+        ref=row["ref"],
+        wall_id=row["wall_id"],
+        channel=row["channel"],
+        author=row["author"],
+        author_name=row["author_name"],
+        anonymous=bool(row["anonymous"]),
+        text=row["text"],
+        category=row["category"],
+        status=row["status"],
+        hidden=bool(row["hidden"]),
+        hidden_reason=row["hidden_reason"],
+        withdrawn=row["withdrawn_at"] is not None,
+        merged_into_ref=row["merged_into_ref"],
+        likes=row["likes"],
+        created_at=from_iso(row["created_at"]),  # type: ignore[arg-type]
+        updated_at=from_iso(row["updated_at"]),  # type: ignore[arg-type]
+    )
+
+
+def _load_wall(conn: sqlite3.Connection, wall_id: int) -> Wall:
+    """A wall read inside a write transaction."""
+    row = conn.execute(f"SELECT {WALL_COLUMNS} FROM idea_walls WHERE id = ?", (wall_id,)).fetchone()
+    labels = conn.execute("SELECT label FROM idea_categories WHERE wall_id = ? ORDER BY position", (wall_id,))
+    return _wall(row, [label for (label,) in labels])
+
+
+def _load_idea(conn: sqlite3.Connection, idea_id: int) -> Idea | None:
+    """An idea read inside a write transaction."""
+    row = conn.execute(f"{IDEA_SELECT} WHERE i.id = ?", (idea_id,)).fetchone()
+    return None if row is None else _idea(row)
+
+
+def _resolve_merges(conn: sqlite3.Connection, idea_id: int) -> int:
+    """The idea a click on `idea_id` lands on: merges are followed (merge keeps chains one step long)."""
+    row = conn.execute("SELECT merged_into FROM ideas WHERE id = ?", (idea_id,)).fetchone()
+    return idea_id if row is None or row[0] is None else int(row[0])
+
+
+def _insert_idea(
+    conn: sqlite3.Connection, draft: IdeaDraft, now: datetime, flood_since: datetime, flood_limit: int
+) -> Idea:
+    """Insert an idea after the flood and open-wall checks, in the caller's transaction."""
+    (recent,) = conn.execute(
+        "SELECT COUNT(*) FROM ideas WHERE space = ? AND author = ? AND created_at > ?",
+        (draft.space, draft.author, to_iso(flood_since)),
+    ).fetchone()
+    if recent >= flood_limit:
+        raise UserError("idea.flood", limit=flood_limit)
+    wall = _load_wall(conn, draft.wall_id)
+    if not wall.is_open(now):
+        raise UserError("idea.wall_closed", wall=wall.ref)
+    ref = next_ref(conn, draft.space, "idea")
+    (idea_id,) = conn.execute(
+        "INSERT INTO ideas (space, ref, wall_id, channel, author, anonymous, text, category, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (draft.space, ref, draft.wall_id, draft.channel, draft.author, int(draft.anonymous), draft.text,
+         draft.category, to_iso(now), to_iso(now)),
+    ).fetchone()
+    _record_status(conn, idea_id, StatusChange("new", None, draft.author), now)
+    if draft.author_name is not None:
+        upsert_member(conn, draft.space, draft.author, draft.author_name, now)
+    idea = _load_idea(conn, idea_id)
+    assert idea is not None
+    return idea
+
+
+def _record_status(conn: sqlite3.Connection, idea_id: int, change: StatusChange, now: datetime) -> None:
+    """Add a step to an idea's status history."""
+    conn.execute(
+        "INSERT INTO idea_status_history (idea_id, status, reason, changed_by, changed_at) VALUES (?, ?, ?, ?, ?)",
+        (idea_id, change.status, change.reason, change.by, to_iso(now)),
+    )
+
+
+class SqliteIdeaStore:
+    """IdeaStore on the embedded database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # Walls
+
+    async def create_wall(
+        self, space: str, channel: str, by: str, prompt: str, categories: tuple[str, ...],
+        closes_at: datetime | None, now: datetime,
+    ) -> Wall:
+        """Store a new wall with the next short reference of its space."""
+
+        def op(conn: sqlite3.Connection) -> Wall:
+            ref = next_ref(conn, space, "wall")
+            (wall_id,) = conn.execute(
+                "INSERT INTO idea_walls (space, ref, channel, prompt, opened_by, closes_at, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (space, ref, channel, prompt, by, to_iso(closes_at), to_iso(now)),
+            ).fetchone()
+            conn.executemany(
+                "INSERT INTO idea_categories (wall_id, position, label) VALUES (?, ?, ?)",
+                [(wall_id, position, label) for position, label in enumerate(categories)],
+            )
+            return _load_wall(conn, wall_id)
+
+        return await self.db.write(op)
+
+    async def default_wall(self, space: str, channel: str, now: datetime) -> Wall:
+        """The space's default wall, created on first use (the single writer makes check-then-insert safe)."""
+        found = await self.find_wall(space, DEFAULT_WALL_REF)
+        if found is not None:
+            return found
+
+        def op(conn: sqlite3.Connection) -> Wall:
+            row = conn.execute("SELECT id FROM idea_walls WHERE space = ? AND is_default = 1", (space,)).fetchone()
+            if row is None:
+                row = conn.execute(
+                    "INSERT INTO idea_walls (space, ref, channel, prompt, is_default, created_at)"
+                    " VALUES (?, ?, ?, '', 1, ?) RETURNING id",
+                    (space, DEFAULT_WALL_REF, channel, to_iso(now)),
+                ).fetchone()
+            return _load_wall(conn, row[0])
+
+        return await self.db.write(op)
+
+    async def _walls(self, where: str, params: tuple[object, ...]) -> list[Wall]:
+        """Walls matching a WHERE clause, with their categories."""
+        rows = await self.db.fetch_all(f"SELECT {WALL_COLUMNS} FROM idea_walls WHERE {where}", params)
+        if not rows:
+            return []
+        ids = [row["id"] for row in rows]
+        labels: dict[int, list[str]] = {wall_id: [] for wall_id in ids}
+        for label in await self.db.fetch_all(
+            f"SELECT wall_id, label FROM idea_categories WHERE wall_id IN ({','.join('?' * len(ids))})"
+            " ORDER BY wall_id, position",
+            ids,
+        ):
+            labels[label["wall_id"]].append(label["label"])
+        return [_wall(row, labels[row["id"]]) for row in rows]
+
+    async def find_wall(self, space: str, ref: int) -> Wall | None:
+        """A wall by its short reference in a space."""
+        found = await self._walls("space = ? AND ref = ?", (space, ref))
+        return found[0] if found else None
+
+    async def get_wall(self, wall_id: int) -> Wall | None:
+        """A wall by its global id."""
+        found = await self._walls("id = ?", (wall_id,))
+        return found[0] if found else None
+
+    async def walls(self, space: str) -> list[Wall]:
+        """Every wall of a space, newest first (the default wall, ref 0, last)."""
+        return await self._walls("space = ? ORDER BY ref DESC", (space,))
+
+    async def close_wall(self, wall_id: int, now: datetime) -> Wall | None:
+        """Close an open wall; None when it was already closed."""
+
+        def op(conn: sqlite3.Connection) -> Wall | None:
+            changed = conn.execute(
+                "UPDATE idea_walls SET closed_at = ? WHERE id = ? AND closed_at IS NULL", (to_iso(now), wall_id)
+            ).rowcount
+            return _load_wall(conn, wall_id) if changed else None
+
+        return await self.db.write(op)
+
+    async def due_walls(self, now: datetime) -> list[Wall]:
+        """Open walls whose closing time has come."""
+        return await self._walls("closed_at IS NULL AND closes_at IS NOT NULL AND closes_at <= ?", (to_iso(now),))
+
+    async def next_closing_times(self) -> list[datetime]:
+        """Closing times of open walls."""
+        rows = await self.db.fetch_all(
+            "SELECT DISTINCT closes_at FROM idea_walls WHERE closed_at IS NULL AND closes_at IS NOT NULL"
+        )
+        return [from_iso(row["closes_at"]) for row in rows]  # type: ignore[misc]
+
+    # Ideas
+
+    async def _ideas(self, where: str, params: tuple[object, ...]) -> list[Idea]:
+        """Ideas matching a WHERE clause, with their like counts."""
+        return [_idea(row) for row in await self.db.fetch_all(f"{IDEA_SELECT} WHERE {where}", params)]
+
+    async def wall_ideas(self, wall_id: int) -> list[Idea]:
+        """Every idea of a wall, oldest first."""
+        return await self._ideas("i.wall_id = ? ORDER BY i.created_at, i.id", (wall_id,))
+
+    async def author_ideas(self, space: str, author: str) -> list[Idea]:
+        """A member's ideas in a space, newest first."""
+        return await self._ideas("i.space = ? AND i.author = ? ORDER BY i.created_at DESC, i.id DESC", (space, author))
+
+    async def find_idea(self, space: str, ref: int) -> Idea | None:
+        """An idea by its short reference in a space."""
+        found = await self._ideas("i.space = ? AND i.ref = ?", (space, ref))
+        return found[0] if found else None
+
+    async def get_idea(self, idea_id: int) -> Idea | None:
+        """An idea by its global id."""
+        found = await self._ideas("i.id = ?", (idea_id,))
+        return found[0] if found else None
+
+    async def add_idea(self, draft: IdeaDraft, now: datetime, flood_since: datetime, flood_limit: int) -> Idea:
+        """Store an idea unless its author is flooding (checked in the same transaction)."""
+        return await self.db.write(lambda conn: _insert_idea(conn, draft, now, flood_since, flood_limit))
+
+    async def save_draft(self, draft: IdeaDraft, purge_before: datetime, now: datetime) -> int:
+        """Hold a submission back; drop drafts nobody came back to."""
+
+        def op(conn: sqlite3.Connection) -> int:
+            conn.execute("DELETE FROM idea_drafts WHERE created_at < ?", (to_iso(purge_before),))
+            (draft_id,) = conn.execute(
+                "INSERT INTO idea_drafts (space, wall_id, channel, author, author_name, text, category, anonymous,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (draft.space, draft.wall_id, draft.channel, draft.author, draft.author_name, draft.text,
+                 draft.category, int(draft.anonymous), to_iso(now)),
+            ).fetchone()
+            return int(draft_id)
+
+        return await self.db.write(op)
+
+    async def add_draft(
+        self, space: str, author: str, draft_id: int, now: datetime, flood_since: datetime, flood_limit: int
+    ) -> Idea:
+        """Turn a held-back draft into an idea, once; a refusal (flood, closed wall) keeps the draft."""
+
+        def op(conn: sqlite3.Connection) -> Idea:
+            row = conn.execute(
+                "DELETE FROM idea_drafts WHERE id = ? AND space = ? AND author = ?"
+                " RETURNING wall_id, channel, author_name, text, category, anonymous",
+                (draft_id, space, author),
+            ).fetchone()
+            if row is None:
+                raise UserError("idea.draft_gone")
+            draft = IdeaDraft(space, row["wall_id"], row["channel"], author, row["author_name"], row["text"],
+                              row["category"], bool(row["anonymous"]))
+            return _insert_idea(conn, draft, now, flood_since, flood_limit)
+
+        return await self.db.write(op)
+
+    async def drop_draft(self, space: str, author: str, draft_id: int) -> None:
+        """Forget a held-back draft."""
+        await self.db.write(
+            lambda conn: conn.execute(
+                "DELETE FROM idea_drafts WHERE id = ? AND space = ? AND author = ?", (draft_id, space, author)
+            )
+        )
+
+    async def toggle_like(
+        self, idea_id: int, member: str, now: datetime, rule: LikeRule, only_add: bool = False
+    ) -> tuple[Idea, bool]:
+        """Check the rule and toggle (or add) the like inside one transaction."""
+
+        def op(conn: sqlite3.Connection) -> tuple[Idea, bool]:
+            named = _load_idea(conn, idea_id)
+            if named is None:
+                raise UserError("idea.not_found", ref=idea_id)
+            rule(named, _load_wall(conn, named.wall_id))  # the space check is on the idea the click names
+            target_id = _resolve_merges(conn, idea_id)
+            target = _load_idea(conn, target_id) if target_id != idea_id else named
+            assert target is not None
+            rule(target, _load_wall(conn, target.wall_id))
+            removed = 0 if only_add else conn.execute(
+                "DELETE FROM idea_likes WHERE idea_id = ? AND member = ?", (target_id, member)
+            ).rowcount
+            if not removed:
+                conn.execute(
+                    "INSERT INTO idea_likes (idea_id, member, liked_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (idea_id, member) DO NOTHING",
+                    (target_id, member, to_iso(now)),
+                )
+            after = _load_idea(conn, target_id)
+            assert after is not None
+            return after, not removed
+
+        return await self.db.write(op)
+
+    async def update_idea(
+        self, idea_id: int, changes: Mapping[str, Any], now: datetime, change: StatusChange | None = None
+    ) -> Idea:
+        """Change some columns and record the status change, in one transaction."""
+        unknown = set(changes) - EDITABLE
+        if unknown:
+            raise ValueError(f"not editable: {sorted(unknown)}")
+        columns = ", ".join(f"{name} = ?" for name in changes)
+        values = [to_iso(value) if isinstance(value, datetime) else value for value in changes.values()]
+
+        def op(conn: sqlite3.Connection) -> Idea:
+            conn.execute(f"UPDATE ideas SET {columns}, updated_at = ? WHERE id = ?", (*values, to_iso(now), idea_id))
+            if change is not None:
+                _record_status(conn, idea_id, change, now)
+            idea = _load_idea(conn, idea_id)
+            if idea is None:
+                raise UserError("idea.not_found", ref=idea_id)
+            return idea
+
+        return await self.db.write(op)
+
+    async def merge(self, source_id: int, target_id: int, now: datetime) -> Idea:
+        """Unite likes on the target (the primary key counts each member once) and point the source at it."""
+
+        def op(conn: sqlite3.Connection) -> Idea:
+            conn.execute(
+                "INSERT INTO idea_likes (idea_id, member, liked_at)"
+                " SELECT ?, member, liked_at FROM idea_likes WHERE idea_id = ?"
+                " ON CONFLICT (idea_id, member) DO NOTHING",
+                (target_id, source_id),
+            )
+            conn.execute("DELETE FROM idea_likes WHERE idea_id = ?", (source_id,))
+            conn.execute(
+                "UPDATE ideas SET merged_into = ?, updated_at = ? WHERE id = ? OR merged_into = ?",
+                (target_id, to_iso(now), source_id, source_id),
+            )
+            idea = _load_idea(conn, target_id)
+            assert idea is not None
+            return idea
+
+        return await self.db.write(op)
