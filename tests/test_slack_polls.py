@@ -98,9 +98,11 @@ async def test_a_retried_click_does_not_count_twice(tmp_path: Path) -> None:
         await bot.fake.wait_for("chat.postEphemeral")
         retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
         assert await bot.click(f"poll:vote:{poll_id}:0", BOB, ts, headers=retry) == (200, "")
+        assert (await bot.click(f"poll:vote:{poll_id}:1", ALICE, ts))[0] == 200  # a marker after the retry
+        await bot.fake.wait_for("chat.postEphemeral", count=2)
         await bot.app.services.live.drain()
         assert await bot.app.services.polls.store.choices(poll_id, f"slack:{BOB}") == (0,)
-        assert len(bot.fake.calls("chat.postEphemeral")) == 1
+        assert [c.params["user"] for c in bot.fake.calls("chat.postEphemeral")] == [BOB, ALICE]
 
 
 async def test_rate_limited_edit_is_retried_and_ends_on_the_newest_state(tmp_path: Path) -> None:

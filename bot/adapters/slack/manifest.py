@@ -52,12 +52,12 @@ def manifest(settings: Settings, registry: Registry) -> dict[str, Any]:
     url = settings["slack.public_url"].rstrip("/") + "/slack/events"
     commands = []
     for name, group in slash_commands(settings, registry).items():
-        entry: dict[str, Any] = {
-            "command": name,
-            "description": _(f"cmd.{group}.help")[:100],
-            "usage_hint": " | ".join(command.name for command in registry.in_group(group))[:100],
-            "should_escape": False,
-        }
+        subcommands = registry.in_group(group)
+        entry: dict[str, Any] = {"command": name, "description": _(f"cmd.{group}.help")[:100]}
+        if len(subcommands) > 1:  # a group of one command (/help) takes no subcommand word
+            entry["usage_hint"] = " | ".join(_(f"cmd.{command.key}.name") for command in subcommands)[:100]
+        # Unescaped text: the adapter neutralises mentions itself before anything is re-posted.
+        entry["should_escape"] = False
         if not socket:
             entry["url"] = url
         commands.append(entry)
@@ -70,7 +70,11 @@ def manifest(settings: Settings, registry: Registry) -> dict[str, Any]:
     return {
         "display_information": {"name": name, "description": _("slack.manifest.description")[:140]},
         "features": {
-            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": False},
+            "app_home": {  # read-only Messages tab: where private notices and CSV exports arrive
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
+            },
             "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": commands,
         },
