@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.adapters.slack.adapter import SlackAdapter, build_bolt
+from bot.adapters.slack.adapter import SlackAdapter, build_bolt, close_bolt
 from bot.adapters.slack.server import http_server
 from bot.app import App
 from bot.config import Settings
@@ -143,6 +143,9 @@ async def slack_bot(
     async with fake_slack() as fake, running_app(slack_settings(tmp_path / "slack.db", spaces, **values)) as app:
         bolt = build_bolt(app.services.settings, base_url=fake.base_url)
         adapter = SlackAdapter(app, bolt)
-        async with http_server(bolt, "127.0.0.1", 0) as url, aiohttp.ClientSession() as session:
-            yield SlackBot(app, adapter, fake, url, session)
-            await app.services.live.drain()
+        try:
+            async with http_server(bolt, "127.0.0.1", 0) as url, aiohttp.ClientSession() as session:
+                yield SlackBot(app, adapter, fake, url, session)
+                await app.services.live.drain()
+        finally:
+            await close_bolt(bolt)

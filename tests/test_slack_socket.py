@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.adapters.slack.adapter import SlackAdapter, build_bolt
+from bot.adapters.slack.adapter import SlackAdapter, build_bolt, close_bolt
 from bot.adapters.slack.server import socket_mode
 from tests.fakes.slack_api import fake_slack, slash_command_payload
 from tests.helpers import running_app
@@ -23,6 +23,7 @@ async def test_socket_mode_slash_command_is_acked_and_the_poll_posted(tmp_path: 
             ack = await fake.socket_send("slash_commands", payload)
             [post] = await fake.wait_for("chat.postMessage")
         await app.services.live.drain()
+        await close_bolt(bolt)
     assert set(ack) == {"envelope_id"}
     assert "Lunch?" in blocks_text(post.params["blocks"])
     [opened] = fake.calls("apps.connections.open")
@@ -44,5 +45,6 @@ async def test_socket_mode_modal_errors_come_back_in_the_envelope_ack(tmp_path: 
         async with socket_mode(bolt, "xapp-test"):
             await fake.wait_socket_connected()
             ack = await fake.socket_send("interactive", payload)
+        await close_bolt(bolt)
     assert ack["payload"]["response_action"] == "errors"
     assert set(ack["payload"]["errors"]) == {"question"}

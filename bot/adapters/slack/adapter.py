@@ -10,6 +10,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -36,19 +37,27 @@ FORM_IDS = re.compile(r"^cmd:")
 
 
 def build_bolt(settings: Settings, base_url: str = SLACK_API) -> AsyncApp:
-    """The Bolt app: bot token, signing secret, and 429s retried after Retry-After by slack_sdk."""
+    """The Bolt app: bot token, signing secret, 429s retried after Retry-After (call inside the loop)."""
     token = settings.secrets.get("SLACK_BOT_TOKEN")
     if not token:
         raise ConfigError("SLACK_BOT_TOKEN is not set (the xoxb- token of the Slack app)")
-    # Bolt copies app.client's retry handlers into every per-request client.
+    # Bolt copies app.client's retry handlers and session into every per-request client. Without
+    # a session slack_sdk opens one (and a TCP connection) per call: 4x slower under a vote burst.
     handlers = [*async_default_handlers(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
-    client = AsyncWebClient(token=token, base_url=base_url, retry_handlers=handlers)
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+    client = AsyncWebClient(token=token, base_url=base_url, retry_handlers=handlers, session=session)
     return AsyncApp(
         client=client,
         signing_secret=settings.secrets.get("SLACK_SIGNING_SECRET", ""),
         process_before_response=False,
         raise_error_for_unhandled_request=False,
     )
+
+
+async def close_bolt(bolt: AsyncApp) -> None:
+    """Close the Web API client's connections."""
+    if bolt.client.session is not None:
+        await bolt.client.session.close()
 
 
 def team_of(body: dict[str, Any]) -> str:

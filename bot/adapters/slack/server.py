@@ -12,7 +12,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 
-from bot.adapters.slack.adapter import SlackAdapter, build_bolt
+from bot.adapters.slack.adapter import SlackAdapter, build_bolt, close_bolt
 from bot.app import App
 from bot.config import ConfigError
 
@@ -70,15 +70,18 @@ async def socket_mode(bolt: AsyncApp, app_token: str) -> AsyncIterator[AsyncSock
 async def serve(app: App) -> None:
     """Run until cancelled: Socket Mode if SLACK_APP_TOKEN is set, else HTTP with signed requests."""
     settings = app.services.settings
+    app_token = settings.secrets.get("SLACK_APP_TOKEN")
+    if not app_token and not settings.secrets.get("SLACK_SIGNING_SECRET"):
+        raise ConfigError("SLACK_SIGNING_SECRET is not set (needed to check requests in HTTP mode)")
     bolt = build_bolt(settings)
     SlackAdapter(app, bolt)
-    app_token = settings.secrets.get("SLACK_APP_TOKEN")
-    if app_token:
-        async with socket_mode(bolt, app_token):
-            log.warning("Slack adapter connected in Socket Mode")
+    try:
+        if app_token:
+            async with socket_mode(bolt, app_token):
+                log.warning("Slack adapter connected in Socket Mode")
+                await asyncio.Event().wait()
+        async with http_server(bolt, settings["slack.host"], settings["slack.port"]) as url:
+            log.warning("Slack adapter listening on %s", url)
             await asyncio.Event().wait()
-    if not settings.secrets.get("SLACK_SIGNING_SECRET"):
-        raise ConfigError("SLACK_SIGNING_SECRET is not set (needed to check requests in HTTP mode)")
-    async with http_server(bolt, settings["slack.host"], settings["slack.port"]) as url:
-        log.warning("Slack adapter listening on %s", url)
-        await asyncio.Event().wait()
+    finally:
+        await close_bolt(bolt)
