@@ -71,11 +71,11 @@ async def serve(app: App) -> None:
     """Run until cancelled: Socket Mode if SLACK_APP_TOKEN is set, else HTTP with signed requests."""
     settings = app.services.settings
     app_token = settings.secrets.get("SLACK_APP_TOKEN")
-    if not app_token and not settings.secrets.get("SLACK_SIGNING_SECRET"):
-        raise ConfigError("SLACK_SIGNING_SECRET is not set (needed to check requests in HTTP mode)")
-    bolt = build_bolt(settings)
-    SlackAdapter(app, bolt)
+    bolt = build_bolt(settings)  # raises first when the bot token is missing
     try:
+        if not app_token and not settings.secrets.get("SLACK_SIGNING_SECRET"):
+            raise ConfigError("SLACK_SIGNING_SECRET is not set (needed to check requests in HTTP mode)")
+        SlackAdapter(app, bolt)
         if app_token:
             async with socket_mode(bolt, app_token):
                 log.warning("Slack adapter connected in Socket Mode")
