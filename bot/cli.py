@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("check-config", help="validate the settings and print them (secrets hidden)")
     commands.add_parser("migrate", help="create or upgrade the database, then exit")
+    commands.add_parser("slack-manifest", help="print the Slack app manifest (YAML) for the current settings")
 
     export = commands.add_parser("export", help="write a CSV export to stdout or a file")
     kinds = export.add_subparsers(dest="kind", required=True, metavar="KIND")
@@ -131,6 +132,14 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _slack_manifest(settings: Settings) -> int:
+    from bot.adapters.slack.manifest import manifest_yaml
+    from bot.commands.registry import build_registry
+
+    sys.stdout.write(manifest_yaml(settings, build_registry()))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `phosphore` and `python -m bot`."""
     args = build_parser().parse_args(argv)
@@ -142,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\n".join(settings.describe()))
             print(f"configuration OK ({settings.source or 'defaults and environment'})")
             return EXIT_OK
+        if args.command == "slack-manifest":
+            return _slack_manifest(settings)
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
         if args.command == "export":

@@ -100,6 +100,10 @@ SCHEMA: dict[str, tuple[Callable[[Any], Any], Any, str | None]] = {
     "slack.staff_usergroup": (str, "", "PHOSPHORE_SLACK_STAFF_USERGROUP"),
     "slack.admins_are_staff": (_boolean, True, None),
     "slack.port": (_port, 3000, "PORT"),
+    "slack.host": (str, "0.0.0.0", "PHOSPHORE_SLACK_HOST"),
+    "slack.commands": (_string_list, (), "PHOSPHORE_SLACK_COMMANDS"),
+    "slack.public_url": (str, "", "PHOSPHORE_PUBLIC_URL"),
+    "slack.app_name": (str, "Phosphore", None),
     "discord.staff_role": (str, "", "PHOSPHORE_DISCORD_STAFF_ROLE"),
 }
 SPACE_KEYS = {"locale": "bot.locale", "timezone": "bot.timezone", "poll_creators": "polls.creators"}

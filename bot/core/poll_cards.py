@@ -68,3 +68,19 @@ def choices_text(poll: Poll, choices: tuple[int, ...], _: Translator) -> str:
     if not choices:
         return _("poll.vote.none", ref=poll.ref)
     return _("poll.vote.current", ref=poll.ref, choices=", ".join(poll.options[i] for i in choices))
+
+
+def home_cards(
+    mine: list[Poll], votes: list[tuple[Poll, tuple[int, ...]]], _: Translator
+) -> tuple[Card, ...]:
+    """A member's overview: their open polls, then their latest votes (the Slack App Home)."""
+    own = [_("poll.list.item", ref=poll.ref, question=poll.question) for poll in mine]
+    voted = [
+        _("poll.home.vote_item", ref=poll.ref, question=poll.question,
+          choices=", ".join(poll.options[i] for i in choices))
+        for poll, choices in votes
+    ]
+    return (
+        Card(title=_("poll.home.mine.title"), text=("\n".join(own) if own else _("poll.home.mine.empty"),)),
+        Card(title=_("poll.home.votes.title"), text=("\n".join(voted) if voted else _("poll.home.votes.empty"),)),
+    )

@@ -233,6 +233,13 @@ class PollService:
         now = self.clock.now()
         return [poll for poll in await self.store.open_polls(space) if poll.is_open(now)]
 
+    async def member_summary(
+        self, space: str, member: Member, limit: int = 20
+    ) -> tuple[list[Poll], list[tuple[Poll, tuple[int, ...]]]]:
+        """A member's own open polls and their latest votes (the App Home, a /poll mine overview)."""
+        mine = [poll for poll in await self.open_polls(space) if poll.author == member.key][:limit]
+        return mine, await self.store.member_votes(space, member.key, limit)
+
     async def export_csv(self, space: str, ref: str | int, by: Member | None) -> tuple[Poll, str]:
         """CSV of a poll: counts per option, then voter rows unless it is anonymous."""
         poll = await self.get(space, ref)

@@ -51,6 +51,10 @@ class PollStore(Protocol):
         """Counts per option and the number of voters."""
         ...
 
+    async def member_votes(self, space: str, voter: str, limit: int) -> list[tuple[Poll, tuple[int, ...]]]:
+        """The polls of a space a member voted on, newest first, with their choices."""
+        ...
+
     async def voters(self, poll_id: int) -> list[VoterRow]:
         """Per voter rows (name, option, time) for exports of non-anonymous polls."""
         ...

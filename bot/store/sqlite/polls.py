@@ -152,6 +152,24 @@ class SqlitePollStore:
         )
         return tuple(row["position"] for row in rows)
 
+    async def member_votes(self, space: str, voter: str, limit: int) -> list[tuple[Poll, tuple[int, ...]]]:
+        """The polls of a space a member voted on, newest first, with their choices."""
+        rows = await self.db.fetch_all(
+            "SELECT v.poll_id, v.position FROM votes v JOIN polls p ON p.id = v.poll_id"
+            " WHERE p.space = ? AND v.voter = ? AND v.poll_id IN (SELECT DISTINCT w.poll_id FROM votes w"
+            " JOIN polls q ON q.id = w.poll_id WHERE q.space = ? AND w.voter = ? ORDER BY w.poll_id DESC LIMIT ?)"
+            " ORDER BY v.poll_id DESC, v.position",
+            (space, voter, space, voter, limit),
+        )
+        choices: dict[int, list[int]] = {}
+        for row in rows:
+            choices.setdefault(row["poll_id"], []).append(row["position"])
+        if not choices:
+            return []
+        marks = ",".join("?" * len(choices))
+        polls = await self._read(f"id IN ({marks}) ORDER BY id DESC", tuple(choices))
+        return [(poll, tuple(choices[poll.id])) for poll in polls]
+
     async def tally(self, poll_id: int) -> Tally:
         """Counts per option and distinct voters."""
         rows = await self.db.fetch_all(

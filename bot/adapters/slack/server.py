@@ -1,0 +1,87 @@
+"""Run the Slack adapter: Socket Mode when an app-level token is set, else HTTP on $PORT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+
+from bot.adapters.slack.adapter import SlackAdapter, build_bolt, close_bolt
+from bot.app import App
+from bot.config import ConfigError
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"  # Bolt's conventional path: commands, interactivity and events
+
+
+def web_app(bolt: AsyncApp) -> web.Application:
+    """POST /slack/events (signatures checked by Bolt) and GET /healthz."""
+
+    async def events(request: web.Request) -> web.Response:
+        """Translate aiohttp <-> Bolt."""
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    async def healthz(request: web.Request) -> web.Response:
+        """Liveness for the hosting platform."""
+        return web.json_response({"ok": True})
+
+    application = web.Application()
+    application.router.add_post(EVENTS_PATH, events)
+    application.router.add_get("/healthz", healthz)
+    return application
+
+
+@asynccontextmanager
+async def http_server(bolt: AsyncApp, host: str, port: int) -> AsyncIterator[str]:
+    """Serve the Bolt app over HTTP; yield the events URL (port 0 picks a free one)."""
+    runner = web.AppRunner(web_app(bolt), access_log=None, shutdown_timeout=5.0)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    bound_host, bound_port = runner.addresses[0][:2]
+    try:
+        yield f"http://{bound_host}:{bound_port}{EVENTS_PATH}"
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def socket_mode(bolt: AsyncApp, app_token: str) -> AsyncIterator[AsyncSocketModeHandler]:
+    """A connected Socket Mode handler, closed on exit."""
+    # The SDK's client creates its session and tasks in __init__: build it inside the running loop.
+    handler = AsyncSocketModeHandler(bolt, app_token=app_token)
+    client = handler.client
+    try:
+        await handler.connect_async()
+        yield handler
+    finally:
+        await handler.close_async()
+        # close_async() cancels the client's background tasks without awaiting them: reap them.
+        tasks = [t for t in (client.message_processor, client.current_session_monitor, client.message_receiver) if t]
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def serve(app: App) -> None:
+    """Run until cancelled: Socket Mode if SLACK_APP_TOKEN is set, else HTTP with signed requests."""
+    settings = app.services.settings
+    app_token = settings.secrets.get("SLACK_APP_TOKEN")
+    bolt = build_bolt(settings)  # raises first when the bot token is missing
+    try:
+        if not app_token and not settings.secrets.get("SLACK_SIGNING_SECRET"):
+            raise ConfigError("SLACK_SIGNING_SECRET is not set (needed to check requests in HTTP mode)")
+        SlackAdapter(app, bolt)
+        if app_token:
+            async with socket_mode(bolt, app_token):
+                log.warning("Slack adapter connected in Socket Mode")
+                await asyncio.Event().wait()
+        async with http_server(bolt, settings["slack.host"], settings["slack.port"]) as url:
+            log.warning("Slack adapter listening on %s", url)
+            await asyncio.Event().wait()
+    finally:
+        await close_bolt(bolt)
