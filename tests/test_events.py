@@ -237,8 +237,9 @@ async def test_deadline_then_cancellation(app: App, sent: RecordingDelivery) -> 
     [
         ("fr", "lundi 29 juin à 9h30", "17h", "du lundi 29 juin 2026 à 09:30 (Europe/Paris) au lundi 29 juin 2026 à 17:00"),
         ("fr", "2026-06-30 09:30", "30 juin 17h", "du mardi 30 juin 2026 à 09:30 (Europe/Paris)"),
-        ("en", "tomorrow 9am", "5pm", "from Tuesday, June 2, 2026 at 9:00 AM (Europe/Paris) to Tuesday, June 2, 2026 at 5:00 PM"),
-        ("en", "30 juin 9h30", "12h", "from Tuesday, June 30, 2026 at 9:30 AM (Europe/Paris)"),
+        # typed in English, echoed publicly in the space's language
+        ("en", "tomorrow 9am", "5pm", "du mardi 2 juin 2026 à 09:00 (Europe/Paris) au mardi 2 juin 2026 à 17:00"),
+        ("en", "30 juin 9h30", "12h", "du mardi 30 juin 2026 à 09:30 (Europe/Paris)"),
         ("fr", "29 mars 2027 9h", "12h", "du lundi 29 mars 2027 à 09:00 (Europe/Paris)"),
     ],
 )

@@ -252,13 +252,17 @@ async def test_a_crafted_action_id_for_another_space_is_refused(app: App) -> Non
     assert (await app.services.polls.store.tally(1)).voters == 0
 
 
-async def test_english_card_and_confirmation(app: App) -> None:
-    """Rendering in English when the member's locale is English."""
+async def test_public_card_in_the_space_language_private_replies_in_mine(app: App, tmp_path) -> None:
+    """Everyone reads the card in the space's language; my confirmation comes in my own."""
     reply = await say(app, 'poll create "Which quarter?" "Q1" "Q2" --multi 2', locale="en-US")
-    assert reply.card.text[0] == "Up to 2 choices"
-    assert reply.card.footer == "0 voters · click to vote, click again to remove"
+    assert reply.card.text[0] == "Jusqu'à 2 choix"
     vote = await app.dispatcher.act(Action(SPACE, "general", BOB, reply.card.controls[0].action_id, locale="en"))
     assert vote.text == "Poll #1: your vote is recorded. Your choices: Q1."
+    english = make_settings(tmp_path / "en.db", bot__locale="en")
+    async with running_app(english) as app_en:
+        card = (await say(app_en, 'poll create "Which quarter?" "Q1" "Q2" --multi 2')).card
+        assert card.text[0] == "Up to 2 choices"
+        assert card.footer == "0 voters · click to vote, click again to remove"
 
 
 async def test_list_mine_and_help(app: App) -> None:

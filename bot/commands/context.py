@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,10 @@ class Context:
     def locale(self) -> str:
         """The language replies are written in."""
         return self._.locale
+
+    def for_everyone(self) -> Context:
+        """The same context speaking the space's language: for public messages everyone reads."""
+        return replace(self, _=Translator(self.settings.locale))
 
     def now(self) -> datetime:
         """The current instant."""

@@ -95,7 +95,8 @@ async def create(
     draft = EventDraft(title=title, starts_at=start, ends_at=after(ctx, end, start, "end"), onsite_capacity=onsite,
                        remote_capacity=capacity(remote, "remote") if remote else None, **details(ctx, more))  # fmt: skip
     event = await ctx.services.events.create(ctx.space, ctx.channel, ctx.member, draft)
-    return Reply(text=echo(ctx, event), card=await card_for(ctx, event), public=True, subject=event.subject)
+    everyone = ctx.for_everyone()
+    return Reply(text=echo(everyone, event), card=await card_for(everyone, event), public=True, subject=event.subject)
 
 
 @command(
@@ -135,7 +136,7 @@ async def cancel(ctx: Context, event: str) -> Reply:
     """Cancel an event: sign-ups stop and everyone signed up is told."""
     cancelled, told = await ctx.services.events.cancel(ctx.space, event, ctx.member)
     await ctx.services.live.flush_now(cancelled.subject)
-    return Reply(text=ctx._("event.cancel.done", ref=cancelled.ref, title=cancelled.title, count=told), public=True)
+    return Reply(text=ctx.for_everyone()._("event.cancel.done", ref=cancelled.ref, title=cancelled.title, count=told), public=True)
 
 
 @command(

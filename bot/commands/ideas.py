@@ -39,7 +39,7 @@ async def card_for(ctx: Context, idea: Idea) -> Card:
 
 async def posted(ctx: Context, idea: Idea) -> Reply:
     """A freshly submitted idea, posted in the channel as a live card."""
-    return Reply(card=await card_for(ctx, idea), public=True, subject=idea.subject)
+    return Reply(card=await card_for(ctx.for_everyone(), idea), public=True, subject=idea.subject)
 
 
 def liked_text(ctx: Context, idea: Idea, liked: bool) -> str:
@@ -206,15 +206,16 @@ async def wall(
     opened = await ctx.services.ideas.open_wall(ctx.space, ctx.channel, ctx.member, subject, categories, closes)
     if opened.closes_at is not None:
         ctx.services.wakeups.wake_at(opened.closes_at)
-    text = ctx._("idea.wall.opened", ref=opened.ref, prompt=wall_title(opened, ctx._))
-    return Reply(text=text + "\n" + wall_line(opened, ctx._, ctx.settings.tz, ctx.now()), public=True)
+    _ = ctx.for_everyone()._
+    text = _("idea.wall.opened", ref=opened.ref, prompt=wall_title(opened, _))
+    return Reply(text=text + "\n" + wall_line(opened, _, ctx.settings.tz, ctx.now()), public=True)
 
 
 async def _close(ctx: Context, ref: str) -> Reply:
     """Close a wall and announce its final ranking in the channel."""
     closed = await ctx.services.ideas.close_wall(ctx.space, ref)
     ranking = await ctx.services.ideas.top(closed, limit=FINAL_TOP)
-    return Reply(card=top_card(closed, ranking, ctx._, final=True), public=True)
+    return Reply(card=top_card(closed, ranking, ctx.for_everyone()._, final=True), public=True)
 
 
 @command("idea", "export", WALL, permission="staff")
@@ -234,4 +235,4 @@ async def to_poll(ctx: Context, top: int = 5, wall: str | None = None) -> Reply:
     options = ideas.poll_choices(await ideas.top(chosen, limit=top))
     question = shorten(ctx._("idea.to_poll.question", wall=wall_title(chosen, ctx._)), PROMPT_MAX)
     poll = await ctx.services.polls.create(ctx.space, ctx.channel, ctx.member, check_draft(question, options))
-    return Reply(card=await poll_card_for(ctx, poll), public=True, subject=poll.subject)
+    return Reply(card=await poll_card_for(ctx.for_everyone(), poll), public=True, subject=poll.subject)

@@ -54,7 +54,7 @@ async def create(
     poll = await ctx.services.polls.create(ctx.space, ctx.channel, ctx.member, draft)
     if poll.closes_at is not None:
         ctx.services.wakeups.wake_at(poll.closes_at)
-    return Reply(card=await card_for(ctx, poll), public=True, subject=poll.subject)
+    return Reply(card=await card_for(ctx.for_everyone(), poll), public=True, subject=poll.subject)
 
 
 @action("poll", "vote")
@@ -72,7 +72,7 @@ async def close(ctx: Context, ref: str) -> Reply:
     poll = await ctx.services.polls.close(ctx.space, ref, ctx.member)
     await ctx.services.live.flush_now(poll.subject)
     tally = await ctx.services.polls.tally(poll)
-    return Reply(card=final_card(poll, tally, ctx._, ctx.settings.tz, ctx.now()), public=True)
+    return Reply(card=final_card(poll, tally, ctx.for_everyone()._, ctx.settings.tz, ctx.now()), public=True)
 
 
 @command("poll", "results", REF)
