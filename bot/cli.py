@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="start the bot")
     run.add_argument("--adapter", help="console, slack, discord or slack,discord (default: from the tokens set, else console)")
 
+    sync = commands.add_parser("discord-sync", help="register the Discord slash commands (globally, or on one server)")
+    sync.add_argument("--guild", type=int, help="a server id: register there only, instantly (for testing)")
+
     commands.add_parser("check-config", help="validate the settings and print them (secrets hidden)")
     commands.add_parser("migrate", help="create or upgrade the database, then exit")
 
@@ -103,6 +106,18 @@ async def _export_poll(settings: Settings, ref: str, space: str | None, output: 
     return EXIT_OK
 
 
+async def _discord_sync(settings: Settings, guild: int | None) -> int:
+    from bot.adapters.discord.sync import sync_commands
+    from bot.app import App
+
+    token = settings.secrets.get("DISCORD_TOKEN")
+    if not token:
+        raise ConfigError("discord-sync: DISCORD_TOKEN is not set")
+    names = await sync_commands(App(settings), token, guild)
+    print(f"registered {len(names)} command(s) {'on guild ' + str(guild) if guild else 'globally'}: {', '.join(names)}")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `phosphore` and `python -m bot`."""
     args = build_parser().parse_args(argv)
@@ -116,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
+        if args.command == "discord-sync":
+            return asyncio.run(_discord_sync(settings, args.guild))
         if args.command == "export":
             return asyncio.run(_export_poll(settings, args.ref, args.space, args.output))
         return asyncio.run(_run(settings, choose_adapters(args.adapter, settings)))
