@@ -106,7 +106,8 @@ async def test_poll_create_answers_with_embed_and_components_then_tracks_the_mes
 
 async def test_fifty_concurrent_clicks_make_fifty_votes_and_few_edits(app: App, fake: FakeDiscord) -> None:
     """50 members click at once: 50 ephemeral confirmations, 50 votes, coalesced edits, the last shows 50."""
-    async with run_client(client_for(app)):
+    client = client_for(app)
+    async with run_client(client):
         _, message_id = await create_poll(fake)
         users = [1_300_000_000_000_001_000 + i for i in range(50)]
         calls = await asyncio.gather(
@@ -115,6 +116,7 @@ async def test_fifty_concurrent_clicks_make_fifty_votes_and_few_edits(app: App, 
         path = f"/channels/{CHANNEL}/messages/{message_id}"
         await fake.wait_for("PATCH", path, lambda c: c.json["embeds"][0]["footer"]["text"].startswith("50 "))
         await app.services.live.drain()
+        assert not client.persistent_views  # components are sent without keeping views in memory
     assert all(c.json["type"] == 4 and c.json["data"]["flags"] == 64 for c in calls)
     poll = await app.services.polls.store.get_poll(1)
     assert poll is not None and (await app.services.polls.tally(poll)).counts == (0, 50, 0)
