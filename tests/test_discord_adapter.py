@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,11 @@ from typing import Any
 import discord
 import pytest
 
+from bot.adapters.discord import serve
 from bot.adapters.discord.client import PhosphoreClient
 from bot.adapters.discord.sync import sync_commands
 from bot.app import App
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.i18n import translate
 from bot.ui import Reply
 from tests.fakes.discord_api import DiscordCall, FakeDiscord, run_client
@@ -272,3 +274,21 @@ async def test_sync_registers_localized_groups_globally_or_on_one_guild(app: App
     close = next(o for o in poll["options"] if o["name"] == "close")
     assert close["options"][0]["autocomplete"] is True and close["options"][0]["required"] is True
     assert not fake.identifies  # HTTP only: no gateway session
+
+
+async def test_serve_needs_a_token_and_runs_the_client(app: App, fake: FakeDiscord) -> None:
+    """`phosphore run --adapter discord` entry point: refuses without DISCORD_TOKEN, serves with it."""
+    with pytest.raises(ConfigError):
+        await serve(app)
+    settings = app.services.settings
+    app.services.settings = Settings(settings.values, settings.spaces, {"DISCORD_TOKEN": "fake-token"}, None)
+    task = asyncio.create_task(serve(app))
+    try:
+        await fake.wait_connected()
+        call = await fake.interact(slash(fake, "list", locale="en-US"))
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        gc.unfreeze()
+    assert content(call) == translate("en", "poll.list.empty")
+    assert fake.identifies[0]["token"] == "fake-token"

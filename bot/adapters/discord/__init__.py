@@ -12,6 +12,6 @@ async def serve(app: App) -> None:
     token = app.services.settings.secrets.get("DISCORD_TOKEN")
     if not token:
         raise ConfigError("DISCORD_TOKEN is not set (the bot token from the Discord developer portal)")
-    client = PhosphoreClient(app)
+    client = PhosphoreClient(app, freeze_gc=True)
     async with client:
         await client.start(token)
