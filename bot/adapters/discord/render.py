@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import replace
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import discord
