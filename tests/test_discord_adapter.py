@@ -16,6 +16,7 @@ from bot.adapters.discord.client import PhosphoreClient
 from bot.adapters.discord.sync import sync_commands
 from bot.app import App
 from bot.config import ConfigError, Settings
+from bot.core.model import MessageRef
 from bot.i18n import translate
 from bot.ui import Reply
 from tests.fakes.discord_api import DiscordCall, FakeDiscord, run_client
@@ -74,6 +75,16 @@ async def create_poll(fake: FakeDiscord, question: str = "Pizza ou sushi ?") -> 
     return call, int(call.response["resource"]["message"]["id"])
 
 
+async def tracked(app: App, subject: str, timeout: float = 5.0) -> list[MessageRef]:
+    """The messages showing `subject`, once the client has recorded them (it does so after the callback returns)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (refs := await app.services.live.messages.refs(subject)):
+        assert loop.time() < deadline, f"{subject} was never tracked"
+        await asyncio.sleep(0.005)
+    return refs
+
+
 def content(call: DiscordCall) -> str:
     """The text of an interaction callback."""
     return str(call.json["data"].get("content") or "")
@@ -102,7 +113,7 @@ async def test_poll_create_answers_with_embed_and_components_then_tracks_the_mes
     assert [(b["label"], b["custom_id"]) for b in buttons] == [
         ("Pizza", "poll:vote:1:0"), ("Sushi", "poll:vote:1:1"), ("Tacos", "poll:vote:1:2")
     ]
-    refs = await app.services.live.messages.refs("poll:1")
+    refs = await tracked(app, "poll:1")
     assert [(r.space, r.channel, r.message_id) for r in refs] == [(f"discord:{GUILD}", str(CHANNEL), str(message_id))]
 
 
@@ -188,7 +199,7 @@ async def test_missing_options_open_a_modal_whose_submission_creates_the_poll(ap
         "question", "options", "multi", "anonymous", "results"
     ]
     assert posted.json["type"] == 4 and posted.json["data"]["embeds"][0]["title"] == "#1 · Quel atelier ?"
-    assert (await app.services.live.messages.refs("poll:1"))
+    assert await tracked(app, "poll:1")
 
 
 async def test_a_refused_form_lists_its_field_errors_privately(app: App, fake: FakeDiscord) -> None:
@@ -233,7 +244,7 @@ async def test_slow_work_is_deferred_then_posted_in_the_channel(app: App, fake: 
         await fake.wait_for("DELETE", f"/webhooks/{fake.app_id}/")
     assert call.json["type"] == 5 and call.json["data"]["flags"] == 64
     assert posted[0].json["embeds"][0]["title"] == "#1 · Lent ?"
-    refs = await app.services.live.messages.refs("poll:1")
+    refs = await tracked(app, "poll:1")
     assert refs[0].message_id == posted[0].response["id"]
 
 
