@@ -9,6 +9,7 @@ import logging
 import re
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,12 @@ import discord
 # Run as a script, sys.path[0] is bench/: make the repository root importable.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.adapters.discord.client import PhosphoreClient  # noqa: E402
+from bot.app import App  # noqa: E402
+from bot.core.model import Member  # noqa: E402
+from bot.core.polls import PollDraft  # noqa: E402
 from tests.fakes.discord_api import FakeDiscord, run_client  # noqa: E402
+from tests.helpers import make_settings  # noqa: E402
 
 GUILD_ID = 1_200_000_000_000_000_001
 CHANNEL_ID = 1_200_000_000_000_000_101
@@ -176,9 +182,42 @@ def print_table(results: Sequence[Stats]) -> None:
         )
 
 
+FREEZE_GC = True  # as `phosphore run` does; --no-freeze measures without it
+
+
+class PhosphoreBenchClient(PhosphoreClient):
+    """Phosphore's Discord adapter on a fresh temporary database holding one open poll (id 1)."""
+
+    async def setup_hook(self) -> None:
+        """Start the app and open the poll the clicks vote on."""
+        await super().setup_hook()
+        await self.app.start()
+        staff = Member(f"discord:{USER_ID}", "bench", is_staff=True)
+        await self.app.services.polls.create(f"discord:{GUILD_ID}", str(CHANNEL_ID), staff, PollDraft("Bench ?", ("A", "B")))
+
+    async def close(self) -> None:
+        """Close the client, then the app (flushes live cards, closes the database)."""
+        closing = not self.is_closed()
+        await super().close()
+        if closing:
+            await self.app.stop()
+
+
+def phosphore_client(fake: FakeDiscord) -> discord.Client:
+    """The real adapter: member, dispatcher, a durable vote (group commit), an ephemeral confirmation."""
+    settings = make_settings(Path(tempfile.mkdtemp(prefix="phosphore-bench-")) / "bench.db", bot__live_update_interval=2.0)
+    return PhosphoreBenchClient(App(settings), guild_ready_timeout=0.05, freeze_gc=FREEZE_GC)
+
+
+def phosphore_custom_id(i: int) -> str:
+    """A vote click on poll 1, alternating options (every click is a write)."""
+    return f"poll:vote:1:{i % 2}"
+
+
 # (name, client factory, custom_id factory): add Phosphore's Discord adapter here to compare in the same run.
 CANDIDATES: list[tuple[str, ClientFactory, CustomIdFactory]] = [
     ("discord.py bare", bare_client, bare_custom_id),
+    ("phosphore adapter", phosphore_client, phosphore_custom_id),
 ]
 
 
@@ -187,7 +226,10 @@ async def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=2000, help="interactions per candidate")
     parser.add_argument("-c", "--concurrency", type=int, default=50, help="interactions in flight")
+    parser.add_argument("--no-freeze", action="store_true", help="run Phosphore without gc.freeze() after start-up")
     args = parser.parse_args(argv)
+    global FREEZE_GC
+    FREEZE_GC = not args.no_freeze
     logging.getLogger("discord").setLevel(logging.ERROR)
     results = [
         await measure(factory, custom_ids, args.n, args.concurrency, name=name)
@@ -197,6 +239,7 @@ async def main(argv: Sequence[str] | None = None) -> None:
           f"discord.py {discord.__version__})")
     print_table(results)
     print(f"mean latency: {', '.join(f'{s.name} {statistics.fmean(s.latencies_ms):.2f} ms' for s in results)}")
+    print(f"rate ratio vs {results[0].name}: " + ", ".join(f"{s.name} {s.rate / results[0].rate:.2f}" for s in results[1:]))
 
 
 if __name__ == "__main__":

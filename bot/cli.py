@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="start the bot")
     run.add_argument("--adapter", help="console, slack, discord or slack,discord (default: from the tokens set, else console)")
 
+    sync = commands.add_parser("discord-sync", help="register the Discord slash commands (globally, or on one server)")
+    sync.add_argument("--guild", type=int, help="a server id: register there only, instantly (for testing)")
+
     commands.add_parser("check-config", help="validate the settings and print them (secrets hidden)")
     commands.add_parser("migrate", help="create or upgrade the database, then exit")
     commands.add_parser("slack-manifest", help="print the Slack app manifest (YAML) for the current settings")
@@ -133,10 +136,24 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _slack_manifest(settings: Settings) -> int:
+    """Print the Slack app manifest for these settings."""
     from bot.adapters.slack.manifest import manifest_yaml
     from bot.commands.registry import build_registry
 
     sys.stdout.write(manifest_yaml(settings, build_registry()))
+    return EXIT_OK
+
+
+async def _discord_sync(settings: Settings, guild: int | None) -> int:
+    """Register the slash commands on Discord, globally or on one server."""
+    from bot.adapters.discord.sync import sync_commands
+    from bot.app import App
+
+    token = settings.secrets.get("DISCORD_TOKEN")
+    if not token:
+        raise ConfigError("discord-sync: DISCORD_TOKEN is not set")
+    names = await sync_commands(App(settings), token, guild)
+    print(f"registered {len(names)} command(s) {'on guild ' + str(guild) if guild else 'globally'}: {', '.join(names)}")
     return EXIT_OK
 
 
@@ -155,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _slack_manifest(settings)
         if args.command == "migrate":
             return asyncio.run(_migrate(settings))
+        if args.command == "discord-sync":
+            return asyncio.run(_discord_sync(settings, args.guild))
         if args.command == "export":
             return asyncio.run(_export(settings, args))
         return asyncio.run(_run(settings, choose_adapters(args.adapter, settings)))

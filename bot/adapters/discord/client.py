@@ -1,0 +1,247 @@
+"""The Discord client: slash commands, persistent components and modals -> the dispatcher, replies back."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import re
+from collections.abc import Awaitable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discord import render
+from bot.adapters.discord.commands import CatalogTranslator, build_groups
+from bot.adapters.discord.delivery import DiscordDelivery
+from bot.app import App
+from bot.commands.registry import Command, Kind
+from bot.core.model import Action, Invocation, Member, MessageRef
+from bot.i18n import Translator, normalize_locale
+from bot.ui import Reply
+
+log = logging.getLogger(__name__)
+
+# Our stateless action ids: `feature:verb:id[:arg]` (see bot.ui.action_id).
+ACTION_TEMPLATE = r"(?P<action>[a-z][a-z_]*:[^\s]{1,98})"
+ACTION_RE = re.compile(ACTION_TEMPLATE)
+FORM_PREFIX = "cmd:"
+DEFER_AFTER = 2.0  # seconds; Discord drops an interaction not answered within 3 s
+
+
+def intents() -> discord.Intents:
+    """The smallest intents: guilds only (channels and roles cache); no message content, no members."""
+    return discord.Intents(guilds=True)
+
+
+class ActionItem(discord.ui.DynamicItem[discord.ui.Item[Any]], template=ACTION_TEMPLATE):
+    """Any of our buttons or selects, rebuilt from its custom_id alone: clicks work after a restart."""
+
+    def __init__(self, item: discord.ui.Item[Any]) -> None:
+        """Wrap the button or select found on the clicked message."""
+        super().__init__(item)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ActionItem:
+        """Keep the message's own component: everything else is in the action id."""
+        return cls(item)
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Hand the click (and a select's values) to the client."""
+        client = interaction.client
+        assert isinstance(client, PhosphoreClient)
+        values = tuple(str(v) for v in (interaction.data or {}).get("values", ()))  # type: ignore[union-attr]
+        await client.on_action(interaction, str(self.custom_id), values)
+
+
+class PhosphoreClient(discord.Client):
+    """A discord.py client serving one App: its command tree is built from the registry."""
+
+    def __init__(
+        self, app: App, *, guild_ready_timeout: float = 2.0, defer_after: float = DEFER_AFTER, freeze_gc: bool = False
+    ) -> None:
+        """Build the tree and register as the Discord Delivery of the app."""
+        super().__init__(
+            intents=intents(),
+            guild_ready_timeout=guild_ready_timeout,
+            max_messages=None,  # we never read messages: no cache
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            chunk_guilds_at_startup=False,
+        )
+        self.app = app
+        self.defer_after = defer_after
+        self.freeze_gc = freeze_gc
+        self.staff_role = str(app.services.settings["discord.staff_role"]).strip()
+        self.tree: app_commands.CommandTree[PhosphoreClient] = app_commands.CommandTree(self)
+        for group in build_groups(app.services.registry, self.on_command, self.complete_ref):
+            self.tree.add_command(group)
+        self.delivery = DiscordDelivery(self)
+        app.services.delivery.register("discord", self.delivery)
+
+    async def setup_hook(self) -> None:
+        """Persistent components and localized command names, before the gateway connects."""
+        self.add_dynamic_items(ActionItem)
+        await self.tree.set_translator(CatalogTranslator())
+        if self.freeze_gc:
+            # Everything loaded so far lives as long as the process: keep it out of full collections,
+            # whose pauses (~100 ms with discord.py, aiohttp, babel loaded) are the tail of a vote burst.
+            gc.collect()
+            gc.freeze()
+
+    # ------------------------------------------------------------------ who, where
+
+    def member(self, interaction: discord.Interaction[Any]) -> Member:
+        """The acting member; staff from trusted interaction data (Manage Server, or the staff role)."""
+        user = interaction.user
+        staff = interaction.permissions.manage_guild
+        if isinstance(user, discord.Member):
+            staff = staff or user.guild_permissions.manage_guild or self._has_staff_role(user)
+        return Member(f"discord:{user.id}", user.display_name, is_staff=staff)
+
+    def _has_staff_role(self, user: discord.Member) -> bool:
+        """Whether the member holds `discord.staff_role` (a role id or name)."""
+        wanted = self.staff_role.casefold()
+        return bool(wanted) and any(str(role.id) == wanted or role.name.casefold() == wanted for role in user.roles)
+
+    @staticmethod
+    def where(interaction: discord.Interaction[Any]) -> tuple[str, str]:
+        """The space ("discord:<guild id>") and channel of an interaction."""
+        return f"discord:{interaction.guild_id}", str(interaction.channel_id)
+
+    @staticmethod
+    def locale(interaction: discord.Interaction[Any]) -> str | None:
+        """The member's Discord language when we speak it ("fr", "en-US", "en-GB"), else None (space default)."""
+        return interaction.locale.value if normalize_locale(interaction.locale.value) else None
+
+    # ------------------------------------------------------------------ events
+
+    async def on_command(self, interaction: discord.Interaction[Any], command: Command, values: dict[str, Any]) -> None:
+        """A slash command: typed options -> an Invocation (a LIST arrives as one `;`/`|`-separated string)."""
+        args: dict[str, Any] = {}
+        for option in command.options:
+            value = values.get(option.name)
+            if value is not None:
+                args[option.name] = render.split_list(value) if option.kind is Kind.LIST else value
+        space, channel = self.where(interaction)
+        invocation = Invocation(
+            space, channel, self.member(interaction), command.path, args, self.locale(interaction), can_open_modal=True
+        )
+        await self.answer(interaction, self.app.dispatcher.invoke(invocation))
+
+    async def on_action(self, interaction: discord.Interaction[Any], action_id: str, values: tuple[str, ...]) -> None:
+        """A click or select choice on one of our components."""
+        await self.answer(interaction, self.app.dispatcher.act(self._action(interaction, action_id, values=values)))
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """What the tree and the dynamic items do not take: modal submissions and foreign component ids."""
+        data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        custom_id = str(data.get("custom_id") or "")
+        if interaction.guild_id is None and interaction.type is not discord.InteractionType.autocomplete:
+            if interaction.type is not discord.InteractionType.application_command:  # the tree answers those
+                await self._refuse_outside_guild(interaction)
+            return
+        if interaction.type is discord.InteractionType.modal_submit and custom_id.startswith(FORM_PREFIX):
+            # Stateless: the fields are read from the payload, so a form opened before a restart still submits.
+            fields = render.submitted_fields(data.get("components") or [])
+            await self.answer(interaction, self.app.dispatcher.act(self._action(interaction, custom_id, fields=fields)))
+        elif interaction.type is discord.InteractionType.component and not ACTION_RE.fullmatch(custom_id):
+            log.warning("component with a foreign custom_id len=%d", len(custom_id))
+            await self.answer(interaction, self.app.dispatcher.act(self._action(interaction, "malformed:")))
+
+    async def _refuse_outside_guild(self, interaction: discord.Interaction[Any]) -> None:
+        """Our commands and components live in servers."""
+        text = Translator(normalize_locale(interaction.locale.value))("discord.guild_only")
+        await interaction.response.send_message(text, ephemeral=True)
+
+    def _action(
+        self, interaction: discord.Interaction[Any], action_id: str, *, values: tuple[str, ...] = (),
+        fields: dict[str, str] | None = None,
+    ) -> Action:
+        """The neutral Action of a component or modal interaction."""
+        space, channel = self.where(interaction)
+        return Action(space, channel, self.member(interaction), action_id, values, fields or {}, self.locale(interaction))
+
+    async def complete_ref(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+        """Autocomplete for poll references: the open polls of this guild matching what was typed."""
+        space, _ = self.where(interaction)
+        needle = current.strip().lstrip("#").casefold()
+        polls = await self.app.services.polls.open_polls(space)
+        return [
+            app_commands.Choice(name=render.clip(f"#{poll.ref} {poll.question}", render.OPTION_TEXT_MAX), value=str(poll.ref))
+            for poll in polls
+            if needle in f"{poll.ref} {poll.question}".casefold()
+        ][: render.OPTIONS_MAX]
+
+    # ------------------------------------------------------------------ answering
+
+    async def answer(self, interaction: discord.Interaction[Any], work: Awaitable[Reply]) -> None:
+        """Answer within Discord's 3 s: directly when the dispatcher is quick, else defer then follow up.
+
+        The dispatcher returns only after its durable write committed, so whatever we confirm is on disk.
+        """
+        # A timer rather than a task per interaction: the quick path (nearly all) stays cheap.
+        deferral: list[asyncio.Task[Any]] = []
+        timer = asyncio.get_running_loop().call_later(
+            self.defer_after, lambda: deferral.append(asyncio.ensure_future(self._defer(interaction)))
+        )
+        try:
+            reply = await work
+        finally:
+            timer.cancel()
+        if not deferral:
+            await self.respond(interaction, reply)
+            return
+        await deferral[0]
+        await self.follow_up(interaction, reply)
+
+    @staticmethod
+    async def _defer(interaction: discord.Interaction[Any]) -> None:
+        """Acknowledge now, answer later: privately "thinking" for commands, silently for components."""
+        await interaction.response.defer(ephemeral=True, thinking=interaction.type is not discord.InteractionType.component)
+
+    async def respond(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
+        """The interaction response: a modal, a public message (then tracked), or an ephemeral one."""
+        if reply.modal is not None and interaction.type is not discord.InteractionType.modal_submit:
+            _ = Translator(self.locale(interaction) or self._space_locale(interaction))
+            await interaction.response.send_modal(render.modal(reply.modal, self.yes_no(_)))
+            return
+        kwargs = render.message(self._without_modal(reply))
+        if not reply.public:
+            await interaction.response.send_message(ephemeral=True, **kwargs)
+            return
+        response = await interaction.response.send_message(**kwargs)
+        message_id = response.message_id or (await interaction.original_response()).id
+        space, channel = self.where(interaction)
+        await self.app.dispatcher.posted(reply, MessageRef(space, channel, str(message_id)))
+
+    async def follow_up(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
+        """After a deferral: public messages go to the channel (the deferral was private), the rest follows up."""
+        reply = self._without_modal(reply)
+        if not reply.public:
+            await interaction.followup.send(ephemeral=True, **render.message(reply))
+            return
+        space, channel = self.where(interaction)
+        ref = await self.delivery.post(space, channel, reply)
+        if ref is not None:
+            await self.app.dispatcher.posted(reply, ref)
+        if interaction.type is not discord.InteractionType.component:
+            await interaction.delete_original_response()
+
+    @staticmethod
+    def _without_modal(reply: Reply) -> Reply:
+        """A modal that can no longer open (after a deferral or a submission): show its usage line instead."""
+        if reply.modal is None:
+            return reply
+        return Reply(text=reply.text or reply.modal.usage, field_errors=reply.field_errors)
+
+    def _space_locale(self, interaction: discord.Interaction[Any]) -> str:
+        """The space's default language."""
+        return self.app.services.spaces(self.where(interaction)[0]).locale
+
+    @staticmethod
+    def yes_no(_: Translator) -> tuple[tuple[str, str], tuple[str, str]]:
+        """The two choices of a yes/no input in a modal."""
+        return (_("discord.yes"), "true"), (_("discord.no"), "false")

@@ -1,0 +1,126 @@
+"""Registry declarations -> application command groups, localized from our catalogs."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str
+
+from bot.adapters.discord.render import DESCRIPTION_TEXT_MAX, clip, command_name
+from bot.commands.registry import Command, Kind, Option, Registry
+from bot.i18n import catalog
+
+BASE_LOCALE = "en"  # the names Discord shows when no localization matches, and sends back in interactions
+LOCALES = {discord.Locale.french: "fr", discord.Locale.american_english: "en", discord.Locale.british_english: "en"}
+
+CommandRunner = Callable[[discord.Interaction[Any], Command, dict[str, Any]], Awaitable[None]]
+Autocomplete = Callable[[discord.Interaction[Any], str], Awaitable[list[app_commands.Choice[str]]]]
+
+
+# Discord has no variadic options: a LIST is one text whose items are separated by ; or |, described so.
+LIST_HELP = "discord.list_help"
+
+
+def localized(language: str, key: str, fallback: str, *, name: bool = False) -> str:
+    """A catalog text made valid for Discord: a lowercase name of ≤ 32 characters, or a description of ≤ 100."""
+    found = catalog(language).get(key) or fallback
+    return command_name(found) if name else clip(found, DESCRIPTION_TEXT_MAX)
+
+
+def text(key: str, fallback: str, *, name: bool = False) -> locale_str:
+    """A translatable string: the English text as base, the catalog key in its extras."""
+    return locale_str(localized(BASE_LOCALE, key, fallback, name=name), key=key, fallback=fallback, name=name)
+
+
+class CatalogTranslator(app_commands.Translator):
+    """Feeds Discord's name/description localizations from our .po catalogs."""
+
+    async def translate(
+        self, string: locale_str, locale: discord.Locale, context: app_commands.TranslationContextTypes
+    ) -> str | None:
+        """The catalog text for this Discord locale, made a valid name where it is one; None if unknown."""
+        language, extras = LOCALES.get(locale), string.extras
+        if language is None or "key" not in extras:
+            return None
+        return localized(language, extras["key"], extras["fallback"], name=extras["name"])
+
+
+def annotation(option: Option) -> Any:
+    """The Python type discord.py turns into the option's Discord type (LIST is one `;`-separated string)."""
+    if option.kind is Kind.INT and (option.min_value, option.max_value) == (None, None):
+        return int
+    if option.kind is Kind.INT:
+        return app_commands.Range[int, option.min_value, option.max_value]
+    if option.kind is Kind.FLAG:
+        return bool
+    if option.kind is Kind.TEXT and option.max_length:
+        return app_commands.Range[str, 1, option.max_length]
+    return str
+
+
+def is_required(command: Command, option: Option) -> bool:
+    """Required on Discord only when no modal can ask for it: a form command opens its modal instead."""
+    return option.required and not command.form
+
+
+def build_command(command: Command, run: CommandRunner, refs: Autocomplete) -> app_commands.Command[Any, ..., None]:
+    """One subcommand whose typed parameters mirror the declaration."""
+
+    async def callback(interaction: discord.Interaction[Any], **values: Any) -> None:
+        """Hand the options to the adapter."""
+        await run(interaction, command, values)
+
+    async def complete_ref(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+        """Open polls of this guild."""
+        return await refs(interaction, current)
+
+    empty = inspect.Parameter.empty
+    params = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)]
+    params += [
+        inspect.Parameter(
+            o.name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation(o), default=empty if is_required(command, o) else None
+        )
+        for o in command.options
+    ]
+    callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    prefix = f"cmd.{command.key}"
+    callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
+        o.name: text(LIST_HELP if o.kind is Kind.LIST else f"{prefix}.{o.name}.help", o.name) for o in command.options
+    }
+    callback.__discord_app_commands_param_rename__ = {  # type: ignore[attr-defined]
+        o.name: text(f"{prefix}.{o.name}.label", o.name, name=True) for o in command.options
+    }
+    callback.__discord_app_commands_param_choices__ = {  # type: ignore[attr-defined]
+        o.name: [app_commands.Choice(name=text(f"{prefix}.{o.name}.{c}", c), value=c) for c in o.choices]
+        for o in command.options
+        if o.choices
+    }
+    callback.__discord_app_commands_param_autocomplete__ = {  # type: ignore[attr-defined]
+        o.name: complete_ref for o in command.options if o.kind is Kind.REF
+    }
+    return app_commands.Command(
+        name=text(f"{prefix}.name", command.name, name=True), description=text(f"{prefix}.help", command.name), callback=callback
+    )
+
+
+def build_groups(registry: Registry, run: CommandRunner, refs: Autocomplete) -> list[app_commands.Group]:
+    """One guild-only group per registry group; hidden from non-staff when every subcommand is staff-only."""
+    groups = []
+    for name in registry.groups():
+        commands = registry.in_group(name)
+        # Discord applies default permissions to a whole top-level command, not per subcommand.
+        staff_only = all(command.permission == "staff" for command in commands)
+        group = app_commands.Group(
+            name=text(f"cmd.{name}.name", name, name=True),
+            description=text(f"cmd.{name}.help", name),
+            guild_only=True,
+            default_permissions=discord.Permissions(manage_guild=True) if staff_only else None,
+        )
+        for command in commands:
+            group.add_command(build_command(command, run, refs))
+        groups.append(group)
+    return groups

@@ -1,0 +1,57 @@
+"""The Delivery port on Discord: channel posts, coalesced card edits, DMs with a clean fallback."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.adapters.discord import render
+from bot.core.model import MessageRef
+from bot.ui import Card, Reply
+
+if TYPE_CHECKING:
+    from bot.adapters.discord.client import PhosphoreClient
+
+log = logging.getLogger(__name__)
+DMS_CLOSED = 50007  # "Cannot send messages to this user": DMs off, blocked, or no shared server
+
+
+class DiscordDelivery:
+    """Sends what the core decides on its own; LiveCards calls `edit` at most once per interval per card."""
+
+    def __init__(self, client: PhosphoreClient) -> None:
+        """Send through `client`'s HTTP session."""
+        self.client = client
+
+    async def post(self, space: str, channel: str, reply: Reply) -> MessageRef | None:
+        """Post a public message in a channel; None when Discord refused it."""
+        try:
+            message = await self.client.get_partial_messageable(int(channel)).send(**render.message(reply))
+        except discord.HTTPException as error:
+            log.warning("post failed space=%s channel=%s status=%s code=%s", space, channel, error.status, error.code)
+            return None
+        return MessageRef(space, channel, str(message.id))
+
+    async def edit(self, ref: MessageRef, card: Card) -> None:
+        """Replace the embed and components of a posted card."""
+        message = self.client.get_partial_messageable(int(ref.channel)).get_partial_message(int(ref.message_id))
+        try:
+            await message.edit(**render.edit(card))
+        except discord.NotFound:
+            log.info("live card message gone space=%s message=%s", ref.space, ref.message_id)
+
+    async def send_private(self, space: str, member: str, reply: Reply) -> bool:
+        """A DM to a member; False (logged) when their DMs are closed — the caller tells staff, nothing crashes."""
+        user_id = int(member.split(":", 1)[1])
+        try:
+            user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+            await user.send(**render.message(reply))
+        except discord.HTTPException as error:
+            if error.code == DMS_CLOSED:
+                log.info("DMs closed member=%s space=%s", member, space)
+            else:
+                log.warning("DM failed member=%s status=%s code=%s", member, error.status, error.code)
+            return False
+        return True

@@ -1,0 +1,223 @@
+"""Neutral UI -> Discord embeds, components and modals, as pure functions within Discord's limits."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from typing import Any
+
+import discord
+
+from bot.ui import Attachment, Button, Card, Modal, Reply, Select, SelectOption, TextInput, text_bar
+
+# Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+TITLE_MAX, DESCRIPTION_MAX, FIELDS_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX = 256, 4096, 25, 256, 1024
+FOOTER_MAX, EMBED_TOTAL_MAX, CONTENT_MAX = 2048, 6000, 2000
+ROWS_MAX, ROW_WIDTH, OPTIONS_MAX, CUSTOM_ID_MAX = 5, 5, 25, 100
+BUTTON_LABEL_MAX, OPTION_TEXT_MAX, PLACEHOLDER_MAX = 80, 100, 150
+MODAL_TITLE_MAX, MODAL_INPUTS_MAX, LABEL_MAX, LABEL_DESCRIPTION_MAX, INPUT_PLACEHOLDER_MAX = 45, 5, 45, 100, 100
+TEXT_INPUT_MAX = 4000
+NAME_MAX, DESCRIPTION_TEXT_MAX = 32, 100  # application command names and descriptions
+LIST_SEPARATORS = re.compile(r"[;|]")
+STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "success": discord.ButtonStyle.success,
+    "danger": discord.ButtonStyle.danger,
+}
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, ending with an ellipsis when something was cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def bar_lines(card: Card) -> str:
+    """One line per result: label, a bar of blocks, count and percentage."""
+    return "\n".join(f"**{bar.label}**\n`{text_bar(bar.share)}` {bar.count} · {bar.percent} %" for bar in card.bars)
+
+
+def embed(card: Card) -> discord.Embed:
+    """The card as an embed: text and bars in the description, fields, footer; every limit respected."""
+    title = clip(card.title, TITLE_MAX)
+    footer = clip(card.footer, FOOTER_MAX) if card.footer else None
+    fields = [(clip(f.name, FIELD_NAME_MAX), clip(f.value or "—", FIELD_VALUE_MAX)) for f in card.fields[:FIELDS_MAX]]
+    budget = EMBED_TOTAL_MAX - len(title) - len(footer or "") - sum(len(n) + len(v) for n, v in fields)
+    if budget < 0:  # fields alone overflow the 6,000 total: keep as many as fit whole
+        kept, used = [], len(title) + len(footer or "")
+        for name, value in fields:
+            if used + len(name) + len(value) > EMBED_TOTAL_MAX:
+                break
+            kept.append((name, value))
+            used += len(name) + len(value)
+        fields, budget = kept, EMBED_TOTAL_MAX - used
+    blocks = [block for block in (*card.text, bar_lines(card)) if block]
+    description = clip("\n\n".join(blocks), min(DESCRIPTION_MAX, max(budget, 0))) or None
+    result = discord.Embed(title=title, description=description, colour=discord.Colour.blurple())
+    for name, value in fields:
+        result.add_field(name=name, value=value, inline=len(value) <= 40)
+    if footer:
+        result.set_footer(text=footer)
+    return result
+
+
+def button(control: Button, row: int) -> discord.ui.Button[Any]:
+    """A button whose custom_id is the action id."""
+    return discord.ui.Button(
+        label=clip(control.label, BUTTON_LABEL_MAX) or "·",
+        custom_id=control.action_id[:CUSTOM_ID_MAX],
+        style=STYLES[control.style],
+        row=row,
+    )
+
+
+def select(control: Select, row: int) -> discord.ui.Select[Any]:
+    """A select menu of at most 25 options."""
+    return discord.ui.Select(
+        placeholder=clip(control.placeholder, PLACEHOLDER_MAX),
+        custom_id=control.action_id[:CUSTOM_ID_MAX],
+        options=[
+            discord.SelectOption(
+                label=clip(option.label, OPTION_TEXT_MAX) or "·",
+                value=option.value[:OPTION_TEXT_MAX],
+                description=clip(option.description, OPTION_TEXT_MAX) if option.description else None,
+            )
+            for option in control.options[:OPTIONS_MAX]
+        ],
+        row=row,
+    )
+
+
+def view(card: Card) -> discord.ui.View | None:
+    """The card's controls laid out in at most 5 rows of 5 buttons, a select taking a row of its own.
+
+    The view is returned already stopped: discord.py then sends its components without
+    keeping it in memory; clicks come back through the persistent DynamicItem instead.
+    """
+    if not card.controls:
+        return None
+    result = discord.ui.View(timeout=None)
+    row, used = 0, 0
+    for control in card.controls:
+        if isinstance(control, Select):
+            row += used > 0
+            if row >= ROWS_MAX:
+                break
+            result.add_item(select(control, row))
+            row, used = row + 1, 0
+            continue
+        if used == ROW_WIDTH:
+            row, used = row + 1, 0
+        if row >= ROWS_MAX:
+            break
+        result.add_item(button(control, row))
+        used += 1
+    result.stop()
+    return result
+
+
+def files(attachments: Iterable[Attachment]) -> list[discord.File]:
+    """Attachments (CSV exports) as discord.File objects."""
+    return [discord.File(io.BytesIO(a.content), filename=a.filename) for a in attachments]
+
+
+def error_text(reply: Reply) -> str:
+    """A refused form: Discord modals cannot show errors inline, so list each field's problem."""
+    if not reply.field_errors:
+        return reply.text or ""
+    return "\n".join(f"• {message}" for message in dict.fromkeys(reply.field_errors.values()))
+
+
+def message(reply: Reply) -> dict[str, Any]:
+    """Keyword arguments for send/send_message: text, embed, components, files; no mention ever pings."""
+    kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
+    text = error_text(reply)
+    if text:
+        kwargs["content"] = clip(text, CONTENT_MAX)
+    if reply.card is not None:
+        kwargs["embed"] = embed(reply.card)
+        components = view(reply.card)
+        if components is not None:
+            kwargs["view"] = components
+    if reply.files:
+        kwargs["files"] = files(reply.files)
+    return kwargs
+
+
+def edit(card: Card) -> dict[str, Any]:
+    """Keyword arguments for editing a live card in place (no controls left once closed)."""
+    return {"embed": embed(card), "view": view(card) or discord.ui.View(), "allowed_mentions": discord.AllowedMentions.none()}
+
+
+def modal_input(item: TextInput) -> discord.ui.Label[Any]:
+    """One form input under its label: a text box, or a select for yes/no and choices."""
+    placeholder = clip(item.placeholder, INPUT_PLACEHOLDER_MAX) if item.placeholder else None
+    component: discord.ui.Item[Any]
+    if item.kind in ("choice", "flag") and item.choices:
+        component = discord.ui.Select(
+            custom_id=item.id,
+            placeholder=placeholder,
+            required=item.required,
+            min_values=1 if item.required else 0,
+            options=[
+                discord.SelectOption(label=clip(c.label, OPTION_TEXT_MAX), value=c.value, default=c.value == item.value)
+                for c in item.choices[:OPTIONS_MAX]
+            ],
+        )
+    else:
+        component = discord.ui.TextInput(
+            custom_id=item.id,
+            style=discord.TextStyle.paragraph if item.kind == "paragraph" else discord.TextStyle.short,
+            placeholder=placeholder,
+            default=item.value[:TEXT_INPUT_MAX] if item.value else None,
+            required=item.required,
+            max_length=min(item.max_length or TEXT_INPUT_MAX, TEXT_INPUT_MAX),
+        )
+    return discord.ui.Label(text=clip(item.label, LABEL_MAX), component=component)
+
+
+def modal(form: Modal, flag_choices: tuple[tuple[str, str], tuple[str, str]]) -> discord.ui.Modal:
+    """The form as a modal whose custom_id is its action id ("cmd:poll.create"); at most 5 inputs.
+
+    `flag_choices` is ((yes label, "true"), (no label, "false")): a yes/no input becomes a select.
+    """
+    result = discord.ui.Modal(title=clip(form.title, MODAL_TITLE_MAX), custom_id=form.action_id, timeout=None)
+    for item in form.inputs[:MODAL_INPUTS_MAX]:
+        if item.kind == "flag" and not item.choices:
+            item = _with_choices(item, flag_choices)
+        result.add_item(modal_input(item))
+    result.stop()
+    return result
+
+
+def _with_choices(item: TextInput, choices: tuple[tuple[str, str], tuple[str, str]]) -> TextInput:
+    """A flag input with its yes/no choices."""
+    return replace(item, choices=tuple(SelectOption(label, value) for label, value in choices))
+
+
+def submitted_fields(components: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Input id -> text of a modal submission, whether inputs sit in rows or labels, text boxes or selects."""
+    fields: dict[str, str] = {}
+    for component in components:
+        children = list(component.get("components") or [])
+        if isinstance(component.get("component"), Mapping):
+            children.append(component["component"])
+        if children:
+            fields.update(submitted_fields(children))
+        elif component.get("custom_id"):
+            values = component.get("values")
+            fields[str(component["custom_id"])] = ",".join(values) if values is not None else str(component.get("value") or "")
+    return fields
+
+
+def split_list(text: str) -> list[str]:
+    """A LIST option typed in one slash-command field: items separated by `;` or `|`."""
+    return [item.strip() for item in LIST_SEPARATORS.split(text) if item.strip()]
+
+
+def command_name(text: str) -> str:
+    """A valid application command name from a label: lowercase, no spaces, ≤ 32 characters."""
+    words = re.sub(r"[^\w-]+", "-", text.strip().lower()).strip("-_")
+    return (words or "option")[:NAME_MAX]

@@ -1,0 +1,305 @@
+"""The Discord adapter end to end: a real discord.Client against the loopback fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+
+from bot.adapters.discord import serve
+from bot.adapters.discord.client import PhosphoreClient
+from bot.adapters.discord.sync import sync_commands
+from bot.app import App
+from bot.config import ConfigError, Settings
+from bot.core.model import MessageRef
+from bot.i18n import translate
+from bot.ui import Reply
+from tests.fakes.discord_api import DiscordCall, FakeDiscord, run_client
+from tests.helpers import make_settings
+
+GUILD, OTHER_GUILD = 1_300_000_000_000_000_001, 1_300_000_000_000_000_002
+CHANNEL, OTHER_CHANNEL = 1_300_000_000_000_000_101, 1_300_000_000_000_000_102
+STAFF_ROLE = 1_300_000_000_000_000_201
+ALICE, BOB, CAROL = 1_300_000_000_000_000_301, 1_300_000_000_000_000_302, 1_300_000_000_000_000_303
+MANAGE_GUILD = str(discord.Permissions(manage_guild=True).value)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Staff are members with the "orga" role (or Manage Server)."""
+    return make_settings(tmp_path / "phosphore.db", discord__staff_role="orga")
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    """Two guilds; alice holds the staff role in the first."""
+    async with FakeDiscord() as fake:
+        fake.add_guild(
+            GUILD,
+            channels=[{"id": CHANNEL, "name": "général"}],
+            roles=[{"id": STAFF_ROLE, "name": "orga"}],
+            members=[{"id": ALICE, "username": "alice", "roles": [STAFF_ROLE]}, {"id": BOB, "username": "bob"}],
+        )
+        fake.add_guild(OTHER_GUILD, channels=[OTHER_CHANNEL], members=[{"id": CAROL, "username": "carol"}])
+        yield fake
+        assert not fake.logged_errors, fake.logged_errors
+
+
+def client_for(app: App, **kwargs: Any) -> PhosphoreClient:
+    """Our client, quick to become ready."""
+    return PhosphoreClient(app, guild_ready_timeout=0.05, **kwargs)
+
+
+def slash(fake: FakeDiscord, sub: str, options: dict[str, Any] | None = None, *, user: int = ALICE, **kw: Any) -> dict[str, Any]:
+    """A /poll <sub> interaction in the first guild."""
+    kw.setdefault("guild_id", GUILD)
+    kw.setdefault("channel_id", CHANNEL)
+    return fake.slash_interaction("poll", options, subcommand=sub, user_id=user, **kw)
+
+
+def click(fake: FakeDiscord, custom_id: str, message_id: int, *, user: int = BOB, **kw: Any) -> dict[str, Any]:
+    """A click on a button of a message in the first guild."""
+    kw.setdefault("guild_id", GUILD)
+    kw.setdefault("channel_id", CHANNEL)
+    return fake.component_interaction(custom_id, message_id=message_id, user_id=user, **kw)
+
+
+async def create_poll(fake: FakeDiscord, question: str = "Pizza ou sushi ?") -> tuple[DiscordCall, int]:
+    """Create a poll as alice; the callback and the posted message's id."""
+    call = await fake.interact(slash(fake, "create", {"question": question, "option": "Pizza; Sushi | Tacos"}))
+    return call, int(call.response["resource"]["message"]["id"])
+
+
+async def tracked(app: App, subject: str, timeout: float = 5.0) -> list[MessageRef]:
+    """The messages showing `subject`, once the client has recorded them (it does so after the callback returns)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not (refs := await app.services.live.messages.refs(subject)):
+        assert loop.time() < deadline, f"{subject} was never tracked"
+        await asyncio.sleep(0.005)
+    return refs
+
+
+def content(call: DiscordCall) -> str:
+    """The text of an interaction callback."""
+    return str(call.json["data"].get("content") or "")
+
+
+async def test_login_ready_guild_create_with_the_smallest_intents(app: App, fake: FakeDiscord) -> None:
+    """Login, READY, GUILD_CREATE; IDENTIFY asks for the guilds intent only."""
+    client = client_for(app)
+    async with run_client(client):
+        assert client.get_guild(GUILD) is not None and client.get_guild(OTHER_GUILD) is not None
+        assert client.get_channel(CHANNEL) is not None
+    assert fake.identifies[0]["intents"] == discord.Intents(guilds=True).value
+
+
+async def test_poll_create_answers_with_embed_and_components_then_tracks_the_message(
+    app: App, fake: FakeDiscord
+) -> None:
+    """/poll create: the callback carries the embed and buttons; the message is tracked for live edits."""
+    async with run_client(client_for(app)):
+        call, message_id = await create_poll(fake, "@everyone Pizza ou sushi ?")
+    data = call.json["data"]
+    assert call.json["type"] == 4 and not data.get("flags")
+    assert data["embeds"][0]["title"] == "#1 · @everyone Pizza ou sushi ?"
+    assert data["allowed_mentions"] == {"parse": []}
+    buttons = data["components"][0]["components"]
+    assert [(b["label"], b["custom_id"]) for b in buttons] == [
+        ("Pizza", "poll:vote:1:0"), ("Sushi", "poll:vote:1:1"), ("Tacos", "poll:vote:1:2")
+    ]
+    refs = await tracked(app, "poll:1")
+    assert [(r.space, r.channel, r.message_id) for r in refs] == [(f"discord:{GUILD}", str(CHANNEL), str(message_id))]
+
+
+async def test_fifty_concurrent_clicks_make_fifty_votes_and_few_edits(app: App, fake: FakeDiscord) -> None:
+    """50 members click at once: 50 ephemeral confirmations, 50 votes, coalesced edits, the last shows 50."""
+    client = client_for(app)
+    async with run_client(client):
+        _, message_id = await create_poll(fake)
+        users = [1_300_000_000_000_001_000 + i for i in range(50)]
+        calls = await asyncio.gather(
+            *(fake.interact(click(fake, "poll:vote:1:1", message_id, user=u), timeout=10) for u in users)
+        )
+        path = f"/channels/{CHANNEL}/messages/{message_id}"
+        await fake.wait_for("PATCH", path, lambda c: c.json["embeds"][0]["footer"]["text"].startswith("50 "))
+        await app.services.live.drain()
+        assert not client.persistent_views  # components are sent without keeping views in memory
+    assert all(c.json["type"] == 4 and c.json["data"]["flags"] == 64 for c in calls)
+    poll = await app.services.polls.store.get_poll(1)
+    assert poll is not None and (await app.services.polls.tally(poll)).counts == (0, 50, 0)
+    edits = fake.calls("PATCH", path)
+    assert 1 <= len(edits) <= 10, len(edits)
+    assert edits[-1].json["embeds"][0]["footer"]["text"].startswith("50 ")
+    assert edits[-1].json["components"][0]["components"][1]["custom_id"] == "poll:vote:1:1"
+
+
+async def test_a_click_on_an_old_message_works_after_a_restart(app: App, fake: FakeDiscord) -> None:
+    """A new client (no in-memory view) still handles the buttons of a poll posted before."""
+    async with run_client(client_for(app)):
+        _, message_id = await create_poll(fake)
+    async with run_client(client_for(app)):
+        await fake.wait_connected(count=2)
+        call = await fake.interact(click(fake, "poll:vote:1:0", message_id, locale="fr"))
+    assert content(call) == translate("fr", "poll.vote.current", ref=1, choices="Pizza")
+    assert call.json["data"]["flags"] == 64
+
+
+async def test_a_custom_id_naming_another_guilds_poll_is_refused(app: App, fake: FakeDiscord) -> None:
+    """A poll of the first guild cannot be voted on from the second."""
+    async with run_client(client_for(app)):
+        await create_poll(fake)
+        forged = fake.component_interaction(
+            "poll:vote:1:0", guild_id=OTHER_GUILD, channel_id=OTHER_CHANNEL, user_id=CAROL, message_id=fake.snowflake(),
+            locale="fr",
+        )
+        call = await fake.interact(forged)
+    assert content(call) == translate("fr", "poll.not_found", ref=1) and call.json["data"]["flags"] == 64
+    poll = await app.services.polls.store.get_poll(1)
+    assert poll is not None and (await app.services.polls.tally(poll)).voters == 0
+
+
+@pytest.mark.parametrize("custom_id", ["poll:vote:abc", "poll:vote", "nonsense:x", "NOT-OURS"])
+async def test_a_malformed_custom_id_gets_a_clear_error(app: App, fake: FakeDiscord, custom_id: str) -> None:
+    """Ids that match our pattern but name nothing, and ids that are not ours at all, get the same clear answer."""
+    async with run_client(client_for(app)):
+        call = await fake.interact(click(fake, custom_id, fake.snowflake(), locale="fr"))
+    assert content(call) == translate("fr", "action.malformed") and call.json["data"]["flags"] == 64
+
+
+async def test_replies_follow_the_interaction_locale(app: App, fake: FakeDiscord) -> None:
+    """fr -> French, en-US and en-GB -> English, an unsupported locale -> the space's default (French)."""
+    async with run_client(client_for(app)):
+        replies = {
+            locale: content(await fake.interact(slash(fake, "list", locale=locale)))
+            for locale in ("fr", "en-US", "en-GB", "de")
+        }
+    french, english = translate("fr", "poll.list.empty"), translate("en", "poll.list.empty")
+    assert replies == {"fr": french, "en-US": english, "en-GB": english, "de": french}
+
+
+async def test_missing_options_open_a_modal_whose_submission_creates_the_poll(app: App, fake: FakeDiscord) -> None:
+    """/poll create with no option opens the form; submitting it posts the poll publicly."""
+    async with run_client(client_for(app)):
+        opened = await fake.interact(slash(fake, "create", locale="fr"))
+        submit = fake.modal_submit_interaction(
+            "cmd:poll.create", {"question": "Quel atelier ?", "options": "Rust\nPython", "anonymous": "true"},
+            guild_id=GUILD, channel_id=CHANNEL, user_id=ALICE, locale="fr",
+        )
+        posted = await fake.interact(submit)
+    modal = opened.json["data"]
+    assert opened.json["type"] == 9 and modal["custom_id"] == "cmd:poll.create"
+    assert modal["title"] == translate("fr", "cmd.poll.create.title") and len(modal["components"]) == 5
+    assert [c["component"]["custom_id"] for c in modal["components"]] == [
+        "question", "options", "multi", "anonymous", "results"
+    ]
+    assert posted.json["type"] == 4 and posted.json["data"]["embeds"][0]["title"] == "#1 · Quel atelier ?"
+    assert await tracked(app, "poll:1")
+
+
+async def test_a_refused_form_lists_its_field_errors_privately(app: App, fake: FakeDiscord) -> None:
+    """Discord modals cannot show inline errors: the problems come back as an ephemeral list."""
+    async with run_client(client_for(app)):
+        submit = fake.modal_submit_interaction(
+            "cmd:poll.create", {"question": "Q ?", "options": "A\nB", "multi": "beaucoup"},
+            guild_id=GUILD, channel_id=CHANNEL, user_id=ALICE, locale="fr",
+        )
+        call = await fake.interact(submit)
+    label = translate("fr", "cmd.poll.create.multi.label")
+    assert content(call) == "• " + translate("fr", "args.bad_int", option=label, value="beaucoup")
+    assert call.json["data"]["flags"] == 64
+
+
+async def test_staff_is_the_configured_role_or_manage_server(app: App, fake: FakeDiscord) -> None:
+    """bob may not create a poll; alice (role "orga") and a Manage Server member may."""
+    options = {"question": "Q ?", "option": "A;B"}
+    async with run_client(client_for(app)):
+        bob = await fake.interact(slash(fake, "create", options, user=BOB))
+        alice = await fake.interact(slash(fake, "create", options, user=ALICE))
+        manager = await fake.interact(slash(fake, "create", options, user=BOB, permissions=MANAGE_GUILD))
+    assert content(bob) == translate("fr", "args.forbidden", command="/poll create")
+    assert alice.json["data"]["embeds"] and manager.json["data"]["embeds"]
+
+
+async def test_export_sends_a_csv_file_privately(app: App, fake: FakeDiscord) -> None:
+    """/poll export answers an ephemeral message with the CSV attached."""
+    async with run_client(client_for(app)):
+        await create_poll(fake)
+        call = await fake.interact(slash(fake, "export", {"poll": "#1"}))
+    assert call.files == ("poll-1.csv",) and call.json["data"]["flags"] == 64
+    _poll, csv_text = await app.services.polls.export_csv(f"discord:{GUILD}", "1", None)
+    assert fake.uploads["poll-1.csv"] == csv_text.encode("utf-8")
+
+
+async def test_slow_work_is_deferred_then_posted_in_the_channel(app: App, fake: FakeDiscord) -> None:
+    """When the answer is not ready in time: defer privately, post the card in the channel, drop the deferral."""
+    async with run_client(client_for(app, defer_after=0)):
+        call = await fake.interact(slash(fake, "create", {"question": "Lent ?", "option": "A;B"}))
+        posted = await fake.wait_for("POST", f"/channels/{CHANNEL}/messages")
+        await fake.wait_for("DELETE", f"/webhooks/{fake.app_id}/")
+    assert call.json["type"] == 5 and call.json["data"]["flags"] == 64
+    assert posted[0].json["embeds"][0]["title"] == "#1 · Lent ?"
+    refs = await tracked(app, "poll:1")
+    assert refs[0].message_id == posted[0].response["id"]
+
+
+async def test_autocomplete_offers_the_open_polls_of_this_guild(app: App, fake: FakeDiscord) -> None:
+    """Typing a poll reference suggests this guild's open polls only."""
+    async with run_client(client_for(app)):
+        await create_poll(fake, "Pizza ?")
+        await create_poll(fake, "Sushi ?")
+        payload = slash(fake, "close", [{"name": "poll", "type": 3, "value": "piz", "focused": True}])
+        payload["type"] = 4
+        call = await fake.interact(payload)
+    assert call.json == {"type": 8, "data": {"choices": [{"name": "#1 Pizza ?", "value": "1"}]}}
+
+
+async def test_a_closed_dm_returns_false_without_crashing(app: App, fake: FakeDiscord) -> None:
+    """Error 50007 on a DM: send_private answers False; a later DM goes through."""
+    fake.fail("POST", f"/channels/{fake.dm_channel_id(BOB)}/messages", 403, 50007, "Cannot send messages to this user")
+    client = client_for(app)
+    async with run_client(client):
+        closed = await app.services.delivery.send_private(f"discord:{GUILD}", f"discord:{BOB}", Reply(text="Rappel"))
+        opened = await app.services.delivery.send_private(f"discord:{GUILD}", f"discord:{BOB}", Reply(text="Rappel"))
+    assert (closed, opened) == (False, True)
+
+
+async def test_sync_registers_localized_groups_globally_or_on_one_guild(app: App, fake: FakeDiscord) -> None:
+    """discord-sync PUTs every group with French names; staff-only groups are hidden by default."""
+    names = await sync_commands(app, "fake-token")
+    await sync_commands(app, "fake-token", GUILD)
+    poll = next(c for c in fake.commands[None] if c["name"] == "poll")
+    assert names == ["help", "poll"] and [c["name"] for c in fake.commands[GUILD]] == ["help", "poll"]
+    assert poll["name_localizations"]["fr"] == "sondage" and poll["dm_permission"] is False
+    create = next(o for o in poll["options"] if o["name"] == "create")
+    assert create["name_localizations"]["fr"] == "créer"
+    assert [(o["name"], o["type"], o["name_localizations"]["fr"]) for o in create["options"]] == [
+        ("question", 3, "question"), ("option", 3, "option"), ("maximum-choices", 4, "choix-maximum"),
+        ("anonymous", 5, "anonyme"), ("results", 3, "résultats"), ("closing-time", 3, "clôture"),
+    ]
+    close = next(o for o in poll["options"] if o["name"] == "close")
+    assert close["options"][0]["autocomplete"] is True and close["options"][0]["required"] is True
+    assert not fake.identifies  # HTTP only: no gateway session
+
+
+async def test_serve_needs_a_token_and_runs_the_client(app: App, fake: FakeDiscord) -> None:
+    """`phosphore run --adapter discord` entry point: refuses without DISCORD_TOKEN, serves with it."""
+    with pytest.raises(ConfigError):
+        await serve(app)
+    settings = app.services.settings
+    app.services.settings = Settings(settings.values, settings.spaces, {"DISCORD_TOKEN": "fake-token"}, None)
+    task = asyncio.create_task(serve(app))
+    try:
+        await fake.wait_connected()
+        call = await fake.interact(slash(fake, "list", locale="en-US"))
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        gc.unfreeze()
+    assert content(call) == translate("en", "poll.list.empty")
+    assert fake.identifies[0]["token"] == "fake-token"
