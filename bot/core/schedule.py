@@ -409,7 +409,7 @@ class ScheduleService:
         _ = Translator(self.spaces(event.space).locale)
         signups = await self.events.store.signups(event.id)
         if message.kind == "reminder":
-            return [self._private(event, s, reminder_reply(event, s, now, _)) for s in signups if s.active]
+            return [self._private(event, s, reminder_reply(event, s, _)) for s in signups if s.active]
         reply = followup_reply(event, STEP_OF[message.kind], _)
         return [self._private(event, s, reply) for s in signups if s.status == "confirmed"]
 
