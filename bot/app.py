@@ -76,6 +76,7 @@ class App:
             wakeups.wake_at, Pacer(parse_rates(settings["schedule.send_rate"])),
         )
         self.services.events.observers.append(self.services.schedule.sync_event)
+        delivery.on_register.append(lambda _platform: wakeups.wake_at(clock.now()))
         self.dispatcher = Dispatcher(self.services, self.services.registry)
         live.register("poll", self._render_poll)
         live.register("idea", self._render_idea)

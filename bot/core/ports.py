@@ -384,3 +384,11 @@ class Delivery(Protocol):
     async def send_private(self, space: str, member: str, reply: Reply) -> bool:
         """Send a private message to a member; False when it could not be delivered."""
         ...
+
+
+class Outbox(Delivery, Protocol):
+    """A Delivery that knows whether an adapter is running for a space's platform."""
+
+    def ready(self, space: str) -> bool:
+        """Whether sends to `space` can reach a platform now."""
+        ...

@@ -27,7 +27,7 @@ from bot.core.live import LiveCards
 from bot.core.model import Member, platform_of
 from bot.core.poll_cards import poll_card
 from bot.core.polls import PollDraft, PollService, Tally, parse_ref
-from bot.core.ports import Delivery, ScheduleStore
+from bot.core.ports import Outbox, ScheduleStore
 from bot.core.spaces import SpaceDirectory
 from bot.core.when import parse_duration
 from bot.i18n import Translator
@@ -47,6 +47,7 @@ RATINGS = (1, 2, 3, 4, 5)
 TEXT_MAX = 1000
 LIST_MAX = 25
 DEFAULT_RATES: Mapping[str, float] = {"slack": 10.0, "discord": 20.0}
+EPSILON = 1e-9
 
 
 @dataclass(frozen=True)
@@ -206,8 +207,8 @@ class TokenBucket:
                 now = self._monotonic()
                 self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
                 self._last = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                if self._tokens >= 1 - EPSILON:  # float refills can stop a hair short of a whole token
+                    self._tokens = max(0.0, self._tokens - 1)
                     return
                 await self._sleep((1 - self._tokens) / self.rate)
 
@@ -270,7 +271,7 @@ class ScheduleService:
     """Plans, sends and lets staff steer everything the bot sends on its own."""
 
     def __init__(
-        self, store: ScheduleStore, events: EventService, polls: PollService, live: LiveCards, delivery: Delivery,
+        self, store: ScheduleStore, events: EventService, polls: PollService, live: LiveCards, delivery: Outbox,
         clock: Clock, spaces: SpaceDirectory, wake_at: Callable[[datetime], None], pacer: Pacer,
     ) -> None:
         self.store = store
@@ -282,8 +283,7 @@ class ScheduleService:
         self.spaces = spaces
         self.wake_at = wake_at
         self.pacer = pacer
-        self._active: set[int] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._active: dict[int, asyncio.Future[None]] = {}
         self._stopping = False
 
     # ------------------------------------------------------------------ planning
@@ -346,31 +346,31 @@ class ScheduleService:
 
     async def run_due(self) -> None:
         """Send every message whose time has come (each once; one fan-out per message at a time)."""
-        due = [m for m in await self.store.due(self.clock.now()) if m.id not in self._active]
-        if not due or self._stopping:
+        if self._stopping:
             return
-        tasks = [asyncio.ensure_future(self._process(message)) for message in due]
-        self._tasks.update(tasks)
-        try:
-            await asyncio.gather(*tasks)
-        finally:
-            self._tasks.difference_update(tasks)
+        runs = []
+        for message in await self.store.due(self.clock.now()):
+            if message.id not in self._active:  # a run already under way is awaited, not started twice
+                self._active[message.id] = asyncio.ensure_future(self._process(message))
+            runs.append(self._active[message.id])
+        await asyncio.gather(*runs)
 
     async def stop(self) -> None:
         """Take no new recipients, and wait for the sends in flight."""
         self._stopping = True
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        while self._active:
+            await asyncio.gather(*list(self._active.values()), return_exceptions=True)
 
     async def _process(self, message: Scheduled) -> None:
         """Check a due message is still meaningful, then send it to each recipient once."""
-        self._active.add(message.id)
         try:
             verdict = await self._verdict(message)
             if verdict is not None:
                 log.info("scheduled message %s %s kind=%s", message.id, verdict, message.kind)
                 await self.store.set_status(message.id, verdict, self.clock.now())
                 return
+            if not self.delivery.ready(message.space):
+                return  # no adapter yet (catching up at start): sent once it registers
             await self.store.set_status(message.id, "running", self.clock.now())
             targets = await self._targets(message)
             failed = await self._fan_out(message, targets)
@@ -379,7 +379,7 @@ class ScheduleService:
             if not self._stopping:
                 await self.store.set_status(message.id, "done", self.clock.now())
         finally:
-            self._active.discard(message.id)
+            self._active.pop(message.id, None)
 
     async def _verdict(self, message: Scheduled) -> str | None:
         """'dropped' or 'cancelled' when the message no longer makes sense; None to send it."""
