@@ -16,6 +16,7 @@ from bot.core.ideas import FINAL_TOP, IdeaLimits, IdeaService
 from bot.core.live import LiveCards
 from bot.core.poll_cards import final_card, poll_card
 from bot.core.polls import PollService
+from bot.core.schedule import Pacer, ScheduleService, parse_rates
 from bot.core.spaces import SpaceDirectory
 from bot.i18n import Translator
 from bot.scheduler import Wakeups
@@ -24,6 +25,7 @@ from bot.store.sqlite.events import SqliteEventStore
 from bot.store.sqlite.ideas import SqliteIdeaStore
 from bot.store.sqlite.messages import SqliteMessageStore
 from bot.store.sqlite.polls import SqlitePollStore
+from bot.store.sqlite.schedule import SqliteScheduleStore
 from bot.ui import Card, Reply
 
 
@@ -42,6 +44,7 @@ class Services:
     polls: PollService
     ideas: IdeaService
     events: EventService
+    schedule: ScheduleService = None  # type: ignore[assignment]  # set right after, it needs the others
 
 
 def subject_id(subject: str) -> int:
@@ -58,7 +61,7 @@ class App:
         db = Database(settings.database, settings["bot.synchronous"].upper())
         delivery = DeliveryHub()
         live = LiveCards(SqliteMessageStore(db), delivery, clock, settings["bot.live_update_interval"])
-        wakeups = Wakeups()
+        wakeups = Wakeups(clock)
         limits = IdeaLimits(
             settings["ideas.max_length"], settings["ideas.flood_per_minute"], settings["ideas.duplicate_threshold"]
         )
@@ -68,6 +71,12 @@ class App:
             ideas=IdeaService(SqliteIdeaStore(db), live, clock, spaces, delivery, limits),
             events=EventService(SqliteEventStore(db), live, clock, spaces, delivery, wakeups.wake_at),
         )  # fmt: skip
+        self.services.schedule = ScheduleService(
+            SqliteScheduleStore(db), self.services.events, self.services.polls, live, delivery, clock, spaces,
+            wakeups.wake_at, Pacer(parse_rates(settings["schedule.send_rate"])),
+        )
+        self.services.events.observers.append(self.services.schedule.sync_event)
+        delivery.on_register.append(lambda _platform: wakeups.wake_at(clock.now()))
         self.dispatcher = Dispatcher(self.services, self.services.registry)
         live.register("poll", self._render_poll)
         live.register("idea", self._render_idea)
@@ -75,6 +84,7 @@ class App:
         wakeups.add_source(self._close_due_polls, self.services.polls.store.next_closing_times)
         wakeups.add_source(self._close_due_walls, self.services.ideas.store.next_closing_times)
         wakeups.add_source(self.services.events.expire_offers, self.services.events.store.next_offer_expiries)
+        wakeups.add_source(self.services.schedule.run_due, self.services.schedule.pending_times)
 
     def translator(self, space: str) -> Translator:
         """`_()` in a space's own language, for what the bot posts on its own."""
@@ -83,11 +93,13 @@ class App:
     async def start(self) -> None:
         """Open the database, schedule what is pending, and catch up on what fell due while down."""
         await self.services.db.open()
+        await self.services.schedule.recover()
         await self.services.wakeups.start()
 
     async def stop(self) -> None:
         """Flush live cards and notices, stop the scheduler and close the database."""
         self.services.wakeups.shutdown()
+        await self.services.schedule.stop()
         await self.services.live.drain()
         await self.services.events.background.drain()
         await self.services.db.close()

@@ -73,11 +73,13 @@ def choose_adapters(requested: str | None, settings: Settings) -> list[str]:
 
 async def _run(settings: Settings, adapters: list[str]) -> int:
     from bot.app import App
+    from bot.core.clock import RehearsalClock
 
     # Each adapter package exposes `serve(app)`; importing only the chosen ones keeps the
     # console start-up free of slack_bolt and discord.py.
     servers = [importlib.import_module(f"bot.adapters.{name}").serve for name in adapters]
-    app = App(settings)
+    # The console alone rehearses: its clock is real time that `/clock +1d` moves forward.
+    app = App(settings, RehearsalClock() if adapters == ["console"] else None)
     await app.start()
     try:
         await asyncio.gather(*(serve(app) for serve in servers))

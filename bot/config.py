@@ -81,6 +81,34 @@ def _boolean(value: Any) -> bool:
     return word in ("true", "1", "yes")
 
 
+def _offsets(value: Any) -> str:
+    from bot.core.errors import UserError
+    from bot.core.when import parse_duration
+
+    text = str(value).strip()
+    if text.casefold() in ("none", "aucun", "aucune"):
+        return text
+    try:
+        durations = [parse_duration(part) for part in text.split(",") if part.strip()]
+    except UserError:
+        raise ValueError(f"{value!r} is not a list of durations such as '7d,1d,1h'") from None
+    if not durations:
+        raise ValueError("give at least one duration (e.g. '7d,1d,1h') or 'none'")
+    return text
+
+
+def _rates(value: Any) -> str:
+    for part in filter(None, (item.strip() for item in str(value).split(","))):
+        platform, _, rate = part.partition("=")
+        try:
+            ok = bool(platform.strip()) and float(rate) >= 0
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ValueError(f"{part!r} is not platform=sends_per_second (e.g. 'slack=10,discord=20')")
+    return str(value)
+
+
 # dotted key -> (parser, default, environment variable)
 SCHEMA: dict[str, tuple[Callable[[Any], Any], Any, str | None]] = {
     "bot.database": (str, "phosphore.db", "PHOSPHORE_DB"),
@@ -93,6 +121,8 @@ SCHEMA: dict[str, tuple[Callable[[Any], Any], Any, str | None]] = {
     "ideas.max_length": (_int_between(1, 3000), 1000, "PHOSPHORE_IDEAS_MAX_LENGTH"),
     "ideas.flood_per_minute": (_int_between(1, 1000), 10, "PHOSPHORE_IDEAS_FLOOD_PER_MINUTE"),
     "ideas.duplicate_threshold": (_int_between(0, 100), 80, "PHOSPHORE_IDEAS_DUPLICATE_THRESHOLD"),
+    "schedule.reminder_offsets": (_offsets, "7d,1d,1h", "PHOSPHORE_REMINDER_OFFSETS"),
+    "schedule.send_rate": (_rates, "slack=10,discord=20", "PHOSPHORE_SEND_RATE"),
     "console.space": (str, "console:local", None),
     "console.member": (str, "alice", "PHOSPHORE_CONSOLE_MEMBER"),
     "console.staff": (_string_list, ("alice",), "PHOSPHORE_CONSOLE_STAFF"),
@@ -106,7 +136,8 @@ SCHEMA: dict[str, tuple[Callable[[Any], Any], Any, str | None]] = {
     "slack.app_name": (str, "Phosphore", None),
     "discord.staff_role": (str, "", "PHOSPHORE_DISCORD_STAFF_ROLE"),
 }
-SPACE_KEYS = {"locale": "bot.locale", "timezone": "bot.timezone", "poll_creators": "polls.creators"}
+SPACE_KEYS = {"locale": "bot.locale", "timezone": "bot.timezone", "poll_creators": "polls.creators",
+              "reminder_offsets": "schedule.reminder_offsets"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -128,7 +159,8 @@ class Settings:
 
     def space_defaults(self) -> SpaceSettings:
         """What every space gets unless overridden."""
-        return SpaceSettings(self["bot.locale"], self["bot.timezone"], self["polls.creators"])
+        return SpaceSettings(self["bot.locale"], self["bot.timezone"], self["polls.creators"],
+                             self["schedule.reminder_offsets"])  # fmt: skip
 
     def describe(self) -> list[str]:
         """Every setting as `key = value`, secrets shown only as set or not."""

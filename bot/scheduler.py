@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
+
+from bot.core.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +32,15 @@ class Wakeups:
     The jobs live in memory and are rebuilt from the database at start, so the database
     stays the only truth. `misfire_grace_time=None`: a wake-up late for any reason
     (a busy loop, a suspended laptop) still runs; the sources decide what is still meaningful.
+    Instants are on the app's clock; APScheduler runs on real time, so each job runs at
+    `moment - (clock.now() - real now)`, and `clock_moved()` re-times them after a rehearsal jump.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
         self.sources: list[Source] = []
+        self.clock: Clock = clock or SystemClock()
+        self._real = SystemClock()
+        self._moments: set[datetime] = set()
         self._scheduler = AsyncIOScheduler(timezone="UTC")
 
     def add_source(self, run: DueWork, pending: PendingTimes | None = None) -> None:
@@ -48,18 +55,44 @@ class Wakeups:
                 self.wake_at(moment)
         await self.run_due()
 
+    def lag(self) -> timedelta:
+        """How far the app's clock is ahead of real time (zero unless rehearsing or testing)."""
+        return self.clock.now() - self._real.now()
+
     def wake_at(self, moment: datetime) -> None:
-        """Make sure due work is looked for at `moment` (one job per instant)."""
+        """Make sure due work is looked for at `moment` on the app's clock (one job per instant)."""
         if not self._scheduler.running:
             return
+        self._moments.add(moment)
         self._scheduler.add_job(
-            self.run_due,
-            DateTrigger(run_date=moment),
+            self._wake,
+            DateTrigger(run_date=moment - self.lag()),
+            args=(moment,),
             id=f"wake:{moment.isoformat()}",
             replace_existing=True,
             misfire_grace_time=None,
             coalesce=True,
         )
+
+    async def _wake(self, moment: datetime) -> None:
+        """A job fired: forget its instant and do what is due."""
+        self._moments.discard(moment)
+        await self.run_due()
+
+    def pending(self) -> list[datetime]:
+        """The instants a wake-up is scheduled for, soonest first."""
+        return sorted(self._moments)
+
+    async def clock_moved(self) -> None:
+        """The app's clock jumped forward: do what became due, then re-time the remaining jobs."""
+        now = self.clock.now()
+        for moment in [m for m in self._moments if m <= now]:
+            self._moments.discard(moment)
+            if self._scheduler.get_job(f"wake:{moment.isoformat()}"):
+                self._scheduler.remove_job(f"wake:{moment.isoformat()}")
+        await self.run_due()
+        for moment in list(self._moments):
+            self.wake_at(moment)
 
     async def run_due(self) -> None:
         """Do everything that is due now."""

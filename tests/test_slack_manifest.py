@@ -46,7 +46,8 @@ def test_command_names_come_from_settings() -> None:
     """slack.commands renames a group's slash command; bad entries are configuration errors."""
     registry = build_registry()
     renamed = settings_with({"PHOSPHORE_SLACK_COMMANDS": "poll=/sondage"})
-    assert slash_commands(renamed, registry) == {"/phosphore": "help", "/sondage": "poll", "/idea": "idea", "/event": "event"}
+    assert slash_commands(renamed, registry) == {"/phosphore": "help", "/sondage": "poll", "/idea": "idea", "/event": "event",
+                                                  "/schedule": "schedule"}
     assert "/sondage" in manifest_yaml(renamed, registry)
     for bad in ("nope=/x", "poll=sondage", "poll=/phosphore"):
         with pytest.raises(ConfigError, match="slack.commands"):

@@ -131,7 +131,9 @@ def action(feature: str, verb: str) -> Callable[[ActionHandler], ActionHandler]:
     return tag
 
 
-FEATURE_MODULES = ("bot.commands.help", "bot.commands.polls", "bot.commands.ideas", "bot.commands.events")
+FEATURE_MODULES = (
+    "bot.commands.help", "bot.commands.polls", "bot.commands.ideas", "bot.commands.events", "bot.commands.schedule",
+)
 
 
 def build_registry(modules: Iterable[str] = FEATURE_MODULES) -> Registry:

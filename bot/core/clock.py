@@ -42,3 +42,26 @@ class ManualClock:
     def set(self, moment: datetime) -> datetime:
         """Move forward to `moment` (never back)."""
         return self.advance(moment - self._now)
+
+
+class RehearsalClock:
+    """Real time plus an offset that only grows: the console's clock, moved by `/clock` in rehearsals."""
+
+    def __init__(self, real: Clock | None = None) -> None:
+        self._real = real or SystemClock()
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        """The real instant, moved forward by every `advance` so far."""
+        return self._real.now() + self._offset
+
+    def advance(self, delta: timedelta) -> datetime:
+        """Move forward by `delta` (never back)."""
+        if delta < timedelta(0):
+            raise ValueError("a clock never goes back")
+        self._offset += delta
+        return self.now()
+
+    def set(self, moment: datetime) -> datetime:
+        """Move forward to `moment` (never back)."""
+        return self.advance(moment - self.now())

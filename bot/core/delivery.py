@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from bot.core.model import MessageRef, platform_of
 from bot.core.ports import Delivery
@@ -16,10 +17,17 @@ class DeliveryHub:
 
     def __init__(self) -> None:
         self._messengers: dict[str, Delivery] = {}
+        self.on_register: list[Callable[[str], None]] = []  # e.g. wake up: sends held back for it can go now
 
     def register(self, platform: str, messenger: Delivery) -> None:
         """Send messages of spaces on `platform` through `messenger`."""
         self._messengers[platform] = messenger
+        for listener in self.on_register:
+            listener(platform)
+
+    def ready(self, space: str) -> bool:
+        """Whether an adapter is running for the platform of `space` (before that, sends would be lost)."""
+        return platform_of(space) in self._messengers
 
     def _for(self, space: str) -> Delivery | None:
         messenger = self._messengers.get(platform_of(space))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -348,6 +348,13 @@ class EventService:
         self.delivery = delivery
         self.wake_at = wake_at  # offers expire: due work must run then
         self.background = Background()
+        self.observers: list[Callable[[Event], Awaitable[None]]] = []  # told of every create, edit and cancel
+
+    async def _observe(self, event: Event) -> Event:
+        """Tell the observers (the scheduler's planning) that an event was created, changed or cancelled."""
+        for observer in self.observers:
+            await observer(event)
+        return event
 
     @staticmethod
     def require_staff(by: Member | None) -> None:
@@ -360,7 +367,7 @@ class EventService:
         self.require_staff(by)
         draft = check_draft(draft, self.clock.now())
         timezone = self.spaces(space).timezone
-        return await self.store.create_event(space, channel, by.key, timezone, draft, self.clock.now())
+        return await self._observe(await self.store.create_event(space, channel, by.key, timezone, draft, self.clock.now()))
 
     async def edit(self, space: str, ref: str | int, by: Member, changes: Mapping[str, Any]) -> Event:
         """Change an event's details (staff); more places move waiting members up."""
@@ -373,7 +380,7 @@ class EventService:
         checked = check_draft(draft, self.clock.now() if "starts_at" in changes else None)
         change = await self.store.update_event(event.id, checked, self.clock.now())
         self._after(change)
-        return change.event
+        return await self._observe(change.event)
 
     async def cancel(self, space: str, ref: str | int, by: Member | None) -> tuple[Event, int]:
         """Cancel an event (staff): it refuses sign-ups from now on and everyone signed up is told."""
@@ -385,7 +392,7 @@ class EventService:
         signups = [s for s in await self.store.signups(event.id) if s.active]
         notices = tuple(Notice("cancelled", s.member, s.name, s.mode) for s in signups)
         self._after(Change(cancelled, None, notices))
-        return cancelled, len(notices)
+        return await self._observe(cancelled), len(notices)
 
     async def get(self, space: str, ref: str | int) -> Event:
         """An event of this space by its short reference."""

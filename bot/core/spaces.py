@@ -17,6 +17,7 @@ class SpaceSettings:
     locale: str = "fr"
     timezone: str = "Europe/Paris"
     poll_creators: Audience = "staff"
+    reminder_offsets: str = "7d,1d,1h"  # before an event's start; "none" for no reminders
 
     @property
     def tz(self) -> ZoneInfo:

@@ -10,7 +10,10 @@ from typing import TextIO
 
 from bot.adapters.console.render import Choice, render_card
 from bot.app import App
+from bot.commands.parsing import split_words
+from bot.core.errors import UserError
 from bot.core.model import Action, Member, MessageRef
+from bot.core.when import format_when, parse_when
 from bot.i18n import Translator
 from bot.ui import Card, Reply
 
@@ -71,6 +74,9 @@ class ConsoleAdapter:
         if word == "/click":
             await self._click(rest.strip())
             return True
+        if word == "/clock":
+            await self._clock(rest.strip())
+            return True
         if not line.startswith("/"):
             self.print(self._("console.not_a_command"))
             return True
@@ -95,6 +101,28 @@ class ConsoleAdapter:
         reply = await self.app.dispatcher.act(Action(self.space, CHANNEL, self.member, action_id, values))
         await self.show(reply)
 
+    async def _clock(self, text: str) -> None:
+        """`/clock` shows the bot's time; `/clock +1d` or `/clock "29 juin 9h30"` moves it forward and runs what fell due."""
+        clock = self.app.services.clock
+        tz = self.app.services.spaces(self.space).tz
+        if text:
+            mover = getattr(clock, "set", None)
+            if mover is None:
+                self.print(self._("console.clock.fixed"))
+                return
+            try:
+                moment = parse_when(" ".join(split_words(text)), now=clock.now(), tz=tz, locale=self._.locale, allow_past=True)
+            except UserError as error:
+                self.print(self._(error.key, **error.params))
+                return
+            if moment < clock.now():
+                self.print(self._("console.clock.backwards", now=format_when(clock.now(), tz=tz, locale=self._.locale)))
+                return
+            mover(moment)
+        self.print(self._("console.clock.now", now=format_when(clock.now(), tz=tz, locale=self._.locale)))
+        if text:
+            await self.app.services.wakeups.clock_moved()
+
     async def show(self, reply: Reply) -> None:
         """Print a reply: public cards are posted (and tracked), private ones marked."""
         if reply.public:
@@ -111,6 +139,8 @@ class ConsoleAdapter:
         if reply.card:
             self.print(marker)
             self._print_card(reply.card)
+        if reply.modal:
+            self.print(f"{marker} {reply.modal.usage}")
         for attachment in reply.files:
             self.print(f"📎 {attachment.filename}")
             self.print(attachment.content.decode("utf-8").rstrip())

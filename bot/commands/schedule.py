@@ -1,0 +1,191 @@
+"""The /schedule commands, per-event reminders, follow-up answers and the feedback staff see."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.commands.context import Context
+from bot.commands.polls import _parse_id as parse_id
+from bot.commands.registry import Kind, Option, action, command
+from bot.core.events import TEXT_MAX
+from bot.core.polls import OPTIONS_MAX, QUESTION_MAX, check_draft
+from bot.core.schedule import RATINGS, FeedbackSummary, Scheduled, payload_draft
+from bot.core.when import format_when
+from bot.i18n import Translator
+from bot.ui import Attachment, Card, Field, Modal, Reply, ResultBar, TextInput
+
+REF = Option("ref", Kind.REF, required=True, positional=True)
+EVENT = Option("event", Kind.REF, required=True, positional=True)
+POST_MAX = 3000
+
+
+def offset_text(offset: timedelta, _: Translator) -> str:
+    """"7 j", "1 h", "1 j 2 h 30 min": an offset in the reader's language."""
+    days, rest = divmod(offset, timedelta(days=1))
+    hours, rest = divmod(rest, timedelta(hours=1))
+    minutes = rest // timedelta(minutes=1)
+    parts = [_(f"schedule.unit.{unit}", count=value) for unit, value in (("d", days), ("h", hours), ("m", minutes)) if value]
+    return " ".join(parts) or _("schedule.unit.m", count=0)
+
+
+async def describe(ctx: Context, message: Scheduled) -> str:
+    """One line of /schedule list: reference, what, when, about what."""
+    if message.kind == "reminder":
+        what = _reminder_label(ctx, message)
+    else:
+        what = ctx._(f"schedule.kind.{message.kind}")
+    if message.event_id is not None:
+        event = await ctx.services.events.by_id(ctx.space, message.event_id)
+        about = f"#{event.ref} {event.title}"
+    else:
+        about = message.payload.splitlines()[0] if message.kind == "post" else payload_draft(message.payload).question
+        about = about[:60]
+    due = format_when(message.due_at, tz=ctx.settings.tz, locale=ctx.locale)
+    key = "schedule.list.item_running" if message.status == "running" else "schedule.list.item"
+    return ctx._(key, ref=message.ref, what=what, when=due, about=about)
+
+
+def _reminder_label(ctx: Context, message: Scheduled) -> str:
+    """"Rappel (7 j avant)"."""
+    return ctx._("schedule.kind.reminder", offset=offset_text(message.offset, ctx._))
+
+
+@command("schedule", "list", permission="staff")
+async def list_pending(ctx: Context) -> Reply:
+    """What the bot will send on its own, soonest first (staff)."""
+    messages = await ctx.services.schedule.upcoming(ctx.space)
+    if not messages:
+        return Reply(text=ctx._("schedule.list.empty"))
+    lines = [await describe(ctx, message) for message in messages[:25]]
+    more = len(messages) - len(lines)
+    if more > 0:
+        lines.append(ctx._("schedule.list.more", count=more))
+    return Reply(card=Card(title=ctx._("schedule.list.title", count=len(messages)), text=("\n".join(lines),)))
+
+
+@command("schedule", "preview", REF, permission="staff")
+async def preview(ctx: Context, ref: str) -> Reply:
+    """Exactly what one recipient would get, and how many would get it (staff)."""
+    message = await ctx.services.schedule.get(ctx.space, ref)
+    sample = await ctx.services.schedule.sample(message, ctx._)
+    count = await ctx.services.schedule.recipients(message)
+    head = ctx._("schedule.preview.head", line=await describe(ctx, message), count=count)
+    return Reply(text="\n".join(filter(None, (head, sample.text))), card=sample.card)
+
+
+@command("schedule", "reschedule", REF, Option("when", Kind.WHEN, required=True, positional=True), permission="staff")
+async def reschedule(ctx: Context, ref: str, when: datetime) -> Reply:
+    """Move a message not yet sent (staff)."""
+    moved = await ctx.services.schedule.reschedule(ctx.space, ref, ctx.member, when)
+    return Reply(text=ctx._("schedule.rescheduled", line=await describe(ctx, moved)))
+
+
+@command("schedule", "cancel", REF, permission="staff")
+async def cancel(ctx: Context, ref: str) -> Reply:
+    """Cancel a message not yet sent (staff)."""
+    message = await ctx.services.schedule.cancel(ctx.space, ref, ctx.member)
+    return Reply(text=ctx._("schedule.cancelled", line=await describe(ctx, message)))
+
+
+@command(
+    "schedule",
+    "post",
+    Option("text", Kind.PARAGRAPH, required=True, positional=True, max_length=POST_MAX),
+    Option("at", Kind.WHEN, required=True),
+    permission="staff",
+    form=True,
+)
+async def post(ctx: Context, text: str, at: datetime) -> Reply:
+    """Post a message in this channel later (staff)."""
+    message = await ctx.services.schedule.post_later(ctx.space, ctx.channel, ctx.member, at, text)
+    return Reply(text=ctx._("schedule.added", line=await describe(ctx, message)))
+
+
+@command(
+    "schedule",
+    "poll",
+    Option("question", Kind.TEXT, required=True, positional=True, max_length=QUESTION_MAX),
+    Option("options", Kind.LIST, required=True, positional=True),
+    Option("at", Kind.WHEN, required=True),
+    Option("closes", Kind.WHEN),
+    Option("multi", Kind.INT, min_value=1, max_value=OPTIONS_MAX),
+    Option("anonymous", Kind.FLAG),
+    permission="staff",
+)
+async def poll(
+    ctx: Context, question: str, options: list[str], at: datetime, closes: datetime | None = None, multi: int = 1,
+    anonymous: bool = False,
+) -> Reply:
+    """Open a poll in this channel later (staff); it is checked now."""
+    draft = check_draft(question, options, multi, anonymous, "live", closes)
+    message = await ctx.services.schedule.poll_later(ctx.space, ctx.channel, ctx.member, at, draft)
+    return Reply(text=ctx._("schedule.added", line=await describe(ctx, message)))
+
+
+@command("event", "reminders", EVENT, Option("offsets", Kind.TEXT, required=True, positional=True), permission="staff")
+async def reminders(ctx: Context, event: str, offsets: str) -> Reply:
+    """Choose when this event's reminders go out, e.g. "3d,2h" or "none" (staff)."""
+    found, chosen = await ctx.services.schedule.set_offsets(ctx.space, event, ctx.member, offsets)
+    if not chosen:
+        return Reply(text=ctx._("schedule.reminders.none", ref=found.ref, title=found.title))
+    text = ", ".join(offset_text(offset, ctx._) for offset in chosen)
+    return Reply(text=ctx._("schedule.reminders.set", ref=found.ref, title=found.title, offsets=text))
+
+
+@command("event", "answer", EVENT, Option("text", Kind.PARAGRAPH, required=True, positional=True, max_length=TEXT_MAX), form=True)
+async def answer(ctx: Context, event: str, text: str) -> Reply:
+    """Answer the follow-up question you received after an event."""
+    found, _step = await ctx.services.schedule.answer(ctx.space, ctx.member, event, text)
+    return Reply(text=ctx._("schedule.followup.thanks", title=found.title))
+
+
+@command("event", "feedback", EVENT, Option("csv", Kind.FLAG), permission="staff")
+async def feedback(ctx: Context, event: str, csv: bool = False) -> Reply:
+    """Follow-up answers: count, mean rating, distribution and texts; --csv for the file (staff)."""
+    if csv:
+        found, content = await ctx.services.schedule.feedback_csv(ctx.space, event, ctx.member)
+        attachment = Attachment(f"event-{found.ref}-feedback.csv", content.encode("utf-8"), "text/csv")
+        return Reply(text=ctx._("schedule.feedback.export", ref=found.ref), files=(attachment,))
+    found, summary, _rows = await ctx.services.schedule.feedback(ctx.space, event, ctx.member)
+    return Reply(card=feedback_card(ctx, f"#{found.ref} · {found.title}", summary))
+
+
+def feedback_card(ctx: Context, title: str, summary: FeedbackSummary) -> Card:
+    """Aggregates of the follow-up answers."""
+    _ = ctx._
+    mean = f"{summary.mean:.1f}".replace(".", "," if ctx.locale == "fr" else ".") if summary.mean is not None else "—"
+    fields = (Field(_("schedule.feedback.answered"), f"{summary.answered} / {summary.asked}"),
+              Field(_("schedule.feedback.mean"), f"{mean} ({len(summary.ratings)})"))  # fmt: skip
+    total = len(summary.ratings)
+    bars = tuple(ResultBar(str(value), count, count / total if total else 0.0)
+                 for value, count in zip(RATINGS, summary.distribution()))  # fmt: skip
+    texts = tuple(_(f"schedule.feedback.text_{step}", name=name, text=text) for step, name, text in summary.texts)
+    return Card(title=_("schedule.feedback.title", title=title), text=texts or (_("schedule.feedback.no_text"),),
+                fields=fields, bars=bars)  # fmt: skip
+
+
+def answer_form(ctx: Context, event_ref: int, step: str) -> Modal:
+    """The form for the written answer, the event already filled in."""
+    return Modal(
+        title=ctx._("cmd.event.answer.title"),
+        action_id="cmd:event.answer",
+        inputs=(TextInput("event", ctx._("cmd.event.answer.event.label"), value=f"#{event_ref}"),
+                TextInput("text", ctx._(f"schedule.followup.{step}.question"), "paragraph", max_length=TEXT_MAX)),
+        submit_label=ctx._("form.submit"),
+        usage=ctx._("schedule.followup.usage", ref=event_ref),
+    )  # fmt: skip
+
+
+@action("followup", "rate")
+async def rate(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
+    """A rating clicked in the day-after follow-up; the form for the one thing to put into practice opens."""
+    event = await ctx.services.schedule.rate(ctx.space, ctx.member, parse_id(parts, 0), parse_id(parts, 1))
+    thanks = ctx._("schedule.followup.rated", rating=parse_id(parts, 1), title=event.title)
+    return Reply(text=thanks, modal=answer_form(ctx, event.ref, "day"))
+
+
+@action("followup", "answer")
+async def open_answer(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
+    """The "answer" button: the form for the written answer."""
+    event, step = await ctx.services.schedule.answer_step(ctx.space, ctx.member, parse_id(parts, 0))
+    return Reply(modal=answer_form(ctx, event.ref, step))
