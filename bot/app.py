@@ -132,7 +132,7 @@ class App:
 
     async def _close_due_polls(self) -> None:
         """Close polls whose time has come: freeze their cards and post the final results."""
-        for poll in await self.services.polls.close_due():
+        for poll in await self.services.polls.close_due(self.services.delivery.ready):
             await self.services.live.flush_now(poll.subject)
             tally = await self.services.polls.tally(poll)
             tz = self.services.spaces(poll.space).tz
@@ -141,7 +141,7 @@ class App:
 
     async def _close_due_walls(self) -> None:
         """Close idea walls whose time has come and post their final top list in their channel."""
-        for wall in await self.services.ideas.close_due():
+        for wall in await self.services.ideas.close_due(self.services.delivery.ready):
             ranking = await self.services.ideas.top(wall, limit=FINAL_TOP)
             card = top_card(wall, ranking, self.translator(wall.space), final=True)
             await self.services.delivery.post(wall.space, wall.channel, Reply(card=card, public=True))

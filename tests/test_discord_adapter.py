@@ -274,7 +274,7 @@ async def test_sync_registers_localized_groups_globally_or_on_one_guild(app: App
     names = await sync_commands(app, "fake-token")
     await sync_commands(app, "fake-token", GUILD)
     poll = next(c for c in fake.commands[None] if c["name"] == "poll")
-    groups = ["help", "poll", "idea", "event"]
+    groups = ["help", "poll", "idea", "event", "schedule"]
     assert names == groups and [c["name"] for c in fake.commands[GUILD]] == groups
     assert poll["name_localizations"]["fr"] == "sondage" and poll["dm_permission"] is False
     create = next(o for o in poll["options"] if o["name"] == "create")

@@ -8,13 +8,15 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from bot.app import App
 from bot.config import Settings
+from bot.core.clock import ManualClock
 from bot.core.model import Action, MessageRef
 from tests.fakes.delivery import RecordingDelivery
-from tests.helpers import member, running_app
+from tests.helpers import START, member, running_app
 
 SPACE = "console:local"
 ALICE = member("alice", staff=True)
@@ -97,3 +99,20 @@ def test_sigkill_mid_burst_loses_no_confirmed_vote(tmp_path: Path) -> None:
         stored = {voter for (voter,) in conn.execute("SELECT voter FROM votes")}
     assert 300 <= len(confirmed) < 1000, "the kill must land mid-burst"
     assert set(confirmed) <= stored
+
+
+async def test_a_poll_due_while_down_is_announced_once_an_adapter_is_there(settings: Settings) -> None:
+    """Catch-up at start closes the poll when its platform's adapter registers, so the results are not lost."""
+    clock = ManualClock(START)
+    async with running_app(settings, clock) as first:
+        first.services.delivery.register("console", RecordingDelivery())
+        reply = await first.dispatcher.invoke_text(SPACE, "general", ALICE, 'poll create "Q ?" "A" "B" --closes "dans 2h"')
+        assert reply.public
+    clock.advance(timedelta(hours=3))  # the bot was down when the poll closed
+    async with running_app(settings, clock) as second:
+        assert (await second.services.polls.store.get_poll(1)).closed_at is None  # nobody to announce it yet
+        delivery = RecordingDelivery()
+        second.services.delivery.register("console", delivery)  # wakes the scheduler up (a real APScheduler job)
+        await delivery.wait_until(lambda: bool(delivery.posts))
+        assert delivery.posts[0][2].card.title.startswith("Résultats finaux · #1")
+        assert (await second.services.polls.store.get_poll(1)).closed_at is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -302,11 +302,11 @@ class IdeaService:
         await self._refresh_wall(closed)
         return closed
 
-    async def close_due(self) -> list[Wall]:
-        """Close every wall whose closing time has come."""
+    async def close_due(self, ready: Callable[[str], bool]) -> list[Wall]:
+        """Close every wall whose closing time has come, in spaces whose adapter can announce it."""
         now = self.clock.now()
         closed = []
-        for wall in await self.store.due_walls(now):
+        for wall in [due for due in await self.store.due_walls(now) if ready(due.space)]:
             done = await self.store.close_wall(wall.id, now)
             if done is not None:
                 await self._refresh_wall(done)

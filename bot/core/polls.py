@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -202,11 +202,15 @@ class PollService:
             raise UserError("poll.already_closed", ref=poll.ref)
         return closed
 
-    async def close_due(self) -> list[Poll]:
-        """Close every poll whose closing time has come."""
+    async def close_due(self, ready: Callable[[str], bool]) -> list[Poll]:
+        """Close every poll whose closing time has come, in spaces whose adapter can announce it.
+
+        Votes stop at the closing time anyway; only the closing itself waits, so that the final
+        results are never posted while no adapter is there to carry them (catch-up at start).
+        """
         now = self.clock.now()
         closed = []
-        for poll in await self.store.due_polls(now):
+        for poll in [due for due in await self.store.due_polls(now) if ready(due.space)]:
             done = await self.store.close_poll(poll.id, now)
             if done is not None:
                 closed.append(done)
