@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-ACTION_ID_MAX = 100  # Discord's custom_id limit, the stricter of the two platforms
+# Discord's custom_id limit is 100, the stricter of the two platforms; 22 are left for an
+# adapter's routing suffix (the Discord server of a button sent in a private message).
+ACTION_ID_MAX = 78
 ButtonStyle = Literal["primary", "secondary", "success", "danger"]
 
 

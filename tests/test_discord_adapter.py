@@ -16,7 +16,7 @@ from bot.adapters.discord.client import PhosphoreClient
 from bot.adapters.discord.sync import sync_commands
 from bot.app import App
 from bot.config import ConfigError, Settings
-from bot.core.model import MessageRef
+from bot.core.model import Member, MessageRef
 from bot.i18n import translate
 from bot.ui import Reply
 from tests.fakes.discord_api import DiscordCall, FakeDiscord, run_client
@@ -304,3 +304,31 @@ async def test_serve_needs_a_token_and_runs_the_client(app: App, fake: FakeDisco
         gc.unfreeze()
     assert content(call) == translate("en", "poll.list.empty")
     assert fake.identifies[0]["token"] == "fake-token"
+
+
+async def test_buttons_sent_in_a_dm_reach_their_server(app: App, fake: FakeDiscord) -> None:
+    """A DM click carries no server: the buttons of a private message name theirs, and the vote lands there."""
+    client = client_for(app)
+    async with run_client(client):
+        await create_poll(fake)
+        card = (await app.dispatcher.invoke_text(f"discord:{GUILD}", str(CHANNEL), Member(f"discord:{ALICE}", "alice", is_staff=True), "poll results 1")).card
+        assert await app.services.delivery.send_private(f"discord:{GUILD}", f"discord:{BOB}", Reply(card=card))
+        (dm,) = await fake.wait_for("POST", f"/channels/{fake.dm_channel_id(BOB)}/messages")
+        custom_id = dm.json["components"][0]["components"][0]["custom_id"]
+        assert custom_id == f"poll:vote:1:0@{GUILD}"
+        payload = fake.component_interaction(
+            custom_id, guild_id=None, channel_id=fake.dm_channel_id(BOB), user_id=BOB, message_id=int(dm.response["id"])
+        )
+        call = await fake.interact(payload)
+    assert call.json["data"]["flags"] == 64 and "Pizza" in call.json["data"]["content"]
+    assert (await app.services.polls.store.choices(1, f"discord:{BOB}")) == (0,)
+
+
+async def test_a_dm_click_without_a_server_is_refused_politely(app: App, fake: FakeDiscord) -> None:
+    """A component in a DM that names no server gets the translated "servers only" answer."""
+    client = client_for(app)
+    async with run_client(client):
+        call = await fake.interact(fake.component_interaction(
+            "poll:vote:1:0", guild_id=None, channel_id=fake.dm_channel_id(BOB), user_id=BOB, message_id=fake.snowflake()
+        ))
+    assert call.json["data"]["content"] == translate("en", "discord.guild_only")

@@ -26,6 +26,24 @@ log = logging.getLogger(__name__)
 # Our stateless action ids: `feature:verb:id[:arg]` (see bot.ui.action_id).
 ACTION_TEMPLATE = r"(?P<action>[a-z][a-z_]*:[^\s]{1,98})"
 ACTION_RE = re.compile(ACTION_TEMPLATE)
+# Components sent in a DM end with "@<server id>": a DM click carries no server of its own.
+HOME_RE = re.compile(r"^(?P<action>.+)@(?P<guild>\d{1,20})$")
+
+
+def split_home(custom_id: str) -> tuple[str, int | None]:
+    """The action id and, for a DM component, the server it belongs to."""
+    found = HOME_RE.match(custom_id)
+    return (found["action"], int(found["guild"])) if found else (custom_id, None)
+
+
+def custom_id_of(interaction: discord.Interaction[Any]) -> str:
+    """The custom_id of a component or modal interaction ("" for commands)."""
+    return str((interaction.data or {}).get("custom_id") or "")  # type: ignore[union-attr]
+
+
+def guild_of(interaction: discord.Interaction[Any]) -> int | None:
+    """The server an interaction belongs to: its own, or the one named by a DM component's custom_id."""
+    return interaction.guild_id or split_home(custom_id_of(interaction))[1]
 FORM_PREFIX = "cmd:"
 DEFER_AFTER = 2.0  # seconds; Discord drops an interaction not answered within 3 s
 
@@ -53,6 +71,8 @@ class ActionItem(discord.ui.DynamicItem[discord.ui.Item[Any]], template=ACTION_T
         """Hand the click (and a select's values) to the client."""
         client = interaction.client
         assert isinstance(client, PhosphoreClient)
+        if guild_of(interaction) is None:
+            return  # a DM component naming no server: on_interaction answers it
         values = tuple(str(v) for v in (interaction.data or {}).get("values", ()))  # type: ignore[union-attr]
         await client.on_action(interaction, str(self.custom_id), values)
 
@@ -108,8 +128,8 @@ class PhosphoreClient(discord.Client):
 
     @staticmethod
     def where(interaction: discord.Interaction[Any]) -> tuple[str, str]:
-        """The space ("discord:<guild id>") and channel of an interaction."""
-        return f"discord:{interaction.guild_id}", str(interaction.channel_id)
+        """The space ("discord:<guild id>") and channel of an interaction (a DM's buttons name their server)."""
+        return f"discord:{guild_of(interaction)}", str(interaction.channel_id)
 
     @staticmethod
     def locale(interaction: discord.Interaction[Any]) -> str | None:
@@ -139,7 +159,7 @@ class PhosphoreClient(discord.Client):
         """What the tree and the dynamic items do not take: modal submissions and foreign component ids."""
         data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
         custom_id = str(data.get("custom_id") or "")
-        if interaction.guild_id is None and interaction.type is not discord.InteractionType.autocomplete:
+        if guild_of(interaction) is None and interaction.type is not discord.InteractionType.autocomplete:
             if interaction.type is not discord.InteractionType.application_command:  # the tree answers those
                 await self._refuse_outside_guild(interaction)
             return
@@ -162,6 +182,7 @@ class PhosphoreClient(discord.Client):
     ) -> Action:
         """The neutral Action of a component or modal interaction."""
         space, channel = self.where(interaction)
+        action_id = split_home(action_id)[0]
         return Action(space, channel, self.member(interaction), action_id, values, fields or {}, self.locale(interaction))
 
     async def complete_ref(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
@@ -206,9 +227,9 @@ class PhosphoreClient(discord.Client):
         """The interaction response: a modal, a public message (then tracked), or an ephemeral one."""
         if reply.modal is not None and interaction.type is not discord.InteractionType.modal_submit:
             _ = Translator(self.locale(interaction) or self._space_locale(interaction))
-            await interaction.response.send_modal(render.modal(reply.modal, self.yes_no(_)))
+            await interaction.response.send_modal(render.modal(reply.modal, self.yes_no(_), self._home(interaction)))
             return
-        kwargs = render.message(self._without_modal(reply))
+        kwargs = render.message(self._without_modal(reply), self._home(interaction))
         if not reply.public:
             await interaction.response.send_message(ephemeral=True, **kwargs)
             return
@@ -221,7 +242,7 @@ class PhosphoreClient(discord.Client):
         """After a deferral: public messages go to the channel (the deferral was private), the rest follows up."""
         reply = self._without_modal(reply)
         if not reply.public:
-            await interaction.followup.send(ephemeral=True, **render.message(reply))
+            await interaction.followup.send(ephemeral=True, **render.message(reply, self._home(interaction)))
             return
         space, channel = self.where(interaction)
         ref = await self.delivery.post(space, channel, reply)
@@ -229,6 +250,11 @@ class PhosphoreClient(discord.Client):
             await self.app.dispatcher.posted(reply, ref)
         if interaction.type is not discord.InteractionType.component:
             await interaction.delete_original_response()
+
+    @staticmethod
+    def _home(interaction: discord.Interaction[Any]) -> str:
+        """The custom_id suffix for components answered inside a DM ("" in a server)."""
+        return "" if interaction.guild_id else f"@{guild_of(interaction)}"
 
     @staticmethod
     def _without_modal(reply: Reply) -> Reply:

@@ -47,7 +47,8 @@ class DiscordDelivery:
         user_id = int(member.split(":", 1)[1])
         try:
             user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
-            await user.send(**render.message(reply))
+            # The buttons of a DM name their server: a click there carries none of its own.
+            await user.send(**render.message(reply, home=f"@{space.split(':', 1)[1]}"))
         except discord.HTTPException as error:
             if error.code == DMS_CLOSED:
                 log.info("DMs closed member=%s space=%s", member, space)

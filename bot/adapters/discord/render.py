@@ -63,21 +63,21 @@ def embed(card: Card) -> discord.Embed:
     return result
 
 
-def button(control: Button, row: int) -> discord.ui.Button[Any]:
-    """A button whose custom_id is the action id."""
+def button(control: Button, row: int, home: str = "") -> discord.ui.Button[Any]:
+    """A button whose custom_id is the action id (plus `home`, the server suffix of a DM's buttons)."""
     return discord.ui.Button(
         label=clip(control.label, BUTTON_LABEL_MAX) or "·",
-        custom_id=control.action_id[:CUSTOM_ID_MAX],
+        custom_id=(control.action_id + home)[:CUSTOM_ID_MAX],
         style=STYLES[control.style],
         row=row,
     )
 
 
-def select(control: Select, row: int) -> discord.ui.Select[Any]:
+def select(control: Select, row: int, home: str = "") -> discord.ui.Select[Any]:
     """A select menu of at most 25 options."""
     return discord.ui.Select(
         placeholder=clip(control.placeholder, PLACEHOLDER_MAX),
-        custom_id=control.action_id[:CUSTOM_ID_MAX],
+        custom_id=(control.action_id + home)[:CUSTOM_ID_MAX],
         options=[
             discord.SelectOption(
                 label=clip(option.label, OPTION_TEXT_MAX) or "·",
@@ -90,7 +90,7 @@ def select(control: Select, row: int) -> discord.ui.Select[Any]:
     )
 
 
-def view(card: Card) -> discord.ui.View | None:
+def view(card: Card, home: str = "") -> discord.ui.View | None:
     """The card's controls laid out in at most 5 rows of 5 buttons, a select taking a row of its own.
 
     The view is returned already stopped: discord.py then sends its components without
@@ -105,14 +105,14 @@ def view(card: Card) -> discord.ui.View | None:
             row += used > 0
             if row >= ROWS_MAX:
                 break
-            result.add_item(select(control, row))
+            result.add_item(select(control, row, home))
             row, used = row + 1, 0
             continue
         if used == ROW_WIDTH:
             row, used = row + 1, 0
         if row >= ROWS_MAX:
             break
-        result.add_item(button(control, row))
+        result.add_item(button(control, row, home))
         used += 1
     result.stop()
     return result
@@ -130,15 +130,19 @@ def error_text(reply: Reply) -> str:
     return "\n".join(f"• {message}" for message in dict.fromkeys(reply.field_errors.values()))
 
 
-def message(reply: Reply) -> dict[str, Any]:
-    """Keyword arguments for send/send_message: text, embed, components, files; no mention ever pings."""
+def message(reply: Reply, home: str = "") -> dict[str, Any]:
+    """Keyword arguments for send/send_message: text, embed, components, files; no mention ever pings.
+
+    `home` ("@<server id>") ends the custom_ids of a private message's components: a click in a
+    DM carries no server, and the action must still reach the space it belongs to.
+    """
     kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
     text = error_text(reply)
     if text:
         kwargs["content"] = clip(text, CONTENT_MAX)
     if reply.card is not None:
         kwargs["embed"] = embed(reply.card)
-        components = view(reply.card)
+        components = view(reply.card, home)
         if components is not None:
             kwargs["view"] = components
     if reply.files:
@@ -178,12 +182,14 @@ def modal_input(item: TextInput) -> discord.ui.Label[Any]:
     return discord.ui.Label(text=clip(item.label, LABEL_MAX), component=component)
 
 
-def modal(form: Modal, flag_choices: tuple[tuple[str, str], tuple[str, str]]) -> discord.ui.Modal:
+def modal(form: Modal, flag_choices: tuple[tuple[str, str], tuple[str, str]], home: str = "") -> discord.ui.Modal:
     """The form as a modal whose custom_id is its action id ("cmd:poll.create"); at most 5 inputs.
 
     `flag_choices` is ((yes label, "true"), (no label, "false")): a yes/no input becomes a select.
+    `home` is the server suffix when the form opens from a private message.
     """
-    result = discord.ui.Modal(title=clip(form.title, MODAL_TITLE_MAX), custom_id=form.action_id, timeout=None)
+    custom_id = (form.action_id + home)[:CUSTOM_ID_MAX]
+    result = discord.ui.Modal(title=clip(form.title, MODAL_TITLE_MAX), custom_id=custom_id, timeout=None)
     for item in form.inputs[:MODAL_INPUTS_MAX]:
         if item.kind == "flag" and not item.choices:
             item = _with_choices(item, flag_choices)
