@@ -16,6 +16,7 @@ from bot.core.ideas import FINAL_TOP, IdeaLimits, IdeaService
 from bot.core.live import LiveCards
 from bot.core.poll_cards import final_card, poll_card
 from bot.core.polls import PollService
+from bot.core.ports import Delivery
 from bot.core.schedule import Pacer, ScheduleService, parse_rates
 from bot.core.spaces import SpaceDirectory
 from bot.i18n import Translator
@@ -96,9 +97,14 @@ class App:
         await self.services.schedule.recover()
         await self.services.wakeups.start()
 
+    async def detach(self, platform: str, messenger: Delivery) -> None:
+        """An adapter is stopping: show the last live states through it, then stop routing to it."""
+        await self.services.live.drain()
+        self.services.delivery.unregister(platform, messenger)
+
     async def stop(self) -> None:
         """Flush live cards and notices, stop the scheduler and close the database."""
-        self.services.wakeups.shutdown()
+        await self.services.wakeups.shutdown()
         await self.services.schedule.stop()
         await self.services.live.drain()
         await self.services.events.background.drain()

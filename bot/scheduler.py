@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ class Wakeups:
         self._real = SystemClock()
         self._moments: set[datetime] = set()
         self._scheduler = AsyncIOScheduler(timezone="UTC")
+        # One run at a time: wake-ups that coincide do not work over each other, and
+        # shutdown can wait for the run in progress before the database closes.
+        self._running = asyncio.Lock()
 
     def add_source(self, run: DueWork, pending: PendingTimes | None = None) -> None:
         """Run `run` at every wake-up; `pending()` lists its future due instants (read at start)."""
@@ -96,13 +100,16 @@ class Wakeups:
 
     async def run_due(self) -> None:
         """Do everything that is due now."""
-        for source in self.sources:
-            try:
-                await source.run()
-            except Exception:
-                log.exception("scheduled work failed source=%s", getattr(source.run, "__qualname__", source.run))
+        async with self._running:
+            for source in self.sources:
+                try:
+                    await source.run()
+                except Exception:
+                    log.exception("scheduled work failed source=%s", getattr(source.run, "__qualname__", source.run))
 
-    def shutdown(self) -> None:
-        """Stop waking up."""
+    async def shutdown(self) -> None:
+        """Stop waking up, and let a run in progress finish."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        async with self._running:
+            pass

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,14 @@ async def app(settings: Settings) -> AsyncIterator[App]:
 def console(app: App) -> ConsoleSession:
     """A console session on the app, acting as alice (staff)."""
     return ConsoleSession(app)
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_errors_logged(caplog: pytest.LogCaptureFixture, request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test fails if our code logged an ERROR it did not expect (races at shutdown, swallowed failures)."""
+    yield
+    if request.node.get_closest_marker("logs_errors"):
+        return
+    errors = [r for r in caplog.get_records("call") + caplog.get_records("teardown")
+              if r.levelno >= logging.ERROR and r.name.startswith("bot")]  # fmt: skip
+    assert not errors, [f"{r.name}: {r.getMessage()}" for r in errors]

@@ -414,4 +414,4 @@ async def test_wakeups_follow_a_moved_clock() -> None:
         await asyncio.wait_for(fired.wait(), 5)
         assert wakeups.pending() == []
     finally:
-        wakeups.shutdown()
+        await wakeups.shutdown()

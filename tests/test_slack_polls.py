@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.ui import Reply
 from tests.slack_support import ALICE, BOB, CHANNEL, TEAM, blocks_text, shows, slack_bot
 
 
@@ -206,3 +207,14 @@ async def test_mentions_in_member_text_never_ping(tmp_path: Path) -> None:
         raw = json.dumps(post.params)
         assert "<!channel>" not in raw and "<@U0BOB" not in raw
         assert "Tea &amp; cake @\u200bchannel @bob?" in blocks_text(post.params["blocks"])
+
+
+async def test_private_messages_open_each_dm_once(tmp_path: Path) -> None:
+    """A reminder fan-out opens a member's DM channel once (conversations.open is rate-limited), then reuses it."""
+    async with slack_bot(tmp_path) as bot:
+        space = f"slack:{TEAM}"
+        for text in ("Rappel J-7", "Rappel J-1"):
+            assert await bot.app.services.delivery.send_private(space, f"slack:{BOB}", Reply(text=text))
+        posts = await bot.fake.wait_for("chat.postMessage", count=2)
+        assert len(bot.fake.calls("conversations.open")) == 1
+        assert {call.params["channel"] for call in posts} == {bot.fake.dm_channel(BOB)}

@@ -25,6 +25,11 @@ class DeliveryHub:
         for listener in self.on_register:
             listener(platform)
 
+    def unregister(self, platform: str, messenger: Delivery) -> None:
+        """Stop routing to `messenger` (its adapter is stopping; a newer one may have replaced it)."""
+        if self._messengers.get(platform) is messenger:
+            del self._messengers[platform]
+
     def ready(self, space: str) -> bool:
         """Whether an adapter is running for the platform of `space` (before that, sends would be lost)."""
         return platform_of(space) in self._messengers

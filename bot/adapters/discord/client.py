@@ -101,6 +101,12 @@ class PhosphoreClient(discord.Client):
         self.delivery = DiscordDelivery(self)
         app.services.delivery.register("discord", self.delivery)
 
+    async def close(self) -> None:
+        """Show the last live states while still connected, then stop being the app's Discord delivery."""
+        if not self.is_closed():
+            await self.app.detach("discord", self.delivery)
+        await super().close()
+
     async def setup_hook(self) -> None:
         """Persistent components and localized command names, before the gateway connects."""
         self.add_dynamic_items(ActionItem)

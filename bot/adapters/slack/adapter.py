@@ -99,6 +99,7 @@ class SlackAdapter:
         self.people = People(app.services.settings)
         self._wanted: dict[tuple[str, str], Card] = {}
         self._edit_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._dm_channels: dict[str, str] = {}  # user id -> DM channel id
         bolt.middleware(self.drop_retries)
         for name in self.commands:
             bolt.command(name)(guarded(self.on_command))
@@ -247,8 +248,11 @@ class SlackAdapter:
     async def _direct(self, client: AsyncWebClient, user_id: str, reply: Reply) -> bool:
         """Post in the DM between the bot and a user."""
         try:
-            opened = await client.conversations_open(users=user_id)
-            await self._send(client, opened["channel"]["id"], reply)
+            channel = self._dm_channels.get(user_id)
+            if channel is None:  # conversations.open is rate-limited: a reminder fan-out opens each DM once
+                opened = await client.conversations_open(users=user_id)
+                channel = self._dm_channels[user_id] = opened["channel"]["id"]
+            await self._send(client, channel, reply)
         except SlackApiError as error:
             log.warning("direct message failed user=%s error=%s", user_id, error.response.get("error"))
             return False

@@ -72,10 +72,11 @@ async def serve(app: App) -> None:
     settings = app.services.settings
     app_token = settings.secrets.get("SLACK_APP_TOKEN")
     bolt = build_bolt(settings)  # raises first when the bot token is missing
+    adapter: SlackAdapter | None = None
     try:
         if not app_token and not settings.secrets.get("SLACK_SIGNING_SECRET"):
             raise ConfigError("SLACK_SIGNING_SECRET is not set (needed to check requests in HTTP mode)")
-        SlackAdapter(app, bolt)
+        adapter = SlackAdapter(app, bolt)
         if app_token:
             async with socket_mode(bolt, app_token):
                 log.warning("Slack adapter connected in Socket Mode")
@@ -84,4 +85,6 @@ async def serve(app: App) -> None:
             log.warning("Slack adapter listening on %s", url)
             await asyncio.Event().wait()
     finally:
+        if adapter is not None:
+            await app.detach("slack", adapter)
         await close_bolt(bolt)
