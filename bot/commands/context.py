@@ -58,6 +58,14 @@ class Context:
         return self.member.is_staff
 
 
+def id_part(parts: list[str] | tuple[str, ...], index: int) -> int:
+    """An integer part of an action id ("poll:vote:12:3" -> parts ["12", "3"]), or the malformed-action error."""
+    try:
+        return int(parts[index])
+    except (IndexError, ValueError):
+        raise UserError("action.malformed") from None
+
+
 def label(_: Translator, command: Command, option: Option) -> str:
     """An option's short translated label."""
     return _(f"cmd.{command.key}.{option.name}.label")

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from bot.commands.context import Context
-from bot.commands.polls import _parse_id as parse_id
+from bot.commands.context import Context, id_part
 from bot.commands.registry import Kind, Option, action, command
 from bot.core.errors import UserError
 from bot.core.event_cards import attendees_card, event_card, list_card, status_text, when
@@ -298,40 +297,40 @@ async def join_click(ctx: Context, parts: list[str], values: tuple[str, ...]) ->
     mode = parts[1] if len(parts) > 1 else ""
     if mode not in MODES:
         raise UserError("action.malformed")
-    antenna_id = parse_id(parts, 2) if len(parts) > 2 else None
+    antenna_id = id_part(parts, 2) if len(parts) > 2 else None
     request = SignupRequest(mode, antenna_id)  # type: ignore[arg-type]
-    return await _joined(ctx, await ctx.services.events.join(ctx.space, ctx.member, parse_id(parts, 0), request))
+    return await _joined(ctx, await ctx.services.events.join(ctx.space, ctx.member, id_part(parts, 0), request))
 
 
 @action("event", "antenna")
 async def antenna_pick(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
     """An antenna chosen from the menu: remote attendance from there."""
-    request = SignupRequest("remote", parse_id(list(values), 0))
-    return await _joined(ctx, await ctx.services.events.join(ctx.space, ctx.member, parse_id(parts, 0), request))
+    request = SignupRequest("remote", id_part(list(values), 0))
+    return await _joined(ctx, await ctx.services.events.join(ctx.space, ctx.member, id_part(parts, 0), request))
 
 
 @action("event", "leave")
 async def leave_click(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
     """A click on withdraw (or on declining an offered place)."""
-    change = await ctx.services.events.withdraw(ctx.space, ctx.member, parse_id(parts, 0))
+    change = await ctx.services.events.withdraw(ctx.space, ctx.member, id_part(parts, 0))
     return Reply(text=ctx._("event.withdrawn", ref=change.event.ref, title=change.event.title))
 
 
 @action("event", "confirm")
 async def confirm_click(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
     """A click on "confirm my place" in the offer message."""
-    change = await ctx.services.events.confirm(ctx.space, ctx.member, parse_id(parts, 0))
+    change = await ctx.services.events.confirm(ctx.space, ctx.member, id_part(parts, 0))
     return Reply(text=status_text(change.event, change.signup, ctx._))
 
 
 @action("event", "session")
 async def session_pick(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
     """A workshop chosen from the menu (chosen again: dropped)."""
-    change = await ctx.services.events.choose_session(ctx.space, ctx.member, parse_id(parts, 0), parse_id(list(values), 0))
+    change = await ctx.services.events.choose_session(ctx.space, ctx.member, id_part(parts, 0), id_part(list(values), 0))
     return _chosen(ctx, change)
 
 
 @action("event", "ics")
 async def ics_click(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
     """A click on "add to my calendar"."""
-    return await _ics_reply(ctx, await ctx.services.events.by_id(ctx.space, parse_id(parts, 0)))
+    return await _ics_reply(ctx, await ctx.services.events.by_id(ctx.space, id_part(parts, 0)))

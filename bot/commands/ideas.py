@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.commands.context import Context
-from bot.commands.polls import _parse_id as parse_id
+from bot.commands.context import Context, id_part
 from bot.commands.polls import card_for as poll_card_for
 from bot.commands.registry import Kind, Option, action, command
 from bot.core.errors import UserError
@@ -75,14 +74,14 @@ async def submit(
 @action("idea", "like")
 async def like(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
     """The Like button: a toggle."""
-    idea, liked = await ctx.services.ideas.like(ctx.space, ctx.member, parse_id(parts, 0))
+    idea, liked = await ctx.services.ideas.like(ctx.space, ctx.member, id_part(parts, 0))
     return Reply(text=liked_text(ctx, idea, liked))
 
 
 @action("idea", "instead")
 async def like_instead(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
     """"Like it instead": like the similar idea and drop the held-back draft."""
-    draft_id, idea_id = parse_id(parts, 0), parse_id(parts, 1)
+    draft_id, idea_id = id_part(parts, 0), id_part(parts, 1)
     idea, _ = await ctx.services.ideas.like(ctx.space, ctx.member, idea_id, only_add=True)
     await ctx.services.ideas.drop_draft(ctx.space, ctx.member, draft_id)
     return Reply(text=liked_text(ctx, idea, True))
@@ -91,14 +90,14 @@ async def like_instead(ctx: Context, parts: list[str], values: tuple[str, ...]) 
 @action("idea", "force")
 async def submit_anyway(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
     """"Submit anyway": post the held-back draft."""
-    return await posted(ctx, await ctx.services.ideas.submit_draft(ctx.space, ctx.member, parse_id(parts, 0)))
+    return await posted(ctx, await ctx.services.ideas.submit_draft(ctx.space, ctx.member, id_part(parts, 0)))
 
 
 @action("idea", "page")
 async def page_click(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
     """Previous / next page of a wall's ideas."""
-    wall = await ctx.services.ideas.wall_by_id(ctx.space, parse_id(parts, 0))
-    return await _page(ctx, wall, parse_id(parts, 1))
+    wall = await ctx.services.ideas.wall_by_id(ctx.space, id_part(parts, 0))
+    return await _page(ctx, wall, id_part(parts, 1))
 
 
 async def _page(ctx: Context, wall: Wall, number: int) -> Reply:

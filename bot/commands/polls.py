@@ -4,22 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.commands.context import Context
+from bot.commands.context import Context, id_part
 from bot.commands.registry import Kind, Option, action, command
-from bot.core.errors import UserError
 from bot.core.poll_cards import choices_text, final_card, poll_card
 from bot.core.polls import OPTIONS_MAX, QUESTION_MAX, Poll, check_draft
 from bot.ui import Attachment, Card, Reply
 
 REF = Option("ref", Kind.REF, required=True, positional=True)
-
-
-def _parse_id(parts: list[str], index: int) -> int:
-    """An integer part of an action id, or the malformed-action error."""
-    try:
-        return int(parts[index])
-    except (IndexError, ValueError):
-        raise UserError("action.malformed") from None
 
 
 async def card_for(ctx: Context, poll: Poll) -> Card:
@@ -60,8 +51,8 @@ async def create(
 @action("poll", "vote")
 async def vote(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
     """A click on an option (buttons carry the option, a select sends it as its value)."""
-    poll_id = _parse_id(parts, 0)
-    position = _parse_id(parts, 1) if len(parts) > 1 else _parse_id(list(values), 0)
+    poll_id = id_part(parts, 0)
+    position = id_part(parts, 1) if len(parts) > 1 else id_part(list(values), 0)
     poll, choices = await ctx.services.polls.vote(ctx.space, ctx.member, poll_id, position)
     return Reply(text=choices_text(poll, choices, ctx._))
 

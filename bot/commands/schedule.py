@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.commands.context import Context
-from bot.commands.polls import _parse_id as parse_id
+from bot.commands.context import Context, id_part
 from bot.commands.registry import Kind, Option, action, command
 from bot.core.events import TEXT_MAX
 from bot.core.polls import OPTIONS_MAX, QUESTION_MAX, check_draft
@@ -179,13 +178,13 @@ def answer_form(ctx: Context, event_ref: int, step: str) -> Modal:
 @action("followup", "rate")
 async def rate(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
     """A rating clicked in the day-after follow-up; the form for the one thing to put into practice opens."""
-    event = await ctx.services.schedule.rate(ctx.space, ctx.member, parse_id(parts, 0), parse_id(parts, 1))
-    thanks = ctx._("schedule.followup.rated", rating=parse_id(parts, 1), title=event.title)
+    event = await ctx.services.schedule.rate(ctx.space, ctx.member, id_part(parts, 0), id_part(parts, 1))
+    thanks = ctx._("schedule.followup.rated", rating=id_part(parts, 1), title=event.title)
     return Reply(text=thanks, modal=answer_form(ctx, event.ref, "day"))
 
 
 @action("followup", "answer")
 async def open_answer(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
     """The "answer" button: the form for the written answer."""
-    event, step = await ctx.services.schedule.answer_step(ctx.space, ctx.member, parse_id(parts, 0))
+    event, step = await ctx.services.schedule.answer_step(ctx.space, ctx.member, id_part(parts, 0))
     return Reply(modal=answer_form(ctx, event.ref, step))
