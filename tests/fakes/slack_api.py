@@ -753,36 +753,9 @@ def slash_command_payload(
     }
 
 
-def slash_command_body(
-    command: str,
-    text: str = "",
-    *,
-    user_id: str,
-    team_id: str,
-    channel_id: str,
-    trigger_id: str = DEFAULT_TRIGGER_ID,
-    user_name: str = "alice",
-    response_url: str = UNROUTED_RESPONSE_URL,
-    channel_name: str = "general",
-    team_domain: str = "phosphore-test",
-    api_app_id: str = "A0PHOSPH",
-) -> str:
-    """Slash command as the form-encoded HTTP body Slack POSTs."""
-    return urlencode(
-        slash_command_payload(
-            command,
-            text,
-            user_id=user_id,
-            team_id=team_id,
-            channel_id=channel_id,
-            trigger_id=trigger_id,
-            user_name=user_name,
-            response_url=response_url,
-            channel_name=channel_name,
-            team_domain=team_domain,
-            api_app_id=api_app_id,
-        )
-    )
+def slash_command_body(*args: Any, **kwargs: Any) -> str:
+    """Slash command as the form-encoded HTTP body Slack POSTs (arguments of slash_command_payload)."""
+    return urlencode(slash_command_payload(*args, **kwargs))
 
 
 def block_actions_payload(
@@ -839,41 +812,9 @@ def block_actions_payload(
     }
 
 
-def block_actions_body(
-    action_id: str,
-    value: str | None,
-    *,
-    user_id: str,
-    team_id: str,
-    channel_id: str,
-    message_ts: str,
-    block_id: str = "actions",
-    action_type: str = "button",
-    selected_option: Mapping[str, Any] | None = None,
-    locale: str | None = None,
-    message: Mapping[str, Any] | None = None,
-    user_name: str = "alice",
-    trigger_id: str = DEFAULT_TRIGGER_ID,
-    response_url: str = UNROUTED_RESPONSE_URL,
-) -> str:
-    """block_actions as the `payload=<json>` form body Slack POSTs."""
-    payload = block_actions_payload(
-        action_id,
-        value,
-        user_id=user_id,
-        team_id=team_id,
-        channel_id=channel_id,
-        message_ts=message_ts,
-        block_id=block_id,
-        action_type=action_type,
-        selected_option=selected_option,
-        locale=locale,
-        message=message,
-        user_name=user_name,
-        trigger_id=trigger_id,
-        response_url=response_url,
-    )
-    return urlencode({"payload": json.dumps(payload)})
+def block_actions_body(*args: Any, **kwargs: Any) -> str:
+    """block_actions as the `payload=<json>` form body Slack POSTs (arguments of block_actions_payload)."""
+    return urlencode({"payload": json.dumps(block_actions_payload(*args, **kwargs))})
 
 
 def view_submission_payload(
@@ -925,27 +866,9 @@ def view_submission_payload(
     }
 
 
-def view_submission_body(
-    callback_id: str,
-    state_values: Mapping[str, Mapping[str, Any]],
-    *,
-    user_id: str,
-    team_id: str,
-    private_metadata: str = "",
-    view_id: str = "V0SUBMIT",
-    blocks: list[dict[str, Any]] | None = None,
-) -> str:
-    """view_submission as the `payload=<json>` form body Slack POSTs."""
-    payload = view_submission_payload(
-        callback_id,
-        state_values,
-        user_id=user_id,
-        team_id=team_id,
-        private_metadata=private_metadata,
-        view_id=view_id,
-        blocks=blocks,
-    )
-    return urlencode({"payload": json.dumps(payload)})
+def view_submission_body(*args: Any, **kwargs: Any) -> str:
+    """view_submission as the `payload=<json>` form body Slack POSTs (arguments of view_submission_payload)."""
+    return urlencode({"payload": json.dumps(view_submission_payload(*args, **kwargs))})
 
 
 def event_callback_payload(
