@@ -46,6 +46,7 @@ class Wakeups:
         # One run at a time: wake-ups that coincide do not work over each other, and
         # shutdown can wait for the run in progress before the database closes.
         self._running = asyncio.Lock()
+        self._stopping = False
 
     def add_source(self, run: DueWork, pending: PendingTimes | None = None) -> None:
         """Run `run` at every wake-up; `pending()` lists its future due instants (read at start)."""
@@ -81,7 +82,13 @@ class Wakeups:
     async def _wake(self, moment: datetime) -> None:
         """A job fired: forget its instant and do what is due."""
         self._moments.discard(moment)
-        await self.run_due()
+        try:
+            await self.run_due()
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+            # APScheduler's shutdown cancelled a queued wake-up: nothing is lost, the database
+            # still says what is due and the next start catches up.
 
     def pending(self) -> list[datetime]:
         """The instants a wake-up is scheduled for, soonest first."""
@@ -99,8 +106,10 @@ class Wakeups:
             self.wake_at(moment)
 
     async def run_due(self) -> None:
-        """Do everything that is due now."""
+        """Do everything that is due now (nothing once shutting down)."""
         async with self._running:
+            if self._stopping:
+                return
             for source in self.sources:
                 try:
                     await source.run()
@@ -108,8 +117,12 @@ class Wakeups:
                     log.exception("scheduled work failed source=%s", getattr(source.run, "__qualname__", source.run))
 
     async def shutdown(self) -> None:
-        """Stop waking up, and let a run in progress finish."""
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+        """Stop waking up, and let a run in progress finish before the database closes.
+
+        APScheduler's shutdown cancels the job tasks it is running, so the run in progress
+        is awaited first; runs queued behind it return at once.
+        """
+        self._stopping = True
         async with self._running:
-            pass
+            if self._scheduler.running:
+                self._scheduler.shutdown(wait=False)

@@ -90,6 +90,8 @@ def test_console_persists_and_export_poll_agrees(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     first = run_cli("run", stdin='/poll create "Q ?" "A" "B"\n/as bob\n/click 2\n', db=db)
     assert first.returncode == 0 and "#1 · Q ?" in first.stdout, first.stderr
+    quick = [run_cli("run", stdin="/poll list\n", db=db) for _ in range(3)]  # ends while a wake-up may run
+    assert all(run.returncode == 0 and "Traceback" not in run.stderr for run in quick), [r.stderr for r in quick]
     second = run_cli("run", stdin="/as carol\n/click 2\n/poll results 1\n", db=db)
     assert second.returncode == 0
     assert "Usage : /click N" in second.stdout  # no card shown yet in this session: nothing to click
