@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.adapters.discord.client import PhosphoreClient  # noqa: E402
 from bot.app import App  # noqa: E402
 from bot.core.model import Member  # noqa: E402
-from bot.core.polls import PollDraft  # noqa: E402
+from bot.features.polls.domain import PollDraft  # noqa: E402
 from tests.fakes.discord_api import FakeDiscord, run_client  # noqa: E402
 from tests.helpers import make_settings  # noqa: E402
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from _common import median
 
 from bot.core.clock import ManualClock
-from bot.core.events import EventDraft
-from bot.core.schedule import Pacer
+from bot.features.events.domain import EventDraft
+from bot.features.schedule.domain import Pacer
 from bot.store.sqlite.rows import to_iso
 from bot.ui import Reply
 from tests.helpers import START, make_settings, running_app

@@ -114,7 +114,7 @@ async def phosphore(base_url: str, db: Path, count: int, voters: int, concurrenc
                 rate, latencies = await hammer(url, bodies, concurrency)
                 await until_counted(base_url, "chat.postEphemeral", count + 50)
                 done_rate = count / (time.perf_counter() - started)
-                await app.services.live.drain()
+                await app.services.cards.drain()
         finally:
             await close_bolt(bolt)
     return rate, latencies, done_rate

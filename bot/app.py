@@ -1,153 +1,120 @@
-"""The composition root: settings -> store -> services -> scheduler -> dispatcher."""
+"""The composition root: settings -> store -> features -> scheduler -> dispatcher, in one place."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import Registry, build_registry
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import DeliveryHub
-from bot.core.event_cards import event_card
-from bot.core.events import EventService
-from bot.core.idea_cards import idea_card, top_card
-from bot.core.ideas import FINAL_TOP, IdeaLimits, IdeaService
-from bot.core.live import LiveCards
-from bot.core.poll_cards import final_card, poll_card
-from bot.core.polls import PollService
+from bot.core.livecards import LiveCards
 from bot.core.ports import Delivery
-from bot.core.schedule import Pacer, ScheduleService, parse_rates
 from bot.core.spaces import SpaceDirectory
-from bot.i18n import Translator
+from bot.feature import Feature, Kernel, Unit
+from bot.features import FEATURES
 from bot.scheduler import Wakeups
 from bot.store.sqlite.database import Database
-from bot.store.sqlite.events import SqliteEventStore
-from bot.store.sqlite.ideas import SqliteIdeaStore
 from bot.store.sqlite.messages import SqliteMessageStore
-from bot.store.sqlite.polls import SqlitePollStore
-from bot.store.sqlite.schedule import SqliteScheduleStore
-from bot.ui import Card, Reply
+
+T = TypeVar("T")
 
 
-@dataclass
 class Services:
-    """Everything handlers may use; built once, here."""
+    """The kernel and every feature's public service, for adapters and the command line.
 
-    settings: Settings
-    clock: Clock
-    spaces: SpaceDirectory
-    db: Database
-    delivery: DeliveryHub
-    live: LiveCards
-    wakeups: Wakeups
-    registry: Registry
-    polls: PollService
-    ideas: IdeaService
-    events: EventService
-    schedule: ScheduleService = None  # type: ignore[assignment]  # set right after, it needs the others
+    Handlers do not see this: each receives its own feature's `deps`.
+    """
 
+    def __init__(self, kernel: Kernel, units: Mapping[str, Unit]) -> None:
+        self.settings = kernel.settings
+        self.clock = kernel.clock
+        self.spaces = kernel.spaces
+        self.db = kernel.db
+        self.delivery = kernel.delivery
+        self.cards = kernel.cards
+        self.wakeups = kernel.wakeups
+        self.registry = kernel.registry
+        self.units = units
 
-def subject_id(subject: str) -> int:
-    """The id part of a live subject ("poll:42" -> 42)."""
-    return int(subject.split(":", 1)[1])
+    def __getattr__(self, feature: str) -> Any:
+        """A feature's public service by the feature's name (`services.polls`)."""
+        unit = self.__dict__.get("units", {}).get(feature)
+        if unit is None:
+            raise AttributeError(feature)
+        return unit.service
+
+    def get(self, kind: type[T]) -> T:
+        """The one feature service of type `kind`, typed."""
+        found = [unit.service for unit in self.units.values() if isinstance(unit.service, kind)]
+        if len(found) != 1:
+            raise LookupError(f"{len(found)} services of type {kind.__name__}")
+        return found[0]
 
 
 class App:
-    """A running Phosphore: open it, hand `dispatcher` to adapters, close it."""
+    """A running Phosphore, built in one go: open it, hand `dispatcher` to adapters, close it.
 
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    Tests inject a clock, stores (by feature name), a delivery hub or fewer features.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        stores: Mapping[str, object] | None = None,
+        delivery: DeliveryHub | None = None,
+        features: tuple[Feature, ...] = FEATURES,
+    ) -> None:
         clock = clock or SystemClock()
-        spaces = SpaceDirectory(settings.space_defaults(), settings.spaces)
-        db = Database(settings.database, settings["bot.synchronous"].upper())
-        delivery = DeliveryHub()
-        live = LiveCards(SqliteMessageStore(db), delivery, clock, settings["bot.live_update_interval"])
+        folders = [folder for folder in (feature.migrations() for feature in features) if folder is not None]
+        db = Database(settings.database, settings["bot.synchronous"].upper(), folders)
+        delivery = delivery or DeliveryHub()
+        cards = LiveCards(SqliteMessageStore(db), delivery, clock, settings["bot.live_update_interval"])
         wakeups = Wakeups(clock)
-        limits = IdeaLimits(
-            settings["ideas.max_length"], settings["ideas.flood_per_minute"], settings["ideas.duplicate_threshold"]
-        )
-        self.services = Services(
-            settings, clock, spaces, db, delivery, live, wakeups, build_registry(),
-            polls=PollService(SqlitePollStore(db), live, clock, spaces),
-            ideas=IdeaService(SqliteIdeaStore(db), live, clock, spaces, delivery, limits),
-            events=EventService(SqliteEventStore(db), live, clock, spaces, delivery, wakeups.wake_at),
-        )  # fmt: skip
-        self.services.schedule = ScheduleService(
-            SqliteScheduleStore(db), self.services.events, self.services.polls, live, delivery, clock, spaces,
-            wakeups.wake_at, Pacer(parse_rates(settings["schedule.send_rate"])),
-        )
-        self.services.events.observers.append(self.services.schedule.sync_event)
+        spaces = SpaceDirectory(settings.space_defaults(), settings.spaces)
+        registry: Registry = build_registry(features)
+        kernel = Kernel(settings, clock, spaces, db, delivery, cards, wakeups, registry)
+        self.units = self._build(kernel, features, stores or {})
+        self.services = Services(kernel, self.units)
+        deps = {name: unit.deps for name, unit in self.units.items()}
+        self.dispatcher = Dispatcher(registry, deps, clock, spaces, cards)
         delivery.on_register.append(lambda _platform: wakeups.wake_at(clock.now()))
-        self.dispatcher = Dispatcher(self.services, self.services.registry)
-        live.register("poll", self._render_poll)
-        live.register("idea", self._render_idea)
-        live.register("event", self._render_event)
-        wakeups.add_source(self._close_due_polls, self.services.polls.store.next_closing_times)
-        wakeups.add_source(self._close_due_walls, self.services.ideas.store.next_closing_times)
-        wakeups.add_source(self.services.events.expire_offers, self.services.events.store.next_offer_expiries)
-        wakeups.add_source(self.services.schedule.run_due, self.services.schedule.pending_times)
 
-    def translator(self, space: str) -> Translator:
-        """`_()` in a space's own language, for what the bot posts on its own."""
-        return Translator(self.services.spaces(space).locale)
+    @staticmethod
+    def _build(kernel: Kernel, features: tuple[Feature, ...], stores: Mapping[str, object]) -> dict[str, Unit]:
+        """Build each feature on its store, in list order, and register its renderers and wake-ups."""
+        units: dict[str, Unit] = {}
+        for feature in features:
+            store = stores.get(feature.name) or (feature.store(kernel.db) if feature.store else None)
+            unit = feature.build(kernel, store, units)
+            for kind, renderer in unit.renderers.items():
+                kernel.cards.register(kind, renderer)
+            for source in unit.wakeups:
+                kernel.wakeups.add_source(source.run, source.pending)
+            units[feature.name] = unit
+        return units
 
     async def start(self) -> None:
-        """Open the database, schedule what is pending, and catch up on what fell due while down."""
+        """Open the database, let features recover, schedule what is pending and catch up on what fell due."""
         await self.services.db.open()
-        await self.services.schedule.recover()
+        for unit in self.units.values():
+            for hook in unit.on_start:
+                await hook()
         await self.services.wakeups.start()
 
     async def detach(self, platform: str, messenger: Delivery) -> None:
         """An adapter is stopping: show the last live states through it, then stop routing to it."""
-        await self.services.live.drain()
+        await self.services.cards.drain()
         self.services.delivery.unregister(platform, messenger)
 
     async def stop(self) -> None:
-        """Flush live cards and notices, stop the scheduler and close the database."""
+        """Stop the scheduler, let features finish their sends, flush live cards and close the database."""
         await self.services.wakeups.shutdown()
-        await self.services.schedule.stop()
-        await self.services.live.drain()
-        await self.services.events.background.drain()
+        for unit in reversed(list(self.units.values())):
+            for hook in unit.on_stop:
+                await hook()
+        await self.services.cards.drain()
         await self.services.db.close()
-
-    async def _render_poll(self, subject: str) -> Card | None:
-        """The live card of "poll:ID", in its space's language."""
-        poll = await self.services.polls.store.get_poll(subject_id(subject))
-        if poll is None:
-            return None
-        tally = await self.services.polls.tally(poll)
-        tz = self.services.spaces(poll.space).tz
-        return poll_card(poll, tally, self.translator(poll.space), tz, self.services.clock.now())
-
-    async def _render_idea(self, subject: str) -> Card | None:
-        """The live card of "idea:ID", in its space's language."""
-        store = self.services.ideas.store
-        idea = await store.get_idea(subject_id(subject))
-        wall = None if idea is None else await store.get_wall(idea.wall_id)
-        if idea is None or wall is None:
-            return None
-        return idea_card(idea, wall, self.translator(idea.space), self.services.clock.now())
-
-    async def _render_event(self, subject: str) -> Card | None:
-        """The live card of "event:ID", in its space's language."""
-        event = await self.services.events.store.get_event(subject_id(subject))
-        if event is None:
-            return None
-        counts = await self.services.events.counts(event)
-        return event_card(event, counts, self.translator(event.space), self.services.clock.now())
-
-    async def _close_due_polls(self) -> None:
-        """Close polls whose time has come: freeze their cards and post the final results."""
-        for poll in await self.services.polls.close_due(self.services.delivery.ready):
-            await self.services.live.flush_now(poll.subject)
-            tally = await self.services.polls.tally(poll)
-            tz = self.services.spaces(poll.space).tz
-            card = final_card(poll, tally, self.translator(poll.space), tz, self.services.clock.now())
-            await self.services.delivery.post(poll.space, poll.channel, Reply(card=card, public=True))
-
-    async def _close_due_walls(self) -> None:
-        """Close idea walls whose time has come and post their final top list in their channel."""
-        for wall in await self.services.ideas.close_due(self.services.delivery.ready):
-            ranking = await self.services.ideas.top(wall, limit=FINAL_TOP)
-            card = top_card(wall, ranking, self.translator(wall.space), final=True)
-            await self.services.delivery.post(wall.space, wall.channel, Reply(card=card, public=True))

@@ -141,8 +141,9 @@ def _slack_manifest(settings: Settings) -> int:
     """Print the Slack app manifest for these settings."""
     from bot.adapters.slack.manifest import manifest_yaml
     from bot.commands.registry import build_registry
+    from bot.features import FEATURES
 
-    sys.stdout.write(manifest_yaml(settings, build_registry()))
+    sys.stdout.write(manifest_yaml(settings, build_registry(FEATURES)))
     return EXIT_OK
 
 

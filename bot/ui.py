@@ -19,6 +19,91 @@ def action_id(feature: str, verb: str, *parts: object) -> str:
     return value
 
 
+ID_INT_MAX = 2**53  # larger numbers in an id were crafted: no row has such an id
+ArgValue = int | str
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One typed part of an action id.
+
+    `choices` bounds a text part; `from_value`: a select sends this part as its chosen
+    value instead of in the id (buttons carry it, menus cannot).
+    """
+
+    name: str
+    kind: type[int] | type[str] = int
+    choices: tuple[str, ...] = ()
+    from_value: bool = False
+    optional: bool = False  # may be missing at the end of the id
+
+    def parse(self, raw: str) -> ArgValue | None:
+        """The typed value of `raw`, or None when it is malformed."""
+        if self.kind is int:
+            # ASCII digits only: str.isdigit() would take "²" and int() would take "١".
+            if not (raw.isascii() and raw.isdigit()) or len(raw) > 16 or int(raw) > ID_INT_MAX:
+                return None
+            return int(raw)
+        if not raw or (self.choices and raw not in self.choices):
+            return None
+        return raw
+
+
+@dataclass(frozen=True)
+class Route:
+    """One kind of click, declared once: it builds the ids cards carry and parses them back, typed.
+
+    `Route("poll", "vote", Arg("poll_id"), Arg("option", from_value=True))` builds
+    `poll:vote:12:3` and hands a handler `poll_id=12, option=3`; a malformed id never
+    reaches the handler.
+    """
+
+    feature: str
+    verb: str
+    args: tuple[Arg, ...] = ()
+
+    def __init__(self, feature: str, verb: str, *args: Arg) -> None:
+        object.__setattr__(self, "feature", feature)
+        object.__setattr__(self, "verb", verb)
+        object.__setattr__(self, "args", args)
+
+    @property
+    def prefix(self) -> str:
+        """`feature:verb`, the part that picks the route."""
+        return f"{self.feature}:{self.verb}"
+
+    def id(self, *values: ArgValue) -> str:
+        """The action id carrying `values` (the leading args; the rest come from a select's value)."""
+        if len(values) > len(self.args):
+            raise ValueError(f"{self.prefix}: {len(values)} values for {len(self.args)} args")
+        for arg, value in zip(self.args, values):
+            if not isinstance(value, arg.kind) or (isinstance(value, str) and ":" in value):
+                raise ValueError(f"{self.prefix}: bad value {value!r} for {arg.name}")
+        return action_id(self.feature, self.verb, *values)
+
+    def parse(self, tail: str, values: tuple[str, ...] = ()) -> dict[str, ArgValue | None] | None:
+        """The typed arguments of an id's tail (after `feature:verb:`), or None when malformed."""
+        parts = tail.split(":") if tail else []
+        if len(parts) > len(self.args):
+            return None
+        parsed: dict[str, ArgValue | None] = {}
+        for index, arg in enumerate(self.args):
+            if index < len(parts):
+                raw: str | None = parts[index]
+            elif arg.from_value and values:
+                raw = values[0]
+            elif arg.optional:
+                parsed[arg.name] = None
+                continue
+            else:
+                return None
+            value = arg.parse(raw)
+            if value is None:
+                return None
+            parsed[arg.name] = value
+        return parsed
+
+
 @dataclass(frozen=True)
 class Button:
     """A clickable button."""

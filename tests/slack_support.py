@@ -116,7 +116,7 @@ class SlackBot:
         assert (await self.command(f"create {text}", team=team))[0] == 200
         post = (await self.fake.wait_for("chat.postMessage", count=before + 1))[-1]
         poll_id = int(post.params["blocks"][-2]["elements"][0]["action_id"].split(":")[2])
-        refs = self.app.services.live.messages.refs
+        refs = self.app.services.cards.messages.refs
         await until(lambda: _nonempty(refs(f"poll:{poll_id}")))
         [ref] = await refs(f"poll:{poll_id}")
         return poll_id, ref.message_id
@@ -146,6 +146,6 @@ async def slack_bot(
         try:
             async with http_server(bolt, "127.0.0.1", 0) as url, aiohttp.ClientSession() as session:
                 yield SlackBot(app, adapter, fake, url, session)
-                await app.services.live.drain()
+                await app.services.cards.drain()
         finally:
             await close_bolt(bolt)

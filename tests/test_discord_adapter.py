@@ -79,7 +79,7 @@ async def tracked(app: App, subject: str, timeout: float = 5.0) -> list[MessageR
     """The messages showing `subject`, once the client has recorded them (it does so after the callback returns)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not (refs := await app.services.live.messages.refs(subject)):
+    while not (refs := await app.services.cards.messages.refs(subject)):
         assert loop.time() < deadline, f"{subject} was never tracked"
         await asyncio.sleep(0.005)
     return refs
@@ -128,7 +128,7 @@ async def test_fifty_concurrent_clicks_make_fifty_votes_and_few_edits(app: App, 
         )
         path = f"/channels/{CHANNEL}/messages/{message_id}"
         await fake.wait_for("PATCH", path, lambda c: c.json["embeds"][0]["footer"]["text"].startswith("50 "))
-        await app.services.live.drain()
+        await app.services.cards.drain()
         assert not client.persistent_views  # components are sent without keeping views in memory
     assert all(c.json["type"] == 4 and c.json["data"]["flags"] == 64 for c in calls)
     poll = await app.services.polls.store.get_poll(1)

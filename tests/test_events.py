@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import App
 from bot.core.clock import ManualClock
-from bot.core.events import Event, EventDraft, Signup
+from bot.features.events.domain import Event, EventDraft, Signup
 from bot.core.errors import UserError
 from bot.core.model import Action, Member, MessageRef
 from bot.ui import Reply
@@ -63,7 +63,7 @@ async def signups(app: App, event: Event) -> dict[str, Signup]:
 async def settle(app: App) -> None:
     """Wait for the background notices and live edits started so far."""
     await app.services.events.background.drain()
-    await app.services.live.drain()
+    await app.services.cards.drain()
 
 
 async def test_200_concurrent_signups_for_50_places(app: App, sent: RecordingDelivery) -> None:

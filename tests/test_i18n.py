@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.commands.registry import build_registry
+from bot.features import FEATURES
 from bot.config import SCHEMA
 from bot.i18n import SUPPORTED, Translator, catalog, normalize_locale
 
@@ -48,7 +49,7 @@ def keys_in_code() -> set[str]:
 def keys_of_commands() -> set[str]:
     """The keys every declared command needs: names, help, form title, option labels, choices."""
     keys = set()
-    for command in build_registry().commands.values():
+    for command in build_registry(FEATURES).commands.values():
         keys |= {f"cmd.{command.group}.name", f"cmd.{command.group}.help"}
         keys |= {f"cmd.{command.key}.name", f"cmd.{command.key}.help"}
         if command.form:

@@ -14,9 +14,9 @@ from bot.app import App
 from bot.cli import main
 from bot.core.clock import ManualClock
 from bot.core.errors import UserError
-from bot.core.ideas import Idea, Wall, poll_labels
+from bot.features.ideas.domain import Idea, Wall, poll_labels
 from bot.core.model import Action, Member
-from bot.core.polls import OPTION_MAX
+from bot.features.polls.domain import OPTION_MAX
 from bot.ui import Button, Reply
 from tests.fakes.delivery import RecordingDelivery
 from tests.helpers import START, make_settings, member, running_app
@@ -371,7 +371,7 @@ async def test_close_by_hand_posts_final_top_and_freezes(room: Room) -> None:
     assert (await room.say(BOB, 'idea submit "Trop tard" --wall 1')).text == "Le mur #1 est clos : ses idées sont figées."
     assert (await room.say(ALICE, "idea wall close 1")).text == "Le mur #1 est déjà clos."
     assert (await room.say(ALICE, "idea wall close 0")).text == "La boîte à idées permanente ne se ferme pas."
-    await room.app.services.live.drain()
+    await room.app.services.cards.drain()
     final = {ref.message_id: card for ref, card in room.delivery.edits}
     assert final and all(not card.controls and card.footer.startswith("Mur clos") for card in final.values())  # type: ignore[union-attr]
 

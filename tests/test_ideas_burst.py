@@ -33,11 +33,11 @@ async def test_300_concurrent_likes_one_coalesced_card_stream(app: App) -> None:
     counts = sorted(int(r.text.split("(")[1].split()[0]) for r in replies if r.text)
     assert counts == list(range(1, MEMBERS + 1))  # each like saw its own committed count
 
-    await app.services.live.drain()
+    await app.services.cards.drain()
     idea = await app.services.ideas.store.get_idea(int(reply.subject.split(":")[1]))
     assert idea is not None and idea.likes == MEMBERS
     assert all(edit_ref == ref for edit_ref, _ in delivery.edits)
-    assert 1 <= len(delivery.edits) <= 20 and len(delivery.edits) == app.services.live.edits
+    assert 1 <= len(delivery.edits) <= 20 and len(delivery.edits) == app.services.cards.edits
     assert delivery.edits[-1][1].footer == "300 j'aime · cliquez pour aimer, recliquez pour retirer"
     print(f"\n{MEMBERS} likes in {elapsed * 1000:.0f} ms, {app.services.db.commits} commits, "
           f"{len(delivery.edits)} card edits")

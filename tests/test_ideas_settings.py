@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_settings
-from bot.core.ideas import STATUSES
+from bot.features.ideas.domain import STATUSES
 from bot.i18n import catalog
 
 

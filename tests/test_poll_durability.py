@@ -62,7 +62,7 @@ async def test_restart_keeps_polls_votes_and_buttons(settings: Settings) -> None
 async def test_live_edits_are_coalesced_and_end_on_the_final_state(app: App) -> None:
     """A stream of votes over several intervals makes few edits; the last one shows every vote."""
     ids, delivery = await open_poll(app)
-    interval = app.services.live.interval
+    interval = app.services.cards.interval
     loop = asyncio.get_running_loop()
     started = loop.time()
     for i in range(60):  # votes spread over ~6 intervals, as a live room would send them

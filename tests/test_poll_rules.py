@@ -10,7 +10,8 @@ from bot.app import App
 from bot.core.clock import ManualClock
 from bot.core.errors import UserError
 from bot.core.model import Action
-from bot.core.polls import check_draft, parse_ref
+from bot.core.refs import parse_ref
+from bot.features.polls.domain import check_draft
 from bot.ui import Button, Reply, Select
 from bot.config import Settings
 from tests.fakes.delivery import RecordingDelivery

@@ -17,9 +17,9 @@ import pytest
 from bot.app import App
 from bot.config import Settings
 from bot.core.clock import ManualClock, RehearsalClock
-from bot.core.events import Event, EventDraft, SignupRequest
+from bot.features.events.domain import Event, EventDraft, SignupRequest
 from bot.core.model import Action, Member
-from bot.core.schedule import Pacer, TokenBucket, before, followup_due, parse_offsets
+from bot.features.schedule.domain import Pacer, TokenBucket, before, followup_due, parse_offsets
 from bot.scheduler import Wakeups
 from tests.fakes.delivery import RecordingDelivery
 from tests.helpers import START, ConsoleSession, member, running_app

@@ -11,6 +11,7 @@ import pytest
 from bot.adapters.slack.manifest import manifest, manifest_yaml, slash_commands
 from bot.cli import choose_adapters, main
 from bot.commands.registry import build_registry
+from bot.features import FEATURES
 from bot.config import ConfigError, Settings, load_settings
 from tests.slack_support import ALICE, slack_bot
 
@@ -24,13 +25,13 @@ def settings_with(environ: dict[str, str]) -> Settings:
 
 def test_the_checked_in_manifest_is_the_default_one() -> None:
     """config/slack-manifest.yml is exactly what `phosphore slack-manifest` prints with defaults."""
-    expected = manifest_yaml(settings_with({}), build_registry())
+    expected = manifest_yaml(settings_with({}), build_registry(FEATURES))
     assert (ROOT / "config" / "slack-manifest.yml").read_text(encoding="utf-8") == expected
 
 
 def test_socket_mode_by_default_and_request_urls_in_http_mode() -> None:
     """Without a public URL: Socket Mode, no URLs; with one (and no app token): HTTP request URLs."""
-    registry = build_registry()
+    registry = build_registry(FEATURES)
     socket = manifest(settings_with({}), registry)
     assert socket["settings"]["socket_mode_enabled"] is True
     assert "request_url" not in socket["settings"]["interactivity"]
@@ -44,7 +45,7 @@ def test_socket_mode_by_default_and_request_urls_in_http_mode() -> None:
 
 def test_command_names_come_from_settings() -> None:
     """slack.commands renames a group's slash command; bad entries are configuration errors."""
-    registry = build_registry()
+    registry = build_registry(FEATURES)
     renamed = settings_with({"PHOSPHORE_SLACK_COMMANDS": "poll=/sondage"})
     assert slash_commands(renamed, registry) == {"/phosphore": "help", "/sondage": "poll", "/idea": "idea", "/event": "event",
                                                   "/schedule": "schedule"}

@@ -39,13 +39,13 @@ async def test_fifty_concurrent_clicks_count_fifty_and_edits_are_coalesced(tmp_p
         await bot.fake.wait_for("chat.postEphemeral", count=50)  # each one is sent after its vote committed
         await bot.fake.wait_for("chat.update", shows("50 votants"))
         elapsed = time.monotonic() - started
-        await bot.app.services.live.drain()
+        await bot.app.services.cards.drain()
         tally = await bot.app.services.polls.store.tally(poll_id)
         assert tally.counts == (50, 0) and tally.voters == 50
         updates = bot.fake.calls("chat.update")
         assert shows("50 votants")(updates[-1])
         assert {(u.params["channel"], u.params["ts"]) for u in updates} == {(CHANNEL, ts)}
-        interval = bot.app.services.live.interval
+        interval = bot.app.services.cards.interval
         assert len(updates) <= elapsed / interval + 2, (len(updates), elapsed)
 
 
@@ -101,7 +101,7 @@ async def test_a_retried_click_does_not_count_twice(tmp_path: Path) -> None:
         assert await bot.click(f"poll:vote:{poll_id}:0", BOB, ts, headers=retry) == (200, "")
         assert (await bot.click(f"poll:vote:{poll_id}:1", ALICE, ts))[0] == 200  # a marker after the retry
         await bot.fake.wait_for("chat.postEphemeral", count=2)
-        await bot.app.services.live.drain()
+        await bot.app.services.cards.drain()
         assert await bot.app.services.polls.store.choices(poll_id, f"slack:{BOB}") == (0,)
         assert [c.params["user"] for c in bot.fake.calls("chat.postEphemeral")] == [BOB, ALICE]
 
@@ -115,7 +115,7 @@ async def test_rate_limited_edit_is_retried_and_ends_on_the_newest_state(tmp_pat
         await bot.fake.wait_for("chat.update")  # the 429
         assert (await bot.click(f"poll:vote:{poll_id}:1", ALICE, ts))[0] == 200
         await bot.fake.wait_for("chat.update", shows("2 votants"))
-        await bot.app.services.live.drain()
+        await bot.app.services.cards.drain()
         final = bot.fake.messages[CHANNEL][ts]
         assert "2 votants" in blocks_text(final["blocks"])
 

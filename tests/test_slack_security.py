@@ -42,7 +42,7 @@ async def test_a_crafted_action_id_naming_another_workspaces_poll_is_refused(tmp
         assert f"#{poll_id}" in note.params["text"] and "No poll" in note.params["text"]
         tally = await bot.app.services.polls.store.tally(poll_id)
         assert tally.voters == 0
-        await bot.app.services.live.drain()
+        await bot.app.services.cards.drain()
         assert bot.fake.calls("chat.update") == []
 
 
@@ -91,6 +91,6 @@ async def test_a_slash_command_retry_is_acked_and_ignored(tmp_path: Path) -> Non
         assert (await bot.command('create "Q" "A" "B"', headers={"X-Slack-Retry-Num": "2"})) == (200, "")
         assert (await bot.command('create "Q2" "A" "B"'))[0] == 200  # a first delivery, to have a marker
         await bot.fake.wait_for("chat.postMessage")
-        await bot.app.services.live.drain()
+        await bot.app.services.cards.drain()
         assert [poll.question for poll in await bot.app.services.polls.open_polls(f"slack:{TEAM}")] == ["Q2"]
         assert len(bot.fake.calls("chat.postMessage")) == 1

@@ -22,7 +22,7 @@ async def test_socket_mode_slash_command_is_acked_and_the_poll_posted(tmp_path: 
                                             channel_id=CHANNEL)
             ack = await fake.socket_send("slash_commands", payload)
             [post] = await fake.wait_for("chat.postMessage")
-        await app.services.live.drain()
+        await app.services.cards.drain()
         await close_bolt(bolt)
     assert set(ack) == {"envelope_id"}
     assert "Lunch?" in blocks_text(post.params["blocks"])

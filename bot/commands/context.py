@@ -1,53 +1,55 @@
-"""What a handler receives: who acts, where, in which language, and the services."""
+"""What a handler receives: who acts, where, in which language, and its feature's dependencies."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Generic, TypeVar
 
 from bot.commands.registry import Command, Kind, Option, Permission
+from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.core.model import Member
-from bot.core.spaces import SpaceSettings
+from bot.core.spaces import SpaceDirectory, SpaceSettings
 from bot.core.when import parse_when
 from bot.i18n import Translator
 from bot.ui import Modal, SelectOption, TextInput
 
-if TYPE_CHECKING:
-    from bot.app import Services
+D = TypeVar("D")
 
 TRUE_WORDS = {"true", "yes", "y", "1", "on", "oui", "o", "vrai"}
 FALSE_WORDS = {"false", "no", "n", "0", "off", "non", "faux"}
 
 
 @dataclass(frozen=True)
-class Context:
-    """One member acting in one channel of one space."""
+class Context(Generic[D]):
+    """One member acting in one channel of one space, with what their feature's handlers use (`deps`)."""
 
-    services: Services
+    deps: D
     space: str
     channel: str
     member: Member
     _: Translator
+    clock: Clock
+    spaces: SpaceDirectory
 
     @property
     def settings(self) -> SpaceSettings:
         """The space's settings."""
-        return self.services.spaces(self.space)
+        return self.spaces(self.space)
 
     @property
     def locale(self) -> str:
         """The language replies are written in."""
         return self._.locale
 
-    def for_everyone(self) -> Context:
+    def for_everyone(self) -> Context[D]:
         """The same context speaking the space's language: for public messages everyone reads."""
         return replace(self, _=Translator(self.settings.locale))
 
     def now(self) -> datetime:
         """The current instant."""
-        return self.services.clock.now()
+        return self.clock.now()
 
     def may(self, permission: Permission) -> bool:
         """Whether the member may use something guarded by `permission`."""
@@ -56,14 +58,6 @@ class Context:
         if permission == "poll_creators":
             return self.member.is_staff or self.settings.poll_creators == "everyone"
         return self.member.is_staff
-
-
-def id_part(parts: list[str] | tuple[str, ...], index: int) -> int:
-    """An integer part of an action id ("poll:vote:12:3" -> parts ["12", "3"]), or the malformed-action error."""
-    try:
-        return int(parts[index])
-    except (IndexError, ValueError):
-        raise UserError("action.malformed") from None
 
 
 def label(_: Translator, command: Command, option: Option) -> str:
@@ -90,7 +84,7 @@ def usage(_: Translator, command: Command) -> str:
     return " ".join(parts)
 
 
-def coerce(ctx: Context, command: Command, option: Option, raw: Any) -> Any:
+def coerce(ctx: Context[Any], command: Command, option: Option, raw: Any) -> Any:
     """Turn raw text (or a list of texts) into the option's typed value, or a UserError naming it."""
     name = label(ctx._, command, option)
     if option.kind is Kind.LIST:

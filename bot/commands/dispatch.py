@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import logging
 import secrets
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
 from bot.commands.context import Context, coerce, form, label, usage
 from bot.commands.parsing import find_command, parse_words, split_words
-from bot.commands.registry import Command, Registry
+from bot.commands.registry import ActionRoute, Command, Registry
+from bot.core.clock import Clock
 from bot.core.errors import UserError
+from bot.core.livecards import LiveCards
 from bot.core.model import Action, Invocation, Member, MessageRef
+from bot.core.spaces import SpaceDirectory
 from bot.i18n import Translator, normalize_locale
 from bot.ui import Reply
-
-if TYPE_CHECKING:
-    from bot.app import Services
 
 log = logging.getLogger(__name__)
 
@@ -23,14 +24,22 @@ log = logging.getLogger(__name__)
 class Dispatcher:
     """The one entry point adapters call: `invoke` for commands, `act` for clicks and forms."""
 
-    def __init__(self, services: Services, registry: Registry) -> None:
-        self.services = services
+    def __init__(
+        self, registry: Registry, deps: Mapping[str, object], clock: Clock, spaces: SpaceDirectory, cards: LiveCards
+    ) -> None:
         self.registry = registry
+        self.deps = deps  # feature name -> what its handlers receive
+        self.clock = clock
+        self.spaces = spaces
+        self.cards = cards
 
-    def context(self, space: str, channel: str, member: Member, locale: str | None) -> Context:
-        """A handler context; the member's own language wins over the space's."""
-        language = normalize_locale(locale) or self.services.spaces(space).locale
-        return Context(self.services, space, channel, member, Translator(language))
+    def context(
+        self, space: str, channel: str, member: Member, locale: str | None, feature: str = ""
+    ) -> Context[Any]:
+        """A handler context for `feature`; the member's own language wins over the space's."""
+        language = normalize_locale(locale) or self.spaces(space).locale
+        deps = self.deps.get(feature)
+        return Context(deps, space, channel, member, Translator(language), self.clock, self.spaces)
 
     def parse_text(self, text: str) -> tuple[str, dict[str, Any]]:
         """The command path and raw options of a typed command line (console, Slack)."""
@@ -50,11 +59,12 @@ class Dispatcher:
 
     async def invoke(self, invocation: Invocation) -> Reply:
         """Run a command with its raw options."""
-        ctx = self.context(invocation.space, invocation.channel, invocation.member, invocation.locale)
-        return await self._guard(ctx, self._invoke(ctx, invocation))
-
-    async def _invoke(self, ctx: Context, invocation: Invocation) -> Reply:
         command = self.registry.commands.get(invocation.command)
+        feature = command.feature if command else ""
+        ctx = self.context(invocation.space, invocation.channel, invocation.member, invocation.locale, feature)
+        return await self._guard(ctx, self._invoke(ctx, command, invocation))
+
+    async def _invoke(self, ctx: Context[Any], command: Command | None, invocation: Invocation) -> Reply:
         if command is None:
             raise UserError("args.unknown_command", command=invocation.command)
         if not ctx.may(command.permission):
@@ -66,32 +76,34 @@ class Dispatcher:
             raise UserError("args.missing", option=label(ctx._, command, missing[0]), usage=usage(ctx._, command))
         return await self._run(ctx, command, invocation.args)
 
-    async def _run(self, ctx: Context, command: Command, raw: dict[str, Any]) -> Reply:
+    async def _run(self, ctx: Context[Any], command: Command, raw: dict[str, Any]) -> Reply:
         values = {o.name: coerce(ctx, command, o, raw[o.name]) for o in command.options if raw.get(o.name) not in (None, "")}
         return await command.handler(ctx, **values)
 
     async def posted(self, reply: Reply, ref: MessageRef) -> None:
         """Adapters call this once a public reply is on screen, so its card stays live."""
         if reply.subject:
-            await self.services.live.attach(reply.subject, ref)
+            await self.cards.attach(reply.subject, ref)
 
     async def act(self, action: Action) -> Reply:
         """Run a click, a select choice or a form submission named by its action id."""
-        ctx = self.context(action.space, action.channel, action.member, action.locale)
-        return await self._guard(ctx, self._act(ctx, action))
-
-    async def _act(self, ctx: Context, action: Action) -> Reply:
-        feature, _, rest = action.action_id.partition(":")
+        prefix, _, rest = action.action_id.partition(":")
         verb, _, tail = rest.partition(":")
-        if feature == "cmd":
-            return await self._submit_form(ctx, verb, action)
-        route = self.registry.actions.get((feature, verb))
-        if route is None:
-            raise UserError("action.malformed")
-        return await route.handler(ctx, tail.split(":") if tail else [], action.values)
+        if prefix == "cmd":
+            command = next((c for c in self.registry.commands.values() if c.key == verb), None)
+            ctx = self.context(action.space, action.channel, action.member, action.locale, command.feature if command else "")
+            return await self._guard(ctx, self._submit_form(ctx, command, action))
+        route = self.registry.actions.get(f"{prefix}:{verb}")
+        ctx = self.context(action.space, action.channel, action.member, action.locale, route.feature if route else "")
+        return await self._guard(ctx, self._act(ctx, route, tail, action))
 
-    async def _submit_form(self, ctx: Context, key: str, action: Action) -> Reply:
-        command = next((c for c in self.registry.commands.values() if c.key == key), None)
+    async def _act(self, ctx: Context[Any], route: ActionRoute | None, tail: str, action: Action) -> Reply:
+        args = None if route is None else route.route.parse(tail, action.values)
+        if route is None or args is None:
+            raise UserError("action.malformed")  # crafted or truncated: never reaches a handler
+        return await route.handler(ctx, **args)
+
+    async def _submit_form(self, ctx: Context[Any], command: Command | None, action: Action) -> Reply:
         if command is None or not command.form:
             raise UserError("action.malformed")
         if not ctx.may(command.permission):
@@ -101,7 +113,7 @@ class Dispatcher:
                 raise UserError("args.missing", field=option.name, option=label(ctx._, command, option), usage="")
         return await self._run(ctx, command, dict(action.fields))
 
-    async def _guard(self, ctx: Context, work: Any) -> Reply:
+    async def _guard(self, ctx: Context[Any], work: Any) -> Reply:
         """Turn errors into replies: UserError is explained, anything else gets an incident id."""
         try:
             return await work
@@ -113,7 +125,7 @@ class Dispatcher:
             return Reply(text=ctx._("error.internal", incident=incident))
 
     @staticmethod
-    def user_error(ctx: Context, error: UserError) -> Reply:
+    def user_error(ctx: Context[Any], error: UserError) -> Reply:
         """The private reply explaining a UserError (and which form field it is about)."""
         message = ctx._(error.key, **error.params)
         return Reply(text=message, field_errors={error.field: message} if error.field else {})

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any, Literal
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Literal
 
-from bot.ui import Reply
+from bot.ui import Reply, Route
+
+if TYPE_CHECKING:
+    from bot.feature import Feature
 
 Permission = Literal["everyone", "staff", "poll_creators"]
 
@@ -55,6 +58,7 @@ class Command:
     permission: Permission
     handler: Handler
     form: bool = False  # open a modal when required options are missing (platforms that have them)
+    feature: str = ""  # the feature that declared it: its handler receives that feature's deps
 
     @property
     def key(self) -> str:
@@ -76,29 +80,33 @@ ActionHandler = Callable[..., Awaitable[Reply]]
 
 @dataclass(frozen=True)
 class ActionRoute:
-    """Where clicks whose id starts with `feature:verb` go."""
+    """Where clicks on ids of `route` go: the handler receives the id's typed arguments."""
 
-    feature: str
-    verb: str
+    route: Route
     handler: ActionHandler
+    feature: str = ""
 
 
 @dataclass
 class Registry:
-    """All declared commands and actions, collected from the feature modules."""
+    """All declared commands and actions, collected from the features."""
 
     commands: dict[str, Command] = field(default_factory=dict)
-    actions: dict[tuple[str, str], ActionRoute] = field(default_factory=dict)
+    actions: dict[str, ActionRoute] = field(default_factory=dict)  # "poll:vote" -> route
 
-    def add_module(self, module: object) -> None:
-        """Collect every tagged function of a module."""
+    def add_module(self, module: ModuleType, feature: str) -> None:
+        """Collect every tagged function of a feature's commands module."""
         for value in vars(module).values():
             declared = getattr(value, "__phosphore_command__", None)
             if isinstance(declared, Command):
-                self.commands[declared.path] = declared
+                if declared.path in self.commands:
+                    raise ValueError(f"/{declared.path} is declared twice")
+                self.commands[declared.path] = replace(declared, feature=feature)
             route = getattr(value, "__phosphore_action__", None)
             if isinstance(route, ActionRoute):
-                self.actions[(route.feature, route.verb)] = route
+                if route.route.prefix in self.actions:
+                    raise ValueError(f"action {route.route.prefix} is declared twice")
+                self.actions[route.route.prefix] = replace(route, feature=feature)
 
     def groups(self) -> list[str]:
         """Command groups in declaration order ("poll", "idea", …)."""
@@ -121,24 +129,19 @@ def command(
     return tag
 
 
-def action(feature: str, verb: str) -> Callable[[ActionHandler], ActionHandler]:
-    """Tag a handler for action ids `feature:verb:…`."""
+def action(route: Route) -> Callable[[ActionHandler], ActionHandler]:
+    """Tag a handler for clicks on ids built by `route`; it receives their typed arguments."""
 
     def tag(handler: ActionHandler) -> ActionHandler:
-        handler.__phosphore_action__ = ActionRoute(feature, verb, handler)  # type: ignore[attr-defined]
+        handler.__phosphore_action__ = ActionRoute(route, handler)  # type: ignore[attr-defined]
         return handler
 
     return tag
 
 
-FEATURE_MODULES = (
-    "bot.commands.help", "bot.commands.polls", "bot.commands.ideas", "bot.commands.events", "bot.commands.schedule",
-)
-
-
-def build_registry(modules: Iterable[str] = FEATURE_MODULES) -> Registry:
-    """The registry of every feature module."""
+def build_registry(features: Iterable[Feature]) -> Registry:
+    """The registry of the features' commands and actions."""
     registry = Registry()
-    for name in modules:
-        registry.add_module(importlib.import_module(name))
+    for feature in features:
+        registry.add_module(feature.commands(), feature.name)
     return registry

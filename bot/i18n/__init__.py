@@ -11,7 +11,8 @@ from babel.messages.pofile import read_po
 
 SUPPORTED: tuple[str, ...] = ("fr", "en")
 DEFAULT_LOCALE = "fr"
-LOCALES_DIR = Path(__file__).with_name("locales")
+LOCALES_DIR = Path(__file__).with_name("locales")  # shared catalogs: common words, dates, platforms
+FEATURES_DIR = Path(__file__).parent.parent / "features"  # each feature keeps its catalog beside its code
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +25,16 @@ def normalize_locale(tag: str | None) -> str | None:
     return language if language in SUPPORTED else None
 
 
+def catalog_files(locale: str) -> list[Path]:
+    """The .po files of one language: the shared ones, then each feature's `locales/<locale>.po`."""
+    return sorted((LOCALES_DIR / locale).glob("*.po")) + sorted(FEATURES_DIR.glob(f"*/locales/{locale}.po"))
+
+
 @cache
 def catalog(locale: str) -> dict[str, str]:
     """All messages of one language, merged from every feature's .po file."""
     messages: dict[str, str] = {}
-    for po_file in sorted((LOCALES_DIR / locale).glob("*.po")):
+    for po_file in catalog_files(locale):
         with po_file.open("rb") as handle:
             for message in read_po(handle, locale=locale):
                 if message.id and message.string:

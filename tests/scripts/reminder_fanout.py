@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.core.clock import ManualClock
-from bot.core.events import EventDraft, SignupRequest
+from bot.features.events.domain import EventDraft, SignupRequest
 from bot.core.model import Member
 from bot.ui import Reply
 from tests.helpers import START, make_settings, running_app

@@ -26,7 +26,7 @@ from bot.app import App
 from bot.commands.context import Context
 from bot.config import ConfigError, Settings
 from bot.core.model import Action, Member, MessageRef
-from bot.core.poll_cards import home_cards
+from bot.features.polls.views import home_cards
 from bot.ui import Card, Reply
 
 log = logging.getLogger(__name__)

@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,15 +32,22 @@ PRAGMAS = (
 )
 
 
-def migrations() -> list[tuple[int, str]]:
-    """The numbered migration scripts shipped with the package, in order."""
-    folder = resources.files("bot.store") / "migrations"
-    found = []
-    for entry in folder.iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), entry.read_text(encoding="utf-8")))
-    return sorted(found)
+SHARED_MIGRATIONS = resources.files("bot.store") / "migrations"
+
+
+def migrations(folders: Sequence[Traversable] = ()) -> list[tuple[int, str]]:
+    """The numbered scripts of the shared folder and of `folders` (each feature's), one script per version.
+
+    A version may be spread over several files (`0001_core.sql`, `0001_polls.sql`): they are
+    joined in name order and applied as one transaction, as they were when they were one file.
+    """
+    scripts: dict[int, list[tuple[str, str]]] = {}
+    for folder in (SHARED_MIGRATIONS, *folders):
+        for entry in folder.iterdir():
+            name = entry.name
+            if name.endswith(".sql") and name[:4].isdigit():
+                scripts.setdefault(int(name[:4]), []).append((name, entry.read_text(encoding="utf-8")))
+    return [(version, "\n".join(text for _, text in sorted(parts))) for version, parts in sorted(scripts.items())]
 
 
 def connect(path: str | Path, synchronous: str = "NORMAL") -> sqlite3.Connection:
@@ -51,10 +59,10 @@ def connect(path: str | Path, synchronous: str = "NORMAL") -> sqlite3.Connection
     return conn
 
 
-def migrate(conn: sqlite3.Connection) -> int:
+def migrate(conn: sqlite3.Connection, folders: Sequence[Traversable] = ()) -> int:
     """Apply the migrations the database lacks, each in its own transaction; return the version."""
     current = conn.execute("PRAGMA user_version").fetchone()[0]
-    for version, script in migrations():
+    for version, script in migrations(folders):
         if version <= current:
             continue
         log.info("applying migration %04d", version)
@@ -67,8 +75,9 @@ def migrate(conn: sqlite3.Connection) -> int:
 class Database:
     """Writes go through group commit on one connection; reads use a separate aiosqlite one."""
 
-    def __init__(self, path: str | Path, synchronous: str = "NORMAL") -> None:
+    def __init__(self, path: str | Path, synchronous: str = "NORMAL", migrations: Sequence[Traversable] = ()) -> None:
         self.path = str(path)
+        self._migrations = migrations
         self._synchronous = synchronous
         self._writer: sqlite3.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
@@ -90,7 +99,7 @@ class Database:
 
     def _open_writer(self) -> sqlite3.Connection:
         conn = connect(self.path, self._synchronous)
-        migrate(conn)
+        migrate(conn, self._migrations)
         return conn
 
     async def close(self) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.errors import UserError
-from bot.core.events import (
+from bot.features.events.domain import (
     HOLDING,
     MODES,
     Antenna,

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.commands.context import Context, usage
-from bot.commands.registry import command
+from bot.commands.registry import Registry, command
 from bot.ui import Card, Reply
 
 
+@dataclass(frozen=True)
+class HelpDeps:
+    """Help reads the declarations."""
+
+    registry: Registry
+
+
 @command("help", "me")
-async def help_me(ctx: Context) -> Reply:
+async def help_me(ctx: Context[HelpDeps]) -> Reply:
     """Every command the caller may use, with its usage and what it does."""
-    registry = ctx.services.registry
+    registry = ctx.deps.registry
     blocks = []
     for group in registry.groups():
         if group == "help":

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from bot.commands.context import Context, id_part
+from bot.commands.context import Context
 from bot.commands.registry import Kind, Option, action, command
 from bot.core.errors import UserError
-from bot.core.event_cards import attendees_card, event_card, list_card, status_text, when
-from bot.core.events import MODES, TEXT_MAX, TITLE_MAX, Antenna, Change, Event, EventDraft, Session, SignupRequest
+from bot.core.livecards import LiveCards
+from bot.features.events.domain import (
+    TEXT_MAX, TITLE_MAX, Antenna, Change, Event, EventDraft, EventService, Mode, Session, SignupRequest,
+)
+from bot.features.events.views import (
+    ANTENNA, CONFIRM, ICS, JOIN, LEAVE, SESSION, attendees_card, event_card, list_card, status_text, when,
+)
 from bot.core.when import parse_when
 from bot.ui import Attachment, Card, Reply
 
 EVENT = Option("event", Kind.REF, required=True, positional=True)
+
+
+@dataclass(frozen=True)
+class EventDeps:
+    """What the event handlers use."""
+
+    events: EventService
+    cards: LiveCards
+
 UNLIMITED = {"unlimited", "illimité", "illimite", "∞", "none", "aucune"}
 CAPACITY_MAX = 100_000
 DEADLINE_TIME = time(23, 59)
@@ -30,7 +45,7 @@ DRAFT_NAMES = {"description": "description", "venue": "venue", "link": "online_l
                "price": "price", "question": "question", "confirm_hours": "confirm_hours"}  # fmt: skip
 
 
-def after(ctx: Context, text: str, anchor: datetime, field: str, default_time: time | None = None) -> datetime:
+def after(ctx: Context[EventDeps], text: str, anchor: datetime, field: str, default_time: time | None = None) -> datetime:
     """A date that must come after `anchor`; a bare time ("17h") means the first one after it."""
     tz, locale = ctx.settings.tz, ctx.locale
     try:
@@ -56,7 +71,7 @@ def capacity(text: str | None, field: str) -> int | None:
     return int(raw)
 
 
-def details(ctx: Context, values: dict[str, Any]) -> dict[str, Any]:
+def details(ctx: Context[EventDeps], values: dict[str, Any]) -> dict[str, Any]:
     """The draft fields named by the optional detail options that were given."""
     found = {DRAFT_NAMES[name]: value for name, value in values.items() if name in DRAFT_NAMES}
     if "deadline" in found:
@@ -64,12 +79,12 @@ def details(ctx: Context, values: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-async def card_for(ctx: Context, event: Event) -> Card:
+async def card_for(ctx: Context[EventDeps], event: Event) -> Card:
     """The event's card in the reader's language."""
-    return event_card(event, await ctx.services.events.counts(event), ctx._, ctx.now())
+    return event_card(event, await ctx.deps.events.counts(event), ctx._, ctx.now())
 
 
-def echo(ctx: Context, event: Event) -> str:
+def echo(ctx: Context[EventDeps], event: Event) -> str:
     """The parsed dates said back, with their zone, so a misread date is seen at once."""
     return ctx._("event.created", ref=event.ref, start=when(event.starts_at, event, ctx._),
                  end=when(event.ends_at, event, ctx._))  # fmt: skip
@@ -88,12 +103,12 @@ def echo(ctx: Context, event: Event) -> str:
     form=True,
 )
 async def create(
-    ctx: Context, title: str, start: datetime, end: str, onsite: int = 0, remote: str | None = None, **more: Any
+    ctx: Context[EventDeps], title: str, start: datetime, end: str, onsite: int = 0, remote: str | None = None, **more: Any
 ) -> Reply:
     """Create an event and post its sign-up card here."""
     draft = EventDraft(title=title, starts_at=start, ends_at=after(ctx, end, start, "end"), onsite_capacity=onsite,
                        remote_capacity=capacity(remote, "remote") if remote else None, **details(ctx, more))  # fmt: skip
-    event = await ctx.services.events.create(ctx.space, ctx.channel, ctx.member, draft)
+    event = await ctx.deps.events.create(ctx.space, ctx.channel, ctx.member, draft)
     everyone = ctx.for_everyone()
     return Reply(text=echo(everyone, event), card=await card_for(everyone, event), public=True, subject=event.subject)
 
@@ -110,9 +125,9 @@ async def create(
     *DETAILS,
     permission="staff",
 )
-async def edit(ctx: Context, event: str, **values: Any) -> Reply:
+async def edit(ctx: Context[EventDeps], event: str, **values: Any) -> Reply:
     """Change an event's details; its cards follow."""
-    current = await ctx.services.events.get(ctx.space, event)
+    current = await ctx.deps.events.get(ctx.space, event)
     changes = details(ctx, values)
     if "title" in values:
         changes["title"] = values["title"]
@@ -126,15 +141,15 @@ async def edit(ctx: Context, event: str, **values: Any) -> Reply:
         changes["remote_capacity"] = capacity(values["remote"], "remote")
     if not changes:
         raise UserError("event.nothing_to_edit")
-    updated = await ctx.services.events.edit(ctx.space, current.ref, ctx.member, changes)
+    updated = await ctx.deps.events.edit(ctx.space, current.ref, ctx.member, changes)
     return Reply(text=echo(ctx, updated), card=await card_for(ctx, updated))
 
 
 @command("event", "cancel", EVENT, permission="staff")
-async def cancel(ctx: Context, event: str) -> Reply:
+async def cancel(ctx: Context[EventDeps], event: str) -> Reply:
     """Cancel an event: sign-ups stop and everyone signed up is told."""
-    cancelled, told = await ctx.services.events.cancel(ctx.space, event, ctx.member)
-    await ctx.services.live.flush_now(cancelled.subject)
+    cancelled, told = await ctx.deps.events.cancel(ctx.space, event, ctx.member)
+    await ctx.deps.cards.flush_now(cancelled.subject)
     return Reply(text=ctx.for_everyone()._("event.cancel.done", ref=cancelled.ref, title=cancelled.title, count=told), public=True)
 
 
@@ -147,18 +162,18 @@ async def cancel(ctx: Context, event: str) -> Reply:
     Option("answer", Kind.TEXT, max_length=TEXT_MAX),
 )
 async def signup(
-    ctx: Context, event: str, mode: str | None = None, antenna: str | None = None, answer: str | None = None
+    ctx: Context[EventDeps], event: str, mode: str | None = None, antenna: str | None = None, answer: str | None = None
 ) -> Reply:
     """Sign up on site or remotely (from an antenna), or change how you attend."""
-    found = await ctx.services.events.get(ctx.space, event)
-    antenna_id = (await ctx.services.events.find_antenna(ctx.space, antenna)).id if antenna else None
+    found = await ctx.deps.events.get(ctx.space, event)
+    antenna_id = (await ctx.deps.events.find_antenna(ctx.space, antenna)).id if antenna else None
     if mode is None and antenna_id is None:
         raise UserError("event.mode_needed", field="mode")
     request = SignupRequest(mode or "remote", antenna_id, answer)  # type: ignore[arg-type]
-    return await _joined(ctx, await ctx.services.events.join(ctx.space, ctx.member, found.id, request))
+    return await _joined(ctx, await ctx.deps.events.join(ctx.space, ctx.member, found.id, request))
 
 
-async def _joined(ctx: Context, change: Change) -> Reply:
+async def _joined(ctx: Context[EventDeps], change: Change) -> Reply:
     """Where the member stands after signing up, and the organisers' question if unanswered."""
     text = status_text(change.event, change.signup, ctx._)
     if change.event.question and change.signup is not None and not change.signup.answer:
@@ -167,29 +182,29 @@ async def _joined(ctx: Context, change: Change) -> Reply:
 
 
 @command("event", "withdraw", EVENT)
-async def withdraw(ctx: Context, event: str) -> Reply:
+async def withdraw(ctx: Context[EventDeps], event: str) -> Reply:
     """Give up your place or leave the waitlist."""
-    found = await ctx.services.events.get(ctx.space, event)
-    change = await ctx.services.events.withdraw(ctx.space, ctx.member, found.id)
+    found = await ctx.deps.events.get(ctx.space, event)
+    change = await ctx.deps.events.withdraw(ctx.space, ctx.member, found.id)
     return Reply(text=ctx._("event.withdrawn", ref=change.event.ref, title=change.event.title))
 
 
 @command("event", "confirm", EVENT)
-async def confirm(ctx: Context, event: str) -> Reply:
+async def confirm(ctx: Context[EventDeps], event: str) -> Reply:
     """Accept a place offered to you after someone withdrew."""
-    found = await ctx.services.events.get(ctx.space, event)
-    change = await ctx.services.events.confirm(ctx.space, ctx.member, found.id)
+    found = await ctx.deps.events.get(ctx.space, event)
+    change = await ctx.deps.events.confirm(ctx.space, ctx.member, found.id)
     return Reply(text=status_text(change.event, change.signup, ctx._))
 
 
 @command("event", "choose", EVENT, Option("session", Kind.INT, required=True, positional=True, min_value=1))
-async def choose(ctx: Context, event: str, session: int) -> Reply:
+async def choose(ctx: Context[EventDeps], event: str, session: int) -> Reply:
     """Choose a workshop, or drop it if already chosen."""
-    found = await ctx.services.events.get(ctx.space, event)
-    return _chosen(ctx, await ctx.services.events.choose_session(ctx.space, ctx.member, found.id, session))
+    found = await ctx.deps.events.get(ctx.space, event)
+    return _chosen(ctx, await ctx.deps.events.choose_session(ctx.space, ctx.member, found.id, session))
 
 
-def _chosen(ctx: Context, change: Change) -> Reply:
+def _chosen(ctx: Context[EventDeps], change: Change) -> Reply:
     """What became of a workshop choice."""
     assert change.session is not None
     key = {"confirmed": "event.session.confirmed", "waitlisted": "event.session.waitlisted"}.get(
@@ -199,55 +214,55 @@ def _chosen(ctx: Context, change: Change) -> Reply:
 
 
 @command("event", "info", EVENT)
-async def info(ctx: Context, event: str) -> Reply:
+async def info(ctx: Context[EventDeps], event: str) -> Reply:
     """An event's card and where you stand."""
-    found = await ctx.services.events.get(ctx.space, event)
-    mine = await ctx.services.events.signup_of(found, ctx.member)
+    found = await ctx.deps.events.get(ctx.space, event)
+    mine = await ctx.deps.events.signup_of(found, ctx.member)
     return Reply(text=status_text(found, mine, ctx._), card=await card_for(ctx, found))
 
 
 @command("event", "list")
-async def list_upcoming(ctx: Context) -> Reply:
+async def list_upcoming(ctx: Context[EventDeps]) -> Reply:
     """Upcoming events of this space."""
-    events = await ctx.services.events.upcoming(ctx.space)
+    events = await ctx.deps.events.upcoming(ctx.space)
     if not events:
         return Reply(text=ctx._("event.list.empty"))
     return Reply(card=list_card(events, ctx._))
 
 
 @command("event", "mine")
-async def mine(ctx: Context) -> Reply:
+async def mine(ctx: Context[EventDeps]) -> Reply:
     """The events you are signed up for."""
-    found = await ctx.services.events.mine(ctx.space, ctx.member)
+    found = await ctx.deps.events.mine(ctx.space, ctx.member)
     if not found:
         return Reply(text=ctx._("event.mine.empty"))
     return Reply(text="\n\n".join(status_text(event, signup, ctx._) for event, signup in found))
 
 
 @command("event", "attendees", EVENT, permission="staff")
-async def attendees(ctx: Context, event: str) -> Reply:
+async def attendees(ctx: Context[EventDeps], event: str) -> Reply:
     """Counts by mode, antenna and workshop, and the waitlists (staff)."""
-    found, counts, signups = await ctx.services.events.attendees(ctx.space, event, ctx.member)
+    found, counts, signups = await ctx.deps.events.attendees(ctx.space, event, ctx.member)
     return Reply(card=attendees_card(found, counts, signups, ctx._))
 
 
 @command("event", "export", EVENT, permission="staff")
-async def export(ctx: Context, event: str) -> Reply:
+async def export(ctx: Context[EventDeps], event: str) -> Reply:
     """The attendee list as a CSV file (staff)."""
-    found, content = await ctx.services.events.export_csv(ctx.space, event, ctx.member)
+    found, content = await ctx.deps.events.export_csv(ctx.space, event, ctx.member)
     attachment = Attachment(f"event-{found.ref}-attendees.csv", content.encode("utf-8"), "text/csv")
     return Reply(text=ctx._("event.export.done", ref=found.ref), files=(attachment,))
 
 
 @command("event", "ics", EVENT)
-async def ics(ctx: Context, event: str) -> Reply:
+async def ics(ctx: Context[EventDeps], event: str) -> Reply:
     """The event as a calendar file."""
-    return await _ics_reply(ctx, await ctx.services.events.get(ctx.space, event))
+    return await _ics_reply(ctx, await ctx.deps.events.get(ctx.space, event))
 
 
-async def _ics_reply(ctx: Context, event: Event) -> Reply:
+async def _ics_reply(ctx: Context[EventDeps], event: Event) -> Reply:
     """A calendar file reply for `event`."""
-    content = await ctx.services.events.ics(event, ctx.member)
+    content = await ctx.deps.events.ics(event, ctx.member)
     attachment = Attachment(f"event-{event.ref}.ics", content, "text/calendar")
     return Reply(text=ctx._("event.ics.done", ref=event.ref, title=event.title), files=(attachment,))
 
@@ -261,9 +276,9 @@ async def _ics_reply(ctx: Context, event: Event) -> Reply:
     Option("channel", Kind.TEXT, max_length=TEXT_MAX),
     permission="staff",
 )
-async def antenna(ctx: Context, name: str, region: str = "", host: str = "", channel: str = "") -> Reply:
+async def antenna(ctx: Context[EventDeps], name: str, region: str = "", host: str = "", channel: str = "") -> Reply:
     """Define a regional antenna that remote members may follow events from (staff)."""
-    added = await ctx.services.events.add_antenna(ctx.space, ctx.member, Antenna(0, ctx.space, name, region, host, channel))
+    added = await ctx.deps.events.add_antenna(ctx.space, ctx.member, Antenna(0, ctx.space, name, region, host, channel))
     return Reply(text=ctx._("event.antenna.added", name=added.name))
 
 
@@ -279,58 +294,54 @@ async def antenna(ctx: Context, name: str, region: str = "", host: str = "", cha
     permission="staff",
 )
 async def workshop(
-    ctx: Context, event: str, title: str, start: str, end: str, room: str = "", capacity: int | None = None
+    ctx: Context[EventDeps], event: str, title: str, start: str, end: str, room: str = "", capacity: int | None = None
 ) -> Reply:
     """Add a workshop (atelier) to an event (staff); "10h" means 10:00 on the event's day."""
-    found = await ctx.services.events.get(ctx.space, event)
+    found = await ctx.deps.events.get(ctx.space, event)
     # Anchored a second before the start, so a workshop may begin exactly when the event does.
     begins = after(ctx, start, found.starts_at - timedelta(seconds=1), "start")
     draft = Session(0, found.id, 0, title, begins, after(ctx, end, begins, "end"), room, capacity)
-    found, added = await ctx.services.events.add_session(ctx.space, found.ref, ctx.member, draft)
+    found, added = await ctx.deps.events.add_session(ctx.space, found.ref, ctx.member, draft)
     return Reply(text=ctx._("event.session.added", ref=found.ref, number=added.number, title=added.title,
                             start=when(added.starts_at, found, ctx._), end=when(added.ends_at, found, ctx._)))  # fmt: skip
 
 
-@action("event", "join")
-async def join_click(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
+@action(JOIN)
+async def join_click(ctx: Context[EventDeps], event_id: int, mode: Mode, antenna_id: int | None) -> Reply:
     """A click on "Sur place", "À distance" or an antenna."""
-    mode = parts[1] if len(parts) > 1 else ""
-    if mode not in MODES:
-        raise UserError("action.malformed")
-    antenna_id = id_part(parts, 2) if len(parts) > 2 else None
-    request = SignupRequest(mode, antenna_id)  # type: ignore[arg-type]
-    return await _joined(ctx, await ctx.services.events.join(ctx.space, ctx.member, id_part(parts, 0), request))
+    request = SignupRequest(mode, antenna_id)
+    return await _joined(ctx, await ctx.deps.events.join(ctx.space, ctx.member, event_id, request))
 
 
-@action("event", "antenna")
-async def antenna_pick(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
+@action(ANTENNA)
+async def antenna_pick(ctx: Context[EventDeps], event_id: int, antenna_id: int) -> Reply:
     """An antenna chosen from the menu: remote attendance from there."""
-    request = SignupRequest("remote", id_part(list(values), 0))
-    return await _joined(ctx, await ctx.services.events.join(ctx.space, ctx.member, id_part(parts, 0), request))
+    request = SignupRequest("remote", antenna_id)
+    return await _joined(ctx, await ctx.deps.events.join(ctx.space, ctx.member, event_id, request))
 
 
-@action("event", "leave")
-async def leave_click(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
+@action(LEAVE)
+async def leave_click(ctx: Context[EventDeps], event_id: int) -> Reply:
     """A click on withdraw (or on declining an offered place)."""
-    change = await ctx.services.events.withdraw(ctx.space, ctx.member, id_part(parts, 0))
+    change = await ctx.deps.events.withdraw(ctx.space, ctx.member, event_id)
     return Reply(text=ctx._("event.withdrawn", ref=change.event.ref, title=change.event.title))
 
 
-@action("event", "confirm")
-async def confirm_click(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
+@action(CONFIRM)
+async def confirm_click(ctx: Context[EventDeps], event_id: int) -> Reply:
     """A click on "confirm my place" in the offer message."""
-    change = await ctx.services.events.confirm(ctx.space, ctx.member, id_part(parts, 0))
+    change = await ctx.deps.events.confirm(ctx.space, ctx.member, event_id)
     return Reply(text=status_text(change.event, change.signup, ctx._))
 
 
-@action("event", "session")
-async def session_pick(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
+@action(SESSION)
+async def session_pick(ctx: Context[EventDeps], event_id: int, number: int) -> Reply:
     """A workshop chosen from the menu (chosen again: dropped)."""
-    change = await ctx.services.events.choose_session(ctx.space, ctx.member, id_part(parts, 0), id_part(list(values), 0))
+    change = await ctx.deps.events.choose_session(ctx.space, ctx.member, event_id, number)
     return _chosen(ctx, change)
 
 
-@action("event", "ics")
-async def ics_click(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
+@action(ICS)
+async def ics_click(ctx: Context[EventDeps], event_id: int) -> Reply:
     """A click on "add to my calendar"."""
-    return await _ics_reply(ctx, await ctx.services.events.by_id(ctx.space, id_part(parts, 0)))
+    return await _ics_reply(ctx, await ctx.deps.events.by_id(ctx.space, event_id))

@@ -5,13 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.core.events import MODES, Counts, Event, Mode, ModeCount, Notice, Signup
+from bot.features.events.domain import MODES, Counts, Event, Mode, ModeCount, Notice, Signup
 from bot.core.when import format_when
 from bot.i18n import Translator
-from bot.ui import Button, Card, Control, Field, Reply, Select, SelectOption, action_id
+from bot.ui import Arg, Button, Card, Control, Field, Reply, Route, Select, SelectOption
 
 ANTENNA_BUTTONS_MAX = 5  # more antennas than this become a select menu
 WAITLIST_SHOWN = 20
+
+JOIN = Route("event", "join", Arg("event_id"), Arg("mode", str, choices=MODES), Arg("antenna_id", optional=True))
+ANTENNA = Route("event", "antenna", Arg("event_id"), Arg("antenna_id", from_value=True))  # remote, from there
+SESSION = Route("event", "session", Arg("event_id"), Arg("number", from_value=True))  # chosen again: dropped
+LEAVE = Route("event", "leave", Arg("event_id"))  # withdraw, or decline an offered place
+CONFIRM = Route("event", "confirm", Arg("event_id"))  # take an offered place
+ICS = Route("event", "ics", Arg("event_id"))
 
 
 def when(moment: datetime, event: Event, _: Translator) -> str:
@@ -33,25 +40,25 @@ def places(event: Event, counts: Counts, mode: Mode, _: Translator) -> str:
 def signup_controls(event: Event, counts: Counts, _: Translator) -> tuple[Control, ...]:
     """Sign-up buttons per mode and antenna, a workshop menu, withdraw."""
     controls: list[Control] = [
-        Button(_(f"event.mode.{mode}"), action_id("event", "join", event.id, mode), "primary")
+        Button(_(f"event.mode.{mode}"), JOIN.id(event.id, mode), "primary")
         for mode in MODES
         if event.offers(mode)
     ]
     antennas = [antenna for antenna, _count in counts.antennas]
     if event.offers("remote") and 0 < len(antennas) <= ANTENNA_BUTTONS_MAX:
         controls += [
-            Button(_("event.card.antenna_button", name=a.name), action_id("event", "join", event.id, "remote", a.id))
+            Button(_("event.card.antenna_button", name=a.name), JOIN.id(event.id, "remote", a.id))
             for a in antennas
         ]
     elif event.offers("remote") and antennas:
         options = tuple(SelectOption(a.name, str(a.id), a.region or None) for a in antennas)
-        controls.append(Select(_("event.card.antenna_pick"), action_id("event", "antenna", event.id), options))
+        controls.append(Select(_("event.card.antenna_pick"), ANTENNA.id(event.id), options))
     if counts.sessions:
         options = tuple(
             SelectOption(f"{s.number}. {s.title}", str(s.number), when(s.starts_at, event, _)) for s, _c in counts.sessions
         )
-        controls.append(Select(_("event.card.session_pick"), action_id("event", "session", event.id), options))
-    controls.append(Button(_("event.card.withdraw"), action_id("event", "leave", event.id), "danger"))
+        controls.append(Select(_("event.card.session_pick"), SESSION.id(event.id), options))
+    controls.append(Button(_("event.card.withdraw"), LEAVE.id(event.id), "danger"))
     return tuple(controls)
 
 
@@ -75,7 +82,7 @@ def event_card(event: Event, counts: Counts, _: Translator, now: datetime) -> Ca
     if event.signups_open(now):
         controls = signup_controls(event, counts, _)
     if event.cancelled_at is None:
-        controls += (Button(_("event.card.ics"), action_id("event", "ics", event.id)),)
+        controls += (Button(_("event.card.ics"), ICS.id(event.id)),)
     title = _("event.card.title", ref=event.ref, title=event.title)
     footer = _("event.card.footer_open") if event.signups_open(now) else _("event.card.footer_closed")
     if event.cancelled_at is not None:
@@ -121,8 +128,8 @@ def notice_reply(event: Event, notice: Notice, _: Translator) -> Reply:
               "start": when(event.starts_at, event, _), "session": notice.session}  # fmt: skip
     if notice.kind == "offered":
         params["expires"] = when(notice.expires_at, event, _) if notice.expires_at else ""
-        controls = (Button(_("event.notice.confirm_button"), action_id("event", "confirm", event.id), "success"),
-                    Button(_("event.notice.decline_button"), action_id("event", "leave", event.id), "danger"))  # fmt: skip
+        controls = (Button(_("event.notice.confirm_button"), CONFIRM.id(event.id), "success"),
+                    Button(_("event.notice.decline_button"), LEAVE.id(event.id), "danger"))  # fmt: skip
         return Reply(card=Card(title=_("event.card.title", ref=event.ref, title=event.title),
                                text=(_("event.notice.offered", **params),), controls=controls))  # fmt: skip
     text = _(f"event.notice.{notice.kind}", **params)

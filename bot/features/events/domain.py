@@ -15,10 +15,11 @@ import icalendar
 from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.core.exports import to_csv
-from bot.core.live import LiveCards
+from bot.core.livecards import LiveCards
 from bot.core.model import Member
-from bot.core.polls import parse_ref
-from bot.core.ports import Delivery, EventStore
+from bot.core.refs import parse_ref
+from bot.core.ports import Delivery
+from bot.features.events.store import EventStore
 from bot.core.spaces import SpaceDirectory
 from bot.i18n import Translator
 from bot.ui import Reply
@@ -524,7 +525,7 @@ class EventService:
 
     async def tell(self, event: Event, notices: Sequence[Notice]) -> None:
         """Send each notice privately; record whether it arrived and tell the author who was missed."""
-        from bot.core.event_cards import notice_reply  # cards import this module
+        from bot.features.events.views import notice_reply  # cards import this module
 
         _ = Translator(self.spaces(event.space).locale)
         missed: list[str] = []

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from bot.commands.context import Context, id_part
+from bot.commands.context import Context
 from bot.commands.registry import Kind, Option, action, command
-from bot.core.poll_cards import choices_text, final_card, poll_card
-from bot.core.polls import OPTIONS_MAX, QUESTION_MAX, Poll, check_draft
+from bot.core.livecards import LiveCards
+from bot.features.polls.domain import OPTIONS_MAX, QUESTION_MAX, Poll, PollService, check_draft
+from bot.features.polls.views import VOTE, choices_text, final_card, poll_card
 from bot.ui import Attachment, Card, Reply
 
 REF = Option("ref", Kind.REF, required=True, positional=True)
 
 
-async def card_for(ctx: Context, poll: Poll) -> Card:
+@dataclass(frozen=True)
+class PollDeps:
+    """What the poll handlers use."""
+
+    polls: PollService
+    cards: LiveCards
+
+
+async def card_for(ctx: Context[PollDeps], poll: Poll) -> Card:
     """The poll's card in the reader's language."""
-    tally = await ctx.services.polls.tally(poll)
+    tally = await ctx.deps.polls.tally(poll)
     return poll_card(poll, tally, ctx._, ctx.settings.tz, ctx.now())
 
 
@@ -32,7 +42,7 @@ async def card_for(ctx: Context, poll: Poll) -> Card:
     form=True,
 )
 async def create(
-    ctx: Context,
+    ctx: Context[PollDeps],
     question: str,
     options: list[str],
     multi: int = 1,
@@ -42,41 +52,37 @@ async def create(
 ) -> Reply:
     """Open a poll in this channel."""
     draft = check_draft(question, options, multi, anonymous, results, closes)
-    poll = await ctx.services.polls.create(ctx.space, ctx.channel, ctx.member, draft)
-    if poll.closes_at is not None:
-        ctx.services.wakeups.wake_at(poll.closes_at)
+    poll = await ctx.deps.polls.create(ctx.space, ctx.channel, ctx.member, draft)
     return Reply(card=await card_for(ctx.for_everyone(), poll), public=True, subject=poll.subject)
 
 
-@action("poll", "vote")
-async def vote(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
+@action(VOTE)
+async def vote(ctx: Context[PollDeps], poll_id: int, option: int) -> Reply:
     """A click on an option (buttons carry the option, a select sends it as its value)."""
-    poll_id = id_part(parts, 0)
-    position = id_part(parts, 1) if len(parts) > 1 else id_part(list(values), 0)
-    poll, choices = await ctx.services.polls.vote(ctx.space, ctx.member, poll_id, position)
+    poll, choices = await ctx.deps.polls.vote(ctx.space, ctx.member, poll_id, option)
     return Reply(text=choices_text(poll, choices, ctx._))
 
 
 @command("poll", "close", REF)
-async def close(ctx: Context, ref: str) -> Reply:
+async def close(ctx: Context[PollDeps], ref: str) -> Reply:
     """Close a poll now and post its final results."""
-    poll = await ctx.services.polls.close(ctx.space, ref, ctx.member)
-    await ctx.services.live.flush_now(poll.subject)
-    tally = await ctx.services.polls.tally(poll)
+    poll = await ctx.deps.polls.close(ctx.space, ref, ctx.member)
+    await ctx.deps.cards.flush_now(poll.subject)
+    tally = await ctx.deps.polls.tally(poll)
     return Reply(card=final_card(poll, tally, ctx.for_everyone()._, ctx.settings.tz, ctx.now()), public=True)
 
 
 @command("poll", "results", REF)
-async def results(ctx: Context, ref: str) -> Reply:
+async def results(ctx: Context[PollDeps], ref: str) -> Reply:
     """Show a poll's results to me."""
-    poll, _tally = await ctx.services.polls.results(ctx.space, ref)
+    poll, _tally = await ctx.deps.polls.results(ctx.space, ref)
     return Reply(card=await card_for(ctx, poll))
 
 
 @command("poll", "list")
-async def list_open(ctx: Context) -> Reply:
+async def list_open(ctx: Context[PollDeps]) -> Reply:
     """The open polls of this space."""
-    polls = await ctx.services.polls.open_polls(ctx.space)
+    polls = await ctx.deps.polls.open_polls(ctx.space)
     if not polls:
         return Reply(text=ctx._("poll.list.empty"))
     lines = [ctx._("poll.list.item", ref=poll.ref, question=poll.question) for poll in polls]
@@ -84,15 +90,15 @@ async def list_open(ctx: Context) -> Reply:
 
 
 @command("poll", "mine", REF)
-async def mine(ctx: Context, ref: str) -> Reply:
+async def mine(ctx: Context[PollDeps], ref: str) -> Reply:
     """My current choices on a poll."""
-    poll, choices = await ctx.services.polls.my_choices(ctx.space, ref, ctx.member)
+    poll, choices = await ctx.deps.polls.my_choices(ctx.space, ref, ctx.member)
     return Reply(text=choices_text(poll, choices, ctx._))
 
 
 @command("poll", "export", REF)
-async def export(ctx: Context, ref: str) -> Reply:
+async def export(ctx: Context[PollDeps], ref: str) -> Reply:
     """The poll as a CSV file (creator and staff)."""
-    poll, content = await ctx.services.polls.export_csv(ctx.space, ref, ctx.member)
+    poll, content = await ctx.deps.polls.export_csv(ctx.space, ref, ctx.member)
     attachment = Attachment(f"poll-{poll.ref}.csv", content.encode("utf-8"), "text/csv")
     return Reply(text=ctx._("poll.export.done", ref=poll.ref), files=(attachment,))

@@ -5,22 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.polls import Poll, Tally
+from bot.features.polls.domain import Poll, Tally
 from bot.core.when import format_when
 from bot.i18n import Translator
-from bot.ui import Button, Card, Control, ResultBar, Select, SelectOption, action_id
+from bot.ui import Arg, Button, Card, Control, ResultBar, Route, Select, SelectOption
 
 BUTTONS_MAX = 5  # more options than this become a select menu
+
+# A button carries its option; a menu sends it as its chosen value.
+VOTE = Route("poll", "vote", Arg("poll_id"), Arg("option", from_value=True))
 
 
 def vote_controls(poll: Poll) -> tuple[Control, ...]:
     """Buttons for a few options, a select for many."""
     if len(poll.options) <= BUTTONS_MAX:
         return tuple(
-            Button(label, action_id("poll", "vote", poll.id, position)) for position, label in enumerate(poll.options)
+            Button(label, VOTE.id(poll.id, position)) for position, label in enumerate(poll.options)
         )
     options = tuple(SelectOption(label, str(position)) for position, label in enumerate(poll.options))
-    return (Select("—", action_id("poll", "vote", poll.id), options),)
+    return (Select("—", VOTE.id(poll.id), options),)
 
 
 def rules_line(poll: Poll, _: Translator, tz: ZoneInfo, now: datetime) -> str:

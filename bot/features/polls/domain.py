@@ -10,10 +10,11 @@ from typing import Literal
 from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.core.exports import to_csv
-from bot.core.live import LiveCards
+from bot.core.livecards import LiveCards
 from bot.core.model import Member
-from bot.core.ports import PollStore
-from bot.core.spaces import SpaceSettings, SpaceDirectory
+from bot.core.refs import parse_ref
+from bot.features.polls.store import PollStore
+from bot.core.spaces import SpaceDirectory
 
 QUESTION_MAX = 300
 OPTION_MAX = 75
@@ -120,14 +121,6 @@ def check_draft(
     return PollDraft(question, labels, max_choices, anonymous, results, closes_at)  # type: ignore[arg-type]
 
 
-def parse_ref(text: str | int, error: str = "poll.bad_ref") -> int:
-    """A short reference as typed: `12` or `#12`; `error` names what was expected."""
-    raw = str(text).strip().removeprefix("#")
-    if not raw.isdigit() or len(raw) > 9:
-        raise UserError(error, ref=str(text))
-    return int(raw)
-
-
 def next_choices(poll: Poll, current: tuple[int, ...], position: int) -> tuple[int, ...]:
     """The voter's choices after clicking `position`: toggle, move (single) or add within the limit (multi)."""
     if not 0 <= position < len(poll.options):
@@ -144,15 +137,15 @@ def next_choices(poll: Poll, current: tuple[int, ...], position: int) -> tuple[i
 class PollService:
     """Everything members and staff do with polls, whatever the platform."""
 
-    def __init__(self, store: PollStore, live: LiveCards, clock: Clock, spaces: SpaceDirectory) -> None:
+    def __init__(
+        self, store: PollStore, live: LiveCards, clock: Clock, spaces: SpaceDirectory,
+        wake_at: Callable[[datetime], None] = lambda _moment: None,
+    ) -> None:
         self.store = store
         self.live = live
         self.clock = clock
         self.spaces = spaces
-
-    def settings(self, space: str) -> SpaceSettings:
-        """The settings of a space."""
-        return self.spaces(space)
+        self.wake_at = wake_at  # a poll with a closing time must be closed then
 
     async def create(self, space: str, channel: str, author: Member, draft: PollDraft) -> Poll:
         """Open a poll, if the author may."""
@@ -160,7 +153,10 @@ class PollService:
             raise UserError("poll.create_forbidden")
         if draft.closes_at is not None and draft.closes_at <= self.clock.now():
             raise UserError("poll.closes_in_past", field="closes")
-        return await self.store.create_poll(space, channel, author.key, draft, self.clock.now())
+        poll = await self.store.create_poll(space, channel, author.key, draft, self.clock.now())
+        if poll.closes_at is not None:
+            self.wake_at(poll.closes_at)
+        return poll
 
     async def get(self, space: str, ref: str | int) -> Poll:
         """A poll of this space by its reference, or a clear error."""

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.core.schedule import FeedbackRow, Planned, Scheduled
+from bot.features.schedule.domain import FeedbackRow, Planned, Scheduled
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso
 

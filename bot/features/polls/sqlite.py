@@ -7,8 +7,8 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.core.errors import UserError
-from bot.core.polls import Poll, PollDraft, Tally, VoterRow
-from bot.core.ports import VoteRule
+from bot.features.polls.domain import Poll, PollDraft, Tally, VoterRow
+from bot.features.polls.store import VoteRule
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso, upsert_member
 

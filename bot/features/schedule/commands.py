@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.commands.context import Context, id_part
+from bot.commands.context import Context
 from bot.commands.registry import Kind, Option, action, command
-from bot.core.events import TEXT_MAX
-from bot.core.polls import OPTIONS_MAX, QUESTION_MAX, check_draft
-from bot.core.schedule import RATINGS, FeedbackSummary, Scheduled, payload_draft
+from bot.features.events.domain import TEXT_MAX, EventService
+from bot.features.polls.domain import OPTIONS_MAX, QUESTION_MAX, check_draft
+from bot.features.schedule.domain import FeedbackSummary, Scheduled, ScheduleService, payload_draft
+from bot.features.schedule.views import ANSWER, RATE, RATINGS
 from bot.core.when import format_when
 from bot.i18n import Translator
 from bot.ui import Attachment, Card, Field, Modal, Reply, ResultBar, TextInput
@@ -16,6 +18,14 @@ from bot.ui import Attachment, Card, Field, Modal, Reply, ResultBar, TextInput
 REF = Option("ref", Kind.REF, required=True, positional=True)
 EVENT = Option("event", Kind.REF, required=True, positional=True)
 POST_MAX = 3000
+
+
+@dataclass(frozen=True)
+class ScheduleDeps:
+    """What the schedule handlers use: their service, and events to describe reminders."""
+
+    schedule: ScheduleService
+    events: EventService
 
 
 def offset_text(offset: timedelta, _: Translator) -> str:
@@ -27,14 +37,14 @@ def offset_text(offset: timedelta, _: Translator) -> str:
     return " ".join(parts) or _("schedule.unit.m", count=0)
 
 
-async def describe(ctx: Context, message: Scheduled) -> str:
+async def describe(ctx: Context[ScheduleDeps], message: Scheduled) -> str:
     """One line of /schedule list: reference, what, when, about what."""
     if message.kind == "reminder":
         what = _reminder_label(ctx, message)
     else:
         what = ctx._(f"schedule.kind.{message.kind}")
     if message.event_id is not None:
-        event = await ctx.services.events.by_id(ctx.space, message.event_id)
+        event = await ctx.deps.events.by_id(ctx.space, message.event_id)
         about = f"#{event.ref} {event.title}"
     else:
         about = message.payload.splitlines()[0] if message.kind == "post" else payload_draft(message.payload).question
@@ -44,15 +54,15 @@ async def describe(ctx: Context, message: Scheduled) -> str:
     return ctx._(key, ref=message.ref, what=what, when=due, about=about)
 
 
-def _reminder_label(ctx: Context, message: Scheduled) -> str:
+def _reminder_label(ctx: Context[ScheduleDeps], message: Scheduled) -> str:
     """"Rappel (7 j avant)"."""
     return ctx._("schedule.kind.reminder", offset=offset_text(message.offset, ctx._))
 
 
 @command("schedule", "list", permission="staff")
-async def list_pending(ctx: Context) -> Reply:
+async def list_pending(ctx: Context[ScheduleDeps]) -> Reply:
     """What the bot will send on its own, soonest first (staff)."""
-    messages = await ctx.services.schedule.upcoming(ctx.space)
+    messages = await ctx.deps.schedule.upcoming(ctx.space)
     if not messages:
         return Reply(text=ctx._("schedule.list.empty"))
     lines = [await describe(ctx, message) for message in messages[:25]]
@@ -63,26 +73,26 @@ async def list_pending(ctx: Context) -> Reply:
 
 
 @command("schedule", "preview", REF, permission="staff")
-async def preview(ctx: Context, ref: str) -> Reply:
+async def preview(ctx: Context[ScheduleDeps], ref: str) -> Reply:
     """Exactly what one recipient would get, and how many would get it (staff)."""
-    message = await ctx.services.schedule.get(ctx.space, ref)
-    sample = await ctx.services.schedule.sample(message, ctx._)
-    count = await ctx.services.schedule.recipients(message)
+    message = await ctx.deps.schedule.get(ctx.space, ref)
+    sample = await ctx.deps.schedule.sample(message, ctx._)
+    count = await ctx.deps.schedule.recipients(message)
     head = ctx._("schedule.preview.head", line=await describe(ctx, message), count=count)
     return Reply(text="\n".join(filter(None, (head, sample.text))), card=sample.card)
 
 
 @command("schedule", "reschedule", REF, Option("when", Kind.WHEN, required=True, positional=True), permission="staff")
-async def reschedule(ctx: Context, ref: str, when: datetime) -> Reply:
+async def reschedule(ctx: Context[ScheduleDeps], ref: str, when: datetime) -> Reply:
     """Move a message not yet sent (staff)."""
-    moved = await ctx.services.schedule.reschedule(ctx.space, ref, ctx.member, when)
+    moved = await ctx.deps.schedule.reschedule(ctx.space, ref, ctx.member, when)
     return Reply(text=ctx._("schedule.rescheduled", line=await describe(ctx, moved)))
 
 
 @command("schedule", "cancel", REF, permission="staff")
-async def cancel(ctx: Context, ref: str) -> Reply:
+async def cancel(ctx: Context[ScheduleDeps], ref: str) -> Reply:
     """Cancel a message not yet sent (staff)."""
-    message = await ctx.services.schedule.cancel(ctx.space, ref, ctx.member)
+    message = await ctx.deps.schedule.cancel(ctx.space, ref, ctx.member)
     return Reply(text=ctx._("schedule.cancelled", line=await describe(ctx, message)))
 
 
@@ -94,9 +104,9 @@ async def cancel(ctx: Context, ref: str) -> Reply:
     permission="staff",
     form=True,
 )
-async def post(ctx: Context, text: str, at: datetime) -> Reply:
+async def post(ctx: Context[ScheduleDeps], text: str, at: datetime) -> Reply:
     """Post a message in this channel later (staff)."""
-    message = await ctx.services.schedule.post_later(ctx.space, ctx.channel, ctx.member, at, text)
+    message = await ctx.deps.schedule.post_later(ctx.space, ctx.channel, ctx.member, at, text)
     return Reply(text=ctx._("schedule.added", line=await describe(ctx, message)))
 
 
@@ -112,19 +122,19 @@ async def post(ctx: Context, text: str, at: datetime) -> Reply:
     permission="staff",
 )
 async def poll(
-    ctx: Context, question: str, options: list[str], at: datetime, closes: datetime | None = None, multi: int = 1,
+    ctx: Context[ScheduleDeps], question: str, options: list[str], at: datetime, closes: datetime | None = None, multi: int = 1,
     anonymous: bool = False,
 ) -> Reply:
     """Open a poll in this channel later (staff); it is checked now."""
     draft = check_draft(question, options, multi, anonymous, "live", closes)
-    message = await ctx.services.schedule.poll_later(ctx.space, ctx.channel, ctx.member, at, draft)
+    message = await ctx.deps.schedule.poll_later(ctx.space, ctx.channel, ctx.member, at, draft)
     return Reply(text=ctx._("schedule.added", line=await describe(ctx, message)))
 
 
 @command("event", "reminders", EVENT, Option("offsets", Kind.TEXT, required=True, positional=True), permission="staff")
-async def reminders(ctx: Context, event: str, offsets: str) -> Reply:
+async def reminders(ctx: Context[ScheduleDeps], event: str, offsets: str) -> Reply:
     """Choose when this event's reminders go out, e.g. "3d,2h" or "none" (staff)."""
-    found, chosen = await ctx.services.schedule.set_offsets(ctx.space, event, ctx.member, offsets)
+    found, chosen = await ctx.deps.schedule.set_offsets(ctx.space, event, ctx.member, offsets)
     if not chosen:
         return Reply(text=ctx._("schedule.reminders.none", ref=found.ref, title=found.title))
     text = ", ".join(offset_text(offset, ctx._) for offset in chosen)
@@ -132,24 +142,24 @@ async def reminders(ctx: Context, event: str, offsets: str) -> Reply:
 
 
 @command("event", "answer", EVENT, Option("text", Kind.PARAGRAPH, required=True, positional=True, max_length=TEXT_MAX), form=True)
-async def answer(ctx: Context, event: str, text: str) -> Reply:
+async def answer(ctx: Context[ScheduleDeps], event: str, text: str) -> Reply:
     """Answer the follow-up question you received after an event."""
-    found, _step = await ctx.services.schedule.answer(ctx.space, ctx.member, event, text)
+    found, _step = await ctx.deps.schedule.answer(ctx.space, ctx.member, event, text)
     return Reply(text=ctx._("schedule.followup.thanks", title=found.title))
 
 
 @command("event", "feedback", EVENT, Option("csv", Kind.FLAG), permission="staff")
-async def feedback(ctx: Context, event: str, csv: bool = False) -> Reply:
+async def feedback(ctx: Context[ScheduleDeps], event: str, csv: bool = False) -> Reply:
     """Follow-up answers: count, mean rating, distribution and texts; --csv for the file (staff)."""
     if csv:
-        found, content = await ctx.services.schedule.feedback_csv(ctx.space, event, ctx.member)
+        found, content = await ctx.deps.schedule.feedback_csv(ctx.space, event, ctx.member)
         attachment = Attachment(f"event-{found.ref}-feedback.csv", content.encode("utf-8"), "text/csv")
         return Reply(text=ctx._("schedule.feedback.export", ref=found.ref), files=(attachment,))
-    found, summary, _rows = await ctx.services.schedule.feedback(ctx.space, event, ctx.member)
+    found, summary, _rows = await ctx.deps.schedule.feedback(ctx.space, event, ctx.member)
     return Reply(card=feedback_card(ctx, f"#{found.ref} · {found.title}", summary))
 
 
-def feedback_card(ctx: Context, title: str, summary: FeedbackSummary) -> Card:
+def feedback_card(ctx: Context[ScheduleDeps], title: str, summary: FeedbackSummary) -> Card:
     """Aggregates of the follow-up answers."""
     _ = ctx._
     mean = f"{summary.mean:.1f}".replace(".", "," if ctx.locale == "fr" else ".") if summary.mean is not None else "—"
@@ -163,7 +173,7 @@ def feedback_card(ctx: Context, title: str, summary: FeedbackSummary) -> Card:
                 fields=fields, bars=bars)  # fmt: skip
 
 
-def answer_form(ctx: Context, event_ref: int, step: str) -> Modal:
+def answer_form(ctx: Context[ScheduleDeps], event_ref: int, step: str) -> Modal:
     """The form for the written answer, the event already filled in."""
     return Modal(
         title=ctx._("cmd.event.answer.title"),
@@ -175,16 +185,16 @@ def answer_form(ctx: Context, event_ref: int, step: str) -> Modal:
     )  # fmt: skip
 
 
-@action("followup", "rate")
-async def rate(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
+@action(RATE)
+async def rate(ctx: Context[ScheduleDeps], event_id: int, rating: int) -> Reply:
     """A rating clicked in the day-after follow-up; the form for the one thing to put into practice opens."""
-    event = await ctx.services.schedule.rate(ctx.space, ctx.member, id_part(parts, 0), id_part(parts, 1))
-    thanks = ctx._("schedule.followup.rated", rating=id_part(parts, 1), title=event.title)
+    event = await ctx.deps.schedule.rate(ctx.space, ctx.member, event_id, rating)
+    thanks = ctx._("schedule.followup.rated", rating=rating, title=event.title)
     return Reply(text=thanks, modal=answer_form(ctx, event.ref, "day"))
 
 
-@action("followup", "answer")
-async def open_answer(ctx: Context, parts: list[str], values: tuple[str, ...]) -> Reply:
+@action(ANSWER)
+async def open_answer(ctx: Context[ScheduleDeps], event_id: int) -> Reply:
     """The "answer" button: the form for the written answer."""
-    event, step = await ctx.services.schedule.answer_step(ctx.space, ctx.member, id_part(parts, 0))
+    event, step = await ctx.deps.schedule.answer_step(ctx.space, ctx.member, event_id)
     return Reply(modal=answer_form(ctx, event.ref, step))

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.errors import UserError
-from bot.core.ideas import DEFAULT_WALL_REF, Idea, IdeaDraft, StatusChange, Wall
-from bot.core.ports import LikeRule
+from bot.features.ideas.domain import DEFAULT_WALL_REF, Idea, IdeaDraft, StatusChange, Wall
+from bot.features.ideas.store import LikeRule
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso, upsert_member
 

@@ -20,30 +20,31 @@ from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
 from bot.core.errors import UserError
-from bot.core.event_cards import status_text, when
-from bot.core.events import Event, EventService, Signup
+from bot.features.events.domain import Event, EventService, Signup
 from bot.core.exports import to_csv
-from bot.core.live import LiveCards
+from bot.core.livecards import LiveCards
 from bot.core.model import Member, platform_of
-from bot.core.poll_cards import poll_card
-from bot.core.polls import PollDraft, PollService, Tally, parse_ref
-from bot.core.ports import Outbox, ScheduleStore
+from bot.features.polls.views import poll_card
+from bot.features.events.views import when
+from bot.features.schedule.views import RATINGS, Step, followup_reply, reminder_reply
+from bot.features.polls.domain import PollDraft, PollService, Tally
+from bot.core.refs import parse_ref
+from bot.core.ports import Outbox
+from bot.features.schedule.store import ScheduleStore
 from bot.core.spaces import SpaceDirectory
 from bot.core.when import parse_duration
 from bot.i18n import Translator
-from bot.ui import Button, Card, Reply, action_id
+from bot.ui import Reply
 
 log = logging.getLogger(__name__)
 
 Kind = Literal["reminder", "followup_day", "followup_month", "post", "poll"]
-Step = Literal["day", "month"]
 EVENT_KINDS: tuple[Kind, ...] = ("reminder", "followup_day", "followup_month")
 STEP_OF: Mapping[str, Step] = {"followup_day": "day", "followup_month": "month"}
 FOLLOWUP_TIME = time(10, 0)  # follow-ups arrive at 10:00 in the event's zone
 NO_OFFSETS = {"none", "aucun", "aucune", "0", "-"}
 CHANNEL = "channel:"  # the recipient of a post or a poll is its channel
 WORKERS = 8  # sends in flight per fan-out; the pacer sets the rate
-RATINGS = (1, 2, 3, 4, 5)
 TEXT_MAX = 1000
 LIST_MAX = 25
 DEFAULT_RATES: Mapping[str, float] = {"slack": 10.0, "discord": 20.0}
@@ -244,27 +245,6 @@ def payload_draft(payload: str) -> PollDraft:
     closes = datetime.fromisoformat(data["closes_at"]) if data["closes_at"] else None
     return PollDraft(data["question"], tuple(data["options"]), data["max_choices"], data["anonymous"],
                      data["results"], closes)  # fmt: skip
-
-
-def reminder_reply(event: Event, signup: Signup, _: Translator) -> Reply:
-    """A reminder: when and where, how the member attends (or their waitlist position), the link if remote."""
-    head = _("schedule.reminder.head", ref=event.ref, title=event.title, start=when(event.starts_at, event, _))
-    lines = [head, status_text(event, signup, _)]
-    if event.venue and signup.mode == "onsite" and signup.holds_place:
-        lines.append(_("schedule.reminder.venue", venue=event.venue))
-    return Reply(text="\n".join(lines))
-
-
-def followup_reply(event: Event, step: Step, _: Translator) -> Reply:
-    """The day-after card (ratings and a text) or the month-later question."""
-    title = _("event.card.title", ref=event.ref, title=event.title)
-    answer = Button(_(f"schedule.followup.{step}.button"), action_id("followup", "answer", event.id), "primary")
-    if step == "month":
-        return Reply(card=Card(title=title, text=(_("schedule.followup.month.text", title=event.title),),
-                               controls=(answer,)))  # fmt: skip
-    stars = tuple(Button(str(n), action_id("followup", "rate", event.id, n)) for n in RATINGS)
-    return Reply(card=Card(title=title, text=(_("schedule.followup.day.text", title=event.title),),
-                           controls=(*stars, answer)))  # fmt: skip
 
 
 class ScheduleService:

@@ -89,3 +89,8 @@ class LiveCards:
         """Wait for every pending flush (shutdown, tests)."""
         while self._running:
             await asyncio.gather(*list(self._running), return_exceptions=True)
+
+
+def subject_id(subject: str) -> int:
+    """The id part of a live subject ("poll:42" -> 42)."""
+    return int(subject.split(":", 1)[1])

@@ -6,12 +6,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.ideas import Idea, Wall, shorten
+from bot.features.ideas.domain import Idea, Wall, shorten
 from bot.core.when import format_when
 from bot.i18n import Translator
-from bot.ui import Button, Card, Control, Field, action_id
+from bot.ui import Arg, Button, Card, Control, Field, Route
 
 LINE_WIDTH = 120  # an idea's text in listings; the card shows it whole
+
+LIKE = Route("idea", "like", Arg("idea_id"))
+PAGE = Route("idea", "page", Arg("wall_id"), Arg("number"))
+INSTEAD = Route("idea", "instead", Arg("draft_id"), Arg("idea_id"))  # like the similar idea, drop the draft
+FORCE = Route("idea", "force", Arg("draft_id"))  # submit the held-back draft anyway
 
 
 def wall_title(wall: Wall, _: Translator) -> str:
@@ -53,7 +58,7 @@ def idea_card(idea: Idea, wall: Wall, _: Translator, now: datetime) -> Card:
         fields.append(Field(_("idea.card.author"), idea.byline() or ""))
     controls: tuple[Control, ...] = ()
     if notice is None and is_open:
-        controls = (Button(_("idea.card.like"), action_id("idea", "like", idea.id), "primary"),)
+        controls = (Button(_("idea.card.like"), LIKE.id(idea.id), "primary"),)
     footer = "idea.card.likes_open" if is_open else "idea.card.likes_closed"
     return Card(
         title=_("idea.card.title", ref=idea.ref, wall=shorten(wall_title(wall, _), 150)),
@@ -89,9 +94,9 @@ def page_card(wall: Wall, ideas: Sequence[Idea], number: int, pages: int, _: Tra
     """One page of a wall's ideas, with buttons to the previous and next pages."""
     controls = []
     if number > 1:
-        controls.append(Button(_("idea.list.previous"), action_id("idea", "page", wall.id, number - 1)))
+        controls.append(Button(_("idea.list.previous"), PAGE.id(wall.id, number - 1)))
     if number < pages:
-        controls.append(Button(_("idea.list.next"), action_id("idea", "page", wall.id, number + 1)))
+        controls.append(Button(_("idea.list.next"), PAGE.id(wall.id, number + 1)))
     return Card(
         title=_("idea.list.title", wall=shorten(wall_title(wall, _), 150)),
         text=("\n".join(idea_line(idea, _) for idea in ideas) if ideas else _("idea.list.empty"),),
@@ -118,7 +123,7 @@ def hint_card(similar: Idea, draft_id: int, _: Translator) -> Card:
         title=_("idea.hint.title"),
         text=(_("idea.hint.text"), idea_line(similar, _)),
         controls=(
-            Button(_("idea.hint.like_instead"), action_id("idea", "instead", draft_id, similar.id), "primary"),
-            Button(_("idea.hint.submit_anyway"), action_id("idea", "force", draft_id)),
+            Button(_("idea.hint.like_instead"), INSTEAD.id(draft_id, similar.id), "primary"),
+            Button(_("idea.hint.submit_anyway"), FORCE.id(draft_id)),
         ),
     )

@@ -15,10 +15,12 @@ from rapidfuzz import fuzz, process, utils
 from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.core.exports import to_csv
-from bot.core.live import LiveCards
+from bot.core.livecards import LiveCards
 from bot.core.model import Member
-from bot.core.polls import OPTION_MAX, OPTIONS_MAX, OPTIONS_MIN, QUESTION_MAX, parse_ref
-from bot.core.ports import Delivery, IdeaStore
+from bot.features.polls.domain import OPTION_MAX, OPTIONS_MAX, OPTIONS_MIN, QUESTION_MAX
+from bot.core.refs import parse_ref
+from bot.core.ports import Delivery
+from bot.features.ideas.store import IdeaStore
 from bot.core.spaces import SpaceDirectory
 from bot.i18n import Translator
 from bot.ui import Reply
@@ -248,7 +250,7 @@ class IdeaService:
 
     def __init__(
         self, store: IdeaStore, live: LiveCards, clock: Clock, spaces: SpaceDirectory, delivery: Delivery,
-        limits: IdeaLimits = IdeaLimits(),
+        limits: IdeaLimits = IdeaLimits(), wake_at: Callable[[datetime], None] = lambda _moment: None,
     ) -> None:
         self.store = store
         self.live = live
@@ -256,6 +258,7 @@ class IdeaService:
         self.spaces = spaces
         self.delivery = delivery
         self.limits = limits
+        self.wake_at = wake_at  # a wall with a closing time must be closed then
 
     # Walls
 
@@ -271,7 +274,10 @@ class IdeaService:
         if closes_at is not None and closes_at <= self.clock.now():
             raise UserError("idea.closes_in_past", field="closes")
         labels = parse_categories(categories)
-        return await self.store.create_wall(space, channel, by.key, prompt, labels, closes_at, self.clock.now())
+        wall = await self.store.create_wall(space, channel, by.key, prompt, labels, closes_at, self.clock.now())
+        if wall.closes_at is not None:
+            self.wake_at(wall.closes_at)
+        return wall
 
     async def wall(self, space: str, channel: str, ref: str | int | None) -> Wall:
         """The wall a member means: the one named, else the newest open wall of this channel, else the default."""

@@ -1,0 +1,74 @@
+"""A feature as one unit: its declaration, the kernel it builds on, and what it gives back once built."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import import_module, resources
+from importlib.resources.abc import Traversable
+from types import ModuleType
+from typing import Any
+
+from bot.commands.registry import Registry
+from bot.config import Settings
+from bot.core.clock import Clock
+from bot.core.delivery import DeliveryHub
+from bot.core.livecards import LiveCards, Renderer
+from bot.core.spaces import SpaceDirectory
+from bot.scheduler import Source, Wakeups
+from bot.store.sqlite.database import Database
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """What every feature builds on: settings, time, spaces, storage, sending, live cards and wake-ups."""
+
+    settings: Settings
+    clock: Clock
+    spaces: SpaceDirectory
+    db: Database
+    delivery: DeliveryHub
+    cards: LiveCards
+    wakeups: Wakeups
+    registry: Registry
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A built feature: its public service, what its handlers receive, and what the app runs for it."""
+
+    service: object
+    deps: object  # handed to the feature's handlers as `ctx.deps`
+    renderers: Mapping[str, Renderer] = field(default_factory=dict)  # live subject kind -> renderer
+    wakeups: tuple[Source, ...] = ()  # due work and where its next instants are read
+    on_start: tuple[Hook, ...] = ()  # after the database opens, before wake-ups start
+    on_stop: tuple[Hook, ...] = ()  # before the database closes
+
+
+Built = Mapping[str, Unit]  # the units built so far, by feature name: a feature reaches another's service here
+Build = Callable[[Kernel, Any, Built], Unit]  # (kernel, its store, units built before it) -> its unit
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One folder of `bot/features/`: commands and actions, rules, views, store port, migrations, catalog.
+
+    `package` holds `commands.py` (collected by the registry), `migrations/*.sql` and
+    `locales/<lang>.po`; `store` builds its SQLite store on the database; `build` wires the rest.
+    """
+
+    name: str
+    package: str
+    build: Build
+    store: Callable[[Database], object] | None = None
+
+    def commands(self) -> ModuleType:
+        """The module declaring the feature's commands and action routes."""
+        return import_module(f"{self.package}.commands")
+
+    def migrations(self) -> Traversable | None:
+        """The feature's migrations folder, if it has one."""
+        folder = resources.files(self.package) / "migrations"
+        return folder if folder.is_dir() else None

@@ -1,0 +1,104 @@
+"""The port idea walls are stored through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bot.features.ideas.domain import Idea, IdeaDraft, StatusChange, Wall
+
+LikeRule = Callable[["Idea", "Wall"], None]
+
+
+class IdeaStore(Protocol):
+    """Where idea walls, ideas, likes, status history and held-back drafts live."""
+
+    async def create_wall(
+        self, space: str, channel: str, by: str, prompt: str, categories: tuple[str, ...],
+        closes_at: datetime | None, now: datetime,
+    ) -> Wall:
+        """Store a new wall with the next short reference of its space."""
+        ...
+
+    async def default_wall(self, space: str, channel: str, now: datetime) -> Wall:
+        """The space's default wall (ref 0), created on first use."""
+        ...
+
+    async def find_wall(self, space: str, ref: int) -> Wall | None:
+        """A wall by its short reference in a space."""
+        ...
+
+    async def get_wall(self, wall_id: int) -> Wall | None:
+        """A wall by its global id (callers check its space)."""
+        ...
+
+    async def walls(self, space: str) -> list[Wall]:
+        """Every wall of a space, newest first (the default wall last)."""
+        ...
+
+    async def close_wall(self, wall_id: int, now: datetime) -> Wall | None:
+        """Close an open wall; None when it was already closed."""
+        ...
+
+    async def due_walls(self, now: datetime) -> list[Wall]:
+        """Open walls whose closing time has come."""
+        ...
+
+    async def next_closing_times(self) -> list[datetime]:
+        """The closing times of open walls (to schedule wake-ups)."""
+        ...
+
+    async def wall_ideas(self, wall_id: int) -> list[Idea]:
+        """Every idea of a wall, whatever its state, oldest first, with like counts."""
+        ...
+
+    async def author_ideas(self, space: str, author: str) -> list[Idea]:
+        """A member's ideas in a space, newest first."""
+        ...
+
+    async def find_idea(self, space: str, ref: int) -> Idea | None:
+        """An idea by its short reference in a space."""
+        ...
+
+    async def get_idea(self, idea_id: int) -> Idea | None:
+        """An idea by its global id (callers check its space)."""
+        ...
+
+    async def add_idea(self, draft: IdeaDraft, now: datetime, flood_since: datetime, flood_limit: int) -> Idea:
+        """Store an idea unless its author already submitted `flood_limit` since `flood_since` (atomic)."""
+        ...
+
+    async def save_draft(self, draft: IdeaDraft, purge_before: datetime, now: datetime) -> int:
+        """Hold a submission back; drafts older than `purge_before` are dropped. Returns its id."""
+        ...
+
+    async def add_draft(
+        self, space: str, author: str, draft_id: int, now: datetime, flood_since: datetime, flood_limit: int
+    ) -> Idea:
+        """Turn a held-back draft of this author and space into an idea, once."""
+        ...
+
+    async def drop_draft(self, space: str, author: str, draft_id: int) -> None:
+        """Forget a held-back draft of this author and space."""
+        ...
+
+    async def toggle_like(
+        self, idea_id: int, member: str, now: datetime, rule: LikeRule, only_add: bool = False
+    ) -> tuple[Idea, bool]:
+        """Atomically check `rule(idea, wall)` and toggle (or add) a like; the idea and whether it is liked now.
+
+        A like on an idea merged into another goes to that other idea.
+        """
+        ...
+
+    async def update_idea(
+        self, idea_id: int, changes: Mapping[str, Any], now: datetime, change: StatusChange | None = None
+    ) -> Idea:
+        """Change some columns of an idea (and record a status change); the idea after."""
+        ...
+
+    async def merge(self, source_id: int, target_id: int, now: datetime) -> Idea:
+        """Move the source's likes to the target (a member who liked both counts once); the target after."""
+        ...
