@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import heapq
 import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -64,3 +66,36 @@ class ConsoleSession:
         """An action as a platform would send it."""
         return Action(self.adapter.space, "general", who, action_id, values)
 
+
+
+class VirtualTimer:
+    """A monotonic clock that moves only when a test says so, for timing rules checked without real time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._count = 0
+
+    def time(self) -> float:
+        """The virtual monotonic time."""
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait until the test advances past `seconds` from now (zero: just yield)."""
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._count += 1
+        heapq.heappush(self._sleepers, (self.now + seconds, self._count, future))
+        await future
+
+    async def advance(self, seconds: float) -> None:
+        """Move time forward, waking each sleeper at its own instant and letting it run up to its next await."""
+        target = self.now + seconds
+        while self._sleepers and self._sleepers[0][0] <= target:
+            wake, _, future = heapq.heappop(self._sleepers)
+            self.now = wake
+            future.set_result(None)
+            await asyncio.sleep(0)  # the woken task runs now, reading this instant
+        self.now = target

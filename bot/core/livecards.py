@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Protocol
+
 from bot.core.clock import Clock
 from bot.core.model import MessageRef
 from bot.core.ports import Delivery, MessageStore
@@ -15,6 +17,30 @@ log = logging.getLogger(__name__)
 Renderer = Callable[[str], Awaitable[Card | None]]
 
 
+class Timer(Protocol):
+    """Monotonic time and sleeping, in seconds: the event loop's, or a virtual one in tests."""
+
+    def time(self) -> float:
+        """The current monotonic time."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait `seconds`."""
+        ...
+
+
+class LoopTimer:
+    """The running event loop's clock."""
+
+    def time(self) -> float:
+        """The loop's monotonic time."""
+        return asyncio.get_running_loop().time()
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep on the loop."""
+        await asyncio.sleep(seconds)
+
+
 class LiveCards:
     """Coalesces edits: the first change shows at once, later ones at most once per interval.
 
@@ -23,11 +49,14 @@ class LiveCards:
     within one interval of the last change because rendering reads the state at flush time.
     """
 
-    def __init__(self, messages: MessageStore, delivery: Delivery, clock: Clock, interval: float = 2.0) -> None:
+    def __init__(
+        self, messages: MessageStore, delivery: Delivery, clock: Clock, interval: float = 2.0, timer: Timer | None = None
+    ) -> None:
         self.messages = messages
         self.delivery = delivery
         self.clock = clock
         self.interval = interval
+        self.timer: Timer = timer or LoopTimer()
         self.edits = 0
         self._renderers: dict[str, Renderer] = {}
         self._last_flush: dict[str, float] = {}
@@ -46,18 +75,17 @@ class LiveCards:
         """Note that `subject` changed; its messages will be edited soon."""
         if subject in self._scheduled:
             return  # the pending flush will render the newest state
-        loop = asyncio.get_running_loop()
         last = self._last_flush.get(subject)
-        delay = 0.0 if last is None else max(0.0, last + self.interval - loop.time())
-        task = loop.create_task(self._flush_later(subject, delay))
+        delay = 0.0 if last is None else max(0.0, last + self.interval - self.timer.time())
+        task = asyncio.get_running_loop().create_task(self._flush_later(subject, delay))
         self._scheduled[subject] = task
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
     async def _flush_later(self, subject: str, delay: float) -> None:
-        await asyncio.sleep(delay)
+        await self.timer.sleep(delay)
         self._scheduled.pop(subject, None)  # changes from now on need a flush of their own
-        self._last_flush[subject] = asyncio.get_running_loop().time()
+        self._last_flush[subject] = self.timer.time()
         await self.flush(subject)
 
     async def flush(self, subject: str) -> None:
@@ -82,7 +110,7 @@ class LiveCards:
         pending = self._scheduled.pop(subject, None)
         if pending is not None:
             pending.cancel()
-        self._last_flush[subject] = asyncio.get_running_loop().time()
+        self._last_flush[subject] = self.timer.time()
         await self.flush(subject)
 
     async def drain(self) -> None:
