@@ -97,24 +97,24 @@ async def ours(recipients: int, events: int, platform_rate: float) -> dict[str, 
             sender = FakeSender()
             app.services.delivery.register("console", sender)  # type: ignore[arg-type]
             started = time.perf_counter()
-            times = await app.services.schedule.pending_times()
+            times = await app.services.schedule.sender.pending_times()
             for moment in times:
                 app.services.wakeups.wake_at(moment)
             wake_cost = time.perf_counter() - started
             clock.set(STARTS - timedelta(days=1) + timedelta(minutes=1))  # all 1-day reminders are due
             started = time.perf_counter()
-            await app.services.schedule.run_due()
+            await app.services.schedule.sender.run_due()
             unpaced = time.perf_counter() - started
             assert len(sender.received) == recipients and set(sender.received.values()) == {1}, "not all once"
 
             # The same fan-out again on fresh reminders, through a paced sender on virtual time.
             virtual = VirtualTime()
-            app.services.schedule.pacer = Pacer({"console": platform_rate}, virtual.monotonic, virtual.sleep)
+            app.services.schedule.sender.pacer = Pacer({"console": platform_rate}, virtual.monotonic, virtual.sleep)
             paced_sender = FakeSender()
             app.services.delivery.register("console", paced_sender)  # type: ignore[arg-type]
             clock.set(STARTS - timedelta(hours=1) + timedelta(minutes=1))  # the 1-hour reminders
             started = time.perf_counter()
-            await app.services.schedule.run_due()
+            await app.services.schedule.sender.run_due()
             paced_cpu = time.perf_counter() - started
             assert len(paced_sender.received) == recipients and set(paced_sender.received.values()) == {1}
             sent = await app.services.db.fetch_one("SELECT COUNT(*) AS n FROM deliveries WHERE status = 'sent'")

@@ -261,7 +261,7 @@ def test_sigkill_mid_fanout_then_restart_sends_the_rest_once(tmp_path: Path) -> 
 
         async with running_app(make_settings(db), ManualClock(DUE)) as app:
             delivery = recorder(app)
-            await app.services.schedule.run_due()
+            await app.services.schedule.sender.run_due()
         return delivery
 
     delivery = asyncio.run(restart())
@@ -282,8 +282,8 @@ async def test_unsure_deliveries_are_reported_at_start(settings: Settings) -> No
     async with running_app(settings, clock) as first:
         event = await make_event(first)
         await join(first, event, "bob")
-        message = (await first.services.schedule.upcoming(SPACE))[0]
-        await first.services.schedule.store.claim(message.id, SPACE, "console:bob", "bob", clock.now())
+        message = (await first.services.schedule.plans.upcoming(SPACE))[0]
+        await first.services.schedule.plans.store.claim(message.id, SPACE, "console:bob", "bob", clock.now())
     clock.set(message.due_at)
     async with running_app(settings, clock) as second:
         delivery = recorder(second)

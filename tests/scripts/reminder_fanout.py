@@ -57,7 +57,7 @@ async def main(db: Path, total: int, limit: int) -> None:
                                                         SignupRequest("onsite")) for i in range(total)))  # fmt: skip
         print("ready", flush=True)
         clock.set(DUE)
-        await app.services.schedule.run_due()
+        await app.services.schedule.sender.run_due()
 
 
 if __name__ == "__main__":

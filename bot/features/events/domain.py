@@ -410,6 +410,14 @@ class EventService:
             raise UserError("event.not_found", ref=event_id)
         return event
 
+    async def lookup(self, event_id: int) -> Event | None:
+        """An event by its global id, whatever its space (for the bot's own scheduled work, never for members)."""
+        return await self.store.get_event(event_id)
+
+    async def signups(self, event: Event) -> list[Signup]:
+        """Every sign-up of an event in arrival order."""
+        return await self.store.signups(event.id)
+
     async def join(self, space: str, member: Member, event_id: int, request: SignupRequest) -> Change:
         """Sign up, change mode or antenna; capacity is checked inside the write."""
         if request.antenna_id is not None:

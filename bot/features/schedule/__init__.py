@@ -6,27 +6,32 @@ from bot.feature import Built, Feature, Kernel, Unit
 from bot.features.events.domain import EventService
 from bot.features.polls.domain import PollService
 from bot.features.schedule.commands import ScheduleDeps
-from bot.features.schedule.domain import Pacer, ScheduleService, parse_rates
+from bot.features.schedule.domain import Pacer, parse_rates
+from bot.features.schedule.service import Followups, Schedule, ScheduleService, Sender
 from bot.features.schedule.sqlite import SqliteScheduleStore
 from bot.features.schedule.store import ScheduleStore
+from bot.features.schedule.views import SchedulePresenter
 from bot.scheduler import Source
 
 
 def build(kernel: Kernel, store: ScheduleStore, built: Built) -> Unit:
-    """The schedule service, following every change of an event, woken at each due instant."""
+    """Planning follows every change of an event; the sender is woken at each due instant."""
     events, polls = built["events"].service, built["polls"].service
     assert isinstance(events, EventService) and isinstance(polls, PollService)
-    schedule = ScheduleService(
-        store, events, polls, kernel.cards, kernel.delivery, kernel.clock, kernel.spaces,
-        kernel.wakeups.wake_at, Pacer(parse_rates(kernel.settings["schedule.send_rate"])),
-    )  # fmt: skip
+    presenter = SchedulePresenter()
+    schedule = ScheduleService(store, events, kernel.clock, kernel.spaces, kernel.wakeups.wake_at, presenter)
+    pacer = Pacer(parse_rates(kernel.settings["schedule.send_rate"]))
+    sender = Sender(
+        store, events, polls, kernel.cards, kernel.delivery, kernel.clock, kernel.spaces, pacer, presenter
+    )
+    followups = Followups(store, events, kernel.clock)
     events.observers.append(schedule.sync_event)
     return Unit(
-        service=schedule,
-        deps=ScheduleDeps(schedule, events),
-        wakeups=(Source(schedule.run_due, schedule.pending_times),),
-        on_start=(schedule.recover,),
-        on_stop=(schedule.stop,),
+        service=Schedule(schedule, sender, followups),
+        deps=ScheduleDeps(schedule, followups, events),
+        wakeups=(Source(sender.run_due, sender.pending_times),),
+        on_start=(schedule.plan_missing, sender.recover),
+        on_stop=(sender.stop,),
     )
 
 

@@ -9,8 +9,10 @@ from bot.commands.context import Context
 from bot.commands.registry import Kind, Option, action, command
 from bot.features.events.domain import TEXT_MAX, EventService
 from bot.features.polls.domain import OPTIONS_MAX, QUESTION_MAX, check_draft
-from bot.features.schedule.domain import FeedbackSummary, Scheduled, ScheduleService, payload_draft
-from bot.features.schedule.views import ANSWER, RATE, RATINGS
+from bot.features.schedule.domain import RATINGS, FeedbackSummary, Scheduled
+from bot.features.schedule.payload import payload_draft
+from bot.features.schedule.service import Followups, ScheduleService
+from bot.features.schedule.views import ANSWER, RATE
 from bot.core.when import format_when
 from bot.i18n import Translator
 from bot.ui import Attachment, Card, Field, Modal, Reply, ResultBar, TextInput
@@ -22,9 +24,10 @@ POST_MAX = 3000
 
 @dataclass(frozen=True)
 class ScheduleDeps:
-    """What the schedule handlers use: their service, and events to describe reminders."""
+    """What the schedule handlers use: planning and staff control, follow-up answers, and events."""
 
     schedule: ScheduleService
+    followups: Followups
     events: EventService
 
 
@@ -76,8 +79,7 @@ async def list_pending(ctx: Context[ScheduleDeps]) -> Reply:
 async def preview(ctx: Context[ScheduleDeps], ref: str) -> Reply:
     """Exactly what one recipient would get, and how many would get it (staff)."""
     message = await ctx.deps.schedule.get(ctx.space, ref)
-    sample = await ctx.deps.schedule.sample(message, ctx._)
-    count = await ctx.deps.schedule.recipients(message)
+    sample, count = await ctx.deps.schedule.sample(message, ctx.locale)
     head = ctx._("schedule.preview.head", line=await describe(ctx, message), count=count)
     return Reply(text="\n".join(filter(None, (head, sample.text))), card=sample.card)
 
@@ -144,7 +146,7 @@ async def reminders(ctx: Context[ScheduleDeps], event: str, offsets: str) -> Rep
 @command("event", "answer", EVENT, Option("text", Kind.PARAGRAPH, required=True, positional=True, max_length=TEXT_MAX), form=True)
 async def answer(ctx: Context[ScheduleDeps], event: str, text: str) -> Reply:
     """Answer the follow-up question you received after an event."""
-    found, _step = await ctx.deps.schedule.answer(ctx.space, ctx.member, event, text)
+    found, _step = await ctx.deps.followups.answer(ctx.space, ctx.member, event, text)
     return Reply(text=ctx._("schedule.followup.thanks", title=found.title))
 
 
@@ -152,10 +154,10 @@ async def answer(ctx: Context[ScheduleDeps], event: str, text: str) -> Reply:
 async def feedback(ctx: Context[ScheduleDeps], event: str, csv: bool = False) -> Reply:
     """Follow-up answers: count, mean rating, distribution and texts; --csv for the file (staff)."""
     if csv:
-        found, content = await ctx.deps.schedule.feedback_csv(ctx.space, event, ctx.member)
+        found, content = await ctx.deps.followups.feedback_csv(ctx.space, event, ctx.member)
         attachment = Attachment(f"event-{found.ref}-feedback.csv", content.encode("utf-8"), "text/csv")
         return Reply(text=ctx._("schedule.feedback.export", ref=found.ref), files=(attachment,))
-    found, summary, _rows = await ctx.deps.schedule.feedback(ctx.space, event, ctx.member)
+    found, summary, _rows = await ctx.deps.followups.feedback(ctx.space, event, ctx.member)
     return Reply(card=feedback_card(ctx, f"#{found.ref} · {found.title}", summary))
 
 
@@ -188,7 +190,7 @@ def answer_form(ctx: Context[ScheduleDeps], event_ref: int, step: str) -> Modal:
 @action(RATE)
 async def rate(ctx: Context[ScheduleDeps], event_id: int, rating: int) -> Reply:
     """A rating clicked in the day-after follow-up; the form for the one thing to put into practice opens."""
-    event = await ctx.deps.schedule.rate(ctx.space, ctx.member, event_id, rating)
+    event = await ctx.deps.followups.rate(ctx.space, ctx.member, event_id, rating)
     thanks = ctx._("schedule.followup.rated", rating=rating, title=event.title)
     return Reply(text=thanks, modal=answer_form(ctx, event.ref, "day"))
 
@@ -196,5 +198,5 @@ async def rate(ctx: Context[ScheduleDeps], event_id: int, rating: int) -> Reply:
 @action(ANSWER)
 async def open_answer(ctx: Context[ScheduleDeps], event_id: int) -> Reply:
     """The "answer" button: the form for the written answer."""
-    event, step = await ctx.deps.schedule.answer_step(ctx.space, ctx.member, event_id)
+    event, step = await ctx.deps.followups.answer_step(ctx.space, ctx.member, event_id)
     return Reply(modal=answer_form(ctx, event.ref, step))

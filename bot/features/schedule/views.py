@@ -1,25 +1,31 @@
-"""How scheduled messages look: reminders and follow-up questions, with the routes of their buttons."""
+"""How scheduled messages look: reminders, follow-up questions and notes to authors, with their buttons' routes."""
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.features.events.domain import Event, Signup
 from bot.features.events.views import status_text, when
+from bot.features.polls.domain import Poll, Tally
+from bot.features.polls.views import poll_card
+from bot.features.schedule.domain import RATINGS, Step
 from bot.i18n import Translator
 from bot.ui import Arg, Button, Card, Reply, Route
-
-Step = Literal["day", "month"]
-RATINGS = (1, 2, 3, 4, 5)
 
 RATE = Route("followup", "rate", Arg("event_id"), Arg("rating"))
 ANSWER = Route("followup", "answer", Arg("event_id"))  # opens the form for the written answer
 
 
+def reminder_head(event: Event, _: Translator) -> str:
+    """"Rappel : #3 Rencontre, lundi 29 juin à 9:30"."""
+    return _("schedule.reminder.head", ref=event.ref, title=event.title, start=when(event.starts_at, event, _))
+
+
 def reminder_reply(event: Event, signup: Signup, _: Translator) -> Reply:
     """A reminder: when and where, how the member attends (or their waitlist position), the link if remote."""
-    head = _("schedule.reminder.head", ref=event.ref, title=event.title, start=when(event.starts_at, event, _))
-    lines = [head, status_text(event, signup, _)]
+    lines = [reminder_head(event, _), status_text(event, signup, _)]
     if event.venue and signup.mode == "onsite" and signup.holds_place:
         lines.append(_("schedule.reminder.venue", venue=event.venue))
     return Reply(text="\n".join(lines))
@@ -35,3 +41,27 @@ def followup_reply(event: Event, step: Step, _: Translator) -> Reply:
     stars = tuple(Button(str(n), RATE.id(event.id, n)) for n in RATINGS)
     return Reply(card=Card(title=title, text=(_("schedule.followup.day.text", title=event.title),),
                            controls=(*stars, answer)))  # fmt: skip
+
+
+class SchedulePresenter:
+    """The schedule's messages in a given language (the domain's Presenter port)."""
+
+    def reminder(self, event: Event, signup: Signup, locale: str) -> Reply:
+        """A reminder for one member."""
+        return reminder_reply(event, signup, Translator(locale))
+
+    def reminder_head(self, event: Event, locale: str) -> Reply:
+        """A reminder's first line alone."""
+        return Reply(text=reminder_head(event, Translator(locale)))
+
+    def followup(self, event: Event, step: Step, locale: str) -> Reply:
+        """A follow-up question."""
+        return followup_reply(event, step, Translator(locale))
+
+    def poll(self, poll: Poll, tally: Tally, locale: str, tz: ZoneInfo, now: datetime) -> Card:
+        """A scheduled poll's card, as it opens."""
+        return poll_card(poll, tally, Translator(locale), tz, now)
+
+    def author_notice(self, key: str, ref: int, title: str, names: Sequence[str], locale: str) -> Reply:
+        """Which recipients were missed or are unsure, for the message's author."""
+        return Reply(text=Translator(locale)(key, ref=ref, title=title, names=", ".join(names)))

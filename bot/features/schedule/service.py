@@ -1,0 +1,392 @@
+"""The schedule's services: planning an event's messages and letting staff steer them (`ScheduleService`),
+sending what falls due (`Sender`), and follow-up answers (`Followups`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core.clock import Clock
+from bot.core.errors import UserError
+from bot.core.exports import to_csv
+from bot.core.livecards import LiveCards
+from bot.core.model import Member
+from bot.core.ports import Outbox
+from bot.core.refs import parse_ref
+from bot.core.spaces import SpaceDirectory
+from bot.features.events.domain import Event, EventService
+from bot.features.polls.domain import PollDraft, PollService, Tally
+from bot.features.schedule.domain import (
+    EVENT_KINDS, RATINGS, STEP_OF, TEXT_MAX, CHANNEL, FeedbackRow, FeedbackSummary, Kind, Pacer, Presenter,
+    Scheduled, Step, Target, before, event_steps, parse_offsets, receives,
+)
+from bot.features.schedule.payload import draft_payload, payload_draft
+from bot.features.schedule.store import ScheduleStore
+from bot.ui import Reply
+
+log = logging.getLogger(__name__)
+
+WORKERS = 8  # sends in flight per fan-out; the pacer sets the rate
+
+
+class ScheduleService:
+    """Plans an event's messages and lets staff steer everything the bot sends on its own."""
+
+    def __init__(
+        self, store: ScheduleStore, events: EventService, clock: Clock, spaces: SpaceDirectory,
+        wake_at: Callable[[datetime], None], presenter: Presenter,
+    ) -> None:
+        self.store = store
+        self.events = events
+        self.clock = clock
+        self.spaces = spaces
+        self.wake_at = wake_at
+        self.presenter = presenter
+
+    # ------------------------------------------------------------------ planning
+
+    def offsets(self, space: str) -> tuple[timedelta, ...]:
+        """The space's default reminder offsets."""
+        return parse_offsets(self.spaces(space).reminder_offsets)
+
+    async def sync_event(self, event: Event) -> None:
+        """Keep an event's plan in step: plan it once, re-time it after an edit, cancel it with the event."""
+        now = self.clock.now()
+        if event.cancelled_at is not None:
+            await self.store.cancel_event_messages(event.id, now)
+            return
+        steps = event_steps(event, self.offsets(event.space), now)
+        if not await self.store.has_plan(event.id):
+            created = await self.store.plan(event.space, event.id, event.author, steps, now)
+        else:
+            retimed = {(kind, offset): before(event.starts_at, event.tz, timedelta(seconds=offset))
+                       for kind, offset in await self.store.event_offsets(event.id) if kind == "reminder"}  # fmt: skip
+            retimed |= {(s.kind, 0): s.due_at for s in steps if s.kind != "reminder"}
+            created = await self.store.retime(event.id, retimed, now)
+        for moment in created:
+            self.wake_at(moment)
+
+    async def set_offsets(self, space: str, ref: str | int, by: Member, text: str) -> tuple[Event, tuple[timedelta, ...]]:
+        """Choose an event's own reminder offsets (staff): reminders not yet sent are replaced."""
+        EventService.require_staff(by)
+        event = await self.events.get(space, ref)
+        if event.cancelled_at is not None:
+            raise UserError("event.cancelled", ref=event.ref)
+        try:
+            offsets = parse_offsets(text)
+        except UserError as error:
+            raise UserError(error.key, field="offsets", **error.params) from None
+        now = self.clock.now()
+        if not await self.store.has_plan(event.id):
+            await self.sync_event(event)
+        steps = [s for s in event_steps(event, offsets, now) if s.kind == "reminder"]
+        for moment in await self.store.replace_reminders(event.space, event.id, event.author, steps, now):
+            self.wake_at(moment)
+        return event, offsets
+
+    async def plan_missing(self) -> None:
+        """At start: plan the events that have no plan yet (created while the schedule did not exist)."""
+        for event_id in await self.store.unplanned_events(self.clock.now()):
+            event = await self.events.lookup(event_id)
+            if event is not None:
+                await self.sync_event(event)
+
+    async def get(self, space: str, ref: str | int) -> Scheduled:
+        """A scheduled message of this space by its short reference."""
+        number = parse_ref(ref, "schedule.bad_ref")
+        message = await self.store.find(space, number)
+        if message is None:
+            raise UserError("schedule.not_found", ref=number)
+        return message
+
+    async def upcoming(self, space: str) -> list[Scheduled]:
+        """Messages of a space still to send, soonest first."""
+        return await self.store.upcoming(space)
+
+    async def reschedule(self, space: str, ref: str | int, by: Member, due_at: datetime) -> Scheduled:
+        """Move a message not yet sent to another instant (staff)."""
+        EventService.require_staff(by)
+        message = await self._pending(space, ref)
+        if due_at <= self.clock.now():
+            raise UserError("schedule.past", field="when")
+        moved = await self.store.reschedule(message.id, due_at, self.clock.now())
+        self.wake_at(due_at)
+        return moved
+
+    async def cancel(self, space: str, ref: str | int, by: Member) -> Scheduled:
+        """Cancel a message not yet sent (staff)."""
+        EventService.require_staff(by)
+        message = await self._pending(space, ref)
+        await self.store.set_status(message.id, "cancelled", self.clock.now())
+        return message
+
+    async def _pending(self, space: str, ref: str | int) -> Scheduled:
+        """A message of this space still waiting to be sent."""
+        message = await self.get(space, ref)
+        if message.status != "pending":
+            raise UserError("schedule.not_pending", ref=message.ref)
+        return message
+
+    async def post_later(self, space: str, channel: str, by: Member, due_at: datetime, text: str) -> Scheduled:
+        """Schedule a message posted in this channel (staff)."""
+        EventService.require_staff(by)
+        text = text.strip()
+        if not text:
+            raise UserError("schedule.text_empty", field="text")
+        if len(text) > TEXT_MAX * 3:
+            raise UserError("args.too_long", field="text", option="text", max=TEXT_MAX * 3, length=len(text))
+        return await self._add(space, channel, by, "post", due_at, text)
+
+    async def poll_later(self, space: str, channel: str, by: Member, due_at: datetime, draft: PollDraft) -> Scheduled:
+        """Schedule a poll opened in this channel (staff); it must close after it opens."""
+        EventService.require_staff(by)
+        if draft.closes_at is not None and draft.closes_at <= due_at:
+            raise UserError("schedule.poll_closes_first", field="closes")
+        return await self._add(space, channel, by, "poll", due_at, draft_payload(draft))
+
+    async def _add(self, space: str, channel: str, by: Member, kind: Kind, due_at: datetime, payload: str) -> Scheduled:
+        """Store a channel message and wake up for it."""
+        if due_at <= self.clock.now():
+            raise UserError("schedule.past", field="at")
+        message = await self.store.add(space, kind, channel, by.key, payload, due_at, self.clock.now())
+        self.wake_at(due_at)
+        return message
+
+    async def sample(self, message: Scheduled, locale: str) -> tuple[Reply, int]:
+        """What one recipient would receive (the first of them for event messages), and how many would."""
+        if message.kind == "post":
+            return Reply(text=message.payload), 1
+        if message.kind == "poll":
+            draft = payload_draft(message.payload)
+            return Reply(text=f"{draft.question}\n" + "\n".join(f"• {option}" for option in draft.options)), 1
+        event = await self.events.by_id(message.space, message.event_id or 0)
+        recipients = [s for s in await self.events.signups(event) if receives(message.kind, s)]
+        if message.kind != "reminder":
+            return self.presenter.followup(event, STEP_OF[message.kind], locale), len(recipients)
+        if not recipients:
+            return self.presenter.reminder_head(event, locale), 0
+        return self.presenter.reminder(event, recipients[0], locale), len(recipients)
+
+
+class Sender:
+    """Sends what falls due, each message to each recipient at most once, paced per platform."""
+
+    def __init__(
+        self, store: ScheduleStore, events: EventService, polls: PollService, cards: LiveCards, delivery: Outbox,
+        clock: Clock, spaces: SpaceDirectory, pacer: Pacer, presenter: Presenter,
+    ) -> None:
+        self.store = store
+        self.events = events
+        self.polls = polls
+        self.cards = cards
+        self.delivery = delivery
+        self.clock = clock
+        self.spaces = spaces
+        self.pacer = pacer
+        self.presenter = presenter
+        self._active: dict[int, asyncio.Future[None]] = {}
+        self._stopping = False
+
+    async def recover(self) -> None:
+        """At start: deliveries a stop cut off become 'unsure' (never re-sent) and their authors are told."""
+        for message, names in await self.store.mark_unsure(self.clock.now()):
+            log.warning("unsure deliveries message=%s count=%d (never re-sent)", message.id, len(names))
+            await self._tell_author(message, "schedule.unsure", names)
+
+    async def pending_times(self) -> list[datetime]:
+        """Instants at which scheduled messages fall due (to schedule wake-ups)."""
+        return await self.store.next_due_times()
+
+    async def run_due(self) -> None:
+        """Send every message whose time has come (each once; one fan-out per message at a time)."""
+        if self._stopping:
+            return
+        runs = []
+        for message in await self.store.due(self.clock.now()):
+            if message.id not in self._active:  # a run already under way is awaited, not started twice
+                self._active[message.id] = asyncio.ensure_future(self._process(message))
+            runs.append(self._active[message.id])
+        await asyncio.gather(*runs)
+
+    async def stop(self) -> None:
+        """Take no new recipients, and wait for the sends in flight."""
+        self._stopping = True
+        while self._active:
+            await asyncio.gather(*list(self._active.values()), return_exceptions=True)
+
+    async def _process(self, message: Scheduled) -> None:
+        """Check a due message is still meaningful, then send it to each recipient once."""
+        try:
+            verdict = await self._verdict(message)
+            if verdict is not None:
+                log.info("scheduled message %s %s kind=%s", message.id, verdict, message.kind)
+                await self.store.set_status(message.id, verdict, self.clock.now())
+                return
+            if not self.delivery.ready(message.space):
+                return  # no adapter yet (catching up at start): sent once it registers
+            await self.store.set_status(message.id, "running", self.clock.now())
+            failed = await self._fan_out(message, await self._targets(message))
+            if failed and message.kind in EVENT_KINDS:
+                await self._tell_author(message, "event.notice.missed", [t.name for t in failed])
+            if not self._stopping:
+                await self.store.set_status(message.id, "done", self.clock.now())
+        finally:
+            self._active.pop(message.id, None)
+
+    async def _verdict(self, message: Scheduled) -> str | None:
+        """'dropped' or 'cancelled' when the message no longer makes sense; None to send it."""
+        now = self.clock.now()
+        if message.event_id is not None:
+            event = await self.events.lookup(message.event_id)
+            if event is None or event.cancelled_at is not None:
+                return "cancelled"
+            if message.kind == "reminder" and now >= event.starts_at:
+                log.warning("dropped a reminder for event=%s that started while it waited", event.id)
+                return "dropped"
+        if message.kind == "poll":
+            closes = payload_draft(message.payload).closes_at
+            if closes is not None and closes <= now:
+                return "dropped"
+        return None
+
+    async def _targets(self, message: Scheduled) -> list[Target]:
+        """Who receives a message now, and how."""
+        if message.kind == "post":
+            reply = Reply(text=message.payload, public=True)
+            return [Target(CHANNEL + message.channel, message.channel, lambda: self._post(message, reply))]
+        if message.kind == "poll":
+            return [Target(CHANNEL + message.channel, message.channel, lambda: self._open_poll(message))]
+        assert message.event_id is not None
+        event = await self.events.by_id(message.space, message.event_id)
+        locale = self.spaces(event.space).locale
+        signups = [s for s in await self.events.signups(event) if receives(message.kind, s)]
+        if message.kind == "reminder":
+            return [self._private(event, s.member, s.name, self.presenter.reminder(event, s, locale)) for s in signups]
+        reply = self.presenter.followup(event, STEP_OF[message.kind], locale)
+        return [self._private(event, s.member, s.name, reply) for s in signups]
+
+    def _private(self, event: Event, member: str, name: str, reply: Reply) -> Target:
+        """A target reached by a private message."""
+        return Target(member, name, lambda: self.delivery.send_private(event.space, member, reply))
+
+    async def _post(self, message: Scheduled, reply: Reply) -> bool:
+        """Post in the message's channel."""
+        return await self.delivery.post(message.space, message.channel, reply) is not None
+
+    async def _open_poll(self, message: Scheduled) -> bool:
+        """Open a scheduled poll in its channel, its card tracked live."""
+        author = Member(message.author, message.author, is_staff=True)
+        poll = await self.polls.create(message.space, message.channel, author, payload_draft(message.payload))
+        space = self.spaces(message.space)
+        card = self.presenter.poll(poll, Tally((0,) * len(poll.options), 0), space.locale, space.tz, self.clock.now())
+        ref = await self.delivery.post(message.space, message.channel, Reply(card=card, public=True, subject=poll.subject))
+        if ref is not None:
+            await self.cards.attach(poll.subject, ref)
+        return ref is not None
+
+    async def _fan_out(self, message: Scheduled, targets: Sequence[Target]) -> list[Target]:
+        """Send to each target not yet claimed, paced, claim committed before each send; the failed ones."""
+        claimed = await self.store.claimed(message.id)
+        queue = iter([t for t in targets if t.key not in claimed])
+        failed: list[Target] = []
+
+        async def worker() -> None:
+            for target in queue:
+                if self._stopping:
+                    return
+                await self.pacer.acquire(message.space)
+                if not await self.store.claim(message.id, message.space, target.key, target.name, self.clock.now()):
+                    continue
+                try:
+                    sent = await target.send()
+                except Exception:
+                    log.exception("scheduled send failed message=%s", message.id)
+                    sent = False
+                await self.store.finish(message.id, target.key, "sent" if sent else "failed", self.clock.now())
+                if not sent:
+                    failed.append(target)
+
+        await asyncio.gather(*(worker() for _ in range(min(WORKERS, len(targets)) or 1)))
+        return failed
+
+    async def _tell_author(self, message: Scheduled, key: str, names: Sequence[str]) -> None:
+        """Tell the event's author (or the message's) privately about recipients missed or unsure."""
+        event = await self.events.lookup(message.event_id) if message.event_id else None
+        ref, title = (event.ref, event.title) if event else (message.ref, message.payload[:60])
+        author = event.author if event else message.author
+        reply = self.presenter.author_notice(key, ref, title, names, self.spaces(message.space).locale)
+        if not await self.delivery.send_private(message.space, author, reply):
+            log.warning("could not tell the author of message=%s about %d recipients", message.id, len(names))
+
+
+class Followups:
+    """Answers to the follow-up questions, and what staff see of them."""
+
+    def __init__(self, store: ScheduleStore, events: EventService, clock: Clock) -> None:
+        self.store = store
+        self.events = events
+        self.clock = clock
+
+    async def rate(self, space: str, member: Member, event_id: int, rating: int) -> Event:
+        """Store a rating from the day-after follow-up; only members who were asked may answer."""
+        event = await self.events.by_id(space, event_id)
+        if rating not in RATINGS:
+            raise UserError("action.malformed")
+        if "day" not in await self.store.asked_steps(event.id, member.key):
+            raise UserError("schedule.followup.not_asked", ref=event.ref)
+        await self.store.save_feedback(event.id, space, member.key, "day", rating, None, self.clock.now())
+        return event
+
+    async def answer(self, space: str, member: Member, ref: str | int, text: str) -> tuple[Event, Step]:
+        """Store a written answer to the latest follow-up this member received for the event."""
+        event = await self.events.get(space, ref)
+        asked = await self.store.asked_steps(event.id, member.key)
+        if not asked:
+            raise UserError("schedule.followup.not_asked", ref=event.ref)
+        step: Step = "month" if "month" in asked else "day"
+        text = text.strip()
+        if not text:
+            raise UserError("schedule.text_empty", field="text")
+        await self.store.save_feedback(event.id, space, member.key, step, None, text[:TEXT_MAX], self.clock.now())
+        return event, step
+
+    async def answer_step(self, space: str, member: Member, event_id: int) -> tuple[Event, Step]:
+        """The event and the follow-up step a member's written answer would go to."""
+        event = await self.events.by_id(space, event_id)
+        asked = await self.store.asked_steps(event.id, member.key)
+        if not asked:
+            raise UserError("schedule.followup.not_asked", ref=event.ref)
+        return event, "month" if "month" in asked else "day"
+
+    async def feedback(self, space: str, ref: str | int, by: Member | None) -> tuple[Event, FeedbackSummary, list[FeedbackRow]]:
+        """Aggregates and rows of an event's follow-up answers (staff)."""
+        EventService.require_staff(by)
+        event = await self.events.get(space, ref)
+        rows = await self.store.feedback(event.id)
+        summary = FeedbackSummary(
+            asked=await self.store.asked_count(event.id),
+            answered=len({row.member for row in rows}),
+            ratings=tuple(row.rating for row in rows if row.rating is not None),
+            texts=tuple((row.step, row.name, row.text) for row in rows if row.text),
+        )
+        return event, summary, rows
+
+    async def feedback_csv(self, space: str, ref: str | int, by: Member | None) -> tuple[Event, str]:
+        """The follow-up answers as CSV (staff)."""
+        event, _summary, rows = await self.feedback(space, ref, by)
+        header = ("name", "member", "step", "rating", "text", "answered_at")
+        lines = [(r.name, r.member, r.step, r.rating or "", r.text,
+                  r.answered_at.astimezone(event.tz).isoformat(timespec="minutes")) for r in rows]  # fmt: skip
+        return event, to_csv([[header, *lines]])
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The schedule feature's public face: planning and staff control, sending, follow-up answers."""
+
+    plans: ScheduleService
+    sender: Sender
+    followups: Followups
