@@ -14,6 +14,9 @@ import pytest
 
 from bot.features import FEATURES
 from bot.store.sqlite.database import Database
+from bot.store.sqlite.messages import SqliteMessageStore
+
+CORE_STORES: dict[str, Callable[[Database], Any]] = {"messages": SqliteMessageStore}  # the kernel's own stores
 
 BACKENDS = ("sqlite",)
 
@@ -32,8 +35,8 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 
 @pytest.fixture
 def store(database: Database) -> Callable[[str], Any]:
-    """`store("polls")`: the named feature's store on the backend under test."""
-    factories = {feature.name: feature.store for feature in FEATURES if feature.store is not None}
+    """`store("polls")`: the named feature's (or kernel's) store on the backend under test."""
+    factories = {feature.name: feature.store for feature in FEATURES if feature.store is not None} | CORE_STORES
 
     def build(feature: str) -> Any:
         return factories[feature](database)

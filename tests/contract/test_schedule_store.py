@@ -1,0 +1,86 @@
+"""ScheduleStore contract: planned messages, deliveries claimed at most once, unsure after a stop, answers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from bot.features.events.domain import EventDraft
+from bot.features.schedule.domain import Planned
+from bot.features.schedule.store import ScheduleStore
+
+NOW = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
+SPACE = "console:local"
+
+
+@pytest.fixture
+def schedule(store: Callable[[str], Any]) -> ScheduleStore:
+    """The schedule store under test."""
+    return store("schedule")
+
+
+@pytest.fixture
+async def event_id(store: Callable[[str], Any]) -> int:
+    """An event that planned messages and answers belong to."""
+    draft = EventDraft("Rencontre", NOW + timedelta(days=2), NOW + timedelta(days=2, hours=8))
+    event = await store("events").create_event(SPACE, "general", "console:alice", "Europe/Paris", draft, NOW)
+    return int(event.id)
+
+
+async def test_staff_messages_are_numbered_found_and_due_in_order(schedule: ScheduleStore) -> None:
+    """References per space, soonest first, due once their time has come."""
+    later = await schedule.add(SPACE, "post", "general", "console:alice", "B", NOW + timedelta(hours=2), NOW)
+    sooner = await schedule.add(SPACE, "post", "general", "console:alice", "A", NOW + timedelta(hours=1), NOW)
+    await schedule.add("slack:T1", "post", "C1", "slack:U1", "other", NOW + timedelta(hours=1), NOW)
+    assert (later.ref, sooner.ref) == (1, 2)
+    assert [m.payload for m in await schedule.upcoming(SPACE)] == ["A", "B"]
+    assert await schedule.find(SPACE, 2) == sooner
+    assert [m.payload for m in await schedule.due(NOW + timedelta(hours=1))] == ["A", "other"]
+    await schedule.set_status(sooner.id, "cancelled", NOW)
+    assert [m.payload for m in await schedule.upcoming(SPACE)] == ["B"]
+
+
+async def test_a_plan_is_stored_once_and_retimed_unless_moved_by_staff(schedule: ScheduleStore, event_id: int) -> None:
+    """Planning twice plans once; an edit moves pending steps, but not the one staff rescheduled."""
+    steps = [Planned("reminder", 86400, NOW + timedelta(days=1)), Planned("followup_day", 0, NOW + timedelta(days=3))]
+    assert len(await schedule.plan(SPACE, event_id, "console:alice", steps, NOW)) == 2
+    assert await schedule.plan(SPACE, event_id, "console:alice", steps, NOW) == []
+    assert await schedule.has_plan(event_id) and not await schedule.has_plan(event_id + 1)
+    reminder = next(m for m in await schedule.upcoming(SPACE) if m.kind == "reminder")
+    moved = await schedule.reschedule(reminder.id, NOW + timedelta(hours=5), NOW)
+    assert moved.manual
+    await schedule.retime(event_id, {("reminder", 86400): NOW + timedelta(days=2), ("followup_day", 0): NOW + timedelta(days=4)}, NOW)
+    due = {m.kind: m.due_at for m in await schedule.upcoming(SPACE)}
+    assert due == {"reminder": NOW + timedelta(hours=5), "followup_day": NOW + timedelta(days=4)}
+
+
+async def test_a_recipient_is_claimed_once_even_by_racing_senders(schedule: ScheduleStore) -> None:
+    """Twenty concurrent claims of one recipient: exactly one wins; the claimed set says who has a row."""
+    message = await schedule.add(SPACE, "post", "general", "console:alice", "Hi", NOW, NOW)
+    wins = await asyncio.gather(*(schedule.claim(message.id, SPACE, "console:bob", "bob", NOW) for _ in range(20)))
+    assert wins.count(True) == 1
+    assert await schedule.claimed(message.id) == {"console:bob"}
+
+
+async def test_claims_left_sending_become_unsure_and_are_reported_by_name(schedule: ScheduleStore) -> None:
+    """After a stop, rows still 'sending' turn 'unsure' (never re-sent); finished ones are untouched."""
+    message = await schedule.add(SPACE, "post", "general", "console:alice", "Hi", NOW, NOW)
+    for name in ("bob", "carol", "dave"):
+        assert await schedule.claim(message.id, SPACE, f"console:{name}", name, NOW)
+    await schedule.finish(message.id, "console:bob", "sent", NOW)
+    unsure = await schedule.mark_unsure(NOW)
+    assert [(m.id, sorted(names)) for m, names in unsure] == [(message.id, ["carol", "dave"])]
+    assert await schedule.mark_unsure(NOW) == []
+    assert not await schedule.claim(message.id, SPACE, "console:carol", "carol", NOW)
+
+
+async def test_feedback_keeps_a_rating_and_a_text_per_step(schedule: ScheduleStore, event_id: int) -> None:
+    """A rating then a text for one step make one answer; None keeps what was stored."""
+    await schedule.save_feedback(event_id, SPACE, "console:bob", "day", 4, None, NOW)
+    await schedule.save_feedback(event_id, SPACE, "console:bob", "day", None, "Plus de pauses", NOW)
+    [row] = await schedule.feedback(event_id)
+    assert (row.member, row.step, row.rating, row.text) == ("console:bob", "day", 4, "Plus de pauses")
