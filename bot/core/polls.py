@@ -14,6 +14,7 @@ from bot.core.live import LiveCards
 from bot.core.model import Member
 from bot.core.ports import PollStore
 from bot.core.spaces import SpaceSettings, SpaceDirectory
+from bot.core.text import ascii_number, compare_key, is_blank, visible
 
 QUESTION_MAX = 300
 OPTION_MAX = 75
@@ -96,12 +97,12 @@ def check_draft(
     closes_at: datetime | None = None,
 ) -> PollDraft:
     """Trim and validate what a member typed; every problem is a UserError naming its field."""
-    question = question.strip()
-    if not question:
+    question = visible(question)
+    if is_blank(question):
         raise UserError("poll.question_empty", field="question")
     if len(question) > QUESTION_MAX:
         raise UserError("poll.question_too_long", field="question", max=QUESTION_MAX, length=len(question))
-    labels = tuple(option.strip() for option in options if option.strip())
+    labels = tuple(visible(option) for option in options if not is_blank(option))
     if len(labels) < OPTIONS_MIN:
         raise UserError("poll.too_few_options", field="options", min=OPTIONS_MIN)
     if len(labels) > OPTIONS_MAX:
@@ -110,9 +111,9 @@ def check_draft(
     for label in labels:
         if len(label) > OPTION_MAX:
             raise UserError("poll.option_too_long", field="options", option=label[:30] + "…", max=OPTION_MAX)
-        if label.casefold() in seen:
+        if compare_key(label) in seen:
             raise UserError("poll.duplicate_option", field="options", option=label)
-        seen.add(label.casefold())
+        seen.add(compare_key(label))
     if not 1 <= max_choices <= len(labels):
         raise UserError("poll.bad_multi", field="multi", max=len(labels))
     if results not in ("live", "closed"):
@@ -122,10 +123,10 @@ def check_draft(
 
 def parse_ref(text: str | int, error: str = "poll.bad_ref") -> int:
     """A short reference as typed: `12` or `#12`; `error` names what was expected."""
-    raw = str(text).strip().removeprefix("#")
-    if not raw.isdigit() or len(raw) > 9:
+    number = ascii_number(str(text).strip().removeprefix("#"))
+    if number is None:
         raise UserError(error, ref=str(text))
-    return int(raw)
+    return number
 
 
 def next_choices(poll: Poll, current: tuple[int, ...], position: int) -> tuple[int, ...]:
