@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.adapters.console.adapter import ConsoleAdapter
 from bot.app import App
 from bot.cli import main
 from bot.commands import parsing
