@@ -94,7 +94,7 @@ def test_console_persists_and_export_poll_agrees(tmp_path: Path) -> None:
     assert all(run.returncode == 0 and "Traceback" not in run.stderr for run in quick), [r.stderr for r in quick]
     second = run_cli("run", stdin="/as carol\n/click 2\n/poll results 1\n", db=db)
     assert second.returncode == 0
-    assert "Usage : /click N" in second.stdout  # no card shown yet in this session: nothing to click
+    assert "Rien à cliquer" in second.stdout  # no card shown yet in this session: nothing to click
     assert "1 votant" in second.stdout
     third = run_cli("run", stdin="/poll list\n", db=db)
     assert "#1 · Q ?" in third.stdout

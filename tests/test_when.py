@@ -13,7 +13,7 @@ from babel.messages.pofile import read_po
 
 from bot.core import when as when_module
 from bot.core.errors import UserError
-from bot.core.when import COMMUNITY_TZ, format_when, parse_duration, parse_when
+from bot.core.when import COMMUNITY_TZ, format_when, is_time_only, parse_duration, parse_when
 from bot.i18n import LOCALES_DIR, SUPPORTED
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -207,6 +207,46 @@ def test_past_is_allowed_on_request() -> None:
     assert parse("hier 10h", allow_past=True) == utc(2025, 5, 31, 8, 0)
 
 
+# --- now, too far, this year ---------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["dans 0 minutes", "in 0 min", "+0h", "dans 0 jour"])
+def test_a_zero_delay_is_not_in_the_future(text: str) -> None:
+    error = refused(text)
+    assert error.key == "when.not_future" and error.params == {"text": text}
+
+
+@pytest.mark.parametrize("text", ["dans 100 ans", "in 11 years", "2099-01-01 10:00", "dans 99999999999999999999 jours"])
+def test_too_far_ahead_names_the_bound(text: str) -> None:
+    error = refused(text)
+    assert error.key in ("when.too_far", "when.too_far_duration") and error.params["max"] == 10
+
+
+def test_years_are_a_duration_unit_within_the_bound() -> None:
+    assert parse("dans 2 ans") == NOW.astimezone(UTC) + timedelta(days=730)
+    assert parse_duration("1 an") == timedelta(days=365)
+
+
+@pytest.mark.parametrize("text", ["١/٦ 9h", "15/06 ٩h", "²/06 9h", "dans ² h", "dans ٢ jours"])
+def test_non_ascii_digits_are_not_guessed(text: str) -> None:
+    assert refused(text).key == "when.unparseable"
+
+
+def test_a_year_less_date_may_be_kept_in_this_year() -> None:
+    """Earlier today or earlier this year does not float to next year when next_year is off."""
+    evening = datetime(2025, 11, 29, 20, 0, tzinfo=PARIS)
+    error = refused("29/11 9h", now=evening, next_year=False)
+    assert error.key == "when.past_this_year" and error.params["example"] == "29/11/2026"
+    assert parse("29/11 9h", now=evening, next_year=False, allow_past=True) == utc(2025, 11, 29, 8, 0)
+    assert parse("30/11 9h", now=evening, next_year=False) == utc(2025, 11, 30, 8, 0)
+    assert parse("9h", now=evening, next_year=False) == utc(2025, 11, 30, 8, 0)  # a bare time still rolls a day
+
+
+def test_is_time_only() -> None:
+    assert all(is_time_only(text) for text in ("17h", "9:30", "9h30", "6pm", "midi", " 18 h "))
+    assert not any(is_time_only(text) for text in ("demain 9h", "30/06 17h", "dans 2h", "lundi 10h", "", "abc"))
+
+
 # --- DST in Europe/Paris: last Sunday of March and of October ------------------
 
 
@@ -323,7 +363,7 @@ def test_parse_duration(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "abc", "2", "h", "0h", "-2h", "2x", "2h30x", "1,5h", "2 ans", "30 1h"])
+@pytest.mark.parametrize("text", ["", "abc", "2", "h", "0h", "-2h", "2x", "2h30x", "1,5h", "2 siècles", "30 1h", "٢h", "²h"])
 def test_bad_durations_are_refused(text: str) -> None:
     with pytest.raises(UserError) as caught:
         parse_duration(text)
@@ -356,6 +396,10 @@ def test_raised_keys_were_found() -> None:
         "when.nonexistent",
         "when.ambiguous",
         "when.bad_duration",
+        "when.not_future",
+        "when.too_far",
+        "when.too_far_duration",
+        "when.past_this_year",
     }
 
 
@@ -375,6 +419,10 @@ def test_every_raised_key_is_translated_with_the_same_placeholders(key: str) -> 
         lambda: parse("29/03/2026 02:30"),
         lambda: parse("25/10/2026 02:30"),
         lambda: parse_duration("2x"),
+        lambda: parse("dans 0 minutes"),
+        lambda: parse("dans 100 ans"),
+        lambda: parse("dans 99999999999999999999 jours"),
+        lambda: parse("1/06 9h", next_year=False),
     ],
 )
 def test_raised_params_fill_exactly_the_placeholders(trigger) -> None:  # type: ignore[no-untyped-def]

@@ -11,14 +11,17 @@ from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.core.model import Member
 from bot.core.spaces import SpaceDirectory, SpaceSettings
+from bot.core.text import NUMBER_MAX, ascii_number, fold
 from bot.core.when import parse_when
-from bot.i18n import Translator
+from bot.i18n import SUPPORTED, Translator, translate
 from bot.ui import Modal, SelectOption, TextInput
 
 D = TypeVar("D")
 
 TRUE_WORDS = {"true", "yes", "y", "1", "on", "oui", "o", "vrai"}
 FALSE_WORDS = {"false", "no", "n", "0", "off", "non", "faux"}
+# A closing time typed "29/11 9h" on the evening of 29/11 is a slip, not next year's date.
+THIS_YEAR_ONLY = frozenset({"closes"})
 
 
 @dataclass(frozen=True)
@@ -97,24 +100,15 @@ def coerce(ctx: Context[Any], command: Command, option: Option, raw: Any) -> Any
             raise UserError("args.bad_flag", field=option.name, option=name)
         return word in TRUE_WORDS
     if option.kind is Kind.INT:
-        try:
-            number = int(text)
-        except ValueError:
-            raise UserError("args.bad_int", field=option.name, option=name, value=text) from None
-        low = option.min_value if option.min_value is not None else number
-        high = option.max_value if option.max_value is not None else number
-        if not low <= number <= high:
-            raise UserError("args.int_range", field=option.name, option=name, min=low, max=high)
-        return number
+        return whole_number(option, name, text)
     if option.kind is Kind.CHOICE:
-        if text.casefold() not in option.choices:
-            raise UserError("args.bad_choice", field=option.name, option=name, choices=", ".join(option.choices))
-        return text.casefold()
+        return choice(ctx, command, option, name, text)
     if option.kind is Kind.WHEN:
         if not text:
             return None
         try:
-            return parse_when(text, now=ctx.now(), tz=ctx.settings.tz, locale=ctx.locale)
+            return parse_when(text, now=ctx.now(), tz=ctx.settings.tz, locale=ctx.locale,
+                              next_year=option.name not in THIS_YEAR_ONLY)  # fmt: skip
         except UserError as error:
             raise UserError(error.key, field=option.name, **error.params) from None
     if option.required and not text:
@@ -122,6 +116,33 @@ def coerce(ctx: Context[Any], command: Command, option: Option, raw: Any) -> Any
     if option.max_length is not None and len(text) > option.max_length:
         raise UserError("args.too_long", field=option.name, option=name, max=option.max_length, length=len(text))
     return text
+
+
+def choice(ctx: Context, command: Command, option: Option, name: str, text: str) -> str:
+    """A CHOICE option's value, typed as its id or its name in any language ("sur place" is onsite)."""
+    wanted = fold(text)
+    for value in option.choices:
+        names = {value} | {translate(locale, f"cmd.{command.key}.{option.name}.{value}") for locale in SUPPORTED}
+        if wanted in {fold(known) for known in names}:
+            return value
+    raise UserError("args.bad_choice", field=option.name, option=name, choices=", ".join(option.choices))
+
+
+def whole_number(option: Option, name: str, text: str) -> int:
+    """An INT option's value: ASCII digits, within its declared bounds or else 1..NUMBER_MAX."""
+    digits = text.removeprefix("-")
+    if not digits.isascii() or not digits.isdigit():
+        raise UserError("args.bad_int", field=option.name, option=name, value=text)
+    low = option.min_value if option.min_value is not None else 1
+    high = option.max_value if option.max_value is not None else NUMBER_MAX
+    number = ascii_number(digits, maximum=high)  # None when above: never int() a 10,000-digit string
+    if number is not None and text.startswith("-"):
+        number = -number
+    if number is not None and low <= number:
+        return number
+    if option.max_value is None and number is not None:
+        raise UserError("args.int_min", field=option.name, option=name, min=low)
+    raise UserError("args.int_range", field=option.name, option=name, min=low, max=high)
 
 
 def form(_: Translator, command: Command, prefill: dict[str, Any]) -> Modal:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime, get_day_names
 
 from bot.core.errors import UserError
+from bot.core.text import has_foreign_digits
 from bot.i18n import DEFAULT_LOCALE, SUPPORTED, normalize_locale
 
 COMMUNITY_TZ = ZoneInfo("Europe/Paris")
@@ -27,7 +28,10 @@ _DURATION_UNITS = {
     "h": 3600, "hr": 3600, "hrs": 3600, "heure": 3600, "heures": 3600, "hour": 3600, "hours": 3600,
     "j": 86400, "jour": 86400, "jours": 86400, "d": 86400, "day": 86400, "days": 86400,
     "sem": 604800, "semaine": 604800, "semaines": 604800, "w": 604800, "week": 604800, "weeks": 604800,
+    "an": 31536000, "ans": 31536000, "année": 31536000, "années": 31536000, "year": 31536000, "years": 31536000,
 }  # fmt: skip
+YEARS_AHEAD_MAX = 10  # farther than this is a typo ("dans 100 ans"), and would overflow long before
+_AHEAD_MAX = timedelta(days=365 * YEARS_AHEAD_MAX + 3)
 
 _RELATIVE = re.compile(r"(?:dans|in|\+)\s*(.+)")
 _ISO_T = re.compile(r"(\d{4}-\d{1,2}-\d{1,2})t")
@@ -56,12 +60,16 @@ def parse_when(
     locale: str,
     allow_past: bool = False,
     default_time: time | None = None,
+    next_year: bool = True,
 ) -> datetime:
-    """The UTC instant meant by `text`, read as wall-clock time in `tz` relative to `now`."""
+    """The UTC instant meant by `text`, read as wall-clock time in `tz` relative to `now`.
+
+    `next_year=False` keeps a date typed without a year in this year even when it has passed.
+    """
     cleaned = _normalise(text)
-    if not cleaned:
+    if not cleaned or has_foreign_digits(cleaned):
         raise UserError("when.unparseable", text=text)
-    if relative := _relative(cleaned):
+    if (relative := _relative(cleaned, text)) is not None:
         return now.astimezone(UTC) + relative
     clock, rest = _extract_time(cleaned, text)
     local_now = now.astimezone(tz)
@@ -72,13 +80,43 @@ def parse_when(
         if default_time is None:
             raise UserError("when.missing_time", text=text)
         clock = default_time
-    # Year-less dates and bare times always take their next occurrence, so
-    # allow_past only matters for explicit years and words like "hier".
+    # Year-less dates and bare times take their next occurrence (unless next_year is off),
+    # so allow_past mostly matters for explicit years and words like "hier".
+    kept = isinstance(day, tuple) and not next_year and _exists(local_now.year, *day)
+    if kept:
+        day = date(local_now.year, *day)  # type: ignore[misc]
     wall = _pick(day, clock, local_now, tz)
     moment = _localize(wall, tz, locale).astimezone(UTC)
     if moment <= now and not allow_past:
+        if kept:
+            assert isinstance(day, date)
+            raise UserError("when.past_this_year", when=format_when(moment, tz=tz, locale=locale),
+                            example=f"{day.day:02d}/{day.month:02d}/{day.year + 1}")  # fmt: skip
         raise UserError("when.past", when=format_when(moment, tz=tz, locale=locale))
+    if moment - now > _AHEAD_MAX:
+        raise UserError("when.too_far", when=format_when(moment, tz=tz, locale=locale), max=YEARS_AHEAD_MAX)
     return moment
+
+
+def is_time_only(text: str) -> bool:
+    """Whether `text` is a bare time of day ("17h", "9:30am"), which may roll over to the next day."""
+    cleaned = _normalise(text)
+    if not cleaned or _relative_match(cleaned):
+        return False
+    try:
+        clock, rest = _extract_time(cleaned, text)
+    except UserError:
+        return False
+    return clock is not None and not rest
+
+
+def _exists(year: int, month: int, day: int) -> bool:
+    """Whether that date exists (29/02 only in leap years)."""
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def format_when(moment: datetime, *, tz: ZoneInfo, locale: str) -> str:
@@ -88,13 +126,23 @@ def format_when(moment: datetime, *, tz: ZoneInfo, locale: str) -> str:
 
 def parse_duration(text: str) -> timedelta:
     """A positive duration such as "2h", "30 min", "1h30", "2 jours" or "7 days"."""
+    seconds = _seconds(text)
+    if seconds is None or seconds <= 0:
+        raise UserError("when.bad_duration", text=text)
+    return timedelta(seconds=seconds)
+
+
+def _seconds(text: str) -> int | None:
+    """The seconds of a duration as typed (0 included), or None if it is not one; too long is refused."""
     cleaned = re.sub(r"^(?:une?|an?)\s+", "1 ", _normalise(text))
+    if has_foreign_digits(cleaned):
+        return None
     tokens = re.findall(r"\d+|[^\W\d]+|\S", cleaned)
     seconds, unit = 0, None
     while tokens:
         number = tokens.pop(0)
         if not number.isdigit():
-            raise UserError("when.bad_duration", text=text)
+            return None
         if tokens:
             unit = _DURATION_UNITS.get(tokens.pop(0))
         elif unit == 3600:
@@ -102,11 +150,13 @@ def parse_duration(text: str) -> timedelta:
         else:
             unit = None
         if unit is None:
-            raise UserError("when.bad_duration", text=text)
+            return None
+        if len(number) > 12:  # more digits than any duration under the bound, and no huge int() either
+            raise UserError("when.too_far_duration", text=text, max=YEARS_AHEAD_MAX)
         seconds += int(number) * unit
-    if seconds <= 0:
-        raise UserError("when.bad_duration", text=text)
-    return timedelta(seconds=seconds)
+    if seconds > _AHEAD_MAX.total_seconds():
+        raise UserError("when.too_far_duration", text=text, max=YEARS_AHEAD_MAX)
+    return seconds if cleaned else None
 
 
 def _normalise(text: str) -> str:
@@ -115,15 +165,22 @@ def _normalise(text: str) -> str:
     return " ".join(text.split()).strip(" .!")
 
 
-def _relative(cleaned: str) -> timedelta | None:
+def _relative_match(cleaned: str) -> re.Match[str] | None:
+    """The "dans …" / "in …" / "+…" form, if `cleaned` has it."""
+    return _RELATIVE.fullmatch(cleaned)
+
+
+def _relative(cleaned: str, text: str) -> timedelta | None:
     """The offset of "dans 2h", "in 3 days", "+30 min", or None if it is not one."""
-    match = _RELATIVE.fullmatch(cleaned)
+    match = _relative_match(cleaned)
     if match is None:
         return None
-    try:
-        return parse_duration(match.group(1))
-    except UserError:
+    seconds = _seconds(match.group(1))
+    if seconds is None:
         return None  # maybe "in 3 days at 6pm": let the general path try
+    if seconds <= 0:
+        raise UserError("when.not_future", text=text)
+    return timedelta(seconds=seconds)
 
 
 def _extract_time(cleaned: str, text: str) -> tuple[time | None, str]:

@@ -4,20 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from typing import TextIO
 
-from bot.adapters.console.render import Choice, render_card
+from bot.adapters.console.render import Choice, choice_labels, render_card
 from bot.app import App
 from bot.commands.parsing import split_words
 from bot.core.errors import UserError
 from bot.core.model import Action, Member, MessageRef
+from bot.core.text import ascii_number
 from bot.core.when import format_when, parse_when
 from bot.i18n import Translator
 from bot.ui import Card, Reply
 
 CHANNEL = "general"
+CARDS_KEPT = 100  # cards with buttons that /click can still reach
+CONSOLE_COMMANDS = ("as", "click", "clock", "quit")
+
+
+@dataclass(frozen=True)
+class ShownCard:
+    """A card with buttons as printed: who could see it (None: everyone) and what its numbers press."""
+
+    title: str
+    viewer: str | None
+    choices: list[Choice]
+    labels: list[str]
 
 
 async def stdin_lines() -> AsyncIterator[str]:
@@ -39,7 +54,7 @@ class ConsoleAdapter:
         self.member = self._member(settings["console.member"])
         self._ = Translator(app.services.spaces(self.space).locale)
         self._ids = itertools.count(1)
-        self._choices: list[Choice] = []
+        self._cards: list[ShownCard] = []
         app.services.delivery.register("console", self)
 
     def _member(self, name: str) -> Member:
@@ -56,6 +71,10 @@ class ConsoleAdapter:
             self.out.write(f"{self.member.name}> ")
             self.out.flush()
         async for line in lines:
+            if not interactive and line.strip():
+                # Piped input is not echoed by a terminal: without this, a replayed file's
+                # output could not be matched to the commands that produced it.
+                self.print(f"{self.member.name}> {line.strip()}")
             if not await self.handle(line.strip()):
                 break
             if interactive:
@@ -81,8 +100,20 @@ class ConsoleAdapter:
             self.print(self._("console.not_a_command"))
             return True
         reply = await self.app.dispatcher.invoke_text(self.space, CHANNEL, self.member, line[1:])
-        await self.show(reply)
+        await self.show(self._with_console_help(line[1:], reply))
         return True
+
+    def _with_console_help(self, text: str, reply: Reply) -> Reply:
+        """`/help` also lists the console's own commands, which only this adapter knows."""
+        try:
+            path, args = self.app.dispatcher.parse_text(text)
+        except UserError:
+            return reply
+        if path != "help me" or args or reply.card is None:
+            return reply
+        lines = [self._(f"console.help.{name}") for name in CONSOLE_COMMANDS]
+        block = self._("console.help.title") + "\n" + "\n".join(lines)
+        return replace(reply, card=replace(reply.card, text=(*reply.card.text, block)))
 
     def _switch(self, name: str) -> bool:
         if not name or not name.isidentifier():
@@ -93,13 +124,33 @@ class ConsoleAdapter:
         self.print(self._(key, member=name))
         return True
 
-    async def _click(self, number: str) -> None:
-        if not number.isdigit() or not 1 <= int(number) <= len(self._choices):
-            self.print(self._("console.click_usage", count=len(self._choices)))
+    async def _click(self, text: str) -> None:
+        """`/click N` presses N on the latest card I can see; `/click #REF N` on the latest card about #REF."""
+        words = text.split()
+        ref = words.pop(0) if len(words) == 2 and words[0].startswith("#") else None
+        if len(words) != 1:
+            self.print(self._("console.click_usage"))
             return
-        action_id, values = self._choices[int(number) - 1]
+        card = self._card_to_click(ref)
+        if card is None:
+            self.print(self._("console.click_no_card_ref", ref=ref) if ref else self._("console.click_no_card"))
+            return
+        number = ascii_number(words[0])
+        if number is None or not 1 <= number <= len(card.choices):
+            self.print(self._("console.click_range", count=len(card.choices), title=card.title))
+            return
+        self.print(self._("console.clicked", number=number, label=card.labels[number - 1], title=card.title))
+        action_id, values = card.choices[number - 1]
         reply = await self.app.dispatcher.act(Action(self.space, CHANNEL, self.member, action_id, values))
         await self.show(reply)
+
+    def _card_to_click(self, ref: str | None) -> ShownCard | None:
+        """The latest card with buttons the acting member could see, about `#ref` if given."""
+        mine = [card for card in reversed(self._cards) if card.viewer in (None, self.member.name)]
+        if ref is not None:
+            about = re.compile(rf"{re.escape(ref)}(?!\d)")
+            mine = [card for card in mine if about.search(card.title)]
+        return mine[0] if mine else None
 
     async def _clock(self, text: str) -> None:
         """`/clock` shows the bot's time; `/clock +1d` or `/clock "29 juin 9h30"` moves it forward and runs what fell due."""
@@ -111,7 +162,9 @@ class ConsoleAdapter:
                 self.print(self._("console.clock.fixed"))
                 return
             try:
-                moment = parse_when(" ".join(split_words(text)), now=clock.now(), tz=tz, locale=self._.locale, allow_past=True)
+                # A year-less date already past must not float to next year and run a year of schedule.
+                moment = parse_when(" ".join(split_words(text)), now=clock.now(), tz=tz, locale=self._.locale,
+                                    allow_past=True, next_year=False)  # fmt: skip
             except UserError as error:
                 self.print(self._(error.key, **error.params))
                 return
@@ -138,17 +191,17 @@ class ConsoleAdapter:
             self.print(f"{marker} {reply.text}")
         if reply.card:
             self.print(marker)
-            self._print_card(reply.card)
+            self._print_card(reply.card, viewer=name)
         if reply.modal:
             self.print(f"{marker} {reply.modal.usage}")
         for attachment in reply.files:
             self.print(f"📎 {attachment.filename}")
             self.print(attachment.content.decode("utf-8").rstrip())
 
-    def _print_card(self, card: Card) -> None:
-        lines, choices = render_card(card)
+    def _print_card(self, card: Card, viewer: str | None = None) -> None:
+        lines, choices = render_card(card, lambda name, value: self._("console.field", name=name, value=value))
         if choices:
-            self._choices = choices
+            self._cards = [*self._cards[-CARDS_KEPT + 1 :], ShownCard(card.title, viewer, choices, choice_labels(card))]
         for line in lines:
             self.print(line)
 

@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from bot.ui import Button, Card, Control, Select, text_bar
 
 Choice = tuple[str, tuple[str, ...]]  # (action id, values) that pressing a number sends
+FieldLine = Callable[[str, str], str]  # (name, value) -> "name : value", spaced as the language wants
+
+# Chat markup a terminal cannot show: `code` spans, and *headings* that fill a whole line.
+_CODE = re.compile(r"`([^`\n]+)`")
+_HEADING = re.compile(r"^\*([^*\n]+)\*$")
 
 
-def render_card(card: Card) -> tuple[list[str], list[Choice]]:
+def french_field(name: str, value: str) -> str:
+    """A field as French writes it, with a space before the colon."""
+    return f"{name} : {value}"
+
+
+def plain(line: str) -> str:
+    """A line of card text without the chat markup the terminal would print raw."""
+    return _HEADING.sub(r"\1", _CODE.sub(r"\1", line))
+
+
+def render_card(card: Card, field_line: FieldLine = french_field) -> tuple[list[str], list[Choice]]:
     """The card's lines, and what each number [1], [2]… presses (select options numbered too)."""
     lines = [f"┌ {card.title}"]
-    lines += [f"│ {line}" for block in card.text for line in block.splitlines()]
-    lines += [f"│ {field.name} : {field.value}" for field in card.fields]
+    lines += [f"│ {plain(line)}" for block in card.text for line in block.splitlines()]
+    lines += [f"│ {field_line(field.name, field.value)}" for field in card.fields]
     width = max((len(bar.label) for bar in card.bars), default=0)
     lines += [
         f"│ {bar.label.ljust(width)}  {text_bar(bar.share)} {bar.count:>4}  {bar.percent:>3}%" for bar in card.bars
@@ -25,6 +43,17 @@ def render_card(card: Card) -> tuple[list[str], list[Choice]]:
     else:
         lines.append("└")
     return lines, choices
+
+
+def choice_labels(card: Card) -> list[str]:
+    """What each number of a card is labelled, in the order `render_card` numbers them."""
+    labels: list[str] = []
+    for control in card.controls:
+        if isinstance(control, Button):
+            labels.append(control.label)
+        else:
+            labels += [option.label for option in control.options]
+    return labels
 
 
 def _numbered(control: Control, choices: list[Choice]) -> list[str]:

@@ -16,7 +16,8 @@ from bot.features.events.domain import (
 from bot.features.events.views import (
     ANTENNA, CONFIRM, ICS, JOIN, LEAVE, SESSION, attendees_card, event_card, list_card, status_text, when,
 )
-from bot.core.when import parse_when
+from bot.core.text import ascii_number
+from bot.core.when import format_when, is_time_only, parse_when
 from bot.ui import Attachment, Card, Reply
 
 EVENT = Option("event", Kind.REF, required=True, positional=True)
@@ -46,19 +47,25 @@ DRAFT_NAMES = {"description": "description", "venue": "venue", "link": "online_l
 
 
 def after(ctx: Context[EventDeps], text: str, anchor: datetime, field: str, default_time: time | None = None) -> datetime:
-    """A date that must come after `anchor`; a bare time ("17h") means the first one after it."""
+    """A date that must come after `anchor`; only a bare time ("17h") may mean the first one after it."""
     tz, locale = ctx.settings.tz, ctx.locale
     try:
         moment = parse_when(text, now=ctx.now(), tz=tz, locale=locale, default_time=default_time)
         if moment > anchor:
             return moment
-        moment = parse_when(text, now=anchor, tz=tz, locale=locale, default_time=default_time)
+        if not is_time_only(text):  # "demain 9h" before a start "demain 10h" is a mistake, not the day after
+            raise UserError("event.end_before_start", field=field)
+        return parse_when(text, now=anchor, tz=tz, locale=locale, default_time=default_time)
     except UserError as error:
         raise UserError(error.key, field=field, **error.params) from None
-    # Read from the anchor, a date without a year floats to next year: only a time of day may move.
-    if moment - anchor > timedelta(days=1):
-        raise UserError("event.end_before_start", field=field)
-    return moment
+
+
+def rolled_over(ctx: Context, text: str | None, start: datetime, end: datetime) -> str:
+    """A note when a bare end time fell on a later day than the start, so a misread end is seen at once."""
+    tz = ctx.settings.tz
+    if text is None or not is_time_only(text) or end.astimezone(tz).date() <= start.astimezone(tz).date():
+        return ""
+    return "\n" + ctx._("when.next_day", time=text.strip(), when=format_when(end, tz=tz, locale=ctx.locale))
 
 
 def capacity(text: str | None, field: str) -> int | None:
@@ -66,9 +73,10 @@ def capacity(text: str | None, field: str) -> int | None:
     raw = (text or "").strip().casefold()
     if raw in UNLIMITED:
         return None
-    if not raw.isdigit() or int(raw) > CAPACITY_MAX:
+    number = ascii_number(raw, maximum=CAPACITY_MAX)
+    if number is None:
         raise UserError("event.bad_capacity", field=field, value=text, max=CAPACITY_MAX)
-    return int(raw)
+    return number
 
 
 def details(ctx: Context[EventDeps], values: dict[str, Any]) -> dict[str, Any]:
@@ -110,7 +118,8 @@ async def create(
                        remote_capacity=capacity(remote, "remote") if remote else None, **details(ctx, more))  # fmt: skip
     event = await ctx.deps.events.create(ctx.space, ctx.channel, ctx.member, draft)
     everyone = ctx.for_everyone()
-    return Reply(text=echo(everyone, event), card=await card_for(everyone, event), public=True, subject=event.subject)
+    text = echo(everyone, event) + rolled_over(everyone, end, event.starts_at, event.ends_at)
+    return Reply(text=text, card=await card_for(everyone, event), public=True, subject=event.subject)
 
 
 @command(
@@ -142,7 +151,8 @@ async def edit(ctx: Context[EventDeps], event: str, **values: Any) -> Reply:
     if not changes:
         raise UserError("event.nothing_to_edit")
     updated = await ctx.deps.events.edit(ctx.space, current.ref, ctx.member, changes)
-    return Reply(text=echo(ctx, updated), card=await card_for(ctx, updated))
+    text = echo(ctx, updated) + rolled_over(ctx, values.get("end"), updated.starts_at, updated.ends_at)
+    return Reply(text=text, card=await card_for(ctx, updated))
 
 
 @command("event", "cancel", EVENT, permission="staff")

@@ -21,6 +21,7 @@ from bot.core.refs import parse_ref
 from bot.core.ports import Delivery
 from bot.features.events.store import EventStore
 from bot.core.spaces import SpaceDirectory
+from bot.core.text import is_blank, visible
 from bot.i18n import Translator
 from bot.ui import Reply
 
@@ -225,8 +226,8 @@ class SignupRequest:
 
 def check_draft(draft: EventDraft, now: datetime | None) -> EventDraft:
     """Trim and validate an event; `now` None skips the future-start check (an edit keeping its start)."""
-    title = draft.title.strip()
-    if not title:
+    title = visible(draft.title)
+    if is_blank(title):
         raise UserError("event.title_empty", field="title")
     if len(title) > TITLE_MAX:
         raise UserError("event.title_too_long", field="title", max=TITLE_MAX)
@@ -510,7 +511,7 @@ class EventService:
         """Add a workshop to an event (staff); it must fit inside the event."""
         self.require_staff(by)
         event = await self.get(space, ref)
-        if not session.title.strip() or len(session.title) > TITLE_MAX:
+        if is_blank(session.title) or len(session.title) > TITLE_MAX:
             raise UserError("event.title_empty", field="title")
         if session.ends_at <= session.starts_at:
             raise UserError("event.end_before_start", field="end")

@@ -22,6 +22,7 @@ from bot.core.refs import parse_ref
 from bot.core.ports import Delivery
 from bot.features.ideas.store import IdeaStore
 from bot.core.spaces import SpaceDirectory
+from bot.core.text import compare_key, is_blank, visible
 from bot.i18n import Translator
 from bot.ui import Reply
 
@@ -161,8 +162,8 @@ class Submitted:
 
 def clean_text(text: str, max_length: int, field: str = "text") -> str:
     """Trim an idea; refuse it empty or too long."""
-    text = text.strip()
-    if not text:
+    text = visible(text)
+    if is_blank(text):
         raise UserError("idea.text_empty", field=field)
     if len(text) > max_length:
         raise UserError("idea.text_too_long", field=field, max=max_length, length=len(text))
@@ -209,10 +210,10 @@ def ranked(ideas: Sequence[Idea]) -> list[Idea]:
 def poll_labels(ideas: Sequence[Idea]) -> list[str]:
     """Poll options from ideas: one line each, within the option limit, distinct even after cutting."""
     labels = [shorten(idea.text, OPTION_MAX) for idea in ideas]
-    seen = Counter(label.casefold() for label in labels)
+    seen = Counter(compare_key(label) for label in labels)
     distinct = []
     for idea, label in zip(ideas, labels):
-        if seen[label.casefold()] > 1:
+        if seen[compare_key(label)] > 1:
             suffix = f" (#{idea.ref})"
             label = shorten(idea.text, OPTION_MAX - len(suffix)) + suffix
         distinct.append(label)

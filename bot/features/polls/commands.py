@@ -93,7 +93,9 @@ async def list_open(ctx: Context[PollDeps]) -> Reply:
 async def mine(ctx: Context[PollDeps], ref: str) -> Reply:
     """My current choices on a poll."""
     poll, choices = await ctx.deps.polls.my_choices(ctx.space, ref, ctx.member)
-    return Reply(text=choices_text(poll, choices, ctx._))
+    if not choices:  # a query, not a click: "no choice left" and "vote recorded" would both be wrong
+        return Reply(text=ctx._("poll.mine.none", ref=poll.ref))
+    return Reply(text=ctx._("poll.mine.current", ref=poll.ref, choices=", ".join(poll.options[i] for i in choices)))
 
 
 @command("poll", "export", REF)

@@ -13,8 +13,9 @@ from bot.core.exports import to_csv
 from bot.core.livecards import LiveCards
 from bot.core.model import Member
 from bot.core.refs import parse_ref
-from bot.features.polls.store import PollStore
 from bot.core.spaces import SpaceDirectory
+from bot.core.text import compare_key, is_blank, visible
+from bot.features.polls.store import PollStore
 
 QUESTION_MAX = 300
 OPTION_MAX = 75
@@ -97,12 +98,12 @@ def check_draft(
     closes_at: datetime | None = None,
 ) -> PollDraft:
     """Trim and validate what a member typed; every problem is a UserError naming its field."""
-    question = question.strip()
-    if not question:
+    question = visible(question)
+    if is_blank(question):
         raise UserError("poll.question_empty", field="question")
     if len(question) > QUESTION_MAX:
         raise UserError("poll.question_too_long", field="question", max=QUESTION_MAX, length=len(question))
-    labels = tuple(option.strip() for option in options if option.strip())
+    labels = tuple(visible(option) for option in options if not is_blank(option))
     if len(labels) < OPTIONS_MIN:
         raise UserError("poll.too_few_options", field="options", min=OPTIONS_MIN)
     if len(labels) > OPTIONS_MAX:
@@ -111,9 +112,9 @@ def check_draft(
     for label in labels:
         if len(label) > OPTION_MAX:
             raise UserError("poll.option_too_long", field="options", option=label[:30] + "…", max=OPTION_MAX)
-        if label.casefold() in seen:
+        if compare_key(label) in seen:
             raise UserError("poll.duplicate_option", field="options", option=label)
-        seen.add(label.casefold())
+        seen.add(compare_key(label))
     if not 1 <= max_choices <= len(labels):
         raise UserError("poll.bad_multi", field="multi", max=len(labels))
     if results not in ("live", "closed"):
