@@ -37,8 +37,8 @@ async def card_for(ctx: Context, idea: Idea) -> Card:
 
 
 async def posted(ctx: Context, idea: Idea) -> Reply:
-    """A freshly submitted idea, posted in the channel as a live card."""
-    return Reply(card=await card_for(ctx.for_everyone(), idea), public=True, subject=idea.subject)
+    """A freshly submitted idea, posted in the channel as a live card (an anonymous one apart from its author's command)."""
+    return Reply(card=await card_for(ctx.for_everyone(), idea), public=True, subject=idea.subject, detached=idea.anonymous)
 
 
 def liked_text(ctx: Context, idea: Idea, liked: bool) -> str:

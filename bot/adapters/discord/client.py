@@ -232,8 +232,14 @@ class PhosphoreClient(discord.Client):
     async def respond(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
         """The interaction response: a modal, a public message (then tracked), or an ephemeral one."""
         if reply.modal is not None and interaction.type is not discord.InteractionType.modal_submit:
-            _ = Translator(self.locale(interaction) or self._space_locale(interaction))
+            _ = self._translator(interaction)
             await interaction.response.send_modal(render.modal(reply.modal, self.yes_no(_), self._home(interaction)))
+            return
+        if reply.public and reply.detached:
+            # Discord labels the answer to an interaction with its author ("bob used /idea submit"):
+            # acknowledge privately, then post the card as a plain channel message.
+            await self._defer(interaction)
+            await self.follow_up(interaction, reply)
             return
         kwargs = render.message(self._without_modal(reply), self._home(interaction))
         if not reply.public:
@@ -254,7 +260,10 @@ class PhosphoreClient(discord.Client):
         ref = await self.delivery.post(space, channel, reply)
         if ref is not None:
             await self.app.dispatcher.posted(reply, ref)
-        if interaction.type is not discord.InteractionType.component:
+        if reply.detached:
+            key = "discord.posted_without_name" if ref is not None else "discord.cannot_post"
+            await interaction.followup.send(self._translator(interaction)(key), ephemeral=True)
+        elif interaction.type is not discord.InteractionType.component:
             await interaction.delete_original_response()
 
     @staticmethod
@@ -272,6 +281,10 @@ class PhosphoreClient(discord.Client):
     def _space_locale(self, interaction: discord.Interaction[Any]) -> str:
         """The space's default language."""
         return self.app.services.spaces(self.where(interaction)[0]).locale
+
+    def _translator(self, interaction: discord.Interaction[Any]) -> Translator:
+        """The acting member's language, else the space's."""
+        return Translator(self.locale(interaction) or self._space_locale(interaction))
 
     @staticmethod
     def yes_no(_: Translator) -> tuple[tuple[str, str], tuple[str, str]]:
