@@ -180,3 +180,24 @@ def test_edit_removes_controls_of_a_closed_card() -> None:
     kwargs = render.edit(Card("fermé"))
     assert kwargs["view"].to_components() == [] and kwargs["embed"].title == "fermé"
     assert isinstance(kwargs["allowed_mentions"], discord.AllowedMentions)
+
+
+def test_member_text_is_escaped_but_not_the_renderers_own_formatting() -> None:
+    """Masked links, emphasis, spoilers, headings and quotes of members show as typed; bars stay bold."""
+    card = Card(
+        "#12 · [Gagnez](https://evil.example)",
+        text=("# Titre\n> cité\n||caché|| `code` *gras* \\[déjà](https://evil.example)",),
+        fields=(Field("Auteur", "jean_dupont"),),
+        bars=(ResultBar("[Pizza](https://evil.example)", 1, 1.0),),
+        footer="~~barré~~",
+    )
+    result = render.embed(card).to_dict()
+    assert result["title"] == "#12 · \\[Gagnez\\](https://evil.example)"
+    assert result["description"] == (
+        "\\# Titre\n\\> cité\n\\|\\|caché\\|\\| \\`code\\` \\*gras\\* \\\\\\[déjà\\](https://evil.example)"
+        "\n\n**\\[Pizza\\](https://evil.example)**\n`██████████` 1 · 100 %"
+    )
+    assert result["fields"][0]["value"] == "jean\\_dupont" and result["footer"]["text"] == "\\~\\~barré\\~\\~"
+    assert render.message(Reply(text="Vos choix : [A](https://evil.example)"))["content"] == "Vos choix : \\[A\\](https://evil.example)"
+    buttons = render.view(Card("t", controls=(Button("[A](https://x.example)", "poll:vote:1:0"),)))
+    assert buttons is not None and buttons.to_components()[0]["components"][0]["label"] == "[A](https://x.example)"

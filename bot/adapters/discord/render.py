@@ -21,12 +21,31 @@ MODAL_TITLE_MAX, MODAL_INPUTS_MAX, LABEL_MAX, LABEL_DESCRIPTION_MAX, INPUT_PLACE
 TEXT_INPUT_MAX = 4000
 NAME_MAX, DESCRIPTION_TEXT_MAX = 32, 100  # application command names and descriptions
 LIST_SEPARATORS = re.compile(r"[;|]")
+# The links escape_markdown leaves alone (discord.utils), so that we leave them alone too.
+URL = r"<[^: >]+:/[^ >]+>|(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s]"
+# escape_markdown escapes only the first bracket of a masked link "[text](https://…)": escape every
+# bracket outside URLs, stepping over escape pairs ("\\", "\[") so none is split; no link can form then.
+LINK_PARTS = re.compile(rf"\\.|(?P<url>{URL})|[\[\]]")
+# escape_markdown escapes any "#" starting a line, but only "# ", "## " and "### " make a heading ("#12" is a reference).
+NOT_A_HEADING = re.compile(r"^\\(#{1,3})(?=[^#\s]|$)", re.MULTILINE)
 STYLES = {
     "primary": discord.ButtonStyle.primary,
     "secondary": discord.ButtonStyle.secondary,
     "success": discord.ButtonStyle.success,
     "danger": discord.ButtonStyle.danger,
 }
+
+
+def escape(text: str) -> str:
+    """Member text shown as typed: no formatting, heading, spoiler or masked link of theirs renders."""
+    escaped = NOT_A_HEADING.sub(r"\1", discord.utils.escape_markdown(text))
+    return LINK_PARTS.sub(_escape_link_part, escaped)
+
+
+def _escape_link_part(found: re.Match[str]) -> str:
+    """A bracket escaped; an escape pair or a URL as it is."""
+    part = found[0]
+    return part if found["url"] or part.startswith("\\") else "\\" + part
 
 
 def clip(text: str, limit: int) -> str:
@@ -36,14 +55,20 @@ def clip(text: str, limit: int) -> str:
 
 def bar_lines(card: Card) -> str:
     """One line per result: label, a bar of blocks, count and percentage."""
-    return "\n".join(f"**{bar.label}**\n`{text_bar(bar.share)}` {bar.count} · {bar.percent} %" for bar in card.bars)
+    return "\n".join(f"**{escape(bar.label)}**\n`{text_bar(bar.share)}` {bar.count} · {bar.percent} %" for bar in card.bars)
 
 
 def embed(card: Card) -> discord.Embed:
-    """The card as an embed: text and bars in the description, fields, footer; every limit respected."""
-    title = clip(card.title, TITLE_MAX)
-    footer = clip(card.footer, FOOTER_MAX) if card.footer else None
-    fields = [(clip(f.name, FIELD_NAME_MAX), clip(f.value or "—", FIELD_VALUE_MAX)) for f in card.fields[:FIELDS_MAX]]
+    """The card as an embed: text and bars in the description, fields, footer; every limit respected.
+
+    Every text of a card may hold member text (a question, an idea, a name): it is escaped; only the
+    formatting added here (bold labels, bars in code) renders.
+    """
+    title = clip(escape(card.title), TITLE_MAX)
+    footer = clip(escape(card.footer), FOOTER_MAX) if card.footer else None
+    fields = [
+        (clip(escape(f.name), FIELD_NAME_MAX), clip(escape(f.value) or "—", FIELD_VALUE_MAX)) for f in card.fields[:FIELDS_MAX]
+    ]
     budget = EMBED_TOTAL_MAX - len(title) - len(footer or "") - sum(len(n) + len(v) for n, v in fields)
     if budget < 0:  # fields alone overflow the 6,000 total: keep as many as fit whole
         kept, used = [], len(title) + len(footer or "")
@@ -53,7 +78,7 @@ def embed(card: Card) -> discord.Embed:
             kept.append((name, value))
             used += len(name) + len(value)
         fields, budget = kept, EMBED_TOTAL_MAX - used
-    blocks = [block for block in (*card.text, bar_lines(card)) if block]
+    blocks = [block for block in (*map(escape, card.text), bar_lines(card)) if block]
     description = clip("\n\n".join(blocks), min(DESCRIPTION_MAX, max(budget, 0))) or None
     result = discord.Embed(title=title, description=description, colour=discord.Colour.blurple())
     for name, value in fields:
@@ -124,10 +149,10 @@ def files(attachments: Iterable[Attachment]) -> list[discord.File]:
 
 
 def error_text(reply: Reply) -> str:
-    """A refused form: Discord modals cannot show errors inline, so list each field's problem."""
+    """The reply's text, escaped; a refused form lists each field's problem (Discord modals cannot show them inline)."""
     if not reply.field_errors:
-        return reply.text or ""
-    return "\n".join(f"• {message}" for message in dict.fromkeys(reply.field_errors.values()))
+        return escape(reply.text or "")
+    return "\n".join(f"• {escape(message)}" for message in dict.fromkeys(reply.field_errors.values()))
 
 
 def message(reply: Reply, home: str = "") -> dict[str, Any]:
