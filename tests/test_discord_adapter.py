@@ -411,6 +411,20 @@ async def test_a_dm_button_is_refused_once_the_member_left_the_server(app: App, 
     assert (await app.services.polls.store.choices(1, f"discord:{BOB}")) == ()
 
 
+async def test_a_dm_button_is_refused_when_discord_cannot_confirm_the_membership(app: App, fake: FakeDiscord) -> None:
+    """If the membership check itself fails, the click is refused with a retry hint, never run unchecked."""
+    async with run_client(client_for(app)):
+        await create_poll(fake)
+        fake.fail("GET", f"/guilds/{GUILD}/members/{BOB}", 400, 0, "Bad Request")
+        payload = fake.component_interaction(
+            f"poll:vote:1:0@{GUILD}", guild_id=None, channel_id=fake.dm_channel_id(BOB), user_id=BOB,
+            message_id=fake.snowflake(), locale="en-US",
+        )
+        call = await fake.interact(payload)
+    assert content(call) == translate("en", "discord.member_check_failed")
+    assert (await app.services.polls.store.choices(1, f"discord:{BOB}")) == ()
+
+
 async def test_each_reference_completes_from_its_own_kind(app: App, fake: FakeDiscord) -> None:
     """Events complete events, ideas ideas, walls walls, scheduled messages scheduled messages; never polls."""
     alice = Member(f"discord:{ALICE}", "alice", is_staff=True)

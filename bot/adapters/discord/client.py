@@ -124,8 +124,32 @@ class PhosphoreClient(discord.Client):
         user = interaction.user
         staff = interaction.permissions.manage_guild
         if isinstance(user, discord.Member):
-            staff = staff or user.guild_permissions.manage_guild or self._has_staff_role(user)
+            staff = staff or self._is_staff(user)
         return Member(f"discord:{user.id}", user.display_name, is_staff=staff)
+
+    async def actor(self, interaction: discord.Interaction[Any]) -> Member | str:
+        """The acting member, or the catalog key of a refusal.
+
+        A click in a DM names its server in its custom_id: the clicker must still belong to that
+        server (asked over REST, as we cache no members), and is staff only by their roles there.
+        """
+        if interaction.guild_id:
+            return self.member(interaction)
+        guild = self.get_guild(guild_of(interaction) or 0)
+        if guild is None:
+            return "discord.not_a_member"
+        try:
+            found = await guild.fetch_member(interaction.user.id)
+        except (discord.NotFound, discord.Forbidden):
+            return "discord.not_a_member"
+        except discord.HTTPException as error:
+            log.warning("member check failed guild=%s status=%s code=%s", guild.id, error.status, error.code)
+            return "discord.member_check_failed"
+        return Member(f"discord:{found.id}", found.display_name, is_staff=self._is_staff(found))
+
+    def _is_staff(self, user: discord.Member) -> bool:
+        """Manage Server in the guild, or the staff role."""
+        return user.guild_permissions.manage_guild or self._has_staff_role(user)
 
     def _has_staff_role(self, user: discord.Member) -> bool:
         """Whether the member holds `discord.staff_role` (a role id or name)."""
@@ -159,7 +183,7 @@ class PhosphoreClient(discord.Client):
 
     async def on_action(self, interaction: discord.Interaction[Any], action_id: str, values: tuple[str, ...]) -> None:
         """A click or select choice on one of our components."""
-        await self.answer(interaction, self.app.dispatcher.act(self._action(interaction, action_id, values=values)))
+        await self.answer(interaction, self._act(interaction, action_id, values=values))
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """What the tree and the dynamic items do not take: modal submissions and foreign component ids."""
@@ -172,24 +196,28 @@ class PhosphoreClient(discord.Client):
         if interaction.type is discord.InteractionType.modal_submit and custom_id.startswith(FORM_PREFIX):
             # Stateless: the fields are read from the payload, so a form opened before a restart still submits.
             fields = render.submitted_fields(data.get("components") or [])
-            await self.answer(interaction, self.app.dispatcher.act(self._action(interaction, custom_id, fields=fields)))
+            await self.answer(interaction, self._act(interaction, custom_id, fields=fields))
         elif interaction.type is discord.InteractionType.component and not ACTION_RE.fullmatch(custom_id):
             log.warning("component with a foreign custom_id len=%d", len(custom_id))
-            await self.answer(interaction, self.app.dispatcher.act(self._action(interaction, "malformed:")))
+            await self.answer(interaction, self._act(interaction, "malformed:"))
 
     async def _refuse_outside_guild(self, interaction: discord.Interaction[Any]) -> None:
         """Our commands and components live in servers."""
         text = Translator(normalize_locale(interaction.locale.value))("discord.guild_only")
         await interaction.response.send_message(text, ephemeral=True)
 
-    def _action(
+    async def _act(
         self, interaction: discord.Interaction[Any], action_id: str, *, values: tuple[str, ...] = (),
         fields: dict[str, str] | None = None,
-    ) -> Action:
-        """The neutral Action of a component or modal interaction."""
+    ) -> Reply:
+        """Run a component or modal interaction as its neutral Action (refused for a DM clicker who left the server)."""
+        member = await self.actor(interaction)
+        if isinstance(member, str):
+            return Reply(text=self._translator(interaction)(member))
         space, channel = self.where(interaction)
         action_id = split_home(action_id)[0]
-        return Action(space, channel, self.member(interaction), action_id, values, fields or {}, self.locale(interaction))
+        action = Action(space, channel, member, action_id, values, fields or {}, self.locale(interaction))
+        return await self.app.dispatcher.act(action)
 
     async def complete_ref(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
         """Autocomplete for poll references: the open polls of this guild matching what was typed."""
