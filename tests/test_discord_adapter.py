@@ -446,8 +446,9 @@ async def test_each_reference_completes_from_its_own_kind(app: App, fake: FakeDi
     assert choices(event) == ["#1 Assemblée générale"]
     assert choices(idea) == ["#1 Un atelier vidéo"]
     assert choices(wall) == ["#1 Quels ateliers ?"]
-    (line,) = choices(scheduled)
-    assert line.startswith("#1 ") and "Bonjour à tous" in line
+    lines = choices(scheduled)  # the event's reminders, and the post
+    assert lines and any("Bonjour à tous" in line for line in lines) and not any("Pizza" in line for line in lines)
+    assert sorted(int(c["value"]) for c in scheduled.json["data"]["choices"]) == list(range(1, len(lines) + 1))
     assert choices(hidden) == []  # /schedule is for staff: nothing to suggest to others
     assert choices(poll) == ["#1 Pizza ?"]
 

@@ -16,7 +16,10 @@ from bot.adapters.discord import render
 from bot.adapters.discord.commands import CatalogTranslator, build_groups
 from bot.adapters.discord.delivery import DiscordDelivery
 from bot.app import App
+from bot.commands.context import Context
 from bot.commands.registry import Command, Kind
+from bot.commands.schedule import describe as describe_scheduled
+from bot.core.idea_cards import wall_title
 from bot.core.model import Action, Invocation, Member, MessageRef
 from bot.i18n import Translator, normalize_locale
 from bot.ui import Reply
@@ -46,6 +49,7 @@ def guild_of(interaction: discord.Interaction[Any]) -> int | None:
     return interaction.guild_id or split_home(custom_id_of(interaction))[1]
 FORM_PREFIX = "cmd:"
 DEFER_AFTER = 2.0  # seconds; Discord drops an interaction not answered within 3 s
+IDEAS_SUGGESTED_FROM = 1000  # per wall: autocomplete reads at most this many ideas of each wall
 
 
 def intents() -> discord.Intents:
@@ -219,16 +223,39 @@ class PhosphoreClient(discord.Client):
         action = Action(space, channel, member, action_id, values, fields or {}, self.locale(interaction))
         return await self.app.dispatcher.act(action)
 
-    async def complete_ref(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        """Autocomplete for poll references: the open polls of this guild matching what was typed."""
-        space, _ = self.where(interaction)
+    async def complete_ref(
+        self, interaction: discord.Interaction[Any], command: Command, kind: str, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Autocomplete for a reference: this guild's things of its own kind matching what was typed.
+
+        Nothing for members who may not run the command (the schedule is for staff only).
+        """
+        space, channel = self.where(interaction)
+        ctx = self.app.dispatcher.context(space, channel, self.member(interaction), self.locale(interaction))
+        if not ctx.may(command.permission):
+            return []
         needle = current.strip().lstrip("#").casefold()
-        polls = await self.app.services.polls.open_polls(space)
+        found = [(ref, label) for ref, label in await self._references(ctx, kind) if needle in label.casefold()]
         return [
-            app_commands.Choice(name=render.clip(f"#{poll.ref} {poll.question}", render.OPTION_TEXT_MAX), value=str(poll.ref))
-            for poll in polls
-            if needle in f"{poll.ref} {poll.question}".casefold()
-        ][: render.OPTIONS_MAX]
+            app_commands.Choice(name=render.clip(label, render.OPTION_TEXT_MAX), value=str(ref))
+            for ref, label in found[: render.OPTIONS_MAX]
+        ]
+
+    async def _references(self, ctx: Context, kind: str) -> list[tuple[int, str]]:
+        """(reference, "#ref label") of what a reference option of this kind can name in this space."""
+        services, space = self.app.services, ctx.space
+        if kind == "poll":
+            return [(poll.ref, f"#{poll.ref} {poll.question}") for poll in await services.polls.open_polls(space)]
+        if kind == "event":
+            return [(event.ref, f"#{event.ref} {event.title}") for event in await services.events.upcoming(space)]
+        if kind == "scheduled":
+            return [(message.ref, await describe_scheduled(ctx, message)) for message in await services.schedule.upcoming(space)]
+        walls = await services.ideas.walls(space)
+        if kind == "wall":
+            return [(wall.ref, f"#{wall.ref} {wall_title(wall, ctx._)}") for wall in walls]
+        ideas = [idea for wall in walls for idea in await services.ideas.top(wall, limit=IDEAS_SUGGESTED_FROM)]
+        ideas.sort(key=lambda idea: idea.ref, reverse=True)
+        return [(idea.ref, f"#{idea.ref} {idea.text}") for idea in ideas]
 
     # ------------------------------------------------------------------ answering
 

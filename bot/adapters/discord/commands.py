@@ -18,7 +18,9 @@ BASE_LOCALE = "en"  # the names Discord shows when no localization matches, and 
 LOCALES = {discord.Locale.french: "fr", discord.Locale.american_english: "en", discord.Locale.british_english: "en"}
 
 CommandRunner = Callable[[discord.Interaction[Any], Command, dict[str, Any]], Awaitable[None]]
-Autocomplete = Callable[[discord.Interaction[Any], str], Awaitable[list[app_commands.Choice[str]]]]
+Autocomplete = Callable[[discord.Interaction[Any], Command, str, str], Awaitable[list[app_commands.Choice[str]]]]
+# What a reference option of each group points at; "wall" and "event" options point at walls and events anywhere.
+REFERENCE_KINDS = {"poll": "poll", "idea": "idea", "schedule": "scheduled"}
 
 
 # Discord has no variadic options: a LIST is one text whose items are separated by ; or |, described so.
@@ -67,16 +69,29 @@ def is_required(command: Command, option: Option) -> bool:
     return option.required and not command.form
 
 
+def reference_kind(command: Command, option: Option) -> str | None:
+    """The kind of thing an option names ("poll", "idea", "event", "scheduled", "wall"), if it names one."""
+    if option.name in ("wall", "event"):
+        return option.name
+    return REFERENCE_KINDS.get(command.group) if option.kind is Kind.REF else None
+
+
+def completer(command: Command, kind: str, refs: Autocomplete) -> Callable[..., Awaitable[list[app_commands.Choice[str]]]]:
+    """The autocomplete callback of one option: suggestions of its own kind."""
+
+    async def complete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+        """What matches the text typed so far."""
+        return await refs(interaction, command, kind, current)
+
+    return complete
+
+
 def build_command(command: Command, run: CommandRunner, refs: Autocomplete) -> app_commands.Command[Any, ..., None]:
     """One subcommand whose typed parameters mirror the declaration."""
 
     async def callback(interaction: discord.Interaction[Any], **values: Any) -> None:
         """Hand the options to the adapter."""
         await run(interaction, command, values)
-
-    async def complete_ref(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        """Open polls of this guild."""
-        return await refs(interaction, current)
 
     empty = inspect.Parameter.empty
     params = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)]
@@ -100,7 +115,7 @@ def build_command(command: Command, run: CommandRunner, refs: Autocomplete) -> a
         if o.choices
     }
     callback.__discord_app_commands_param_autocomplete__ = {  # type: ignore[attr-defined]
-        o.name: complete_ref for o in command.options if o.kind is Kind.REF
+        o.name: completer(command, kind, refs) for o in command.options if (kind := reference_kind(command, o))
     }
     return app_commands.Command(
         name=text(f"{prefix}.name", command.name, name=True), description=text(f"{prefix}.help", command.name), callback=callback
