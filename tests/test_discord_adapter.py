@@ -456,7 +456,7 @@ async def test_each_reference_completes_from_its_own_kind(app: App, fake: FakeDi
 async def test_a_form_with_six_inputs_keeps_the_closing_time_typed_as_an_option(app: App, fake: FakeDiscord) -> None:
     """Discord modals hold five inputs: a closing time typed with /poll create reaches the poll through the form."""
     async with run_client(client_for(app)):
-        opened = await fake.interact(slash(fake, "create", {"closing-time": "dans 2h"}, locale="fr"))
+        opened = await fake.interact(slash(fake, "create", {"closing-time": "dans 2h", "maximum-choices": 2}, locale="fr"))
         modal = opened.json["data"]
         shown = {c["component"]["custom_id"]: c["component"].get("value") for c in modal["components"]}
         typed = {"question": "Quel atelier ?", "options": "Rust\nPython"}
@@ -465,10 +465,27 @@ async def test_a_form_with_six_inputs_keeps_the_closing_time_typed_as_an_option(
             modal["custom_id"], fields, guild_id=GUILD, channel_id=CHANNEL, user_id=ALICE, locale="fr"
         )
         posted = await fake.interact(submit)
-    assert len(modal["components"]) <= 5 and shown["closes"] == "dans 2h"
+    assert list(shown) == ["question", "options", "multi", "anonymous", "closes"]  # "results" stays a command option
+    assert (shown["multi"], shown["closes"]) == ("2", "dans 2h")
     assert posted.json["data"]["embeds"][0]["title"] == "#1 · Quel atelier ?"
     poll = await app.services.polls.store.get_poll(1)
-    assert poll is not None and poll.closes_at == START + timedelta(hours=2)
+    assert poll is not None and poll.closes_at == START + timedelta(hours=2) and poll.max_choices == 2
+
+
+async def test_values_typed_with_the_command_that_do_not_fit_the_form_come_back_with_it(app: App, fake: FakeDiscord) -> None:
+    """Every option but the question typed: the form shows five, the sixth value returns with the submission."""
+    typed = {"option": "A;B", "maximum-choices": 2, "anonymous": True, "results": "closed", "closing-time": "dans 2h"}
+    async with run_client(client_for(app)):
+        opened = await fake.interact(slash(fake, "create", typed, locale="fr"))
+        modal = opened.json["data"]
+        submit = fake.modal_submit_interaction(
+            modal["custom_id"], {"question": "Q ?", "options": "A\nB", "multi": "2", "anonymous": "true", "results": "closed"},
+            guild_id=GUILD, channel_id=CHANNEL, user_id=ALICE, locale="fr",
+        )
+        await fake.interact(submit)
+    assert len(modal["components"]) == 5 and modal["custom_id"] == "cmd:poll.create?closes=dans+2h"
+    poll = await app.services.polls.store.get_poll(1)
+    assert poll is not None and poll.closes_at == START + timedelta(hours=2) and poll.anonymous
 
 
 async def test_fixed_values_are_choices_help_is_plain_and_commands_are_guild_only(app: App, fake: FakeDiscord) -> None:

@@ -199,8 +199,9 @@ class PhosphoreClient(discord.Client):
             return
         if interaction.type is discord.InteractionType.modal_submit and custom_id.startswith(FORM_PREFIX):
             # Stateless: the fields are read from the payload, so a form opened before a restart still submits.
-            fields = render.submitted_fields(data.get("components") or [])
-            await self.answer(interaction, self._act(interaction, custom_id, fields=fields))
+            form_id, carried = render.split_carried(split_home(custom_id)[0])
+            fields = {**carried, **render.submitted_fields(data.get("components") or [])}
+            await self.answer(interaction, self._act(interaction, form_id, fields=fields))
         elif interaction.type is discord.InteractionType.component and not ACTION_RE.fullmatch(custom_id):
             log.warning("component with a foreign custom_id len=%d", len(custom_id))
             await self.answer(interaction, self._act(interaction, "malformed:"))
@@ -287,9 +288,12 @@ class PhosphoreClient(discord.Client):
     async def respond(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
         """The interaction response: a modal, a public message (then tracked), or an ephemeral one."""
         if reply.modal is not None and interaction.type is not discord.InteractionType.modal_submit:
-            _ = self._translator(interaction)
-            await interaction.response.send_modal(render.modal(reply.modal, self.yes_no(_), self._home(interaction)))
-            return
+            form = render.modal(reply.modal, self.yes_no(self._translator(interaction)), self._home(interaction))
+            if form is not None:
+                await interaction.response.send_modal(form)
+                return
+            # The values typed with the command do not all fit a form: ask for everything as options.
+            reply = Reply(text=self._translator(interaction)("discord.form_too_full", usage=reply.modal.usage))
         if reply.public and reply.detached:
             # Discord labels the answer to an interaction with its author ("bob used /idea submit"):
             # acknowledge privately, then post the card as a plain channel message.

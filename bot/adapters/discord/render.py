@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import parse_qsl, urlencode
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -183,6 +184,7 @@ def edit(card: Card) -> dict[str, Any]:
 def modal_input(item: TextInput) -> discord.ui.Label[Any]:
     """One form input under its label: a text box, or a select for yes/no and choices."""
     placeholder = clip(item.placeholder, INPUT_PLACEHOLDER_MAX) if item.placeholder else None
+    value = None if item.value is None else str(item.value)  # slash options arrive typed (2, True)
     component: discord.ui.Item[Any]
     if item.kind in ("choice", "flag") and item.choices:
         component = discord.ui.Select(
@@ -191,7 +193,7 @@ def modal_input(item: TextInput) -> discord.ui.Label[Any]:
             required=item.required,
             min_values=1 if item.required else 0,
             options=[
-                discord.SelectOption(label=clip(c.label, OPTION_TEXT_MAX), value=c.value, default=c.value == item.value)
+                discord.SelectOption(label=clip(c.label, OPTION_TEXT_MAX), value=c.value, default=c.value == (value or "").casefold())
                 for c in item.choices[:OPTIONS_MAX]
             ],
         )
@@ -200,27 +202,47 @@ def modal_input(item: TextInput) -> discord.ui.Label[Any]:
             custom_id=item.id,
             style=discord.TextStyle.paragraph if item.kind == "paragraph" else discord.TextStyle.short,
             placeholder=placeholder,
-            default=item.value[:TEXT_INPUT_MAX] if item.value else None,
+            default=value[:TEXT_INPUT_MAX] if value else None,
             required=item.required,
             max_length=min(item.max_length or TEXT_INPUT_MAX, TEXT_INPUT_MAX),
         )
     return discord.ui.Label(text=clip(item.label, LABEL_MAX), component=component)
 
 
-def modal(form: Modal, flag_choices: tuple[tuple[str, str], tuple[str, str]], home: str = "") -> discord.ui.Modal:
+def modal(form: Modal, flag_choices: tuple[tuple[str, str], tuple[str, str]], home: str = "") -> discord.ui.Modal | None:
     """The form as a modal whose custom_id is its action id ("cmd:poll.create"); at most 5 inputs.
 
+    Discord takes 5 inputs: required and already filled ones come first, the other optional ones stay
+    command options. Filled values left out ride in the custom_id; None when they do not fit there.
     `flag_choices` is ((yes label, "true"), (no label, "false")): a yes/no input becomes a select.
     `home` is the server suffix when the form opens from a private message.
     """
-    custom_id = (form.action_id + home)[:CUSTOM_ID_MAX]
+    shown, carried = fit_inputs(form.inputs)
+    custom_id = form.action_id + (f"?{urlencode(carried)}" if carried else "") + home
+    if len(custom_id) > CUSTOM_ID_MAX:
+        return None
     result = discord.ui.Modal(title=clip(form.title, MODAL_TITLE_MAX), custom_id=custom_id, timeout=None)
-    for item in form.inputs[:MODAL_INPUTS_MAX]:
+    for item in shown:
         if item.kind == "flag" and not item.choices:
             item = _with_choices(item, flag_choices)
         result.add_item(modal_input(item))
     result.stop()
     return result
+
+
+def fit_inputs(inputs: Iterable[TextInput]) -> tuple[list[TextInput], dict[str, str]]:
+    """The (at most 5) inputs a modal shows, in their order, and the filled values of those left out."""
+    inputs = list(inputs)
+    first = sorted(inputs, key=lambda item: not (item.required or item.value not in (None, "")))  # stable
+    kept = {item.id for item in first[:MODAL_INPUTS_MAX]}
+    carried = {item.id: str(item.value) for item in inputs if item.id not in kept and item.value not in (None, "")}
+    return [item for item in inputs if item.id in kept], carried
+
+
+def split_carried(action_id: str) -> tuple[str, dict[str, str]]:
+    """A submitted form's action id and the values that rode in its custom_id."""
+    action, _, carried = action_id.partition("?")
+    return action, dict(parse_qsl(carried, keep_blank_values=True))
 
 
 def _with_choices(item: TextInput, choices: tuple[tuple[str, str], tuple[str, str]]) -> TextInput:
