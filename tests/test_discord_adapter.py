@@ -273,11 +273,11 @@ async def test_a_closed_dm_returns_false_without_crashing(app: App, fake: FakeDi
 async def test_sync_registers_localized_groups_globally_or_on_one_guild(app: App, fake: FakeDiscord) -> None:
     """discord-sync PUTs every group with French names; staff-only groups are hidden by default."""
     names = await sync_commands(app, "fake-token")
-    await sync_commands(app, "fake-token", GUILD)
     poll = next(c for c in fake.commands[None] if c["name"] == "poll")
+    await sync_commands(app, "fake-token", GUILD)
     groups = ["help", "poll", "idea", "event", "schedule"]
     assert names == groups and [c["name"] for c in fake.commands[GUILD]] == groups
-    assert poll["name_localizations"]["fr"] == "sondage" and poll["dm_permission"] is False
+    assert poll["name_localizations"]["fr"] == "sondage" and poll["contexts"] == [0]
     create = next(o for o in poll["options"] if o["name"] == "create")
     assert create["name_localizations"]["fr"] == "créer"
     assert [(o["name"], o["type"], o["name_localizations"]["fr"]) for o in create["options"]] == [
@@ -502,7 +502,7 @@ async def test_fixed_values_are_choices_help_is_plain_and_commands_are_guild_onl
     assert commands["help"]["options"] == [] and commands["help"]["name_localizations"]["fr"] == "aide"
     for command in commands.values():
         assert command["contexts"] == [0] and command["integration_types"] == [0] and "dm_permission" not in command
-    assert commands["schedule"]["default_member_permissions"] == str(discord.Permissions(manage_guild=True).value)
+    assert commands["schedule"]["default_member_permissions"] == discord.Permissions(manage_guild=True).value
     assert commands["poll"]["default_member_permissions"] is None
 
 

@@ -100,8 +100,8 @@ class PhosphoreClient(discord.Client):
         self.freeze_gc = freeze_gc
         self.staff_role = str(app.services.settings["discord.staff_role"]).strip()
         self.tree: app_commands.CommandTree[PhosphoreClient] = app_commands.CommandTree(self)
-        for group in build_groups(app.services.registry, self.on_command, self.complete_ref):
-            self.tree.add_command(group)
+        for command in build_groups(app.services.registry, self.on_command, self.complete_ref):
+            self.tree.add_command(command)
         self.delivery = DiscordDelivery(self)
         app.services.delivery.register("discord", self.delivery)
 
