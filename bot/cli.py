@@ -156,7 +156,8 @@ async def _discord_sync(settings: Settings, guild: int | None) -> int:
     if not token:
         raise ConfigError("discord-sync: DISCORD_TOKEN is not set")
     names = await sync_commands(App(settings), token, guild)
-    print(f"registered {len(names)} command(s) {'on guild ' + str(guild) if guild else 'globally'}: {', '.join(names)}")
+    where = f"on guild {guild} (global commands cleared, so none shows twice)" if guild else "globally"
+    print(f"registered {len(names)} command(s) {where}: {', '.join(names)}")
     return EXIT_OK
 
 

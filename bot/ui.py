@@ -222,3 +222,4 @@ class Reply:
     files: tuple[Attachment, ...] = ()
     subject: str | None = None  # the card shows this subject ("poll:42"): its message is tracked
     field_errors: dict[str, str] = field(default_factory=dict)  # modal input id -> message
+    detached: bool = False  # post as a channel message, not as the answer to the invocation (which names its author)

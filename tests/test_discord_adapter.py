@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from datetime import timedelta
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import discord
 import pytest
 
 from bot.adapters.discord import serve
-from bot.adapters.discord.client import PhosphoreClient
+from bot.adapters.discord.client import DEFER_AFTER, PhosphoreClient
 from bot.adapters.discord.sync import sync_commands
 from bot.app import App
 from bot.config import ConfigError, Settings
@@ -20,7 +21,7 @@ from bot.core.model import Member, MessageRef
 from bot.i18n import translate
 from bot.ui import Reply
 from tests.fakes.discord_api import DiscordCall, FakeDiscord, run_client
-from tests.helpers import make_settings
+from tests.helpers import START, make_settings
 
 GUILD, OTHER_GUILD = 1_300_000_000_000_000_001, 1_300_000_000_000_000_002
 CHANNEL, OTHER_CHANNEL = 1_300_000_000_000_000_101, 1_300_000_000_000_000_102
@@ -272,11 +273,11 @@ async def test_a_closed_dm_returns_false_without_crashing(app: App, fake: FakeDi
 async def test_sync_registers_localized_groups_globally_or_on_one_guild(app: App, fake: FakeDiscord) -> None:
     """discord-sync PUTs every group with French names; staff-only groups are hidden by default."""
     names = await sync_commands(app, "fake-token")
-    await sync_commands(app, "fake-token", GUILD)
     poll = next(c for c in fake.commands[None] if c["name"] == "poll")
+    await sync_commands(app, "fake-token", GUILD)
     groups = ["help", "poll", "idea", "event", "schedule"]
     assert names == groups and [c["name"] for c in fake.commands[GUILD]] == groups
-    assert poll["name_localizations"]["fr"] == "sondage" and poll["dm_permission"] is False
+    assert poll["name_localizations"]["fr"] == "sondage" and poll["contexts"] == [0]
     create = next(o for o in poll["options"] if o["name"] == "create")
     assert create["name_localizations"]["fr"] == "créer"
     assert [(o["name"], o["type"], o["name_localizations"]["fr"]) for o in create["options"]] == [
@@ -332,3 +333,190 @@ async def test_a_dm_click_without_a_server_is_refused_politely(app: App, fake: F
             "poll:vote:1:0", guild_id=None, channel_id=fake.dm_channel_id(BOB), user_id=BOB, message_id=fake.snowflake()
         ))
     assert call.json["data"]["content"] == translate("en", "discord.guild_only")
+
+
+def idea_slash(fake: FakeDiscord, sub: str, options: Any = None, *, user: int = BOB, **kw: Any) -> dict[str, Any]:
+    """An /idea <sub> interaction in the first guild."""
+    return fake.slash_interaction("idea", options, subcommand=sub, guild_id=GUILD, channel_id=CHANNEL, user_id=user, **kw)
+
+
+def autocomplete(fake: FakeDiscord, group: str, sub: str, option: str, typed: str, *, user: int = ALICE) -> dict[str, Any]:
+    """An autocomplete interaction for `option` of /group sub, `typed` so far."""
+    focused = [{"name": option, "type": 3, "value": typed, "focused": True}]
+    payload = fake.slash_interaction(group, focused, subcommand=sub, guild_id=GUILD, channel_id=CHANNEL, user_id=user)
+    payload["type"] = 4
+    return payload
+
+
+def choices(call: DiscordCall) -> list[str]:
+    """The names of the suggestions an autocomplete answered."""
+    assert call.json["type"] == 8
+    return [choice["name"] for choice in call.json["data"]["choices"]]
+
+
+@pytest.mark.parametrize("defer_after", [DEFER_AFTER, 0])
+async def test_an_anonymous_idea_is_posted_in_the_channel_not_as_its_authors_answer(
+    app: App, fake: FakeDiscord, defer_after: float
+) -> None:
+    """The card of an anonymous idea is a plain channel message; bob's own interaction is answered privately."""
+    async with run_client(client_for(app, defer_after=defer_after)):
+        call = await fake.interact(idea_slash(fake, "submit", {"idea": "Un atelier vidéo", "anonymous": True}, locale="fr"))
+        (posted,) = await fake.wait_for("POST", f"/channels/{CHANNEL}/messages")
+        refs = await tracked(app, "idea:1")
+        (follow_up,) = await fake.wait_for("POST", f"/webhooks/{fake.app_id}/")
+    # Acknowledged privately first: Discord would label a public answer "bob used /idea submit".
+    assert call.json == {"type": 5, "data": {"flags": 64}}
+    assert posted.json["embeds"][0]["description"] == "Un atelier vidéo" and "bob" not in str(posted.json)
+    assert refs[0].message_id == posted.response["id"]
+    assert follow_up.json["content"] == translate("fr", "discord.posted_without_name")
+    assert follow_up.json["flags"] == 64 and not follow_up.json.get("embeds")
+    assert not fake.calls("DELETE")
+
+
+async def test_a_signed_idea_is_still_the_public_answer(app: App, fake: FakeDiscord) -> None:
+    """An idea with its author's name is answered publicly as before (Discord shows who submitted it)."""
+    async with run_client(client_for(app)):
+        call = await fake.interact(idea_slash(fake, "submit", {"idea": "Un atelier vidéo"}))
+    assert not call.json["data"].get("flags") and call.json["data"]["embeds"][0]["description"] == "Un atelier vidéo"
+    assert not fake.calls("POST", f"/channels/{CHANNEL}/messages")
+
+
+async def test_member_markdown_is_shown_as_typed_not_as_a_disguised_link(app: App, fake: FakeDiscord) -> None:
+    """A poll option or an idea with a masked link or formatting renders literally; the bot's own bold stays."""
+    async with run_client(client_for(app)):
+        poll = await fake.interact(slash(fake, "create", {"question": "**Vite** ?", "option": "[Pizza](https://evil.example); _Sushi_"}))
+        idea = await fake.interact(idea_slash(fake, "submit", {"idea": "[clic](https://evil.example) ||secret||"}))
+    embed = poll.json["data"]["embeds"][0]
+    assert embed["title"] == "#1 · \\*\\*Vite\\*\\* ?"
+    assert "**\\[Pizza\\](https://evil.example)**\n`░░░░░░░░░░` 0 · 0 %\n**\\_Sushi\\_**" in embed["description"]
+    assert [b["label"] for b in poll.json["data"]["components"][0]["components"]] == ["[Pizza](https://evil.example)", "_Sushi_"]
+    assert idea.json["data"]["embeds"][0]["description"] == "\\[clic\\](https://evil.example) \\|\\|secret\\|\\|"
+
+
+async def test_a_dm_button_is_refused_once_the_member_left_the_server(app: App, fake: FakeDiscord) -> None:
+    """A DM click is checked against the server it names: a member who left it can no longer vote there."""
+    async with run_client(client_for(app)):
+        await create_poll(fake)
+        card = (await app.dispatcher.invoke_text(f"discord:{GUILD}", str(CHANNEL), Member(f"discord:{ALICE}", "alice", is_staff=True), "poll results 1")).card
+        assert await app.services.delivery.send_private(f"discord:{GUILD}", f"discord:{BOB}", Reply(card=card))
+        (dm,) = await fake.wait_for("POST", f"/channels/{fake.dm_channel_id(BOB)}/messages")
+        fake.remove_member(GUILD, BOB)
+        payload = fake.component_interaction(
+            f"poll:vote:1:0@{GUILD}", guild_id=None, channel_id=fake.dm_channel_id(BOB), user_id=BOB,
+            message_id=int(dm.response["id"]), locale="fr",
+        )
+        call = await fake.interact(payload)
+    assert content(call) == translate("fr", "discord.not_a_member") and call.json["data"]["flags"] == 64
+    assert fake.calls("GET", f"/guilds/{GUILD}/members/{BOB}")
+    assert (await app.services.polls.store.choices(1, f"discord:{BOB}")) == ()
+
+
+async def test_a_dm_button_is_refused_when_discord_cannot_confirm_the_membership(app: App, fake: FakeDiscord) -> None:
+    """If the membership check itself fails, the click is refused with a retry hint, never run unchecked."""
+    async with run_client(client_for(app)):
+        await create_poll(fake)
+        fake.fail("GET", f"/guilds/{GUILD}/members/{BOB}", 400, 0, "Bad Request")
+        payload = fake.component_interaction(
+            f"poll:vote:1:0@{GUILD}", guild_id=None, channel_id=fake.dm_channel_id(BOB), user_id=BOB,
+            message_id=fake.snowflake(), locale="en-US",
+        )
+        call = await fake.interact(payload)
+    assert content(call) == translate("en", "discord.member_check_failed")
+    assert (await app.services.polls.store.choices(1, f"discord:{BOB}")) == ()
+
+
+async def test_each_reference_completes_from_its_own_kind(app: App, fake: FakeDiscord) -> None:
+    """Events complete events, ideas ideas, walls walls, scheduled messages scheduled messages; never polls."""
+    alice = Member(f"discord:{ALICE}", "alice", is_staff=True)
+    for line in (
+        'event create "Assemblée générale" --start "2026-06-30 09:30" --end 17h',
+        'idea submit "Un atelier vidéo"',
+        'idea wall open "Quels ateliers ?"',
+        'schedule post --at "demain 9h" "Bonjour à tous"',
+    ):
+        await app.dispatcher.invoke_text(f"discord:{GUILD}", str(CHANNEL), alice, line)
+    async with run_client(client_for(app)):
+        await create_poll(fake, "Pizza ?")
+        event = await fake.interact(autocomplete(fake, "event", "info", "event", ""))
+        idea = await fake.interact(autocomplete(fake, "idea", "like", "idea", "#1"))
+        wall = await fake.interact(autocomplete(fake, "idea", "top", "wall", "atel"))
+        scheduled = await fake.interact(autocomplete(fake, "schedule", "preview", "number", ""))
+        hidden = await fake.interact(autocomplete(fake, "schedule", "preview", "number", "", user=BOB))
+        poll = await fake.interact(autocomplete(fake, "poll", "close", "poll", ""))
+    assert choices(event) == ["#1 Assemblée générale"]
+    assert choices(idea) == ["#1 Un atelier vidéo"]
+    assert choices(wall) == ["#1 Quels ateliers ?"]
+    lines = choices(scheduled)  # the event's reminders, and the post
+    assert lines and any("Bonjour à tous" in line for line in lines) and not any("Pizza" in line for line in lines)
+    assert sorted(int(c["value"]) for c in scheduled.json["data"]["choices"]) == list(range(1, len(lines) + 1))
+    assert choices(hidden) == []  # /schedule is for staff: nothing to suggest to others
+    assert choices(poll) == ["#1 Pizza ?"]
+
+
+async def test_a_form_with_six_inputs_keeps_the_closing_time_typed_as_an_option(app: App, fake: FakeDiscord) -> None:
+    """Discord modals hold five inputs: a closing time typed with /poll create reaches the poll through the form."""
+    async with run_client(client_for(app)):
+        opened = await fake.interact(slash(fake, "create", {"closing-time": "dans 2h", "maximum-choices": 2}, locale="fr"))
+        modal = opened.json["data"]
+        shown = {c["component"]["custom_id"]: c["component"].get("value") for c in modal["components"]}
+        typed = {"question": "Quel atelier ?", "options": "Rust\nPython"}
+        fields = {key: typed.get(key) or value or "" for key, value in shown.items()}
+        submit = fake.modal_submit_interaction(
+            modal["custom_id"], fields, guild_id=GUILD, channel_id=CHANNEL, user_id=ALICE, locale="fr"
+        )
+        posted = await fake.interact(submit)
+    assert list(shown) == ["question", "options", "multi", "anonymous", "closes"]  # "results" stays a command option
+    assert (shown["multi"], shown["closes"]) == ("2", "dans 2h")
+    assert posted.json["data"]["embeds"][0]["title"] == "#1 · Quel atelier ?"
+    poll = await app.services.polls.store.get_poll(1)
+    assert poll is not None and poll.closes_at == START + timedelta(hours=2) and poll.max_choices == 2
+
+
+async def test_values_typed_with_the_command_that_do_not_fit_the_form_come_back_with_it(app: App, fake: FakeDiscord) -> None:
+    """Every option but the question typed: the form shows five, the sixth value returns with the submission."""
+    typed = {"option": "A;B", "maximum-choices": 2, "anonymous": True, "results": "closed", "closing-time": "dans 2h"}
+    async with run_client(client_for(app)):
+        opened = await fake.interact(slash(fake, "create", typed, locale="fr"))
+        modal = opened.json["data"]
+        submit = fake.modal_submit_interaction(
+            modal["custom_id"], {"question": "Q ?", "options": "A\nB", "multi": "2", "anonymous": "true", "results": "closed"},
+            guild_id=GUILD, channel_id=CHANNEL, user_id=ALICE, locale="fr",
+        )
+        await fake.interact(submit)
+    assert len(modal["components"]) == 5 and modal["custom_id"] == "cmd:poll.create?closes=dans+2h"
+    poll = await app.services.polls.store.get_poll(1)
+    assert poll is not None and poll.closes_at == START + timedelta(hours=2) and poll.anonymous
+
+
+async def test_fixed_values_are_choices_help_is_plain_and_commands_are_guild_only(app: App, fake: FakeDiscord) -> None:
+    """/idea status and /idea wall offer their values as choices; /help has no subcommand; contexts, not dm_permission."""
+    await sync_commands(app, "fake-token")
+    commands = {c["name"]: c for c in fake.commands[None]}
+    idea = {o["name"]: o for o in commands["idea"]["options"]}
+    status = next(o for o in idea["status"]["options"] if o["name"] == "status")
+    assert [c["value"] for c in status["choices"]] == ["new", "exploring", "retained", "done", "declined"]
+    assert status["choices"][1]["name_localizations"]["fr"] == translate("fr", "idea.status.exploring")
+    action = idea["wall"]["options"][0]
+    assert [c["value"] for c in action["choices"]] == ["open", "close", "list"]
+    assert action["choices"][0]["name_localizations"]["fr"] == translate("fr", "idea.wall.action.open")
+    assert [(o["name"], o["required"]) for o in commands["help"]["options"]] == [("topic", False)]
+    assert commands["help"]["name_localizations"]["fr"] == "aide"
+    for command in commands.values():
+        assert command["contexts"] == [0] and command["integration_types"] == [0] and "dm_permission" not in command
+    assert commands["schedule"]["default_member_permissions"] == discord.Permissions(manage_guild=True).value
+    assert commands["poll"]["default_member_permissions"] is None
+
+
+async def test_plain_help_answers_with_the_commands(app: App, fake: FakeDiscord) -> None:
+    """/help runs as a command of its own."""
+    async with run_client(client_for(app)):
+        call = await fake.interact(fake.slash_interaction("help", None, guild_id=GUILD, channel_id=CHANNEL, user_id=BOB, locale="fr"))
+    assert call.json["data"]["embeds"][0]["title"] == translate("fr", "help.title") and call.json["data"]["flags"] == 64
+
+
+async def test_a_server_sync_after_a_global_one_leaves_each_command_once(app: App, fake: FakeDiscord) -> None:
+    """Syncing to one server clears the global commands, which would otherwise show a second time there."""
+    await sync_commands(app, "fake-token")
+    assert fake.commands[None]
+    names = await sync_commands(app, "fake-token", GUILD)
+    assert [c["name"] for c in fake.commands[GUILD]] == names and fake.commands[None] == []

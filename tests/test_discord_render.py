@@ -150,10 +150,22 @@ def test_modal_exact_output() -> None:
 
 
 def test_modal_keeps_five_inputs_and_a_short_title() -> None:
-    """Discord modals take at most 5 inputs and a 45-character title."""
-    form = Modal("T" * 60, "cmd:x.y", tuple(TextInput(f"i{n}", f"L{n}") for n in range(7)), "OK")
+    """Discord modals take at most 5 inputs and a 45-character title: required and filled inputs first."""
+    inputs = (TextInput("q", "Q"), *(TextInput(f"i{n}", f"L{n}", required=False) for n in range(5)))
+    form = Modal("T" * 60, "cmd:x.y", (*inputs, TextInput("late", "L", required=False, value="dans 2h")), "OK")
     result = render.modal(form, YES_NO)
-    assert len(result.to_components()) == 5 and len(result.title) == 45
+    assert result is not None and len(result.title) == 45 and result.custom_id == "cmd:x.y"
+    assert [row["component"]["custom_id"] for row in result.to_components()] == ["q", "i0", "i1", "i2", "late"]
+
+
+def test_filled_values_that_do_not_fit_the_modal_ride_in_its_custom_id() -> None:
+    """Six filled inputs: five are shown, the sixth comes back with the submission; too long for a custom_id: None."""
+    filled = tuple(TextInput(f"i{n}", f"L{n}", value=f"v {n}") for n in range(6))
+    result = render.modal(Modal("T", "cmd:x.y", filled, "OK"), YES_NO, "@42")
+    assert result is not None and result.custom_id == "cmd:x.y?i5=v+5@42" and len(result.to_components()) == 5
+    assert render.split_carried("cmd:x.y?i5=v+5") == ("cmd:x.y", {"i5": "v 5"})
+    huge = (*filled[:5], TextInput("i5", "L5", value="x" * 100))
+    assert render.modal(Modal("T", "cmd:x.y", huge, "OK"), YES_NO) is None
 
 
 def test_submitted_fields_from_rows_and_labels() -> None:
@@ -180,3 +192,24 @@ def test_edit_removes_controls_of_a_closed_card() -> None:
     kwargs = render.edit(Card("fermé"))
     assert kwargs["view"].to_components() == [] and kwargs["embed"].title == "fermé"
     assert isinstance(kwargs["allowed_mentions"], discord.AllowedMentions)
+
+
+def test_member_text_is_escaped_but_not_the_renderers_own_formatting() -> None:
+    """Masked links, emphasis, spoilers, headings and quotes of members show as typed; bars stay bold."""
+    card = Card(
+        "#12 · [Gagnez](https://evil.example)",
+        text=("# Titre\n> cité\n||caché|| `code` *gras* \\[déjà](https://evil.example)",),
+        fields=(Field("Auteur", "jean_dupont"),),
+        bars=(ResultBar("[Pizza](https://evil.example)", 1, 1.0),),
+        footer="~~barré~~",
+    )
+    result = render.embed(card).to_dict()
+    assert result["title"] == "#12 · \\[Gagnez\\](https://evil.example)"
+    assert result["description"] == (
+        "\\# Titre\n\\> cité\n\\|\\|caché\\|\\| \\`code\\` \\*gras\\* \\\\\\[déjà\\](https://evil.example)"
+        "\n\n**\\[Pizza\\](https://evil.example)**\n`██████████` 1 · 100 %"
+    )
+    assert result["fields"][0]["value"] == "jean\\_dupont" and result["footer"]["text"] == "\\~\\~barré\\~\\~"
+    assert render.message(Reply(text="Vos choix : [A](https://evil.example)"))["content"] == "Vos choix : \\[A\\](https://evil.example)"
+    buttons = render.view(Card("t", controls=(Button("[A](https://x.example)", "poll:vote:1:0"),)))
+    assert buttons is not None and buttons.to_components()[0]["components"][0]["label"] == "[A](https://x.example)"

@@ -126,6 +126,20 @@ async def test_members_intent_caches_members_and_chunks(fake: FakeDiscord) -> No
     assert {m.id for m in members} == {fake.bot_user_id, USER_ID, OTHER_USER_ID}
 
 
+async def test_fetch_member_finds_members_until_they_are_removed(fake: FakeDiscord) -> None:
+    """GET /guilds/{id}/members/{user} answers the member, then 404 Unknown Member once removed."""
+    client, _ = make_client()
+    async with run_client(client):
+        guild = client.get_guild(GUILD_ID)
+        assert guild is not None
+        member = await guild.fetch_member(USER_ID)
+        assert member.name == "alice" and member.get_role(ROLE_ID) is not None
+        fake.remove_member(GUILD_ID, USER_ID)
+        with pytest.raises(discord.NotFound) as gone:
+            await guild.fetch_member(USER_ID)
+    assert gone.value.code == 10007
+
+
 async def test_slash_command_callback_carries_embed_and_button(fake: FakeDiscord) -> None:
     """A slash command's callback carries the embed, the button and gets a message back."""
     client, _ = make_client()

@@ -85,6 +85,15 @@ class Dispatcher:
         if reply.subject:
             await self.cards.attach(reply.subject, ref)
 
+    async def suggest(
+        self, kind: str, space: str, channel: str, member: Member, locale: str | None
+    ) -> list[tuple[int, str]]:
+        """(reference, label) of the things of `kind` a member may name here, for autocomplete."""
+        source = self.registry.references.get(kind)
+        if source is None:
+            return []
+        return await source.complete(self.context(space, channel, member, locale, source.feature))
+
     async def act(self, action: Action) -> Reply:
         """Run a click, a select choice or a form submission named by its action id."""
         prefix, _, rest = action.action_id.partition(":")

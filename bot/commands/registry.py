@@ -43,6 +43,7 @@ class Option:
     max_value: int | None = None
     max_length: int | None = None
     in_form: bool = True  # shown in the command's modal
+    refers: str | None = None  # the kind of thing it names ("poll", "event"…): platforms suggest those
 
 
 Handler = Callable[..., Awaitable[Reply]]
@@ -87,12 +88,25 @@ class ActionRoute:
     feature: str = ""
 
 
+Completer = Callable[..., Awaitable[list[tuple[int, str]]]]  # (ctx) -> [(reference, "#12 label")]
+
+
+@dataclass(frozen=True)
+class ReferenceSource:
+    """Where suggestions for options naming a kind of thing come from."""
+
+    kind: str
+    complete: Completer
+    feature: str = ""
+
+
 @dataclass
 class Registry:
     """All declared commands and actions, collected from the features."""
 
     commands: dict[str, Command] = field(default_factory=dict)
     actions: dict[str, ActionRoute] = field(default_factory=dict)  # "poll:vote" -> route
+    references: dict[str, ReferenceSource] = field(default_factory=dict)  # "poll" -> its suggestions
 
     def add_module(self, module: ModuleType, feature: str) -> None:
         """Collect every tagged function of a feature's commands module."""
@@ -107,6 +121,9 @@ class Registry:
                 if route.route.prefix in self.actions:
                     raise ValueError(f"action {route.route.prefix} is declared twice")
                 self.actions[route.route.prefix] = replace(route, feature=feature)
+            source = getattr(value, "__phosphore_references__", None)
+            if isinstance(source, ReferenceSource):
+                self.references[source.kind] = replace(source, feature=feature)
 
     def groups(self) -> list[str]:
         """Command groups in declaration order ("poll", "idea", …)."""
@@ -135,6 +152,16 @@ def action(route: Route) -> Callable[[ActionHandler], ActionHandler]:
     def tag(handler: ActionHandler) -> ActionHandler:
         handler.__phosphore_action__ = ActionRoute(route, handler)  # type: ignore[attr-defined]
         return handler
+
+    return tag
+
+
+def references(kind: str) -> Callable[[Completer], Completer]:
+    """Tag the function that lists what options naming `kind` may name (for autocomplete)."""
+
+    def tag(complete: Completer) -> Completer:
+        complete.__phosphore_references__ = ReferenceSource(kind, complete)  # type: ignore[attr-defined]
+        return complete
 
     return tag
 

@@ -448,6 +448,10 @@ class FakeDiscord:
         self._guilds[guild_id]["members"][id] = member
         return dict(member)
 
+    def remove_member(self, guild_id: int, user_id: int) -> None:
+        """A member leaves (or is removed from) a guild: GET /guilds/{id}/members/{user} answers 404 from now on."""
+        self._guilds[guild_id]["members"].pop(user_id, None)
+
     def guild_payload(self, guild_id: int) -> JsonDict:
         """The GUILD_CREATE payload for a registered guild."""
         guild = self._guilds[guild_id]

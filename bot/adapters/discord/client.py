@@ -96,8 +96,8 @@ class PhosphoreClient(discord.Client):
         self.freeze_gc = freeze_gc
         self.staff_role = str(app.services.settings["discord.staff_role"]).strip()
         self.tree: app_commands.CommandTree[PhosphoreClient] = app_commands.CommandTree(self)
-        for group in build_groups(app.services.registry, self.on_command, self.complete_ref):
-            self.tree.add_command(group)
+        for command in build_groups(app.services.registry, self.on_command, self.complete_ref):
+            self.tree.add_command(command)
         self.delivery = DiscordDelivery(self)
         app.services.delivery.register("discord", self.delivery)
 
@@ -124,8 +124,32 @@ class PhosphoreClient(discord.Client):
         user = interaction.user
         staff = interaction.permissions.manage_guild
         if isinstance(user, discord.Member):
-            staff = staff or user.guild_permissions.manage_guild or self._has_staff_role(user)
+            staff = staff or self._is_staff(user)
         return Member(f"discord:{user.id}", user.display_name, is_staff=staff)
+
+    async def actor(self, interaction: discord.Interaction[Any]) -> Member | str:
+        """The acting member, or the catalog key of a refusal.
+
+        A click in a DM names its server in its custom_id: the clicker must still belong to that
+        server (asked over REST, as we cache no members), and is staff only by their roles there.
+        """
+        if interaction.guild_id:
+            return self.member(interaction)
+        guild = self.get_guild(guild_of(interaction) or 0)
+        if guild is None:
+            return "discord.not_a_member"
+        try:
+            found = await guild.fetch_member(interaction.user.id)
+        except (discord.NotFound, discord.Forbidden):
+            return "discord.not_a_member"
+        except discord.HTTPException as error:
+            log.warning("member check failed guild=%s status=%s code=%s", guild.id, error.status, error.code)
+            return "discord.member_check_failed"
+        return Member(f"discord:{found.id}", found.display_name, is_staff=self._is_staff(found))
+
+    def _is_staff(self, user: discord.Member) -> bool:
+        """Manage Server in the guild, or the staff role."""
+        return user.guild_permissions.manage_guild or self._has_staff_role(user)
 
     def _has_staff_role(self, user: discord.Member) -> bool:
         """Whether the member holds `discord.staff_role` (a role id or name)."""
@@ -159,7 +183,7 @@ class PhosphoreClient(discord.Client):
 
     async def on_action(self, interaction: discord.Interaction[Any], action_id: str, values: tuple[str, ...]) -> None:
         """A click or select choice on one of our components."""
-        await self.answer(interaction, self.app.dispatcher.act(self._action(interaction, action_id, values=values)))
+        await self.answer(interaction, self._act(interaction, action_id, values=values))
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """What the tree and the dynamic items do not take: modal submissions and foreign component ids."""
@@ -171,36 +195,49 @@ class PhosphoreClient(discord.Client):
             return
         if interaction.type is discord.InteractionType.modal_submit and custom_id.startswith(FORM_PREFIX):
             # Stateless: the fields are read from the payload, so a form opened before a restart still submits.
-            fields = render.submitted_fields(data.get("components") or [])
-            await self.answer(interaction, self.app.dispatcher.act(self._action(interaction, custom_id, fields=fields)))
+            form_id, carried = render.split_carried(split_home(custom_id)[0])
+            fields = {**carried, **render.submitted_fields(data.get("components") or [])}
+            await self.answer(interaction, self._act(interaction, form_id, fields=fields))
         elif interaction.type is discord.InteractionType.component and not ACTION_RE.fullmatch(custom_id):
             log.warning("component with a foreign custom_id len=%d", len(custom_id))
-            await self.answer(interaction, self.app.dispatcher.act(self._action(interaction, "malformed:")))
+            await self.answer(interaction, self._act(interaction, "malformed:"))
 
     async def _refuse_outside_guild(self, interaction: discord.Interaction[Any]) -> None:
         """Our commands and components live in servers."""
         text = Translator(normalize_locale(interaction.locale.value))("discord.guild_only")
         await interaction.response.send_message(text, ephemeral=True)
 
-    def _action(
+    async def _act(
         self, interaction: discord.Interaction[Any], action_id: str, *, values: tuple[str, ...] = (),
         fields: dict[str, str] | None = None,
-    ) -> Action:
-        """The neutral Action of a component or modal interaction."""
+    ) -> Reply:
+        """Run a component or modal interaction as its neutral Action (refused for a DM clicker who left the server)."""
+        member = await self.actor(interaction)
+        if isinstance(member, str):
+            return Reply(text=self._translator(interaction)(member))
         space, channel = self.where(interaction)
         action_id = split_home(action_id)[0]
-        return Action(space, channel, self.member(interaction), action_id, values, fields or {}, self.locale(interaction))
+        action = Action(space, channel, member, action_id, values, fields or {}, self.locale(interaction))
+        return await self.app.dispatcher.act(action)
 
-    async def complete_ref(self, interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        """Autocomplete for poll references: the open polls of this guild matching what was typed."""
-        space, _ = self.where(interaction)
+    async def complete_ref(
+        self, interaction: discord.Interaction[Any], command: Command, kind: str, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Autocomplete for a reference: this guild's things of its own kind matching what was typed.
+
+        Nothing for members who may not run the command (the schedule is for staff only).
+        """
+        space, channel = self.where(interaction)
+        member, locale = self.member(interaction), self.locale(interaction)
+        if not self.app.dispatcher.context(space, channel, member, locale).may(command.permission):
+            return []
         needle = current.strip().lstrip("#").casefold()
-        polls = await self.app.services.polls.open_polls(space)
+        suggestions = await self.app.dispatcher.suggest(kind, space, channel, member, locale)
+        found = [(ref, label) for ref, label in suggestions if needle in label.casefold()]
         return [
-            app_commands.Choice(name=render.clip(f"#{poll.ref} {poll.question}", render.OPTION_TEXT_MAX), value=str(poll.ref))
-            for poll in polls
-            if needle in f"{poll.ref} {poll.question}".casefold()
-        ][: render.OPTIONS_MAX]
+            app_commands.Choice(name=render.clip(label, render.OPTION_TEXT_MAX), value=str(ref))
+            for ref, label in found[: render.OPTIONS_MAX]
+        ]
 
     # ------------------------------------------------------------------ answering
 
@@ -232,8 +269,17 @@ class PhosphoreClient(discord.Client):
     async def respond(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
         """The interaction response: a modal, a public message (then tracked), or an ephemeral one."""
         if reply.modal is not None and interaction.type is not discord.InteractionType.modal_submit:
-            _ = Translator(self.locale(interaction) or self._space_locale(interaction))
-            await interaction.response.send_modal(render.modal(reply.modal, self.yes_no(_), self._home(interaction)))
+            form = render.modal(reply.modal, self.yes_no(self._translator(interaction)), self._home(interaction))
+            if form is not None:
+                await interaction.response.send_modal(form)
+                return
+            # The values typed with the command do not all fit a form: ask for everything as options.
+            reply = Reply(text=self._translator(interaction)("discord.form_too_full", usage=reply.modal.usage))
+        if reply.public and reply.detached:
+            # Discord labels the answer to an interaction with its author ("bob used /idea submit"):
+            # acknowledge privately, then post the card as a plain channel message.
+            await self._defer(interaction)
+            await self.follow_up(interaction, reply)
             return
         kwargs = render.message(self._without_modal(reply), self._home(interaction))
         if not reply.public:
@@ -254,7 +300,10 @@ class PhosphoreClient(discord.Client):
         ref = await self.delivery.post(space, channel, reply)
         if ref is not None:
             await self.app.dispatcher.posted(reply, ref)
-        if interaction.type is not discord.InteractionType.component:
+        if reply.detached:
+            key = "discord.posted_without_name" if ref is not None else "discord.cannot_post"
+            await interaction.followup.send(self._translator(interaction)(key), ephemeral=True)
+        elif interaction.type is not discord.InteractionType.component:
             await interaction.delete_original_response()
 
     @staticmethod
@@ -272,6 +321,10 @@ class PhosphoreClient(discord.Client):
     def _space_locale(self, interaction: discord.Interaction[Any]) -> str:
         """The space's default language."""
         return self.app.services.spaces(self.where(interaction)[0]).locale
+
+    def _translator(self, interaction: discord.Interaction[Any]) -> Translator:
+        """The acting member's language, else the space's."""
+        return Translator(self.locale(interaction) or self._space_locale(interaction))
 
     @staticmethod
     def yes_no(_: Translator) -> tuple[tuple[str, str], tuple[str, str]]:

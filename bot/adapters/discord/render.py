@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import parse_qsl, urlencode
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -21,12 +22,31 @@ MODAL_TITLE_MAX, MODAL_INPUTS_MAX, LABEL_MAX, LABEL_DESCRIPTION_MAX, INPUT_PLACE
 TEXT_INPUT_MAX = 4000
 NAME_MAX, DESCRIPTION_TEXT_MAX = 32, 100  # application command names and descriptions
 LIST_SEPARATORS = re.compile(r"[;|]")
+# The links escape_markdown leaves alone (discord.utils), so that we leave them alone too.
+URL = r"<[^: >]+:/[^ >]+>|(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s]"
+# escape_markdown escapes only the first bracket of a masked link "[text](https://…)": escape every
+# bracket outside URLs, stepping over escape pairs ("\\", "\[") so none is split; no link can form then.
+LINK_PARTS = re.compile(rf"\\.|(?P<url>{URL})|[\[\]]")
+# escape_markdown escapes any "#" starting a line, but only "# ", "## " and "### " make a heading ("#12" is a reference).
+NOT_A_HEADING = re.compile(r"^\\(#{1,3})(?=[^#\s]|$)", re.MULTILINE)
 STYLES = {
     "primary": discord.ButtonStyle.primary,
     "secondary": discord.ButtonStyle.secondary,
     "success": discord.ButtonStyle.success,
     "danger": discord.ButtonStyle.danger,
 }
+
+
+def escape(text: str) -> str:
+    """Member text shown as typed: no formatting, heading, spoiler or masked link of theirs renders."""
+    escaped = NOT_A_HEADING.sub(r"\1", discord.utils.escape_markdown(text))
+    return LINK_PARTS.sub(_escape_link_part, escaped)
+
+
+def _escape_link_part(found: re.Match[str]) -> str:
+    """A bracket escaped; an escape pair or a URL as it is."""
+    part = found[0]
+    return part if found["url"] or part.startswith("\\") else "\\" + part
 
 
 def clip(text: str, limit: int) -> str:
@@ -36,14 +56,20 @@ def clip(text: str, limit: int) -> str:
 
 def bar_lines(card: Card) -> str:
     """One line per result: label, a bar of blocks, count and percentage."""
-    return "\n".join(f"**{bar.label}**\n`{text_bar(bar.share)}` {bar.count} · {bar.percent} %" for bar in card.bars)
+    return "\n".join(f"**{escape(bar.label)}**\n`{text_bar(bar.share)}` {bar.count} · {bar.percent} %" for bar in card.bars)
 
 
 def embed(card: Card) -> discord.Embed:
-    """The card as an embed: text and bars in the description, fields, footer; every limit respected."""
-    title = clip(card.title, TITLE_MAX)
-    footer = clip(card.footer, FOOTER_MAX) if card.footer else None
-    fields = [(clip(f.name, FIELD_NAME_MAX), clip(f.value or "—", FIELD_VALUE_MAX)) for f in card.fields[:FIELDS_MAX]]
+    """The card as an embed: text and bars in the description, fields, footer; every limit respected.
+
+    Every text of a card may hold member text (a question, an idea, a name): it is escaped; only the
+    formatting added here (bold labels, bars in code) renders.
+    """
+    title = clip(escape(card.title), TITLE_MAX)
+    footer = clip(escape(card.footer), FOOTER_MAX) if card.footer else None
+    fields = [
+        (clip(escape(f.name), FIELD_NAME_MAX), clip(escape(f.value) or "—", FIELD_VALUE_MAX)) for f in card.fields[:FIELDS_MAX]
+    ]
     budget = EMBED_TOTAL_MAX - len(title) - len(footer or "") - sum(len(n) + len(v) for n, v in fields)
     if budget < 0:  # fields alone overflow the 6,000 total: keep as many as fit whole
         kept, used = [], len(title) + len(footer or "")
@@ -53,7 +79,7 @@ def embed(card: Card) -> discord.Embed:
             kept.append((name, value))
             used += len(name) + len(value)
         fields, budget = kept, EMBED_TOTAL_MAX - used
-    blocks = [block for block in (*card.text, bar_lines(card)) if block]
+    blocks = [block for block in (*map(escape, card.text), bar_lines(card)) if block]
     description = clip("\n\n".join(blocks), min(DESCRIPTION_MAX, max(budget, 0))) or None
     result = discord.Embed(title=title, description=description, colour=discord.Colour.blurple())
     for name, value in fields:
@@ -124,10 +150,10 @@ def files(attachments: Iterable[Attachment]) -> list[discord.File]:
 
 
 def error_text(reply: Reply) -> str:
-    """A refused form: Discord modals cannot show errors inline, so list each field's problem."""
+    """The reply's text, escaped; a refused form lists each field's problem (Discord modals cannot show them inline)."""
     if not reply.field_errors:
-        return reply.text or ""
-    return "\n".join(f"• {message}" for message in dict.fromkeys(reply.field_errors.values()))
+        return escape(reply.text or "")
+    return "\n".join(f"• {escape(message)}" for message in dict.fromkeys(reply.field_errors.values()))
 
 
 def message(reply: Reply, home: str = "") -> dict[str, Any]:
@@ -158,6 +184,7 @@ def edit(card: Card) -> dict[str, Any]:
 def modal_input(item: TextInput) -> discord.ui.Label[Any]:
     """One form input under its label: a text box, or a select for yes/no and choices."""
     placeholder = clip(item.placeholder, INPUT_PLACEHOLDER_MAX) if item.placeholder else None
+    value = None if item.value is None else str(item.value)  # slash options arrive typed (2, True)
     component: discord.ui.Item[Any]
     if item.kind in ("choice", "flag") and item.choices:
         component = discord.ui.Select(
@@ -166,7 +193,7 @@ def modal_input(item: TextInput) -> discord.ui.Label[Any]:
             required=item.required,
             min_values=1 if item.required else 0,
             options=[
-                discord.SelectOption(label=clip(c.label, OPTION_TEXT_MAX), value=c.value, default=c.value == item.value)
+                discord.SelectOption(label=clip(c.label, OPTION_TEXT_MAX), value=c.value, default=c.value == (value or "").casefold())
                 for c in item.choices[:OPTIONS_MAX]
             ],
         )
@@ -175,27 +202,47 @@ def modal_input(item: TextInput) -> discord.ui.Label[Any]:
             custom_id=item.id,
             style=discord.TextStyle.paragraph if item.kind == "paragraph" else discord.TextStyle.short,
             placeholder=placeholder,
-            default=item.value[:TEXT_INPUT_MAX] if item.value else None,
+            default=value[:TEXT_INPUT_MAX] if value else None,
             required=item.required,
             max_length=min(item.max_length or TEXT_INPUT_MAX, TEXT_INPUT_MAX),
         )
     return discord.ui.Label(text=clip(item.label, LABEL_MAX), component=component)
 
 
-def modal(form: Modal, flag_choices: tuple[tuple[str, str], tuple[str, str]], home: str = "") -> discord.ui.Modal:
+def modal(form: Modal, flag_choices: tuple[tuple[str, str], tuple[str, str]], home: str = "") -> discord.ui.Modal | None:
     """The form as a modal whose custom_id is its action id ("cmd:poll.create"); at most 5 inputs.
 
+    Discord takes 5 inputs: required and already filled ones come first, the other optional ones stay
+    command options. Filled values left out ride in the custom_id; None when they do not fit there.
     `flag_choices` is ((yes label, "true"), (no label, "false")): a yes/no input becomes a select.
     `home` is the server suffix when the form opens from a private message.
     """
-    custom_id = (form.action_id + home)[:CUSTOM_ID_MAX]
+    shown, carried = fit_inputs(form.inputs)
+    custom_id = form.action_id + (f"?{urlencode(carried)}" if carried else "") + home
+    if len(custom_id) > CUSTOM_ID_MAX:
+        return None
     result = discord.ui.Modal(title=clip(form.title, MODAL_TITLE_MAX), custom_id=custom_id, timeout=None)
-    for item in form.inputs[:MODAL_INPUTS_MAX]:
+    for item in shown:
         if item.kind == "flag" and not item.choices:
             item = _with_choices(item, flag_choices)
         result.add_item(modal_input(item))
     result.stop()
     return result
+
+
+def fit_inputs(inputs: Iterable[TextInput]) -> tuple[list[TextInput], dict[str, str]]:
+    """The (at most 5) inputs a modal shows, in their order, and the filled values of those left out."""
+    inputs = list(inputs)
+    first = sorted(inputs, key=lambda item: not (item.required or item.value not in (None, "")))  # stable
+    kept = {item.id for item in first[:MODAL_INPUTS_MAX]}
+    carried = {item.id: str(item.value) for item in inputs if item.id not in kept and item.value not in (None, "")}
+    return [item for item in inputs if item.id in kept], carried
+
+
+def split_carried(action_id: str) -> tuple[str, dict[str, str]]:
+    """A submitted form's action id and the values that rode in its custom_id."""
+    action, _, carried = action_id.partition("?")
+    return action, dict(parse_qsl(carried, keep_blank_values=True))
 
 
 def _with_choices(item: TextInput, choices: tuple[tuple[str, str], tuple[str, str]]) -> TextInput:

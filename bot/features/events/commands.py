@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from bot.commands.context import Context
-from bot.commands.registry import Kind, Option, action, command
+from bot.commands.registry import Kind, Option, action, command, references
 from bot.core.errors import UserError
 from bot.core.livecards import LiveCards
 from bot.features.events.domain import (
@@ -20,7 +20,7 @@ from bot.core.text import ascii_number
 from bot.core.when import format_when, is_time_only, parse_when
 from bot.ui import Attachment, Card, Reply
 
-EVENT = Option("event", Kind.REF, required=True, positional=True)
+EVENT = Option("event", Kind.REF, required=True, positional=True, refers="event")
 
 
 @dataclass(frozen=True)
@@ -355,3 +355,9 @@ async def session_pick(ctx: Context[EventDeps], event_id: int, number: int) -> R
 async def ics_click(ctx: Context[EventDeps], event_id: int) -> Reply:
     """A click on "add to my calendar"."""
     return await _ics_reply(ctx, await ctx.deps.events.by_id(ctx.space, event_id))
+
+
+@references("event")
+async def upcoming_event_refs(ctx: Context[EventDeps]) -> list[tuple[int, str]]:
+    """The upcoming events of this space, for autocomplete."""
+    return [(event.ref, f"#{event.ref} {event.title}") for event in await ctx.deps.events.upcoming(ctx.space)]

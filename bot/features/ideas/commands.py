@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.commands.context import Context
-from bot.commands.registry import Kind, Option, action, command
+from bot.commands.registry import Kind, Option, action, command, references
 from bot.core.errors import UserError
 from bot.features.ideas.domain import FINAL_TOP, PROMPT_MAX, STATUSES, TOP_MAX, Idea, IdeaService, Told, Wall, fold, shorten
 from bot.features.ideas.views import (
@@ -17,8 +17,8 @@ from bot.features.polls.views import poll_card
 from bot.i18n import SUPPORTED, Translator, translate
 from bot.ui import Attachment, Card, Reply
 
-REF = Option("ref", Kind.REF, required=True, positional=True)
-WALL = Option("wall", Kind.TEXT)
+REF = Option("ref", Kind.REF, required=True, positional=True, refers="idea")
+WALL = Option("wall", Kind.TEXT, refers="wall")
 WALL_ACTIONS = ("open", "close", "list")
 
 
@@ -48,8 +48,8 @@ async def card_for(ctx: Context[IdeaDeps], idea: Idea) -> Card:
 
 
 async def posted(ctx: Context[IdeaDeps], idea: Idea) -> Reply:
-    """A freshly submitted idea, posted in the channel as a live card."""
-    return Reply(card=await card_for(ctx.for_everyone(), idea), public=True, subject=idea.subject)
+    """A freshly submitted idea, posted in the channel as a live card (an anonymous one apart from its author's command)."""
+    return Reply(card=await card_for(ctx.for_everyone(), idea), public=True, subject=idea.subject, detached=idea.anonymous)
 
 
 def liked_text(ctx: Context[IdeaDeps], idea: Idea, liked: bool) -> str:
@@ -245,3 +245,21 @@ async def to_poll(ctx: Context[IdeaDeps], top: int = 5, wall: str | None = None)
     public = ctx.for_everyone()
     card = poll_card(poll, await ctx.deps.polls.tally(poll), public._, ctx.settings.tz, ctx.now())
     return Reply(card=card, public=True, subject=poll.subject)
+
+
+IDEAS_SUGGESTED_FROM = 1000  # per wall: autocomplete reads at most this many ideas of each wall
+
+
+@references("wall")
+async def wall_refs(ctx: Context[IdeaDeps]) -> list[tuple[int, str]]:
+    """The walls of this space, for autocomplete."""
+    return [(wall.ref, f"#{wall.ref} {wall_title(wall, ctx._)}") for wall in await ctx.deps.ideas.walls(ctx.space)]
+
+
+@references("idea")
+async def idea_refs(ctx: Context[IdeaDeps]) -> list[tuple[int, str]]:
+    """The ideas of this space, newest first, for autocomplete."""
+    walls = await ctx.deps.ideas.walls(ctx.space)
+    ideas = [idea for wall in walls for idea in await ctx.deps.ideas.top(wall, limit=IDEAS_SUGGESTED_FROM)]
+    ideas.sort(key=lambda idea: idea.ref, reverse=True)
+    return [(idea.ref, f"#{idea.ref} {idea.text}") for idea in ideas]

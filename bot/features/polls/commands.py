@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.commands.context import Context
-from bot.commands.registry import Kind, Option, action, command
+from bot.commands.registry import Kind, Option, action, command, references
 from bot.core.livecards import LiveCards
 from bot.features.polls.domain import OPTIONS_MAX, QUESTION_MAX, Poll, PollService, check_draft
 from bot.features.polls.views import VOTE, choices_text, final_card, poll_card
 from bot.ui import Attachment, Card, Reply
 
-REF = Option("ref", Kind.REF, required=True, positional=True)
+REF = Option("ref", Kind.REF, required=True, positional=True, refers="poll")
 
 
 @dataclass(frozen=True)
@@ -104,3 +104,9 @@ async def export(ctx: Context[PollDeps], ref: str) -> Reply:
     poll, content = await ctx.deps.polls.export_csv(ctx.space, ref, ctx.member)
     attachment = Attachment(f"poll-{poll.ref}.csv", content.encode("utf-8"), "text/csv")
     return Reply(text=ctx._("poll.export.done", ref=poll.ref), files=(attachment,))
+
+
+@references("poll")
+async def open_poll_refs(ctx: Context[PollDeps]) -> list[tuple[int, str]]:
+    """The open polls of this space, for autocomplete."""
+    return [(poll.ref, f"#{poll.ref} {poll.question}") for poll in await ctx.deps.polls.open_polls(ctx.space)]

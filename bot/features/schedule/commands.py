@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.commands.context import Context
-from bot.commands.registry import Kind, Option, action, command
+from bot.commands.registry import Kind, Option, action, command, references
 from bot.features.events.domain import TEXT_MAX, EventService
 from bot.features.polls.domain import OPTIONS_MAX, QUESTION_MAX, check_draft
 from bot.features.schedule.domain import RATINGS, FeedbackSummary, Scheduled
@@ -17,8 +17,8 @@ from bot.core.when import format_when
 from bot.i18n import Translator
 from bot.ui import Attachment, Card, Field, Modal, Reply, ResultBar, TextInput
 
-REF = Option("ref", Kind.REF, required=True, positional=True)
-EVENT = Option("event", Kind.REF, required=True, positional=True)
+REF = Option("ref", Kind.REF, required=True, positional=True, refers="scheduled")
+EVENT = Option("event", Kind.REF, required=True, positional=True, refers="event")
 POST_MAX = 3000
 
 
@@ -200,3 +200,9 @@ async def open_answer(ctx: Context[ScheduleDeps], event_id: int) -> Reply:
     """The "answer" button: the form for the written answer."""
     event, step = await ctx.deps.followups.answer_step(ctx.space, ctx.member, event_id)
     return Reply(modal=answer_form(ctx, event.ref, step))
+
+
+@references("scheduled")
+async def scheduled_refs(ctx: Context[ScheduleDeps]) -> list[tuple[int, str]]:
+    """The messages of this space still to send, for autocomplete."""
+    return [(message.ref, await describe(ctx, message)) for message in await ctx.deps.schedule.upcoming(ctx.space)]
