@@ -144,7 +144,7 @@ async def slack_bot(
         bolt = build_bolt(app.services.settings, base_url=fake.base_url)
         adapter = SlackAdapter(app, bolt)
         try:
-            async with http_server(bolt, "127.0.0.1", 0) as url, aiohttp.ClientSession() as session:
+            async with http_server(bolt, "127.0.0.1", 0, SECRET) as url, aiohttp.ClientSession() as session:
                 yield SlackBot(app, adapter, fake, url, session)
                 await app.services.live.drain()
         finally:
