@@ -143,6 +143,7 @@ async def slack_bot(
     async with fake_slack() as fake, running_app(slack_settings(tmp_path / "slack.db", spaces, **values)) as app:
         bolt = build_bolt(app.services.settings, base_url=fake.base_url)
         adapter = SlackAdapter(app, bolt)
+        adapter.edit_retry_delays = (0.01, 0.02, 0.04)  # the production backoff in hundredths
         try:
             async with http_server(bolt, "127.0.0.1", 0, SECRET) as url, aiohttp.ClientSession() as session:
                 yield SlackBot(app, adapter, fake, url, session)

@@ -218,3 +218,27 @@ async def test_private_messages_open_each_dm_once(tmp_path: Path) -> None:
         posts = await bot.fake.wait_for("chat.postMessage", count=2)
         assert len(bot.fake.calls("conversations.open")) == 1
         assert {call.params["channel"] for call in posts} == {bot.fake.dm_channel(BOB)}
+
+
+@pytest.mark.parametrize("status", [500, 503])
+async def test_an_edit_failing_with_a_server_error_is_retried_until_the_card_is_right(tmp_path: Path, status: int) -> None:
+    """chat.update answers 5xx twice: the edit is sent again after a short backoff and the card ends right."""
+    async with slack_bot(tmp_path) as bot:
+        poll_id, ts = await bot.create_poll()
+        bot.fake.fail("chat.update", error="internal_error", status=status, times=2)
+        assert (await bot.click(f"poll:vote:{poll_id}:0", BOB, ts))[0] == 200
+        await bot.fake.wait_for("chat.update", count=3)
+        await bot.app.services.live.drain()
+        assert "1 votant" in blocks_text(bot.fake.messages[CHANNEL][ts]["blocks"])
+
+
+async def test_edit_retries_are_bounded(tmp_path: Path) -> None:
+    """Slack down for good: the edit gives up after a few tries, with a warning and no error."""
+    async with slack_bot(tmp_path) as bot:
+        poll_id, ts = await bot.create_poll()
+        tries = len(bot.adapter.edit_retry_delays) + 1
+        bot.fake.fail("chat.update", error="internal_error", status=500, times=tries + 5)
+        assert (await bot.click(f"poll:vote:{poll_id}:0", BOB, ts))[0] == 200
+        await bot.fake.wait_for("chat.update", count=tries)
+        await bot.app.services.live.drain()
+        assert len(bot.fake.calls("chat.update")) == tries

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 SLACK_API = "https://slack.com/api/"
 ACTION_IDS = re.compile(r"^[a-z_]+:[a-z_]+")  # stateless ids "feature:verb:…" (bot.ui.action_id)
 FORM_IDS = re.compile(r"^cmd:")
+EDIT_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)  # a 5xx on chat.update: Slack is struggling, back off (15 s at most)
 
 
 def build_bolt(settings: Settings, base_url: str = SLACK_API) -> AsyncApp:
@@ -98,6 +99,7 @@ class SlackAdapter:
         self.commands = slash_commands(app.services.settings, app.services.registry)
         self.people = People(app.services.settings)
         self._wanted: dict[tuple[str, str], Card] = {}
+        self.edit_retry_delays: tuple[float, ...] = EDIT_RETRY_DELAYS
         self._edit_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._dm_channels: dict[str, str] = {}  # user id -> DM channel id
         bolt.middleware(self.drop_retries)
@@ -267,20 +269,37 @@ class SlackAdapter:
     async def edit(self, ref: MessageRef, card: Card) -> None:
         """chat.update, one at a time per message, always with the newest card.
 
-        slack_sdk retries a 429 after Retry-After with the same body; edits that arrive meanwhile
-        wait on the lock and only the newest of them is sent, so the message ends on the last state.
+        slack_sdk retries a 429 after Retry-After with the same body; a 5xx is retried here after a
+        bounded backoff. Edits that arrive meanwhile wait on the lock and only the newest of them is
+        sent, so the message ends on the last state.
         """
         key = (ref.channel, ref.message_id)
         self._wanted[key] = card
         lock = self._edit_locks.setdefault(key, asyncio.Lock())
         async with lock:
-            newest = self._wanted.pop(key, None)
-            if newest is None:
-                return  # an edit that queued after us already sent the newest card
-            try:
-                await self.client.chat_update(channel=ref.channel, ts=ref.message_id, **message(None, newest))
-            except SlackApiError as error:
-                log.warning("chat.update failed channel=%s error=%s", ref.channel, error.response.get("error"))
+            for delay in (*self.edit_retry_delays, None):
+                newest = self._wanted.pop(key, None)
+                if newest is None:
+                    return  # an edit that queued after us already sent the newest card
+                if await self._update(ref, newest, final=delay is None):
+                    return
+                # Slack failed on its side: try again later, with whatever card is newest by then.
+                self._wanted.setdefault(key, newest)
+                await asyncio.sleep(delay)
+
+    async def _update(self, ref: MessageRef, card: Card, final: bool) -> bool:
+        """One chat.update; True when done (sent, or failed for good), False to try again (5xx, 429, network)."""
+        try:
+            await self.client.chat_update(channel=ref.channel, ts=ref.message_id, **message(None, card))
+            return True
+        except SlackApiError as error:
+            transient = error.response.status_code >= 500 or error.response.status_code == 429
+            reason = error.response.get("error")
+        except (aiohttp.ClientError, TimeoutError) as error:
+            transient, reason = True, type(error).__name__
+        giving_up = final or not transient
+        log.warning("chat.update failed channel=%s error=%s%s", ref.channel, reason, " (gave up)" if giving_up else "")
+        return giving_up
 
     async def send_private(self, space: str, member: str, reply: Reply) -> bool:
         """A DM to a member (reminders, notices)."""
