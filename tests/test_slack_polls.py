@@ -242,3 +242,33 @@ async def test_edit_retries_are_bounded(tmp_path: Path) -> None:
         await bot.fake.wait_for("chat.update", count=tries)
         await bot.app.services.live.drain()
         assert len(bot.fake.calls("chat.update")) == tries
+
+
+@pytest.mark.parametrize("status", [500, 503])
+async def test_a_slack_outage_when_posting_a_poll_is_explained_and_leaves_no_invisible_open_poll(
+    tmp_path: Path, status: int
+) -> None:
+    """chat.postMessage fails on Slack's side: the member learns it was Slack, the poll is withdrawn, the command is given back."""
+    async with slack_bot(tmp_path) as bot:
+        bot.fake.users[ALICE] = {"locale": "en-US"}
+        bot.fake.fail("chat.postMessage", error="internal_error", status=status)
+        assert (await bot.command('create "Lunch?" "Pizza" "Sushi"'))[0] == 200
+        [note] = await bot.fake.wait_for("chat.postEphemeral")
+        text = note.params["text"]
+        assert "Slack" in text and "invite" not in text.lower()
+        assert "#1" in text and '/poll create "Lunch?" "Pizza" "Sushi"' in text
+        assert await bot.app.services.polls.open_polls(f"slack:{TEAM}") == []
+
+
+@pytest.mark.parametrize("error", ["not_in_channel", "channel_not_found"])
+async def test_a_channel_the_bot_cannot_post_in_asks_for_an_invite_and_withdraws_the_poll(
+    tmp_path: Path, error: str
+) -> None:
+    """Slack refuses the channel: "invite me first", and no open poll is left behind to pile up on a retry."""
+    async with slack_bot(tmp_path) as bot:
+        bot.fake.users[ALICE] = {"locale": "en-US"}
+        bot.fake.fail("chat.postMessage", error=error, status=200)
+        assert (await bot.command('create "Lunch?" "Pizza" "Sushi"'))[0] == 200
+        [note] = await bot.fake.wait_for("chat.postEphemeral")
+        assert "Invite me" in note.params["text"]
+        assert await bot.app.services.polls.open_polls(f"slack:{TEAM}") == []

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -27,6 +28,7 @@ from bot.commands.context import Context
 from bot.config import ConfigError, Settings
 from bot.core.model import Action, Member, MessageRef
 from bot.core.poll_cards import home_cards
+from bot.i18n import Translator
 from bot.ui import Card, Reply
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,27 @@ def action_values(action: dict[str, Any]) -> tuple[str, ...]:
 def unescape(text: str) -> str:
     """Slash command text arrives with &, < and > escaped by Slack."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+@dataclass(frozen=True)
+class PostFailure:
+    """Why a message is not in the channel: a translation key and Slack's error code."""
+
+    key: str
+    error: str
+
+
+NOT_MEMBER, OUTAGE, REFUSED = "slack.cannot_post", "slack.post.outage", "slack.post.refused"
+NOT_MEMBER_ERRORS = frozenset({"not_in_channel", "channel_not_found"})
+
+
+def post_failure(error: str, status: int) -> PostFailure:
+    """Classify a failed chat.postMessage: invite the bot, wait for Slack, or Slack refused this message."""
+    if error in NOT_MEMBER_ERRORS:
+        return PostFailure(NOT_MEMBER, error)
+    if status >= 500 or status == 429:
+        return PostFailure(OUTAGE, error or str(status))
+    return PostFailure(REFUSED, error or str(status))
 
 
 def guarded(work: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
@@ -144,7 +167,8 @@ class SlackAdapter:
         text = unescape(command.get("text") or "").strip()
         line = f"{group} {text}" if text else self.default_line(group)
         reply = await self.app.dispatcher.invoke_text(space, channel, member, line, locale, can_open_modal=True)
-        await self.show(client, reply, space, channel, member, locale, command.get("trigger_id"))
+        typed = f"{command['command']} {text}".strip()
+        await self.show(client, reply, space, channel, member, locale, command.get("trigger_id"), typed)
 
     def default_line(self, group: str) -> str:
         """A bare `/poll` opens the group's form command (poll creation) when it has one."""
@@ -201,29 +225,59 @@ class SlackAdapter:
         member: Member,
         locale: str | None,
         trigger_id: str | None,
+        typed: str | None = None,
     ) -> None:
-        """Open a modal, post a public card (kept live), or answer privately."""
+        """Open a modal, post a public card (kept live), or answer privately (`typed`: the slash command)."""
         _ = self._context(space, channel, member, locale)._
         if reply.modal is not None and trigger_id:
             view = modal_view(reply.modal, _("slack.modal.cancel"), {"channel": channel})
             await client.views_open(trigger_id=trigger_id, view=view)
         elif reply.public and channel:
-            ref = await self._post(client, space, channel, reply)
+            ref, failure = await self._try_post(client, space, channel, reply)
             if ref is not None:
                 await self.app.dispatcher.posted(reply, ref)
             else:
-                await self._private(client, space, channel, member, Reply(text=_("slack.cannot_post")))
+                text = await self._not_posted(reply, failure, typed, _)
+                await self._private(client, space, channel, member, Reply(text=text))
         else:
             await self._private(client, space, channel, member, reply)
 
+    async def _not_posted(self, reply: Reply, failure: PostFailure, typed: str | None, _: Translator) -> str:
+        """Why a public reply is not in the channel; a poll nobody can see is withdrawn, the command given back."""
+        lines = [_(failure.key, error=failure.error)]
+        withdrawn = await self._withdraw(reply.subject)
+        if withdrawn is not None:
+            lines.append(_("slack.post.poll_withdrawn", ref=withdrawn))
+        if typed:
+            lines.append(_("slack.post.again", command=typed))
+        return "\n".join(lines)
+
+    async def _withdraw(self, subject: str | None) -> int | None:
+        """Close the poll of a message that could not be posted (its buttons are the only way to vote); its ref."""
+        kind, _, number = (subject or "").partition(":")
+        if kind != "poll" or not number.isdigit():
+            return None
+        closed = await self.app.services.polls.store.close_poll(int(number), self.app.services.clock.now())
+        return None if closed is None else closed.ref
+
     async def _post(self, client: AsyncWebClient, space: str, channel: str, reply: Reply) -> MessageRef | None:
-        """Post in a channel; None when Slack refuses (a private channel the bot is not in)."""
+        """Post in a channel; None when Slack refuses or fails."""
+        return (await self._try_post(client, space, channel, reply))[0]
+
+    async def _try_post(
+        self, client: AsyncWebClient, space: str, channel: str, reply: Reply
+    ) -> tuple[MessageRef | None, PostFailure]:
+        """Post in a channel: the message, or None and why (a channel the bot is not in, or Slack failing)."""
         try:
             ts = await self._send(client, channel, reply)
         except SlackApiError as error:
-            log.warning("chat.postMessage failed channel=%s error=%s", channel, error.response.get("error"))
-            return None
-        return MessageRef(space, channel, ts) if ts else None
+            failure = post_failure(error.response.get("error") or "", error.response.status_code)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            failure = PostFailure(OUTAGE, type(error).__name__)
+        else:
+            return (MessageRef(space, channel, ts) if ts else None), PostFailure(REFUSED, "no_message")
+        log.warning("chat.postMessage failed channel=%s error=%s", channel, failure.error)
+        return None, failure
 
     async def _send(self, client: AsyncWebClient, channel: str, reply: Reply) -> str | None:
         """A message, then the files (files_upload_v2); the message ts, if a message was posted."""
