@@ -86,7 +86,8 @@ class SlackBot:
         self, text: str, user: str = ALICE, team: str = TEAM, name: str = "/poll", **extra: Any
     ) -> tuple[int, str]:
         """A slash command typed in #general."""
-        body = slash_command_body(name, text, user_id=user, team_id=team, channel_id=CHANNEL)
+        reply_to = self.fake.response_url()
+        body = slash_command_body(name, text, user_id=user, team_id=team, channel_id=CHANNEL, response_url=reply_to)
         return await self.send(body, **extra)
 
     async def click(

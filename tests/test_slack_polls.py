@@ -253,7 +253,7 @@ async def test_a_slack_outage_when_posting_a_poll_is_explained_and_leaves_no_inv
         bot.fake.users[ALICE] = {"locale": "en-US"}
         bot.fake.fail("chat.postMessage", error="internal_error", status=status)
         assert (await bot.command('create "Lunch?" "Pizza" "Sushi"'))[0] == 200
-        [note] = await bot.fake.wait_for("chat.postEphemeral")
+        [note] = await bot.fake.wait_for("response_url")
         text = note.params["text"]
         assert "Slack" in text and "invite" not in text.lower()
         assert "#1" in text and '/poll create "Lunch?" "Pizza" "Sushi"' in text
@@ -269,6 +269,6 @@ async def test_a_channel_the_bot_cannot_post_in_asks_for_an_invite_and_withdraws
         bot.fake.users[ALICE] = {"locale": "en-US"}
         bot.fake.fail("chat.postMessage", error=error, status=200)
         assert (await bot.command('create "Lunch?" "Pizza" "Sushi"'))[0] == 200
-        [note] = await bot.fake.wait_for("chat.postEphemeral")
+        [note] = await bot.fake.wait_for("response_url")
         assert "Invite me" in note.params["text"]
         assert await bot.app.services.polls.open_polls(f"slack:{TEAM}") == []

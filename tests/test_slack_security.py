@@ -62,8 +62,8 @@ async def test_non_staff_cannot_create_polls(tmp_path: Path) -> None:
     """Only staff create polls by default; the refusal is private."""
     async with slack_bot(tmp_path) as bot:
         await bot.command('create "Q" "A" "B"', user=BOB)
-        [note] = await bot.fake.wait_for("chat.postEphemeral")
-        assert note.params["user"] == BOB and "staff" in note.params["text"].lower()
+        [note] = await bot.fake.wait_for("response_url")
+        assert note.params["response_type"] == "ephemeral" and "staff" in note.params["text"].lower()
         assert bot.fake.calls("chat.postMessage") == []
 
 
@@ -85,7 +85,7 @@ async def test_admins_are_not_staff_when_so_configured(tmp_path: Path) -> None:
     async with slack_bot(tmp_path, slack__staff_users=(), slack__admins_are_staff=False) as bot:
         bot.fake.users[BOB] = {"is_admin": True}
         await bot.command('create "Q" "A" "B"', user=BOB)
-        await bot.fake.wait_for("chat.postEphemeral")
+        await bot.fake.wait_for("response_url")
         assert bot.fake.calls("chat.postMessage") == []
 
 
