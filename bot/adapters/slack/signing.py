@@ -49,6 +49,7 @@ class RecentSignatures:
             del self._seen[sig]
 
     def __len__(self) -> int:
+        """How many signatures are remembered."""
         return len(self._seen)
 
 
