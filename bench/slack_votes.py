@@ -101,7 +101,7 @@ async def phosphore(base_url: str, db: Path, count: int, voters: int, concurrenc
         bolt = build_bolt(app.services.settings, base_url=base_url)
         SlackAdapter(app, bolt)
         try:
-            async with http_server(bolt, "127.0.0.1", 0) as url:
+            async with http_server(bolt, "127.0.0.1", 0, SECRET) as url:
                 create = slash_command_body("/poll", 'create "Bench?" "A" "B"', user_id=ALICE, team_id=TEAM,
                                             channel_id=CHANNEL)
                 await post_signed(url, create, SECRET)

@@ -86,7 +86,8 @@ class SlackBot:
         self, text: str, user: str = ALICE, team: str = TEAM, name: str = "/poll", **extra: Any
     ) -> tuple[int, str]:
         """A slash command typed in #general."""
-        body = slash_command_body(name, text, user_id=user, team_id=team, channel_id=CHANNEL)
+        reply_to = self.fake.response_url()
+        body = slash_command_body(name, text, user_id=user, team_id=team, channel_id=CHANNEL, response_url=reply_to)
         return await self.send(body, **extra)
 
     async def click(
@@ -143,8 +144,9 @@ async def slack_bot(
     async with fake_slack() as fake, running_app(slack_settings(tmp_path / "slack.db", spaces, **values)) as app:
         bolt = build_bolt(app.services.settings, base_url=fake.base_url)
         adapter = SlackAdapter(app, bolt)
+        adapter.edit_retry_delays = (0.01, 0.02, 0.04)  # the production backoff in hundredths
         try:
-            async with http_server(bolt, "127.0.0.1", 0) as url, aiohttp.ClientSession() as session:
+            async with http_server(bolt, "127.0.0.1", 0, SECRET) as url, aiohttp.ClientSession() as session:
                 yield SlackBot(app, adapter, fake, url, session)
                 await app.services.cards.drain()
         finally:

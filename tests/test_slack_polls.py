@@ -218,3 +218,57 @@ async def test_private_messages_open_each_dm_once(tmp_path: Path) -> None:
         posts = await bot.fake.wait_for("chat.postMessage", count=2)
         assert len(bot.fake.calls("conversations.open")) == 1
         assert {call.params["channel"] for call in posts} == {bot.fake.dm_channel(BOB)}
+
+
+@pytest.mark.parametrize("status", [500, 503])
+async def test_an_edit_failing_with_a_server_error_is_retried_until_the_card_is_right(tmp_path: Path, status: int) -> None:
+    """chat.update answers 5xx twice: the edit is sent again after a short backoff and the card ends right."""
+    async with slack_bot(tmp_path) as bot:
+        poll_id, ts = await bot.create_poll()
+        bot.fake.fail("chat.update", error="internal_error", status=status, times=2)
+        assert (await bot.click(f"poll:vote:{poll_id}:0", BOB, ts))[0] == 200
+        await bot.fake.wait_for("chat.update", count=3)
+        await bot.app.services.cards.drain()
+        assert "1 votant" in blocks_text(bot.fake.messages[CHANNEL][ts]["blocks"])
+
+
+async def test_edit_retries_are_bounded(tmp_path: Path) -> None:
+    """Slack down for good: the edit gives up after a few tries, with a warning and no error."""
+    async with slack_bot(tmp_path) as bot:
+        poll_id, ts = await bot.create_poll()
+        tries = len(bot.adapter.edit_retry_delays) + 1
+        bot.fake.fail("chat.update", error="internal_error", status=500, times=tries + 5)
+        assert (await bot.click(f"poll:vote:{poll_id}:0", BOB, ts))[0] == 200
+        await bot.fake.wait_for("chat.update", count=tries)
+        await bot.app.services.cards.drain()
+        assert len(bot.fake.calls("chat.update")) == tries
+
+
+@pytest.mark.parametrize("status", [500, 503])
+async def test_a_slack_outage_when_posting_a_poll_is_explained_and_leaves_no_invisible_open_poll(
+    tmp_path: Path, status: int
+) -> None:
+    """chat.postMessage fails on Slack's side: the member learns it was Slack, the poll is withdrawn, the command is given back."""
+    async with slack_bot(tmp_path) as bot:
+        bot.fake.users[ALICE] = {"locale": "en-US"}
+        bot.fake.fail("chat.postMessage", error="internal_error", status=status)
+        assert (await bot.command('create "Lunch?" "Pizza" "Sushi"'))[0] == 200
+        [note] = await bot.fake.wait_for("response_url")
+        text = note.params["text"]
+        assert "Slack" in text and "invite" not in text.lower()
+        assert "#1" in text and '/poll create "Lunch?" "Pizza" "Sushi"' in text
+        assert await bot.app.services.polls.open_polls(f"slack:{TEAM}") == []
+
+
+@pytest.mark.parametrize("error", ["not_in_channel", "channel_not_found"])
+async def test_a_channel_the_bot_cannot_post_in_asks_for_an_invite_and_withdraws_the_poll(
+    tmp_path: Path, error: str
+) -> None:
+    """Slack refuses the channel: "invite me first", and no open poll is left behind to pile up on a retry."""
+    async with slack_bot(tmp_path) as bot:
+        bot.fake.users[ALICE] = {"locale": "en-US"}
+        bot.fake.fail("chat.postMessage", error=error, status=200)
+        assert (await bot.command('create "Lunch?" "Pizza" "Sushi"'))[0] == 200
+        [note] = await bot.fake.wait_for("response_url")
+        assert "Invite me" in note.params["text"]
+        assert await bot.app.services.polls.open_polls(f"slack:{TEAM}") == []

@@ -8,17 +8,20 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler, async_default_handlers
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.dm_channels import DmChannels
 from bot.adapters.slack.manifest import slash_commands
 from bot.adapters.slack.people import People
 from bot.adapters.slack.render import home_view, message, modal_view, neutralize, view_errors, view_fields
@@ -27,6 +30,7 @@ from bot.commands.context import Context
 from bot.config import ConfigError, Settings
 from bot.core.model import Action, Member, MessageRef
 from bot.features.polls.views import home_cards
+from bot.i18n import Translator
 from bot.ui import Card, Reply
 
 log = logging.getLogger(__name__)
@@ -34,6 +38,8 @@ log = logging.getLogger(__name__)
 SLACK_API = "https://slack.com/api/"
 ACTION_IDS = re.compile(r"^[a-z_]+:[a-z_]+")  # stateless ids "feature:verb:…" (bot.ui.action_id)
 FORM_IDS = re.compile(r"^cmd:")
+RATE_LIMIT_RETRIES = 5  # a 429 is retried after Retry-After: Slack did not act on the request
+EDIT_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)  # a 5xx on chat.update: Slack is struggling, back off (15 s at most)
 
 
 def build_bolt(settings: Settings, base_url: str = SLACK_API) -> AsyncApp:
@@ -43,7 +49,7 @@ def build_bolt(settings: Settings, base_url: str = SLACK_API) -> AsyncApp:
         raise ConfigError("SLACK_BOT_TOKEN is not set (the xoxb- token of the Slack app)")
     # Bolt copies app.client's retry handlers and session into every per-request client. Without
     # a session slack_sdk opens one (and a TCP connection) per call: 4x slower under a vote burst.
-    handlers = [*async_default_handlers(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)]
+    handlers = [*async_default_handlers(), AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     client = AsyncWebClient(token=token, base_url=base_url, retry_handlers=handlers, session=session)
     return AsyncApp(
@@ -76,6 +82,27 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+@dataclass(frozen=True)
+class PostFailure:
+    """Why a message is not in the channel: a translation key and Slack's error code."""
+
+    key: str
+    error: str
+
+
+NOT_MEMBER, OUTAGE, REFUSED = "slack.cannot_post", "slack.post.outage", "slack.post.refused"
+NOT_MEMBER_ERRORS = frozenset({"not_in_channel", "channel_not_found"})
+
+
+def post_failure(error: str, status: int) -> PostFailure:
+    """Classify a failed chat.postMessage: invite the bot, wait for Slack, or Slack refused this message."""
+    if error in NOT_MEMBER_ERRORS:
+        return PostFailure(NOT_MEMBER, error)
+    if status >= 500 or status == 429:
+        return PostFailure(OUTAGE, error or str(status))
+    return PostFailure(REFUSED, error or str(status))
+
+
 def guarded(work: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
     """Log listener failures instead of raising: over Socket Mode a raising listener gets no ack at all."""
 
@@ -98,8 +125,9 @@ class SlackAdapter:
         self.commands = slash_commands(app.services.settings, app.services.registry)
         self.people = People(app.services.settings)
         self._wanted: dict[tuple[str, str], Card] = {}
+        self.edit_retry_delays: tuple[float, ...] = EDIT_RETRY_DELAYS
         self._edit_locks: dict[tuple[str, str], asyncio.Lock] = {}
-        self._dm_channels: dict[str, str] = {}  # user id -> DM channel id
+        self.dm_channels = DmChannels(app.services.db)
         bolt.middleware(self.drop_retries)
         for name in self.commands:
             bolt.command(name)(guarded(self.on_command))
@@ -133,7 +161,9 @@ class SlackAdapter:
     def _context(self, space: str, channel: str, member: Member, locale: str | None) -> Context:
         return self.app.dispatcher.context(space, channel, member, locale)
 
-    async def on_command(self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_command(
+        self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
         """A slash command: ack at once, run the typed text like the console, then show the reply."""
         await ack()
         space, channel = f"slack:{command['team_id']}", command["channel_id"]
@@ -142,7 +172,8 @@ class SlackAdapter:
         text = unescape(command.get("text") or "").strip()
         line = f"{group} {text}" if text else self.default_line(group)
         reply = await self.app.dispatcher.invoke_text(space, channel, member, line, locale, can_open_modal=True)
-        await self.show(client, reply, space, channel, member, locale, command.get("trigger_id"))
+        typed = f"{command['command']} {text}".strip()
+        await self.show(client, reply, space, channel, member, locale, command.get("trigger_id"), typed, respond)
 
     def default_line(self, group: str) -> str:
         """A bare `/poll` opens the group's form command (poll creation) when it has one."""
@@ -199,29 +230,78 @@ class SlackAdapter:
         member: Member,
         locale: str | None,
         trigger_id: str | None,
+        typed: str | None = None,
+        respond: AsyncRespond | None = None,
     ) -> None:
-        """Open a modal, post a public card (kept live), or answer privately."""
+        """Open a modal, post a public card (kept live), or answer privately.
+
+        `typed` is the slash command as typed, `respond` its response_url (commands only).
+        """
         _ = self._context(space, channel, member, locale)._
         if reply.modal is not None and trigger_id:
             view = modal_view(reply.modal, _("slack.modal.cancel"), {"channel": channel})
-            await client.views_open(trigger_id=trigger_id, view=view)
+            if not await self._open_form(client, trigger_id, view):
+                text = "\n".join((_("slack.form_failed"), reply.modal.usage))
+                await self._private(client, space, channel, member, Reply(text=text), respond)
         elif reply.public and channel:
-            ref = await self._post(client, space, channel, reply)
+            ref, failure = await self._try_post(client, space, channel, reply)
             if ref is not None:
                 await self.app.dispatcher.posted(reply, ref)
             else:
-                await self._private(client, space, channel, member, Reply(text=_("slack.cannot_post")))
+                text = await self._not_posted(reply, failure, typed, _)
+                await self._private(client, space, channel, member, Reply(text=text), respond)
         else:
-            await self._private(client, space, channel, member, reply)
+            await self._private(client, space, channel, member, reply, respond)
+
+    @staticmethod
+    async def _open_form(client: AsyncWebClient, trigger_id: str, view: dict[str, Any]) -> bool:
+        """views.open; False when Slack refuses it (a trigger older than 3 s, a view it rejects, Slack failing)."""
+        try:
+            await client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as error:
+            log.warning("views.open failed error=%s", error.response.get("error"))
+            return False
+        except (aiohttp.ClientError, TimeoutError) as error:
+            log.warning("views.open failed error=%s", type(error).__name__)
+            return False
+        return True
+
+    async def _not_posted(self, reply: Reply, failure: PostFailure, typed: str | None, _: Translator) -> str:
+        """Why a public reply is not in the channel; a poll nobody can see is withdrawn, the command given back."""
+        lines = [_(failure.key, error=failure.error)]
+        withdrawn = await self._withdraw(reply.subject)
+        if withdrawn is not None:
+            lines.append(_("slack.post.poll_withdrawn", ref=withdrawn))
+        if typed:
+            lines.append(_("slack.post.again", command=typed))
+        return "\n".join(lines)
+
+    async def _withdraw(self, subject: str | None) -> int | None:
+        """Close the poll of a message that could not be posted (its buttons are the only way to vote); its ref."""
+        kind, _, number = (subject or "").partition(":")
+        if kind != "poll" or not number.isdigit():
+            return None
+        closed = await self.app.services.polls.store.close_poll(int(number), self.app.services.clock.now())
+        return None if closed is None else closed.ref
 
     async def _post(self, client: AsyncWebClient, space: str, channel: str, reply: Reply) -> MessageRef | None:
-        """Post in a channel; None when Slack refuses (a private channel the bot is not in)."""
+        """Post in a channel; None when Slack refuses or fails."""
+        return (await self._try_post(client, space, channel, reply))[0]
+
+    async def _try_post(
+        self, client: AsyncWebClient, space: str, channel: str, reply: Reply
+    ) -> tuple[MessageRef | None, PostFailure]:
+        """Post in a channel: the message, or None and why (a channel the bot is not in, or Slack failing)."""
         try:
             ts = await self._send(client, channel, reply)
         except SlackApiError as error:
-            log.warning("chat.postMessage failed channel=%s error=%s", channel, error.response.get("error"))
-            return None
-        return MessageRef(space, channel, ts) if ts else None
+            failure = post_failure(error.response.get("error") or "", error.response.status_code)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            failure = PostFailure(OUTAGE, type(error).__name__)
+        else:
+            return (MessageRef(space, channel, ts) if ts else None), PostFailure(REFUSED, "no_message")
+        log.warning("chat.postMessage failed channel=%s error=%s", channel, failure.error)
+        return None, failure
 
     async def _send(self, client: AsyncWebClient, channel: str, reply: Reply) -> str | None:
         """A message, then the files (files_upload_v2); the message ts, if a message was posted."""
@@ -235,23 +315,42 @@ class SlackAdapter:
             await client.files_upload_v2(channel=channel, file_uploads=uploads, **comment)
         return ts
 
-    async def _private(self, client: AsyncWebClient, space: str, channel: str, member: Member, reply: Reply) -> None:
-        """An ephemeral message; files, or a place the bot cannot post in, go by DM instead."""
+    async def _private(
+        self,
+        client: AsyncWebClient,
+        space: str,
+        channel: str,
+        member: Member,
+        reply: Reply,
+        respond: AsyncRespond | None = None,
+    ) -> None:
+        """Through the command's response_url, else an ephemeral message; files, or failures, go by DM instead."""
+        if not reply.files and respond is not None and await self._respond(respond, reply):
+            return
         if not reply.files and channel:
             try:
                 await client.chat_postEphemeral(channel=channel, user=member.user_id, **message(reply.text, reply.card))
                 return
             except SlackApiError as error:
                 log.info("chat.postEphemeral failed channel=%s error=%s", channel, error.response.get("error"))
-        await self._direct(client, member.user_id, reply)
+        await self._direct(client, space, member.user_id, reply)
 
-    async def _direct(self, client: AsyncWebClient, user_id: str, reply: Reply) -> bool:
+    @staticmethod
+    async def _respond(respond: AsyncRespond, reply: Reply) -> bool:
+        """An ephemeral answer through the response_url: it works where the bot is no member (private channels, DMs)."""
+        try:
+            answer = await respond(response_type="ephemeral", **message(reply.text, reply.card))
+        except (aiohttp.ClientError, TimeoutError) as error:
+            log.info("response_url failed error=%s", type(error).__name__)
+            return False
+        if answer.status_code != 200:
+            log.info("response_url failed status=%s body=%s", answer.status_code, answer.body[:100])
+        return answer.status_code == 200
+
+    async def _direct(self, client: AsyncWebClient, space: str, user_id: str, reply: Reply) -> bool:
         """Post in the DM between the bot and a user."""
         try:
-            channel = self._dm_channels.get(user_id)
-            if channel is None:  # conversations.open is rate-limited: a reminder fan-out opens each DM once
-                opened = await client.conversations_open(users=user_id)
-                channel = self._dm_channels[user_id] = opened["channel"]["id"]
+            channel = await self.dm_channels.channel(client, space.split(":", 1)[1], user_id)
             await self._send(client, channel, reply)
         except SlackApiError as error:
             log.warning("direct message failed user=%s error=%s", user_id, error.response.get("error"))
@@ -267,21 +366,38 @@ class SlackAdapter:
     async def edit(self, ref: MessageRef, card: Card) -> None:
         """chat.update, one at a time per message, always with the newest card.
 
-        slack_sdk retries a 429 after Retry-After with the same body; edits that arrive meanwhile
-        wait on the lock and only the newest of them is sent, so the message ends on the last state.
+        slack_sdk retries a 429 after Retry-After with the same body; a 5xx is retried here after a
+        bounded backoff. Edits that arrive meanwhile wait on the lock and only the newest of them is
+        sent, so the message ends on the last state.
         """
         key = (ref.channel, ref.message_id)
         self._wanted[key] = card
         lock = self._edit_locks.setdefault(key, asyncio.Lock())
         async with lock:
-            newest = self._wanted.pop(key, None)
-            if newest is None:
-                return  # an edit that queued after us already sent the newest card
-            try:
-                await self.client.chat_update(channel=ref.channel, ts=ref.message_id, **message(None, newest))
-            except SlackApiError as error:
-                log.warning("chat.update failed channel=%s error=%s", ref.channel, error.response.get("error"))
+            for delay in (*self.edit_retry_delays, None):
+                newest = self._wanted.pop(key, None)
+                if newest is None:
+                    return  # an edit that queued after us already sent the newest card
+                if await self._update(ref, newest, final=delay is None):
+                    return
+                # Slack failed on its side: try again later, with whatever card is newest by then.
+                self._wanted.setdefault(key, newest)
+                await asyncio.sleep(delay)
+
+    async def _update(self, ref: MessageRef, card: Card, final: bool) -> bool:
+        """One chat.update; True when done (sent, or failed for good), False to try again (5xx, 429, network)."""
+        try:
+            await self.client.chat_update(channel=ref.channel, ts=ref.message_id, **message(None, card))
+            return True
+        except SlackApiError as error:
+            transient = error.response.status_code >= 500 or error.response.status_code == 429
+            reason = error.response.get("error")
+        except (aiohttp.ClientError, TimeoutError) as error:
+            transient, reason = True, type(error).__name__
+        giving_up = final or not transient
+        log.warning("chat.update failed channel=%s error=%s%s", ref.channel, reason, " (gave up)" if giving_up else "")
+        return giving_up
 
     async def send_private(self, space: str, member: str, reply: Reply) -> bool:
         """A DM to a member (reminders, notices)."""
-        return await self._direct(self.client, member.split(":", 1)[1], reply)
+        return await self._direct(self.client, space, member.split(":", 1)[1], reply)

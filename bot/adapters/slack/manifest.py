@@ -22,6 +22,7 @@ BOT_SCOPES = (
     "usergroups:read",  # the staff user group
 )
 BOT_EVENTS = ("app_home_opened",)
+USAGE_HINT_MAX = 1000  # Slack's limit for a slash command's usage hint
 
 
 def slash_commands(settings: Settings, registry: Registry) -> dict[str, str]:
@@ -40,6 +41,17 @@ def slash_commands(settings: Settings, registry: Registry) -> dict[str, str]:
     return {name: group for group, name in names.items()}
 
 
+def usage_hint(names: list[str]) -> str:
+    """Subcommand names joined by " | ", as many whole names as fit in Slack's limit."""
+    hint = ""
+    for name in names:
+        longer = f"{hint} | {name}" if hint else name
+        if len(longer) > USAGE_HINT_MAX:
+            break
+        hint = longer
+    return hint
+
+
 def socket_mode(settings: Settings) -> bool:
     """Socket Mode unless a public URL is configured and no app-level token is set."""
     return "SLACK_APP_TOKEN" in settings.secrets or not settings["slack.public_url"]
@@ -55,7 +67,7 @@ def manifest(settings: Settings, registry: Registry) -> dict[str, Any]:
         subcommands = registry.in_group(group)
         entry: dict[str, Any] = {"command": name, "description": _(f"cmd.{group}.help")[:100]}
         if len(subcommands) > 1:  # a group of one command (/help) takes no subcommand word
-            entry["usage_hint"] = " | ".join(_(f"cmd.{command.key}.name") for command in subcommands)[:100]
+            entry["usage_hint"] = usage_hint([_(f"cmd.{command.key}.name") for command in subcommands])
         # Unescaped text: the adapter neutralises mentions itself before anything is re-posted.
         entry["should_escape"] = False
         if not socket:

@@ -189,10 +189,11 @@ def input_element(entry: TextInput) -> dict[str, Any]:
     text: dict[str, Any] = {"type": "plain_text_input", "action_id": INPUT_ACTION}
     if entry.kind == "paragraph":
         text["multiline"] = True
+    limit = min(entry.max_length or SECTION_TEXT_MAX, SECTION_TEXT_MAX)
     if entry.max_length:
-        text["max_length"] = min(entry.max_length, SECTION_TEXT_MAX)
+        text["max_length"] = limit
     if entry.value:
-        text["initial_value"] = entry.value
+        text["initial_value"] = cut(entry.value, limit)  # Slack refuses the whole form over a longer pre-fill
     if entry.placeholder:
         text["placeholder"] = plain(entry.placeholder, PLACEHOLDER_MAX)
     return text

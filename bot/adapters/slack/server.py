@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 
 from bot.adapters.slack.adapter import SlackAdapter, build_bolt, close_bolt
+from bot.adapters.slack.signing import RequestGuard, bolt_request
 from bot.app import App
 from bot.config import ConfigError
 
@@ -21,12 +22,23 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"  # Bolt's conventional path: commands, interactivity and events
 
 
-def web_app(bolt: AsyncApp) -> web.Application:
-    """POST /slack/events (signatures checked by Bolt) and GET /healthz."""
+def web_app(bolt: AsyncApp, signing_secret: str) -> web.Application:
+    """POST /slack/events (signature, replay and body checked before Bolt) and GET /healthz."""
+    guard = RequestGuard(signing_secret)
 
     async def events(request: web.Request) -> web.Response:
-        """Translate aiohttp <-> Bolt."""
-        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+        """Check the raw request, then translate aiohttp <-> Bolt."""
+        raw = await request.read()
+        timestamp = guard.signed_at(request.headers, raw)
+        if timestamp is None:
+            return web.Response(status=401, text="invalid request signature")
+        if guard.is_replay(request.headers, timestamp):
+            log.info("ignored a replayed Slack request")
+            return web.Response(status=200, text="")
+        bolt_req = bolt_request(raw, request.query_string, request.headers)
+        if bolt_req is None:
+            return web.Response(status=400, text="malformed request")
+        return await to_aiohttp_response(await bolt.async_dispatch(bolt_req))
 
     async def healthz(request: web.Request) -> web.Response:
         """Liveness for the hosting platform."""
@@ -39,9 +51,9 @@ def web_app(bolt: AsyncApp) -> web.Application:
 
 
 @asynccontextmanager
-async def http_server(bolt: AsyncApp, host: str, port: int) -> AsyncIterator[str]:
+async def http_server(bolt: AsyncApp, host: str, port: int, signing_secret: str) -> AsyncIterator[str]:
     """Serve the Bolt app over HTTP; yield the events URL (port 0 picks a free one)."""
-    runner = web.AppRunner(web_app(bolt), access_log=None, shutdown_timeout=5.0)
+    runner = web.AppRunner(web_app(bolt, signing_secret), access_log=None, shutdown_timeout=5.0)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     bound_host, bound_port = runner.addresses[0][:2]
@@ -74,14 +86,15 @@ async def serve(app: App) -> None:
     bolt = build_bolt(settings)  # raises first when the bot token is missing
     adapter: SlackAdapter | None = None
     try:
-        if not app_token and not settings.secrets.get("SLACK_SIGNING_SECRET"):
+        signing_secret = settings.secrets.get("SLACK_SIGNING_SECRET", "")
+        if not app_token and not signing_secret:
             raise ConfigError("SLACK_SIGNING_SECRET is not set (needed to check requests in HTTP mode)")
         adapter = SlackAdapter(app, bolt)
         if app_token:
             async with socket_mode(bolt, app_token):
                 log.warning("Slack adapter connected in Socket Mode")
                 await asyncio.Event().wait()
-        async with http_server(bolt, settings["slack.host"], settings["slack.port"]) as url:
+        async with http_server(bolt, settings["slack.host"], settings["slack.port"], signing_secret) as url:
             log.warning("Slack adapter listening on %s", url)
             await asyncio.Event().wait()
     finally:
