@@ -61,8 +61,7 @@ async def signups(app: App, event: Event) -> dict[str, Signup]:
 
 
 async def settle(app: App) -> None:
-    """Wait for the background notices and live edits started so far."""
-    await app.services.events.background.drain()
+    """Wait for the live edits started so far (notices are sent once their change has committed)."""
     await app.services.cards.drain()
 
 
@@ -163,7 +162,7 @@ async def test_confirmation_window_expires_to_next_in_line(app: App, sent: Recor
 
 
 async def test_undeliverable_notice_is_recorded_and_author_told(app: App, sent: RecordingDelivery) -> None:
-    """send_private returning False is stored and the event's author hears who was missed."""
+    """send_private returning False is stored on the notice's outbox row and the event's author hears who was missed."""
     sent.unreachable.add("console:carol")
     event = await create(app, "--onsite 1 --remote 0")
     await click(app, f"event:join:{event.id}:onsite", "bob")
@@ -171,8 +170,8 @@ async def test_undeliverable_notice_is_recorded_and_author_told(app: App, sent: 
     await click(app, f"event:leave:{event.id}", "bob")
     await settle(app)
     assert "carol" in sent.to("console:alice")[-1] and "contacter" in sent.to("console:alice")[-1]
-    row = await app.services.db.fetch_one("SELECT member, kind, delivered FROM event_notices")
-    assert row is not None and tuple(row) == ("console:carol", "promoted", 0)
+    row = await app.services.db.fetch_one("SELECT member, kind, status FROM outbox")
+    assert row is not None and tuple(row) == ("console:carol", "event.promoted", "failed")
 
 
 async def test_workshops_overlap_capacity_and_waitlist(app: App, sent: RecordingDelivery) -> None:
@@ -328,7 +327,7 @@ async def test_antennas_counts_and_remote_only(app: App) -> None:
         assert "ajoutée" in ((await say(app, f'/event antenna {name} --region "R" --host "H" --channel "#c"')).text or "")
     assert "existe déjà" in ((await say(app, "/event antenna lyon")).text or "")
     event = await create(app, "--onsite 5 --remote 5")
-    lyon, nantes = await app.services.events.antennas(SPACE)
+    lyon, nantes = await app.services.events.store.antennas(SPACE)
     info = await say(app, f"/event info {event.ref}")
     assert info.card is not None
     ids = [getattr(c, "action_id") for c in info.card.controls]
