@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from bot.core.errors import UserError
 from bot.core.notices import Notice
-from bot.features.events.domain import HOLDING, MODES, Event, EventDraft, Mode, Session, SignupRequest, Status
+from bot.features.events.domain import HOLDING, MODES, Event, EventDraft, Mode, Session, SignupRequest, Status, kind
 
 ChoiceStatus = Literal["confirmed", "waitlisted"]
 
@@ -171,7 +171,7 @@ def notice(event: Event, entry: Entry, what: str, **extra: Any) -> Notice:
     """A private notice about `event` for the member of `entry`, with what a view needs to render it alone."""
     params = {"event_id": event.id, "ref": event.ref, "title": event.title, "timezone": event.timezone,
               "starts_at": iso(event.starts_at), "mode": entry.mode, "name": entry.name, **extra}  # fmt: skip
-    return Notice(event.space, entry.member, f"event.{what}", params)
+    return Notice(event.space, entry.member, kind(what), params)
 
 
 def promoted_status(event: Event, now: datetime) -> tuple[Status, datetime | None]:
