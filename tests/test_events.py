@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import json
 from datetime import UTC, datetime, timedelta
 
 import icalendar
@@ -15,6 +16,9 @@ from bot.core.clock import ManualClock
 from bot.features.events.domain import Event, EventDraft, Signup
 from bot.core.errors import UserError
 from bot.core.model import Action, Member, MessageRef
+from bot.core.notices import Notice
+from bot.features.events.views import render_notice
+from bot.i18n import Translator
 from bot.ui import Reply
 from tests.fakes.delivery import RecordingDelivery
 from tests.helpers import member
@@ -61,8 +65,7 @@ async def signups(app: App, event: Event) -> dict[str, Signup]:
 
 
 async def settle(app: App) -> None:
-    """Wait for the background notices and live edits started so far."""
-    await app.services.events.background.drain()
+    """Wait for the live edits started so far (notices are sent once their change has committed)."""
     await app.services.cards.drain()
 
 
@@ -163,7 +166,7 @@ async def test_confirmation_window_expires_to_next_in_line(app: App, sent: Recor
 
 
 async def test_undeliverable_notice_is_recorded_and_author_told(app: App, sent: RecordingDelivery) -> None:
-    """send_private returning False is stored and the event's author hears who was missed."""
+    """send_private returning False is stored on the notice's outbox row and the event's author hears who was missed."""
     sent.unreachable.add("console:carol")
     event = await create(app, "--onsite 1 --remote 0")
     await click(app, f"event:join:{event.id}:onsite", "bob")
@@ -171,8 +174,8 @@ async def test_undeliverable_notice_is_recorded_and_author_told(app: App, sent: 
     await click(app, f"event:leave:{event.id}", "bob")
     await settle(app)
     assert "carol" in sent.to("console:alice")[-1] and "contacter" in sent.to("console:alice")[-1]
-    row = await app.services.db.fetch_one("SELECT member, kind, delivered FROM event_notices")
-    assert row is not None and tuple(row) == ("console:carol", "promoted", 0)
+    row = await app.services.db.fetch_one("SELECT member, kind, status FROM outbox")
+    assert row is not None and tuple(row) == ("console:carol", "event.promoted", "failed")
 
 
 async def test_workshops_overlap_capacity_and_waitlist(app: App, sent: RecordingDelivery) -> None:
@@ -328,7 +331,7 @@ async def test_antennas_counts_and_remote_only(app: App) -> None:
         assert "ajoutée" in ((await say(app, f'/event antenna {name} --region "R" --host "H" --channel "#c"')).text or "")
     assert "existe déjà" in ((await say(app, "/event antenna lyon")).text or "")
     event = await create(app, "--onsite 5 --remote 5")
-    lyon, nantes = await app.services.events.antennas(SPACE)
+    lyon, nantes = await app.services.events.store.antennas(SPACE)
     info = await say(app, f"/event info {event.ref}")
     assert info.card is not None
     ids = [getattr(c, "action_id") for c in info.card.controls]
@@ -395,3 +398,33 @@ async def test_attendee_export_guards_formulas(app: App) -> None:
     assert by_name["carol"]["waitlist_position"] == "1" and by_name["bob"]["mode"] == "onsite"
     assert "'=HYPERLINK(1)" in by_name and by_name["dave"]["answer"] == "'@SUM(A1)"
     assert by_name["bob"]["signed_up_at"] == "2026-06-01T10:00+02:00"
+
+
+async def test_notices_are_queued_in_the_outbox_with_the_change(app: App) -> None:
+    """A promotion's notice is an outbox row written by the withdrawal's own transaction; a refused change queues none."""
+    event = await create(app, "--onsite 1 --remote 0")
+    await click(app, f"event:join:{event.id}:onsite", "bob")
+    await click(app, f"event:join:{event.id}:onsite", "carol")
+    store = app.services.events.store
+    change = await store.withdraw(SPACE, event.id, "console:bob", app.services.clock.now())  # no sending here
+    rows = await app.services.db.fetch_all("SELECT id, member, kind, params, status FROM outbox")
+    assert [(r["id"], r["member"], r["kind"], r["status"]) for r in rows] == [
+        (change.outbox_ids[0], "console:carol", "event.promoted", "pending")]  # fmt: skip
+    assert json.loads(rows[0]["params"])["ref"] == event.ref
+    with pytest.raises(UserError, match="event.not_signed_up"):
+        await store.withdraw(SPACE, event.id, "console:bob", app.services.clock.now())
+    assert len(await app.services.db.fetch_all("SELECT id FROM outbox")) == 1
+
+
+def test_notices_render_alone_in_both_languages() -> None:
+    """A notice carries all its view needs: the offer keeps its confirm and decline buttons, in English too."""
+    params = {"event_id": 7, "ref": 3, "title": "Meetup", "timezone": "Europe/Paris", "mode": "remote", "name": "bob",
+              "starts_at": "2026-06-30T07:30:00+00:00", "expires_at": "2026-06-01T10:00:00+00:00"}  # fmt: skip
+    offer = render_notice(Notice(SPACE, "console:bob", "event.offered", params), Translator("en"))
+    assert offer.card is not None and "Confirm it before Monday, June 1, 2026 at 12:00 PM (Europe/Paris)" in offer.card.text[0]
+    assert [c.action_id for c in offer.card.controls] == ["event:confirm:7", "event:leave:7"]
+    promoted = render_notice(Notice(SPACE, "console:bob", "event.promoted", {**params, "link": "https://v"}), Translator("fr"))
+    assert "une place s'est libérée" in (promoted.text or "") and "https://v" in (promoted.text or "")
+    missed = render_notice(Notice(SPACE, "console:alice", "event.missed", {"ref": 3, "title": "Meetup",
+                                                                             "names": ["bob", "carol"]}), Translator("en"))  # fmt: skip
+    assert "could not reach" in (missed.text or "") and "bob, carol" in (missed.text or "")

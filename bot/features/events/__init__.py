@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from bot.core.livecards import subject_id
+from bot.core.notices import Notice
 from bot.feature import Built, Feature, Kernel, Unit
 from bot.features.events.commands import EventDeps
 from bot.features.events.domain import EventService
 from bot.features.events.sqlite import SqliteEventStore
 from bot.features.events.store import EventStore
-from bot.features.events.views import event_card
+from bot.features.events.views import event_card, render_notice
 from bot.i18n import Translator
 from bot.scheduler import Source
-from bot.ui import Card
+from bot.ui import Card, Reply
 
 
 def build(kernel: Kernel, store: EventStore, _built: Built) -> Unit:
-    """The event service, its live sign-up card and its offer-expiry wake-ups."""
-    events = EventService(store, kernel.cards, kernel.clock, kernel.spaces, kernel.delivery, kernel.wakeups.wake_at)
+    """The event service, its live sign-up card, its notices and its offer-expiry wake-ups."""
+
+    def render_now(notice: Notice) -> Reply:
+        """A notice in its space's language (for the interim EventService._send_now)."""
+        return render_notice(notice, Translator(kernel.spaces(notice.space).locale))
+
+    events = EventService(
+        store, kernel.cards, kernel.clock, kernel.spaces, kernel.delivery, kernel.wakeups.wake_at, render_now
+    )
 
     async def render(subject: str) -> Card | None:
         """The live card of "event:ID", in its space's language."""
@@ -30,8 +38,8 @@ def build(kernel: Kernel, store: EventStore, _built: Built) -> Unit:
         service=events,
         deps=EventDeps(events, kernel.cards),
         renderers={"event": render},
+        notices={"event": render_notice},
         wakeups=(Source(events.expire_offers, store.next_offer_expiries),),
-        on_stop=(events.background.drain,),
     )
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -17,13 +16,15 @@ from bot.core.errors import UserError
 from bot.core.exports import to_csv
 from bot.core.livecards import LiveCards
 from bot.core.model import Member
+from bot.core.notices import Notice
 from bot.core.refs import parse_ref
 from bot.core.ports import Delivery
 from bot.features.events.store import EventStore
 from bot.core.spaces import SpaceDirectory
 from bot.core.text import is_blank, visible
-from bot.i18n import Translator
-from bot.ui import Reply
+
+if TYPE_CHECKING:
+    from bot.ui import Reply
 
 log = logging.getLogger(__name__)
 
@@ -172,30 +173,16 @@ class Signup:
         return self.status in (*HOLDING, "waitlisted")
 
 
-NoticeKind = Literal["promoted", "offered", "expired", "session", "cancelled"]
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Something a member must be told because of someone else's move."""
-
-    kind: NoticeKind
-    member: str
-    name: str
-    mode: Mode
-    session: str = ""
-    expires_at: datetime | None = None
-
-
 @dataclass(frozen=True)
 class Change:
     """The outcome of a write: the event, the actor's sign-up and whom to tell."""
 
     event: Event
     signup: Signup | None
-    notices: tuple[Notice, ...] = ()
+    notices: tuple[Notice, ...] = ()  # written to the outbox in the same transaction as the change
     session: Session | None = None
     session_status: str | None = None  # "confirmed", "waitlisted", or None when dropped
+    outbox_ids: tuple[int, ...] = ()  # interim: the notices' outbox rows, for EventService._send_now
 
 
 @dataclass(frozen=True)
@@ -245,37 +232,15 @@ def check_draft(draft: EventDraft, now: datetime | None) -> EventDraft:
     return replace(draft, title=title)
 
 
-def decide_signup(event: Event, current: Signup | None, request: SignupRequest, taken: int, now: datetime) -> Status:
-    """The status a sign-up gets; `taken` counts places held in the requested mode by others."""
-    event.check_open(now)
-    if not event.offers(request.mode):
-        raise UserError("event.mode_not_offered", ref=event.ref, mode=request.mode)
-    if request.antenna_id is not None and request.mode != "remote":
-        raise UserError("event.antenna_remote_only")
-    if current is not None and current.active and current.mode == request.mode:
-        return current.status  # same mode again: only the antenna or answer may change
-    capacity = event.capacity(request.mode)
-    free = capacity is None or taken < capacity
-    if current is not None and current.holds_place and not free:
-        raise UserError("event.mode_full_keep_place", ref=event.ref, mode=request.mode)
-    return "confirmed" if free else "waitlisted"
+def kind(what: str) -> str:
+    """A notice kind of this feature: "event.<what>", rendered by `views.render_notice`."""
+    return f"event.{what}"
 
 
-def decide_session(signup: Signup | None, session: Session, mine: Sequence[Session], taken: int) -> str:
-    """Whether a member gets a workshop place or waits; refuses overlaps and non-attendees."""
-    if signup is None or not signup.holds_place:
-        raise UserError("event.session_needs_place")
-    for other in mine:
-        if other.id != session.id and other.overlaps(session):
-            raise UserError("event.session_overlap", title=session.title, other=other.title)
-    return "confirmed" if session.capacity is None or taken < session.capacity else "waitlisted"
-
-
-def promoted_status(event: Event, now: datetime) -> tuple[Status, datetime | None]:
-    """What a member moved up from a waitlist gets: a place, or an offer to confirm in time."""
-    if event.confirm_hours is None:
-        return "confirmed", None
-    return "offered", min(now + timedelta(hours=event.confirm_hours), event.starts_at)
+# interim: goes with EventService._send_now when the outbox sender replaces it
+def missed(event: Event, names: Sequence[str]) -> Notice:
+    """The notice telling an event's author whom a private notice could not reach."""
+    return Notice(event.space, event.author, kind("missed"), {"ref": event.ref, "title": event.title, "names": list(names)})
 
 
 def attendees_csv(event: Event, signups: Sequence[Signup]) -> str:
@@ -313,24 +278,6 @@ def ics_bytes(event: Event, now: datetime, with_link: bool = False) -> bytes:
     return calendar.to_ical()
 
 
-@dataclass
-class Background:
-    """Slow work started after a commit (DMs), kept so it can be awaited at shutdown and in tests."""
-
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
-
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        """Run `work` without making the member wait for it."""
-        task = asyncio.get_running_loop().create_task(work)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    async def drain(self) -> None:
-        """Wait until every started piece of work is done."""
-        while self.tasks:
-            await asyncio.gather(*list(self.tasks), return_exceptions=True)
-
-
 class EventService:
     """Everything members and staff do with events, whatever the platform."""
 
@@ -342,6 +289,7 @@ class EventService:
         spaces: SpaceDirectory,
         delivery: Delivery,
         wake_at: Callable[[datetime], None],
+        render: Callable[[Notice], Reply],
     ) -> None:
         self.store = store
         self.live = live
@@ -349,7 +297,7 @@ class EventService:
         self.spaces = spaces
         self.delivery = delivery
         self.wake_at = wake_at  # offers expire: due work must run then
-        self.background = Background()
+        self.render = render  # a notice in its space's language (the views'), for _send_now
         self.observers: list[Callable[[Event], Awaitable[None]]] = []  # told of every create, edit and cancel
 
     async def _observe(self, event: Event) -> Event:
@@ -381,20 +329,16 @@ class EventService:
         draft = replace(EventDraft(**fields), **changes)
         checked = check_draft(draft, self.clock.now() if "starts_at" in changes else None)
         change = await self.store.update_event(event.id, checked, self.clock.now())
-        self._after(change)
+        await self._after(change)
         return await self._observe(change.event)
 
     async def cancel(self, space: str, ref: str | int, by: Member | None) -> tuple[Event, int]:
         """Cancel an event (staff): it refuses sign-ups from now on and everyone signed up is told."""
         self.require_staff(by)
         event = await self.get(space, ref)
-        cancelled = await self.store.cancel_event(event.id, self.clock.now())
-        if cancelled is None:
-            raise UserError("event.cancelled", ref=event.ref)
-        signups = [s for s in await self.store.signups(event.id) if s.active]
-        notices = tuple(Notice("cancelled", s.member, s.name, s.mode) for s in signups)
-        self._after(Change(cancelled, None, notices))
-        return await self._observe(cancelled), len(notices)
+        change = await self.store.cancel_event(event.id, self.clock.now())
+        await self._after(change)
+        return await self._observe(change.event), len(change.notices)
 
     async def get(self, space: str, ref: str | int) -> Event:
         """An event of this space by its short reference."""
@@ -426,33 +370,31 @@ class EventService:
             if antenna is None or antenna.space != space:
                 raise UserError("event.antenna_not_found", name=request.antenna_id)
         change = await self.store.apply_signup(space, event_id, member.key, member.name, request, self.clock.now())
-        self._after(change)
+        await self._after(change)
         return change
 
     async def withdraw(self, space: str, member: Member, event_id: int) -> Change:
         """Give up a place or leave a waitlist; the first waiting member moves up."""
         change = await self.store.withdraw(space, event_id, member.key, self.clock.now())
-        self._after(change)
+        await self._after(change)
         return change
 
     async def confirm(self, space: str, member: Member, event_id: int) -> Change:
         """Accept a place offered after a withdrawal."""
         change = await self.store.confirm_offer(space, event_id, member.key, self.clock.now())
-        self.live.touch(change.event.subject)
+        await self._after(change)
         return change
 
     async def choose_session(self, space: str, member: Member, event_id: int, number: int) -> Change:
         """Choose a workshop, or drop it when already chosen."""
         change = await self.store.toggle_session(space, event_id, member.key, number, self.clock.now())
-        self._after(change)
+        await self._after(change)
         return change
 
-    async def expire_offers(self) -> int:
+    async def expire_offers(self) -> None:
         """Pass on every offered place whose confirmation time has run out."""
-        changes = await self.store.expire_offers(self.clock.now())
-        for change in changes:
-            self._after(change)
-        return len(changes)
+        for change in await self.store.expire_offers(self.clock.now()):
+            await self._after(change)
 
     async def upcoming(self, space: str) -> list[Event]:
         """Events of a space that have not ended, soonest first (cancelled ones included)."""
@@ -495,10 +437,6 @@ class EventService:
             raise UserError("event.antenna_bad_name", field="name", max=NAME_MAX)
         return await self.store.add_antenna(space, replace(antenna, name=name), self.clock.now())
 
-    async def antennas(self, space: str) -> list[Antenna]:
-        """The antennas of a space, by name."""
-        return await self.store.antennas(space)
-
     async def find_antenna(self, space: str, name: str) -> Antenna:
         """An antenna of this space by name (case-insensitive)."""
         wanted = name.strip().casefold()
@@ -519,35 +457,34 @@ class EventService:
             raise UserError("event.session_outside", field="start", ref=event.ref)
         return event, await self.store.add_session(event.id, space, session)
 
-    async def sessions(self, event: Event) -> list[Session]:
-        """The workshops of an event, by number."""
-        return await self.store.sessions(event.id)
-
-    def _after(self, change: Change) -> None:
-        """Refresh the live card now and tell the members concerned in the background."""
+    async def _after(self, change: Change) -> None:
+        """Refresh the live card, wake up when new offers expire, and send the notices the change queued."""
         self.live.touch(change.event.subject)
         for notice in change.notices:
-            if notice.expires_at is not None:
-                self.wake_at(notice.expires_at)
-        if change.notices:
-            self.background.spawn(self.tell(change.event, change.notices))
+            if "expires_at" in notice.params:
+                self.wake_at(datetime.fromisoformat(notice.params["expires_at"]))
+        await self._send_now(change.notices, change.outbox_ids)
 
-    async def tell(self, event: Event, notices: Sequence[Notice]) -> None:
-        """Send each notice privately; record whether it arrived and tell the author who was missed."""
-        from bot.features.events.views import notice_reply  # cards import this module
-
-        _ = Translator(self.spaces(event.space).locale)
-        missed: list[str] = []
-        for notice in notices:
+    # interim: replaced by the outbox sender at merge
+    async def _send_now(self, notices: Sequence[Notice], outbox_ids: Sequence[int]) -> None:
+        """Send notices already committed to the outbox, mark their rows, and tell authors whom they missed."""
+        outcomes: list[tuple[int, bool]] = []
+        unreached: dict[int, list[str]] = {}  # event id -> names
+        for outbox_id, notice in zip(outbox_ids, notices, strict=True):
             try:
-                delivered = await self.delivery.send_private(event.space, notice.member, notice_reply(event, notice, _))
+                delivered = await self.delivery.send_private(notice.space, notice.member, self.render(notice))
             except Exception:
-                log.exception("event notice failed event=%s kind=%s", event.id, notice.kind)
+                log.exception("event notice failed kind=%s outbox=%s", notice.kind, outbox_id)
                 delivered = False
-            await self.store.record_notice(event.id, event.space, notice.member, notice.kind, delivered, self.clock.now())
+            outcomes.append((outbox_id, delivered))
             if not delivered:
-                missed.append(notice.name)
-        if missed:
-            text = _("event.notice.missed", ref=event.ref, title=event.title, names=", ".join(missed))
-            if not await self.delivery.send_private(event.space, event.author, Reply(text=text)):
-                log.warning("could not tell the author of event=%s about %d missed notices", event.id, len(missed))
+                unreached.setdefault(notice.params["event_id"], []).append(notice.params["name"])
+        if outcomes:
+            await self.store.mark_outbox(outcomes, self.clock.now())
+        for event_id, names in unreached.items():
+            event = await self.store.get_event(event_id)
+            if event is None:
+                continue
+            told = missed(event, names)
+            if not await self.delivery.send_private(event.space, event.author, self.render(told)):
+                log.warning("could not tell the author of event=%s about %d missed notices", event.id, len(names))

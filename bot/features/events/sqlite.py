@@ -1,4 +1,7 @@
-"""Events, antennas, workshops and sign-ups in SQLite; every rule on places runs inside one write."""
+"""Events, antennas, workshops and sign-ups in SQLite: load the aggregate, run a rule, write the difference.
+
+The writer connection serialises writes, so the `EventState` an op loads stays current until its commit.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +11,12 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.errors import UserError
-from bot.features.events.domain import (
-    HOLDING,
-    MODES,
-    Antenna,
-    Change,
-    Counts,
-    Event,
-    EventDraft,
-    Mode,
-    ModeCount,
-    Notice,
-    Session,
-    Signup,
-    SignupRequest,
-    decide_session,
-    decide_signup,
-    promoted_status,
-)
+from bot.core.notices import Notice
+from bot.features.events import rules
+from bot.features.events.domain import MODES, Antenna, Change, Counts, Event, EventDraft, ModeCount, Session, Signup, SignupRequest
+from bot.features.events.rules import Choice, Decision, Entry, EventState
 from bot.store.sqlite.database import Database
+from bot.store.sqlite.outbox import enqueue
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso, upsert_member
 
 DRAFT_COLUMNS = (
@@ -41,6 +31,11 @@ SIGNUP_SELECT = (
     " LEFT JOIN event_antennas a ON a.id = s.antenna_id"
 )
 SESSION_COLUMNS = "id, event_id, number, title, starts_at, ends_at, room, capacity"
+ENTRY_SELECT = (
+    "SELECT s.member, COALESCE(m.name, s.member) AS name, s.mode, s.status, s.seq, s.signed_up_at, s.status_at,"
+    " s.antenna_id, s.answer, s.offer_expires_at FROM event_signups s"
+    " LEFT JOIN members m ON m.space = s.space AND m.member = s.member WHERE s.event_id = ? ORDER BY s.seq"
+)
 CHOICES_SELECT = (
     "SELECT c.member, es.title, c.status FROM event_session_choices c"
     " JOIN event_sessions es ON es.id = c.session_id WHERE c.event_id = ? ORDER BY es.number"
@@ -61,7 +56,7 @@ def _event(row: Row) -> Event:
     )  # fmt: skip
 
 
-def _draft_values(draft: EventDraft) -> tuple[Any, ...]:
+def _draft_values(draft: EventDraft | Event) -> tuple[Any, ...]:
     return (
         draft.title, draft.description, to_iso(draft.starts_at), to_iso(draft.ends_at), draft.venue,
         draft.online_link, to_iso(draft.deadline), draft.onsite_capacity, draft.remote_capacity, draft.price,
@@ -108,129 +103,104 @@ def _load_event(conn: sqlite3.Connection, event_id: int) -> Event | None:
     return None if row is None else _event(row)
 
 
-def _event_in(conn: sqlite3.Connection, space: str, event_id: int) -> Event:
-    """The event, refused as not found when it belongs to another space."""
-    event = _load_event(conn, event_id)
-    if event is None or event.space != space:
-        raise UserError("event.not_found", ref=event_id)
-    return event
-
-
-def _position(conn: sqlite3.Connection, event_id: int, mode: str, seq: int) -> int:
-    (rank,) = conn.execute(
-        "SELECT COUNT(*) FROM event_signups WHERE event_id = ? AND mode = ? AND status = 'waitlisted' AND seq <= ?",
-        (event_id, mode, seq),
-    ).fetchone()
-    return int(rank)
-
-
 def _read_signup(conn: sqlite3.Connection, event_id: int, member: str) -> Signup | None:
     row = conn.execute(f"{SIGNUP_SELECT} WHERE s.event_id = ? AND s.member = ?", (event_id, member)).fetchone()
     if row is None:
         return None
-    position = _position(conn, event_id, row["mode"], row["seq"]) if row["status"] == "waitlisted" else None
+    position = None
+    if row["status"] == "waitlisted":
+        (position,) = conn.execute(
+            "SELECT position FROM event_waitlist WHERE event_id = ? AND member = ?", (event_id, member)
+        ).fetchone()
     sessions = _choices_by_member(
         conn.execute(CHOICES_SELECT.replace("ORDER BY", "AND c.member = ? ORDER BY"), (event_id, member))
     )
     return _signup(row, position, sessions.get(member, ()))
 
 
-def _next_seq(conn: sqlite3.Connection, table: str, column: str, value: int) -> int:
-    (seq,) = conn.execute(f"SELECT COALESCE(MAX(seq), 0) + 1 FROM {table} WHERE {column} = ?", (value,)).fetchone()
-    return int(seq)
+def _entry(row: Row) -> Entry:
+    return Entry(
+        member=row["member"], name=row["name"], mode=row["mode"], status=row["status"], seq=row["seq"],
+        signed_up_at=from_iso(row["signed_up_at"]), status_at=from_iso(row["status_at"]),  # type: ignore[arg-type]
+        antenna_id=row["antenna_id"], answer=row["answer"], offer_expires_at=from_iso(row["offer_expires_at"]),
+    )  # fmt: skip
 
 
-def _taken(conn: sqlite3.Connection, event_id: int, mode: str, besides: str) -> int:
-    (count,) = conn.execute(
-        f"SELECT COUNT(*) FROM event_signups WHERE event_id = ? AND mode = ? AND status IN {HOLDING_SQL}"
-        " AND member != ?",
-        (event_id, mode, besides),
-    ).fetchone()
-    return int(count)
+def _choice(row: Row) -> Choice:
+    return Choice(row["session_id"], row["member"], row["status"], row["seq"], from_iso(row["chosen_at"]))  # type: ignore[arg-type]
 
 
-def _fill(conn: sqlite3.Connection, event: Event, mode: Mode, now: datetime) -> list[Notice]:
-    """Move waiting members up, in arrival order, while the mode has free places."""
-    notices: list[Notice] = []
-    capacity = event.capacity(mode)
-    while capacity is None or _taken(conn, event.id, mode, "") < capacity:
-        row = conn.execute(
-            f"{SIGNUP_SELECT} WHERE s.event_id = ? AND s.mode = ? AND s.status = 'waitlisted' ORDER BY s.seq LIMIT 1",
-            (event.id, mode),
-        ).fetchone()
-        if row is None:
-            break
-        status, expires = promoted_status(event, now)
-        conn.execute(
-            "UPDATE event_signups SET status = ?, status_at = ?, offer_expires_at = ? WHERE id = ?",
-            (status, to_iso(now), to_iso(expires), row["id"]),
-        )
-        kind = "offered" if status == "offered" else "promoted"
-        notices.append(Notice(kind, row["member"], row["name"], mode, expires_at=expires))
-    return notices
-
-
-def _load_session(conn: sqlite3.Connection, event_id: int, number: int) -> Session:
-    row = conn.execute(
-        f"SELECT {SESSION_COLUMNS} FROM event_sessions WHERE event_id = ? AND number = ?", (event_id, number)
-    ).fetchone()
-    if row is None:
-        raise UserError("event.session_not_found", number=number)
-    return _session(row)
-
-
-def _fill_session(conn: sqlite3.Connection, session: Session, mode: Mode) -> list[Notice]:
-    """Move members waiting for a workshop up, in arrival order, while it has room."""
-    notices: list[Notice] = []
-    while True:
-        (taken,) = conn.execute(
-            "SELECT COUNT(*) FROM event_session_choices WHERE session_id = ? AND status = 'confirmed'", (session.id,)
-        ).fetchone()
-        if session.capacity is not None and taken >= session.capacity:
-            break
-        row = conn.execute(
-            "SELECT c.member, COALESCE(m.name, c.member) AS name FROM event_session_choices c"
-            " LEFT JOIN members m ON m.space = c.space AND m.member = c.member"
-            " WHERE c.session_id = ? AND c.status = 'waitlisted' ORDER BY c.seq LIMIT 1",
-            (session.id,),
-        ).fetchone()
-        if row is None:
-            break
-        conn.execute(
-            "UPDATE event_session_choices SET status = 'confirmed' WHERE session_id = ? AND member = ?",
-            (session.id, row["member"]),
-        )
-        notices.append(Notice("session", row["member"], row["name"], mode, session=session.title))
-    return notices
-
-
-def _drop_sessions(conn: sqlite3.Connection, event: Event, member: str, mode: Mode) -> list[Notice]:
-    """Give up a member's workshops (they no longer hold a place) and fill them."""
-    rows = conn.execute(
-        f"SELECT es.{SESSION_COLUMNS.replace(', ', ', es.')}, c.status AS choice FROM event_session_choices c"
-        " JOIN event_sessions es ON es.id = c.session_id WHERE c.event_id = ? AND c.member = ?",
-        (event.id, member),
-    ).fetchall()
-    conn.execute("DELETE FROM event_session_choices WHERE event_id = ? AND member = ?", (event.id, member))
-    notices: list[Notice] = []
-    for row in rows:
-        if row["choice"] == "confirmed":
-            notices += _fill_session(conn, _session(row), mode)
-    return notices
-
-
-def _release(
-    conn: sqlite3.Connection, event: Event, before: Signup, status: str, now: datetime, keep_sessions: bool = False
-) -> list[Notice]:
-    """Set a member's new status after they leave a place or a queue, and fill what they left."""
-    conn.execute(
-        "UPDATE event_signups SET status = ?, status_at = ?, offer_expires_at = NULL WHERE event_id = ? AND member = ?",
-        (status, to_iso(now), event.id, before.member),
+def _load_state(conn: sqlite3.Connection, event: Event) -> EventState:
+    """The event's aggregate, read on the writer connection inside the caller's transaction."""
+    sessions = conn.execute(f"SELECT {SESSION_COLUMNS} FROM event_sessions WHERE event_id = ? ORDER BY number", (event.id,))
+    choices = conn.execute(
+        "SELECT session_id, member, status, seq, chosen_at FROM event_session_choices WHERE event_id = ? ORDER BY seq",
+        (event.id,),
     )
-    notices = [] if keep_sessions else _drop_sessions(conn, event, before.member, before.mode)
-    if before.holds_place:
-        notices += _fill(conn, event, before.mode, now)
-    return notices
+    return EventState(
+        event,
+        tuple(_entry(row) for row in conn.execute(ENTRY_SELECT, (event.id,))),
+        tuple(_session(row) for row in sessions),
+        tuple(_choice(row) for row in choices),
+    )
+
+
+def _state_in(conn: sqlite3.Connection, space: str | None, event_id: int) -> EventState:
+    """The aggregate of an event; another space's event (when `space` is given) is refused as not found."""
+    event = _load_event(conn, event_id)
+    if event is None or (space is not None and event.space != space):
+        raise UserError("event.not_found", ref=event_id)
+    return _load_state(conn, event)
+
+
+def _write(conn: sqlite3.Connection, decision: Decision, now: datetime) -> tuple[int, ...]:
+    """Write what a rule changed and queue its notices, in the caller's transaction; return the outbox ids."""
+    event = decision.after.event
+    if decision.event_changed:
+        assignments = ", ".join(f"{column.strip()} = ?" for column in DRAFT_COLUMNS.split(","))
+        conn.execute(
+            f"UPDATE events SET {assignments}, cancelled_at = ?, updated_at = ? WHERE id = ?",
+            (*_draft_values(event), to_iso(event.cancelled_at), to_iso(now), event.id),
+        )
+    conn.executemany(
+        "INSERT INTO event_signups (event_id, space, member, mode, antenna_id, status, seq, answer, signed_up_at,"
+        " status_at, offer_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, member)"
+        " DO UPDATE SET mode = excluded.mode, antenna_id = excluded.antenna_id, status = excluded.status,"
+        " seq = excluded.seq, answer = excluded.answer, signed_up_at = excluded.signed_up_at,"
+        " status_at = excluded.status_at, offer_expires_at = excluded.offer_expires_at",
+        [(event.id, event.space, e.member, e.mode, e.antenna_id, e.status, e.seq, e.answer, to_iso(e.signed_up_at),
+          to_iso(e.status_at), to_iso(e.offer_expires_at)) for e in decision.entries_changed],
+    )  # fmt: skip
+    conn.executemany(
+        "DELETE FROM event_session_choices WHERE session_id = ? AND member = ?",
+        [(c.session_id, c.member) for c in decision.choices_removed],
+    )
+    conn.executemany(
+        "INSERT INTO event_session_choices (session_id, event_id, space, member, status, seq, chosen_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, member)"
+        " DO UPDATE SET status = excluded.status, seq = excluded.seq, chosen_at = excluded.chosen_at",
+        [(c.session_id, event.id, event.space, c.member, c.status, c.seq, to_iso(c.chosen_at))
+         for c in decision.choices_set],
+    )  # fmt: skip
+    return _enqueue(conn, decision.notices, now)
+
+
+def _enqueue(conn: sqlite3.Connection, notices: Sequence[Notice], now: datetime) -> tuple[int, ...]:
+    """Queue notices in the outbox and return their row ids."""
+    if not notices:
+        return ()
+    enqueue(conn, notices, now)
+    # interim (for EventService._send_now): one writer, so the newest rows are the ones just inserted
+    rows = conn.execute("SELECT id FROM outbox ORDER BY id DESC LIMIT ?", (len(notices),)).fetchall()
+    return tuple(row["id"] for row in reversed(rows))
+
+
+def _change(conn: sqlite3.Connection, decision: Decision, member: str | None, now: datetime) -> Change:
+    """Write a decision and say what became of it, with the acting member's sign-up as it now stands."""
+    outbox_ids = _write(conn, decision, now)
+    event = decision.after.event
+    signup = None if member is None else _read_signup(conn, event.id, member)
+    return Change(event, signup, decision.notices, decision.session, decision.session_status, outbox_ids)
 
 
 class SqliteEventStore:
@@ -261,27 +231,15 @@ class SqliteEventStore:
         """Replace an event's details; fill places a larger capacity opened."""
 
         def op(conn: sqlite3.Connection) -> Change:
-            assignments = ", ".join(f"{column.strip()} = ?" for column in DRAFT_COLUMNS.split(","))
-            conn.execute(
-                f"UPDATE events SET {assignments}, updated_at = ? WHERE id = ?",
-                (*_draft_values(draft), to_iso(now), event_id),
-            )
-            event = _load_event(conn, event_id)
-            assert event is not None
-            notices = [notice for mode in MODES for notice in _fill(conn, event, mode, now)]
-            return Change(event, None, tuple(notices))
+            return _change(conn, rules.update_event(_state_in(conn, None, event_id), draft, now), None, now)
 
         return await self.db.write(op)
 
-    async def cancel_event(self, event_id: int, now: datetime) -> Event | None:
-        """Mark an event cancelled; None when it already was."""
+    async def cancel_event(self, event_id: int, now: datetime) -> Change:
+        """Mark an event cancelled and tell everyone signed up; refused when it already was."""
 
-        def op(conn: sqlite3.Connection) -> Event | None:
-            changed = conn.execute(
-                "UPDATE events SET cancelled_at = ?, updated_at = ? WHERE id = ? AND cancelled_at IS NULL",
-                (to_iso(now), to_iso(now), event_id),
-            ).rowcount
-            return _load_event(conn, event_id) if changed else None
+        def op(conn: sqlite3.Connection) -> Change:
+            return _change(conn, rules.cancel_event(_state_in(conn, None, event_id), now), None, now)
 
         return await self.db.write(op)
 
@@ -306,39 +264,12 @@ class SqliteEventStore:
     async def apply_signup(
         self, space: str, event_id: int, member: str, name: str, request: SignupRequest, now: datetime
     ) -> Change:
-        """Sign up or change mode/antenna: count, decide and write in one transaction."""
+        """Sign up or change mode/antenna: load, decide and write in one transaction."""
 
         def op(conn: sqlite3.Connection) -> Change:
-            event = _event_in(conn, space, event_id)
-            current = _read_signup(conn, event_id, member)
-            status = decide_signup(event, current, request, _taken(conn, event_id, request.mode, member), now)
+            decision = rules.apply_signup(_state_in(conn, space, event_id), member, name, request, now)
             upsert_member(conn, space, member, name, now)
-            notices: list[Notice] = []
-            if current is None:
-                conn.execute(
-                    "INSERT INTO event_signups (event_id, space, member, mode, antenna_id, status, seq, answer,"
-                    " signed_up_at, status_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (event_id, space, member, request.mode, request.antenna_id, status,
-                     _next_seq(conn, "event_signups", "event_id", event_id), request.answer or "",
-                     to_iso(now), to_iso(now)),
-                )  # fmt: skip
-            elif current.active and current.mode == request.mode:
-                conn.execute(
-                    "UPDATE event_signups SET antenna_id = ?, answer = COALESCE(?, answer)"
-                    " WHERE event_id = ? AND member = ?",
-                    (request.antenna_id, request.answer, event_id, member),
-                )
-            else:
-                if current.active:  # a change of mode: what they leave goes to the next in line
-                    notices = _release(conn, event, current, "withdrawn", now, keep_sessions=status in HOLDING)
-                conn.execute(
-                    "UPDATE event_signups SET mode = ?, antenna_id = ?, status = ?, seq = ?, status_at = ?,"
-                    " offer_expires_at = NULL, answer = COALESCE(?, answer),"
-                    " signed_up_at = CASE WHEN ? THEN signed_up_at ELSE ? END WHERE event_id = ? AND member = ?",
-                    (request.mode, request.antenna_id, status, _next_seq(conn, "event_signups", "event_id", event_id),
-                     to_iso(now), request.answer, int(current.active), to_iso(now), event_id, member),
-                )  # fmt: skip
-            return Change(event, _read_signup(conn, event_id, member), tuple(notices))
+            return _change(conn, decision, member, now)
 
         return await self.db.write(op)
 
@@ -346,14 +277,7 @@ class SqliteEventStore:
         """Withdraw a member; the first waiting members move up in the same transaction."""
 
         def op(conn: sqlite3.Connection) -> Change:
-            event = _event_in(conn, space, event_id)
-            if event.cancelled_at is not None:
-                raise UserError("event.cancelled", ref=event.ref)
-            current = _read_signup(conn, event_id, member)
-            if current is None or not current.active:
-                raise UserError("event.not_signed_up", ref=event.ref)
-            notices = _release(conn, event, current, "withdrawn", now)
-            return Change(event, _read_signup(conn, event_id, member), tuple(notices))
+            return _change(conn, rules.withdraw(_state_in(conn, space, event_id), member, now), member, now)
 
         return await self.db.write(op)
 
@@ -361,36 +285,22 @@ class SqliteEventStore:
         """Turn an offered place into a confirmed one, if the offer still runs."""
 
         def op(conn: sqlite3.Connection) -> Change:
-            event = _event_in(conn, space, event_id)
-            changed = conn.execute(
-                "UPDATE event_signups SET status = 'confirmed', status_at = ?, offer_expires_at = NULL"
-                " WHERE event_id = ? AND member = ? AND status = 'offered' AND offer_expires_at > ?",
-                (to_iso(now), event_id, member, to_iso(now)),
-            ).rowcount
-            if not changed:
-                raise UserError("event.no_offer", ref=event.ref)
-            return Change(event, _read_signup(conn, event_id, member))
+            return _change(conn, rules.confirm_offer(_state_in(conn, space, event_id), member, now), member, now)
 
         return await self.db.write(op)
 
     async def expire_offers(self, now: datetime) -> list[Change]:
-        """Expire offers not confirmed in time; each place goes to the next in line."""
+        """Expire offers not confirmed in time, event by event; each place goes to the next in line."""
 
         def op(conn: sqlite3.Connection) -> list[Change]:
             due = conn.execute(
-                "SELECT event_id, member FROM event_signups WHERE status = 'offered' AND offer_expires_at <= ?"
-                " ORDER BY offer_expires_at, seq",
+                "SELECT event_id FROM event_signups WHERE status = 'offered' AND offer_expires_at <= ?"
+                " GROUP BY event_id ORDER BY MIN(offer_expires_at), event_id",
                 (to_iso(now),),
             ).fetchall()
-            changes = []
-            for event_id, member in due:
-                event = _load_event(conn, event_id)
-                before = _read_signup(conn, event_id, member)
-                assert event is not None and before is not None
-                notices = [Notice("expired", member, before.name, before.mode)]
-                notices += _release(conn, event, before, "expired", now)
-                changes.append(Change(event, _read_signup(conn, event_id, member), tuple(notices)))
-            return changes
+            return [
+                _change(conn, rules.expire_offers(_state_in(conn, None, event_id), now), None, now) for (event_id,) in due
+            ]
 
         return await self.db.write(op)
 
@@ -405,40 +315,8 @@ class SqliteEventStore:
         """Choose a workshop or drop it: capacity and overlaps checked inside the transaction."""
 
         def op(conn: sqlite3.Connection) -> Change:
-            event = _event_in(conn, space, event_id)
-            event.check_open(now)
-            session = _load_session(conn, event_id, number)
-            signup = _read_signup(conn, event_id, member)
-            existing = conn.execute(
-                "SELECT status FROM event_session_choices WHERE session_id = ? AND member = ?", (session.id, member)
-            ).fetchone()
-            if existing is not None:
-                conn.execute(
-                    "DELETE FROM event_session_choices WHERE session_id = ? AND member = ?", (session.id, member)
-                )
-                mode: Mode = signup.mode if signup else "onsite"
-                notices = _fill_session(conn, session, mode) if existing["status"] == "confirmed" else []
-                return Change(event, _read_signup(conn, event_id, member), tuple(notices), session, None)
-            mine = [
-                _session(row)
-                for row in conn.execute(
-                    f"SELECT {SESSION_COLUMNS} FROM event_sessions WHERE id IN"
-                    " (SELECT session_id FROM event_session_choices WHERE event_id = ? AND member = ?)",
-                    (event_id, member),
-                )
-            ]
-            (taken,) = conn.execute(
-                "SELECT COUNT(*) FROM event_session_choices WHERE session_id = ? AND status = 'confirmed'",
-                (session.id,),
-            ).fetchone()
-            status = decide_session(signup, session, mine, taken)
-            conn.execute(
-                "INSERT INTO event_session_choices (session_id, event_id, space, member, status, seq, chosen_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (session.id, event_id, space, member, status,
-                 _next_seq(conn, "event_session_choices", "session_id", session.id), to_iso(now)),
-            )  # fmt: skip
-            return Change(event, _read_signup(conn, event_id, member), (), session, status)
+            decision = rules.toggle_session(_state_in(conn, space, event_id), member, number, now)
+            return _change(conn, decision, member, now)
 
         return await self.db.write(op)
 
@@ -483,7 +361,7 @@ class SqliteEventStore:
             " FROM event_signups WHERE event_id = ? GROUP BY mode",
             (event_id,),
         )
-        modes = {mode: ModeCount() for mode in MODES}
+        modes: dict[str, ModeCount] = {mode: ModeCount() for mode in MODES}
         modes.update({row["mode"]: ModeCount(row["held"], row["waiting"]) for row in rows})
         antenna_rows = await self.db.fetch_all(
             "SELECT a.id, a.space, a.name, a.region, a.host, a.channel, COUNT(s.id) AS n FROM event_antennas a"
@@ -553,23 +431,14 @@ class SqliteEventStore:
 
         return await self.db.write(op)
 
-    async def sessions(self, event_id: int) -> list[Session]:
-        """The workshops of an event, by number."""
-        rows = await self.db.fetch_all(
-            f"SELECT {SESSION_COLUMNS} FROM event_sessions WHERE event_id = ? ORDER BY number", (event_id,)
-        )
-        return [_session(row) for row in rows]
-
-    async def record_notice(
-        self, event_id: int, space: str, member: str, kind: str, delivered: bool, now: datetime
-    ) -> None:
-        """Remember a notice and whether it arrived."""
+    # interim: replaced by the outbox sender at merge
+    async def mark_outbox(self, outcomes: Sequence[tuple[int, bool]], now: datetime) -> None:
+        """Mark outbox rows (by id) 'sent' when delivered, else 'failed'."""
 
         def op(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT INTO event_notices (event_id, space, member, kind, delivered, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (event_id, space, member, kind, int(delivered), to_iso(now)),
+            conn.executemany(
+                "UPDATE outbox SET status = ?, updated_at = ? WHERE id = ?",
+                [("sent" if delivered else "failed", to_iso(now), outbox_id) for outbox_id, delivered in outcomes],
             )
 
         await self.db.write(op)

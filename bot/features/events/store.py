@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -10,7 +11,13 @@ if TYPE_CHECKING:
 
 
 class EventStore(Protocol):
-    """Where events, antennas, workshops and sign-ups live; every rule on places runs inside one write."""
+    """Where events, antennas, workshops and sign-ups live.
+
+    Each intent method (sign up, withdraw, confirm, expire, choose a workshop, edit, cancel) loads
+    the event's `EventState` inside one write transaction, runs the matching rule of
+    `bot.features.events.rules`, writes the difference and queues the decided notices in the outbox
+    in that same transaction, and returns them in the `Change`.
+    """
 
     async def create_event(
         self, space: str, channel: str, author: str, timezone: str, draft: EventDraft, now: datetime
@@ -22,8 +29,8 @@ class EventStore(Protocol):
         """Replace an event's details; fill places a larger capacity opened."""
         ...
 
-    async def cancel_event(self, event_id: int, now: datetime) -> Event | None:
-        """Mark an event cancelled; None when it already was."""
+    async def cancel_event(self, event_id: int, now: datetime) -> Change:
+        """Mark an event cancelled and tell everyone signed up; refused when it already was."""
         ...
 
     async def get_event(self, event_id: int) -> Event | None:
@@ -96,11 +103,7 @@ class EventStore(Protocol):
         """Store a new workshop with the next number of its event."""
         ...
 
-    async def sessions(self, event_id: int) -> list[Session]:
-        """The workshops of an event, by number."""
+    # interim: replaced by the outbox sender at merge
+    async def mark_outbox(self, outcomes: Sequence[tuple[int, bool]], now: datetime) -> None:
+        """Mark outbox rows (by id) 'sent' when delivered, else 'failed'."""
         ...
-
-    async def record_notice(
-        self, event_id: int, space: str, member: str, kind: str, delivered: bool, now: datetime
-    ) -> None:
-        """Remember a notice sent on the bot's own initiative and whether it arrived."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.features.events.domain import MODES, Counts, Event, Mode, ModeCount, Notice, Signup
+from bot.core.notices import Notice
+from bot.features.events.domain import MODES, Counts, Event, Mode, ModeCount, Signup
 from bot.core.when import format_when
 from bot.i18n import Translator
 from bot.ui import Arg, Button, Card, Control, Field, Reply, Route, Select, SelectOption
@@ -87,8 +90,8 @@ def event_card(event: Event, counts: Counts, _: Translator, now: datetime) -> Ca
     footer = _("event.card.footer_open") if event.signups_open(now) else _("event.card.footer_closed")
     if event.cancelled_at is not None:
         title, footer = _("event.card.title_cancelled", ref=event.ref, title=event.title), _("event.card.footer_cancelled")
-    text = (event.description,) if event.description else ()
-    return Card(title=title, text=text, fields=tuple(fields), controls=controls, footer=footer)
+    body = (event.description,) if event.description else ()
+    return Card(title=title, text=body, fields=tuple(fields), controls=controls, footer=footer)
 
 
 def session_label(number: int, title: str, _: Translator) -> str:
@@ -122,20 +125,28 @@ def link_line(event: Event, signup: Signup | None, _: Translator) -> str:
     return "\n" + _("event.status.link", link=event.online_link)
 
 
-def notice_reply(event: Event, notice: Notice, _: Translator) -> Reply:
-    """The private message for a promotion, an offer, an expiry, a workshop place or a cancellation."""
-    params = {"ref": event.ref, "title": event.title, "mode": _(f"event.mode.{notice.mode}"),
-              "start": when(event.starts_at, event, _), "session": notice.session}  # fmt: skip
-    if notice.kind == "offered":
-        params["expires"] = when(notice.expires_at, event, _) if notice.expires_at else ""
-        controls = (Button(_("event.notice.confirm_button"), CONFIRM.id(event.id), "success"),
-                    Button(_("event.notice.decline_button"), LEAVE.id(event.id), "danger"))  # fmt: skip
-        return Reply(card=Card(title=_("event.card.title", ref=event.ref, title=event.title),
+def render_notice(notice: Notice, _: Translator) -> Reply:
+    """The private message for a promotion, an offer, an expiry, a workshop place, a cancellation or missed members."""
+    what, p = notice.kind.split(".", 1)[1], notice.params
+    if what == "missed":
+        return Reply(text=_("event.notice.missed", ref=p["ref"], title=p["title"], names=", ".join(p["names"])))
+    params = {"ref": p["ref"], "title": p["title"], "mode": _(f"event.mode.{p['mode']}"),
+              "start": _notice_when(p["starts_at"], p, _), "session": p.get("session", "")}  # fmt: skip
+    if what == "offered":
+        params["expires"] = _notice_when(p["expires_at"], p, _)
+        controls = (Button(_("event.notice.confirm_button"), CONFIRM.id(p["event_id"]), "success"),
+                    Button(_("event.notice.decline_button"), LEAVE.id(p["event_id"]), "danger"))  # fmt: skip
+        return Reply(card=Card(title=_("event.card.title", ref=p["ref"], title=p["title"]),
                                text=(_("event.notice.offered", **params),), controls=controls))  # fmt: skip
-    text = _(f"event.notice.{notice.kind}", **params)
-    if notice.kind == "promoted" and notice.mode == "remote" and event.online_link:
-        text += "\n" + _("event.status.link", link=event.online_link)
+    text = _(f"event.notice.{what}", **params)
+    if what == "promoted" and p.get("link"):
+        text += "\n" + _("event.status.link", link=p["link"])
     return Reply(text=text)
+
+
+def _notice_when(moment: str, params: Mapping[str, Any], _: Translator) -> str:
+    """An instant carried by a notice, in its event's zone and the reader's language."""
+    return format_when(datetime.fromisoformat(moment), tz=ZoneInfo(params["timezone"]), locale=_.locale)
 
 
 def list_card(events: Sequence[Event], _: Translator) -> Card:
