@@ -14,11 +14,16 @@ from bot.config import Settings
 from bot.core.clock import Clock
 from bot.core.delivery import DeliveryHub
 from bot.core.livecards import LiveCards, Renderer
+from bot.core.notices import Notice
+from bot.core.pacing import Pacer
 from bot.core.spaces import SpaceDirectory
+from bot.i18n import Translator
 from bot.scheduler import Source, Wakeups
 from bot.store.sqlite.database import Database
+from bot.ui import Reply
 
 Hook = Callable[[], Awaitable[None]]
+NoticeRenderer = Callable[[Notice, Translator], Reply]
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,7 @@ class Kernel:
     cards: LiveCards
     wakeups: Wakeups
     registry: Registry
+    pacer: Pacer  # the platforms' rate limits, shared by everything that sends private messages
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class Unit:
     service: object
     deps: object  # handed to the feature's handlers as `ctx.deps`
     renderers: Mapping[str, Renderer] = field(default_factory=dict)  # live subject kind -> renderer
+    notices: Mapping[str, NoticeRenderer] = field(default_factory=dict)  # notice kind prefix -> renderer
     wakeups: tuple[Source, ...] = ()  # due work and where its next instants are read
     on_start: tuple[Hook, ...] = ()  # after the database opens, before wake-ups start
     on_stop: tuple[Hook, ...] = ()  # before the database closes

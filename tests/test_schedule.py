@@ -19,7 +19,8 @@ from bot.config import Settings
 from bot.core.clock import ManualClock, RehearsalClock
 from bot.features.events.domain import Event, EventDraft, SignupRequest
 from bot.core.model import Action, Member
-from bot.features.schedule.domain import Pacer, TokenBucket, before, followup_due, parse_offsets
+from bot.core.pacing import Pacer, TokenBucket
+from bot.features.schedule.domain import before, followup_due, parse_offsets
 from bot.scheduler import Wakeups
 from tests.fakes.delivery import RecordingDelivery
 from tests.helpers import START, ConsoleSession, member, running_app

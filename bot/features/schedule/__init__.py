@@ -6,7 +6,7 @@ from bot.feature import Built, Feature, Kernel, Unit
 from bot.features.events.domain import EventService
 from bot.features.polls.domain import PollService
 from bot.features.schedule.commands import ScheduleDeps
-from bot.features.schedule.domain import Pacer, ScheduleService, parse_rates
+from bot.features.schedule.domain import ScheduleService
 from bot.features.schedule.sqlite import SqliteScheduleStore
 from bot.features.schedule.store import ScheduleStore
 from bot.scheduler import Source
@@ -18,7 +18,7 @@ def build(kernel: Kernel, store: ScheduleStore, built: Built) -> Unit:
     assert isinstance(events, EventService) and isinstance(polls, PollService)
     schedule = ScheduleService(
         store, events, polls, kernel.cards, kernel.delivery, kernel.clock, kernel.spaces,
-        kernel.wakeups.wake_at, Pacer(parse_rates(kernel.settings["schedule.send_rate"])),
+        kernel.wakeups.wake_at, kernel.pacer,
     )  # fmt: skip
     events.observers.append(schedule.sync_event)
     return Unit(

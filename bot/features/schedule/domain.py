@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time as monotonic_time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,13 +22,14 @@ from bot.core.errors import UserError
 from bot.features.events.domain import Event, EventService, Signup
 from bot.core.exports import to_csv
 from bot.core.livecards import LiveCards
-from bot.core.model import Member, platform_of
+from bot.core.model import Member
 from bot.features.polls.views import poll_card
 from bot.features.events.views import when
 from bot.features.schedule.views import RATINGS, Step, followup_reply, reminder_reply
 from bot.features.polls.domain import PollDraft, PollService, Tally
 from bot.core.refs import parse_ref
-from bot.core.ports import Outbox
+from bot.core.pacing import Pacer
+from bot.core.ports import ReadyDelivery
 from bot.features.schedule.store import ScheduleStore
 from bot.core.spaces import SpaceDirectory
 from bot.core.when import parse_duration
@@ -47,8 +47,6 @@ CHANNEL = "channel:"  # the recipient of a post or a poll is its channel
 WORKERS = 8  # sends in flight per fan-out; the pacer sets the rate
 TEXT_MAX = 1000
 LIST_MAX = 25
-DEFAULT_RATES: Mapping[str, float] = {"slack": 10.0, "discord": 20.0}
-EPSILON = 1e-9
 
 
 @dataclass(frozen=True)
@@ -174,64 +172,6 @@ def event_steps(event: Event, offsets: Sequence[timedelta], now: datetime) -> li
     return steps  # type: ignore[return-value]
 
 
-def parse_rates(text: str) -> dict[str, float]:
-    """Per-platform sends per second: "slack=10,discord=20"; 0 means unpaced."""
-    rates = dict(DEFAULT_RATES)
-    for part in filter(None, (item.strip() for item in text.split(","))):
-        platform, _, value = part.partition("=")
-        number = float(value)
-        if not platform.strip() or number < 0:
-            raise ValueError(f"{part!r} is not platform=sends_per_second")
-        rates[platform.strip()] = number
-    return rates
-
-
-class TokenBucket:
-    """`rate` sends per second with bursts up to `burst`; time and sleep are injectable for tests."""
-
-    def __init__(
-        self, rate: float, burst: int, monotonic: Callable[[], float] = monotonic_time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.rate = rate
-        self.burst = max(1, burst)
-        self._monotonic = monotonic
-        self._sleep = sleep
-        self._tokens = float(self.burst)
-        self._last = monotonic()
-        self._lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        """Wait until one send is allowed, then take it."""
-        async with self._lock:
-            while True:
-                now = self._monotonic()
-                self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
-                self._last = now
-                if self._tokens >= 1 - EPSILON:  # float refills can stop a hair short of a whole token
-                    self._tokens = max(0.0, self._tokens - 1)
-                    return
-                await self._sleep((1 - self._tokens) / self.rate)
-
-
-class Pacer:
-    """One token bucket per platform, so a fan-out never outruns the platform's rate limits."""
-
-    def __init__(
-        self, rates: Mapping[str, float], monotonic: Callable[[], float] = monotonic_time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.buckets = {
-            platform: TokenBucket(rate, int(rate), monotonic, sleep) for platform, rate in rates.items() if rate > 0
-        }
-
-    async def acquire(self, space: str) -> None:
-        """Wait for the right to send one message in `space` (platforms without a rate are unpaced)."""
-        bucket = self.buckets.get(platform_of(space))
-        if bucket is not None:
-            await bucket.acquire()
-
-
 def draft_payload(draft: PollDraft) -> str:
     """A poll draft as stored JSON."""
     return json.dumps({"question": draft.question, "options": list(draft.options), "max_choices": draft.max_choices,
@@ -251,7 +191,7 @@ class ScheduleService:
     """Plans, sends and lets staff steer everything the bot sends on its own."""
 
     def __init__(
-        self, store: ScheduleStore, events: EventService, polls: PollService, live: LiveCards, delivery: Outbox,
+        self, store: ScheduleStore, events: EventService, polls: PollService, live: LiveCards, delivery: ReadyDelivery,
         clock: Clock, spaces: SpaceDirectory, wake_at: Callable[[datetime], None], pacer: Pacer,
     ) -> None:
         self.store = store
