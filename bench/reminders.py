@@ -23,7 +23,7 @@ from _common import median
 
 from bot.core.clock import ManualClock
 from bot.features.events.domain import EventDraft
-from bot.features.schedule.domain import Pacer
+from bot.core.pacing import Pacer
 from bot.store.sqlite.rows import to_iso
 from bot.ui import Reply
 from tests.helpers import START, make_settings, running_app

@@ -11,13 +11,16 @@ from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import DeliveryHub
 from bot.core.livecards import LiveCards
+from bot.core.outbox import NoticeSender
+from bot.core.pacing import Pacer, parse_rates
 from bot.core.ports import Delivery
 from bot.core.spaces import SpaceDirectory
-from bot.feature import Feature, Kernel, Unit
+from bot.feature import Feature, Kernel, NoticeRenderer, Unit
 from bot.features import FEATURES
 from bot.scheduler import Wakeups
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.messages import SqliteMessageStore
+from bot.store.sqlite.outbox import SqliteNoticeStore
 
 T = TypeVar("T")
 
@@ -37,6 +40,7 @@ class Services:
         self.cards = kernel.cards
         self.wakeups = kernel.wakeups
         self.registry = kernel.registry
+        self.pacer = kernel.pacer
         self.units = units
 
     def __getattr__(self, feature: str) -> Any:
@@ -76,8 +80,15 @@ class App:
         wakeups = Wakeups(clock)
         spaces = SpaceDirectory(settings.space_defaults(), settings.spaces)
         registry: Registry = build_registry(features)
-        kernel = Kernel(settings, clock, spaces, db, delivery, cards, wakeups, registry)
+        pacer = Pacer(parse_rates(settings["schedule.send_rate"]))
+        kernel = Kernel(settings, clock, spaces, db, delivery, cards, wakeups, registry, pacer)
         self.units = self._build(kernel, features, stores or {})
+        self.notices = NoticeSender(
+            SqliteNoticeStore(db), delivery, pacer, spaces, clock, self._notice_renderers(),
+            {prefix: tell for unit in self.units.values() for prefix, tell in unit.undelivered.items()},
+        )  # fmt: skip
+        wakeups.add_source(self.notices.run)
+        db.on_notices.append(self.notices.nudge)
         self.services = Services(kernel, self.units)
         deps = {name: unit.deps for name, unit in self.units.items()}
         self.dispatcher = Dispatcher(registry, deps, clock, spaces, cards)
@@ -97,9 +108,20 @@ class App:
             units[feature.name] = unit
         return units
 
+    def _notice_renderers(self) -> dict[str, NoticeRenderer]:
+        """Every unit's notice renderers by kind prefix; two features may not claim one prefix."""
+        renderers: dict[str, NoticeRenderer] = {}
+        for name, unit in self.units.items():
+            for prefix, render in unit.notices.items():
+                if prefix in renderers:
+                    raise ValueError(f"notice prefix {prefix!r} of feature {name!r} is already taken")
+                renderers[prefix] = render
+        return renderers
+
     async def start(self) -> None:
         """Open the database, let features recover, schedule what is pending and catch up on what fell due."""
         await self.services.db.open()
+        await self.notices.recover()  # before anything can send: what a dead process was sending is unsure
         for unit in self.units.values():
             for hook in unit.on_start:
                 await hook()
@@ -116,5 +138,6 @@ class App:
         for unit in reversed(list(self.units.values())):
             for hook in unit.on_stop:
                 await hook()
+        await self.notices.stop()
         await self.services.cards.drain()
         await self.services.db.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module, resources
 from importlib.resources.abc import Traversable
@@ -15,6 +15,7 @@ from bot.core.clock import Clock
 from bot.core.delivery import DeliveryHub
 from bot.core.livecards import LiveCards, Renderer
 from bot.core.notices import Notice
+from bot.core.pacing import Pacer
 from bot.core.spaces import SpaceDirectory
 from bot.i18n import Translator
 from bot.scheduler import Source, Wakeups
@@ -23,6 +24,7 @@ from bot.ui import Reply
 
 Hook = Callable[[], Awaitable[None]]
 NoticeRenderer = Callable[[Notice, Translator], Reply]
+Undelivered = Callable[[Sequence[Notice]], Sequence[Notice]]  # notices that could not be sent -> notices about that
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ class Kernel:
     cards: LiveCards
     wakeups: Wakeups
     registry: Registry
+    pacer: Pacer  # the platforms' rate limits, shared by everything that sends private messages
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class Unit:
     deps: object  # handed to the feature's handlers as `ctx.deps`
     renderers: Mapping[str, Renderer] = field(default_factory=dict)  # live subject kind -> renderer
     notices: Mapping[str, NoticeRenderer] = field(default_factory=dict)  # notice kind prefix -> renderer
+    undelivered: Mapping[str, Undelivered] = field(default_factory=dict)  # prefix -> who to tell of failures
     wakeups: tuple[Source, ...] = ()  # due work and where its next instants are read
     on_start: tuple[Hook, ...] = ()  # after the database opens, before wake-ups start
     on_stop: tuple[Hook, ...] = ()  # before the database closes

@@ -45,3 +45,11 @@ def test_core_is_importable_without_platform_libraries() -> None:
     code = "import sys, bot.app, bot.cli; print(sorted(m for m in ('discord','slack_bolt','slack_sdk') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=BOT.parent)
     assert out.stdout.strip() == "[]"
+
+
+def test_idea_rules_decide_notices_and_leave_wording_to_views() -> None:
+    """The idea domain returns Notices: it neither translates nor builds replies (its views do, after the commit)."""
+    tree = ast.parse((BOT / "features" / "ideas" / "domain.py").read_text(encoding="utf-8"))
+    modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    modules |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert not {module for module in modules if module.startswith(("bot.i18n", "bot.ui"))}

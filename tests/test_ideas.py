@@ -61,6 +61,11 @@ class Room:
         assert reply.subject and reply.subject.startswith("idea:"), reply.text or reply.card
         return int(reply.subject.split(":")[1])
 
+    async def told(self, count: int) -> list[tuple[str, Reply, bool]]:
+        """The private messages sent, once `count` of them arrived (notices go out after the commit)."""
+        await self.delivery.wait_until(lambda: len(self.delivery.private) >= count)
+        return self.delivery.private
+
     async def likes(self, idea_id: int) -> int:
         """The stored like count of an idea."""
         idea = await self.app.services.ideas.store.get_idea(idea_id)
@@ -267,8 +272,10 @@ async def test_anonymous_never_shows_the_author(room: Room) -> None:
     stored = await room.app.services.ideas.store.get_idea(idea)
     assert stored and stored.author_name is None
     assert "anonyme (vous seul le savez)" in card_text(await room.say(zelda, "idea mine"))
-    await room.say(ALICE, 'idea status #1 exploring --reason "À creuser avec le bureau"')
-    (to, told, _delivered), = room.delivery.private
+    reply = await room.say(ALICE, 'idea status #1 exploring --reason "À creuser avec le bureau"')
+    assert reply.text == ("L'idée #1 passe au statut « à explorer ». "
+                          "Son auteur en sera informé par message privé, sans être nommé (idée anonyme).")
+    (to, told, _delivered), = await room.told(1)
     assert to == "console:zelda"
     assert told.text == ("Votre idée #1 « Un forfait pour les non-adhérents » a désormais le statut « à explorer ».\n"
                          "Raison : À creuser avec le bureau")
@@ -291,10 +298,12 @@ async def test_status_flow_with_reason_and_history(room: Room) -> None:
     assert (await room.say(CAROL, "idea status #1 retained")).text == "Seule l'équipe peut utiliser /idea status."
     for word, label in (("à explorer", "à explorer"), ("Retenue", "retenue"), ("done", "réalisée")):
         reply = await room.say(ALICE, f'idea status #1 "{word}"')
-        assert reply.text == f"L'idée #1 passe au statut « {label} ». Son auteur en est informé par message privé."
+        assert reply.text == f"L'idée #1 passe au statut « {label} ». Son auteur en sera informé par message privé."
     reply = await room.say(ALICE, "idea status #1 peut-être", locale="en")
     assert reply.text == "“peut-être” is not recognised. Choose one of: new, to explore, retained, done, declined."
-    assert [to for to, _, _ in room.delivery.private] == ["console:bob"] * 3
+    assert [to for to, _, _ in await room.told(3)] == ["console:bob"] * 3
+    assert [(reply.text or "").split("« ")[-1] for _, reply, _ in room.delivery.private] == [
+        "à explorer ».", "retenue ».", "réalisée »."]  # in the order they were decided
     history = await room.app.services.db.fetch_all(
         "SELECT status, changed_by FROM idea_status_history WHERE idea_id = 1 ORDER BY id")
     assert [tuple(row) for row in history] == [
@@ -310,11 +319,11 @@ async def test_hide_keeps_the_idea_out_of_listings_and_tells_why(room: Room) -> 
     await room.submit(CAROL, "Un lieu accessible")
     assert (await room.say(BOB, "idea hide #1")).text == "Seule l'équipe peut utiliser /idea hide."
     reply = await room.say(ALICE, 'idea hide #1 --reason "Hors du thème de la journée"')
-    assert reply.text == "L'idée #1 est masquée (conservée, hors des listes). Son auteur en est informé par message privé."
+    assert reply.text == "L'idée #1 est masquée (conservée, hors des listes). Son auteur en sera informé par message privé."
     assert "#1" not in card_text(await room.say(CAROL, "idea top"))
     assert "#1" not in card_text(await room.say(CAROL, "idea list"))
     assert (await room.click(CAROL, f"idea:like:{idea}")).text == "L'idée #1 a été masquée par l'équipe."
-    (to, told, _delivered), = room.delivery.private
+    (to, told, _delivered), = await room.told(1)
     assert to == "console:bob" and told.text and told.text.endswith("Raison : Hors du thème de la journée")
     export = (await room.say(ALICE, "idea export")).files[0].content.decode()
     assert "Hors sujet complet" in export
@@ -331,10 +340,10 @@ async def test_merge_unites_likes_without_double_counting(room: Room) -> None:
     assert (await room.say(BOB, "idea merge #2 #1")).text == "Seule l'équipe peut utiliser /idea merge."
     reply = await room.say(ALICE, "idea merge #2 #1")
     assert reply.text == ("L'idée #2 est fusionnée dans #1, qui compte désormais 3 j'aime. "
-                          "Son auteur en est informé par message privé.")
+                          "Son auteur en sera informé par message privé.")
     assert await room.likes(kept) == 3 and await room.likes(twin) == 0
     assert "#2" not in card_text(await room.say(DAVE, "idea list"))
-    (to, told, _delivered), = room.delivery.private
+    (to, told, _delivered), = await room.told(1)
     assert to == "console:carol" and "fusionnée avec l'idée #1" in (told.text or "")
     assert (await room.say(ALICE, "idea merge #1 #1")).text == "Une idée ne peut pas être fusionnée avec elle-même (#1)."
     # A click on the old card of the merged idea lands on the kept one.
@@ -529,13 +538,16 @@ async def test_held_back_draft_survives_a_restart(tmp_path: Path) -> None:
         assert "carol" not in card_text(reply)
 
 
-async def test_moderation_says_whether_the_author_was_told(room: Room) -> None:
-    """Staff acting on their own idea get no message; an author with closed DMs is reported as not told."""
+async def test_moderation_says_how_the_author_will_be_told(room: Room) -> None:
+    """Staff acting on their own idea get no message; an author with closed DMs is recorded as not reached."""
     await room.submit(ALICE, "Une idée de l'équipe")
     await room.submit(BOB, "Une autre proposition")
     assert (await room.say(ALICE, "idea status 1 retained")).text == "L'idée #1 passe au statut « retenue »."
     room.delivery.unreachable.add("console:bob")
     assert (await room.say(ALICE, "idea status 2 declined", locale="en")).text == (
-        "Idea #2 is now “declined”. Its author could not be told (private messages closed?)."
+        "Idea #2 is now “declined”. Its author will be told privately."
     )
-    assert [delivered for *_, delivered in room.delivery.private] == [False]
+    assert [delivered for *_, delivered in await room.told(1)] == [False]
+    await room.app.notices.idle()
+    rows = await room.app.services.db.fetch_all("SELECT member, kind, status FROM outbox")
+    assert [tuple(row) for row in rows] == [("console:bob", "idea.status", "failed")]  # none for alice's own idea

@@ -19,7 +19,8 @@ from bot.config import Settings
 from bot.core.clock import ManualClock, RehearsalClock
 from bot.features.events.domain import Event, EventDraft, SignupRequest
 from bot.core.model import Action, Member
-from bot.features.schedule.domain import Pacer, TokenBucket, before, followup_due, parse_offsets
+from bot.core.pacing import Pacer, TokenBucket
+from bot.features.schedule.domain import before, followup_due, parse_offsets
 from bot.scheduler import Wakeups
 from tests.fakes.delivery import RecordingDelivery
 from tests.helpers import START, ConsoleSession, member, running_app
@@ -185,6 +186,7 @@ async def test_cancelled_event_and_withdrawn_member_get_nothing(app: App) -> Non
     await at(app, STARTS - timedelta(days=7))
     assert "console:dan" not in recipients(delivery) and "console:fred" not in recipients(delivery)
     await app.services.events.cancel(SPACE, event.ref, ALICE)
+    await app.notices.idle()  # the cancellation notices themselves go out through the outbox
     delivery.private.clear()
     await at(app, followup_due(event, "month") + timedelta(days=1))
     assert delivery.private == []

@@ -25,3 +25,11 @@ class Notice:
     def prefix(self) -> str:
         """The part of `kind` that names the renderer ("event")."""
         return self.kind.split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class QueuedNotice:
+    """A notice read back from the outbox, with the id its row is marked by."""
+
+    id: int
+    notice: Notice

@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 from bot.core.livecards import subject_id
-from bot.core.notices import Notice
 from bot.feature import Built, Feature, Kernel, Unit
 from bot.features.events.commands import EventDeps
-from bot.features.events.domain import EventService
+from bot.features.events.domain import EventService, missed
 from bot.features.events.sqlite import SqliteEventStore
 from bot.features.events.store import EventStore
 from bot.features.events.views import event_card, render_notice
 from bot.i18n import Translator
 from bot.scheduler import Source
-from bot.ui import Card, Reply
+from bot.ui import Card
 
 
 def build(kernel: Kernel, store: EventStore, _built: Built) -> Unit:
     """The event service, its live sign-up card, its notices and its offer-expiry wake-ups."""
 
-    def render_now(notice: Notice) -> Reply:
-        """A notice in its space's language (for the interim EventService._send_now)."""
-        return render_notice(notice, Translator(kernel.spaces(notice.space).locale))
-
-    events = EventService(
-        store, kernel.cards, kernel.clock, kernel.spaces, kernel.delivery, kernel.wakeups.wake_at, render_now
-    )
+    events = EventService(store, kernel.cards, kernel.clock, kernel.spaces, kernel.wakeups.wake_at)
 
     async def render(subject: str) -> Card | None:
         """The live card of "event:ID", in its space's language."""
@@ -39,6 +32,7 @@ def build(kernel: Kernel, store: EventStore, _built: Built) -> Unit:
         deps=EventDeps(events, kernel.cards),
         renderers={"event": render},
         notices={"event": render_notice},
+        undelivered={"event": missed},
         wakeups=(Source(events.expire_offers, store.next_offer_expiries),),
     )
 

@@ -18,13 +18,12 @@ from bot.core.livecards import LiveCards
 from bot.core.model import Member
 from bot.core.notices import Notice
 from bot.core.refs import parse_ref
-from bot.core.ports import Delivery
 from bot.features.events.store import EventStore
 from bot.core.spaces import SpaceDirectory
 from bot.core.text import is_blank, visible
 
 if TYPE_CHECKING:
-    from bot.ui import Reply
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -182,7 +181,6 @@ class Change:
     notices: tuple[Notice, ...] = ()  # written to the outbox in the same transaction as the change
     session: Session | None = None
     session_status: str | None = None  # "confirmed", "waitlisted", or None when dropped
-    outbox_ids: tuple[int, ...] = ()  # interim: the notices' outbox rows, for EventService._send_now
 
 
 @dataclass(frozen=True)
@@ -237,10 +235,18 @@ def kind(what: str) -> str:
     return f"event.{what}"
 
 
-# interim: goes with EventService._send_now when the outbox sender replaces it
-def missed(event: Event, names: Sequence[str]) -> Notice:
-    """The notice telling an event's author whom a private notice could not reach."""
-    return Notice(event.space, event.author, kind("missed"), {"ref": event.ref, "title": event.title, "names": list(names)})
+def missed(undelivered: Sequence[Notice]) -> list[Notice]:
+    """For each event, one notice telling its author whom its private notices could not reach."""
+    by_event: dict[int, list[Notice]] = {}
+    for notice in undelivered:
+        if "author" in notice.params:
+            by_event.setdefault(notice.params["event_id"], []).append(notice)
+    return [
+        Notice(group[0].space, group[0].params["author"], kind("missed"),
+               {"ref": group[0].params["ref"], "title": group[0].params["title"],
+                "names": [notice.params["name"] for notice in group]})
+        for group in by_event.values()
+    ]  # fmt: skip
 
 
 def attendees_csv(event: Event, signups: Sequence[Signup]) -> str:
@@ -287,17 +293,13 @@ class EventService:
         live: LiveCards,
         clock: Clock,
         spaces: SpaceDirectory,
-        delivery: Delivery,
         wake_at: Callable[[datetime], None],
-        render: Callable[[Notice], Reply],
     ) -> None:
         self.store = store
         self.live = live
         self.clock = clock
         self.spaces = spaces
-        self.delivery = delivery
         self.wake_at = wake_at  # offers expire: due work must run then
-        self.render = render  # a notice in its space's language (the views'), for _send_now
         self.observers: list[Callable[[Event], Awaitable[None]]] = []  # told of every create, edit and cancel
 
     async def _observe(self, event: Event) -> Event:
@@ -458,33 +460,8 @@ class EventService:
         return event, await self.store.add_session(event.id, space, session)
 
     async def _after(self, change: Change) -> None:
-        """Refresh the live card, wake up when new offers expire, and send the notices the change queued."""
+        """Refresh the live card and wake up when new offers expire (the change's notices are in the outbox)."""
         self.live.touch(change.event.subject)
         for notice in change.notices:
             if "expires_at" in notice.params:
                 self.wake_at(datetime.fromisoformat(notice.params["expires_at"]))
-        await self._send_now(change.notices, change.outbox_ids)
-
-    # interim: replaced by the outbox sender at merge
-    async def _send_now(self, notices: Sequence[Notice], outbox_ids: Sequence[int]) -> None:
-        """Send notices already committed to the outbox, mark their rows, and tell authors whom they missed."""
-        outcomes: list[tuple[int, bool]] = []
-        unreached: dict[int, list[str]] = {}  # event id -> names
-        for outbox_id, notice in zip(outbox_ids, notices, strict=True):
-            try:
-                delivered = await self.delivery.send_private(notice.space, notice.member, self.render(notice))
-            except Exception:
-                log.exception("event notice failed kind=%s outbox=%s", notice.kind, outbox_id)
-                delivered = False
-            outcomes.append((outbox_id, delivered))
-            if not delivered:
-                unreached.setdefault(notice.params["event_id"], []).append(notice.params["name"])
-        if outcomes:
-            await self.store.mark_outbox(outcomes, self.clock.now())
-        for event_id, names in unreached.items():
-            event = await self.store.get_event(event_id)
-            if event is None:
-                continue
-            told = missed(event, names)
-            if not await self.delivery.send_private(event.space, event.author, self.render(told)):
-                log.warning("could not tell the author of event=%s about %d missed notices", event.id, len(names))

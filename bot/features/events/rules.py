@@ -169,7 +169,7 @@ def iso(moment: datetime) -> str:
 
 def notice(event: Event, entry: Entry, what: str, **extra: Any) -> Notice:
     """A private notice about `event` for the member of `entry`, with what a view needs to render it alone."""
-    params = {"event_id": event.id, "ref": event.ref, "title": event.title, "timezone": event.timezone,
+    params = {"event_id": event.id, "ref": event.ref, "title": event.title, "timezone": event.timezone, "author": event.author,
               "starts_at": iso(event.starts_at), "mode": entry.mode, "name": entry.name, **extra}  # fmt: skip
     return Notice(event.space, entry.member, kind(what), params)
 

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.errors import UserError
-from bot.core.notices import Notice
 from bot.features.events import rules
 from bot.features.events.domain import MODES, Antenna, Change, Counts, Event, EventDraft, ModeCount, Session, Signup, SignupRequest
 from bot.features.events.rules import Choice, Decision, Entry, EventState
@@ -182,25 +181,15 @@ def _write(conn: sqlite3.Connection, decision: Decision, now: datetime) -> tuple
         [(c.session_id, event.id, event.space, c.member, c.status, c.seq, to_iso(c.chosen_at))
          for c in decision.choices_set],
     )  # fmt: skip
-    return _enqueue(conn, decision.notices, now)
-
-
-def _enqueue(conn: sqlite3.Connection, notices: Sequence[Notice], now: datetime) -> tuple[int, ...]:
-    """Queue notices in the outbox and return their row ids."""
-    if not notices:
-        return ()
-    enqueue(conn, notices, now)
-    # interim (for EventService._send_now): one writer, so the newest rows are the ones just inserted
-    rows = conn.execute("SELECT id FROM outbox ORDER BY id DESC LIMIT ?", (len(notices),)).fetchall()
-    return tuple(row["id"] for row in reversed(rows))
+    enqueue(conn, decision.notices, now)
 
 
 def _change(conn: sqlite3.Connection, decision: Decision, member: str | None, now: datetime) -> Change:
     """Write a decision and say what became of it, with the acting member's sign-up as it now stands."""
-    outbox_ids = _write(conn, decision, now)
+    _write(conn, decision, now)
     event = decision.after.event
     signup = None if member is None else _read_signup(conn, event.id, member)
-    return Change(event, signup, decision.notices, decision.session, decision.session_status, outbox_ids)
+    return Change(event, signup, decision.notices, decision.session, decision.session_status)
 
 
 class SqliteEventStore:
@@ -431,14 +420,3 @@ class SqliteEventStore:
 
         return await self.db.write(op)
 
-    # interim: replaced by the outbox sender at merge
-    async def mark_outbox(self, outcomes: Sequence[tuple[int, bool]], now: datetime) -> None:
-        """Mark outbox rows (by id) 'sent' when delivered, else 'failed'."""
-
-        def op(conn: sqlite3.Connection) -> None:
-            conn.executemany(
-                "UPDATE outbox SET status = ?, updated_at = ? WHERE id = ?",
-                [("sent" if delivered else "failed", to_iso(now), outbox_id) for outbox_id, delivered in outcomes],
-            )
-
-        await self.db.write(op)

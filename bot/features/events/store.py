@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -101,9 +100,4 @@ class EventStore(Protocol):
 
     async def add_session(self, event_id: int, space: str, session: Session) -> Session:
         """Store a new workshop with the next number of its event."""
-        ...
-
-    # interim: replaced by the outbox sender at merge
-    async def mark_outbox(self, outcomes: Sequence[tuple[int, bool]], now: datetime) -> None:
-        """Mark outbox rows (by id) 'sent' when delivered, else 'failed'."""
         ...

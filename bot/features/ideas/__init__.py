@@ -8,7 +8,7 @@ from bot.features.ideas.commands import IdeaDeps
 from bot.features.ideas.domain import FINAL_TOP, IdeaLimits, IdeaService
 from bot.features.ideas.sqlite import SqliteIdeaStore
 from bot.features.ideas.store import IdeaStore
-from bot.features.ideas.views import idea_card, top_card
+from bot.features.ideas.views import idea_card, render_notice, top_card
 from bot.features.polls.domain import PollService
 from bot.i18n import Translator
 from bot.scheduler import Source
@@ -21,9 +21,7 @@ def build(kernel: Kernel, store: IdeaStore, built: Built) -> Unit:
     limits = IdeaLimits(
         settings["ideas.max_length"], settings["ideas.flood_per_minute"], settings["ideas.duplicate_threshold"]
     )
-    ideas = IdeaService(
-        store, kernel.cards, kernel.clock, kernel.spaces, kernel.delivery, limits, kernel.wakeups.wake_at
-    )
+    ideas = IdeaService(store, kernel.cards, kernel.clock, limits, kernel.wakeups.wake_at)
     polls = built["polls"].service
     assert isinstance(polls, PollService)
 
@@ -46,6 +44,7 @@ def build(kernel: Kernel, store: IdeaStore, built: Built) -> Unit:
         service=ideas,
         deps=IdeaDeps(ideas, polls),
         renderers={"idea": render},
+        notices={"idea": render_notice},
         wakeups=(Source(close_due, store.next_closing_times),),
     )
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.commands.context import Context
 from bot.commands.registry import Kind, Option, action, command, references
 from bot.core.errors import UserError
-from bot.features.ideas.domain import FINAL_TOP, PROMPT_MAX, STATUSES, TOP_MAX, Idea, IdeaService, Told, Wall, fold, shorten
+from bot.features.ideas.domain import FINAL_TOP, PROMPT_MAX, STATUSES, TOP_MAX, Idea, IdeaService, Telling, Wall, fold, shorten
 from bot.features.ideas.views import (
     FORCE, INSTEAD, LIKE, PAGE, hint_card, idea_card, mine_card, page_card, top_card, wall_line, wall_title,
 )
@@ -57,9 +57,9 @@ def liked_text(ctx: Context[IdeaDeps], idea: Idea, liked: bool) -> str:
     return ctx._("idea.liked" if liked else "idea.unliked", ref=idea.ref, count=idea.likes)
 
 
-def with_told(ctx: Context[IdeaDeps], text: str, told: Told) -> str:
-    """A moderation confirmation, saying whether the author could be told."""
-    return text if told == "own" else f"{text} {ctx._(f'idea.author_{told}')}"
+def with_telling(ctx: Context[IdeaDeps], text: str, telling: Telling) -> str:
+    """A moderation confirmation, saying how the author will hear of it (sent after the commit)."""
+    return text if telling == "own" else f"{text} {ctx._(f'idea.telling.{telling}')}"
 
 
 @command(
@@ -168,24 +168,24 @@ async def withdraw(ctx: Context[IdeaDeps], ref: str) -> Reply:
 async def status(ctx: Context[IdeaDeps], ref: str, status: str, reason: str | None = None) -> Reply:
     """Move an idea along: new, to explore, retained, done or declined (its author is told)."""
     chosen = pick(ctx._, status, STATUSES, "idea.status", "status")
-    idea, told = await ctx.deps.ideas.set_status(ctx.space, ref, ctx.member, chosen, reason)
+    idea, telling = await ctx.deps.ideas.set_status(ctx.space, ref, ctx.member, chosen, reason)
     text = ctx._("idea.status_set", ref=idea.ref, status=ctx._(f"idea.status.{idea.status}"))
-    return Reply(text=with_told(ctx, text, told))
+    return Reply(text=with_telling(ctx, text, telling))
 
 
 @command("idea", "hide", REF, Option("reason", Kind.TEXT), permission="staff")
 async def hide(ctx: Context[IdeaDeps], ref: str, reason: str | None = None) -> Reply:
     """Take an idea off the listings; it is kept, and its author is told why."""
-    idea, told = await ctx.deps.ideas.hide(ctx.space, ref, ctx.member, reason)
-    return Reply(text=with_told(ctx, ctx._("idea.hidden", ref=idea.ref), told))
+    idea, telling = await ctx.deps.ideas.hide(ctx.space, ref, ctx.member, reason)
+    return Reply(text=with_telling(ctx, ctx._("idea.hidden", ref=idea.ref), telling))
 
 
 @command("idea", "merge", REF, Option("into", Kind.REF, required=True, positional=True), permission="staff")
 async def merge(ctx: Context[IdeaDeps], ref: str, into: str) -> Reply:
     """Merge a duplicate into another idea: likes united, each member counted once."""
-    target, told = await ctx.deps.ideas.merge(ctx.space, ref, into, ctx.member)
+    target, telling = await ctx.deps.ideas.merge(ctx.space, ref, into, ctx.member)
     text = ctx._("idea.merged", ref=ref.lstrip("#"), into=target.ref, count=target.likes)
-    return Reply(text=with_told(ctx, text, told))
+    return Reply(text=with_telling(ctx, text, telling))
 
 
 @command(

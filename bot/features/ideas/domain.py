@@ -17,14 +17,11 @@ from bot.core.errors import UserError
 from bot.core.exports import to_csv
 from bot.core.livecards import LiveCards
 from bot.core.model import Member
+from bot.core.notices import Notice
 from bot.features.polls.domain import OPTION_MAX, OPTIONS_MAX, OPTIONS_MIN, QUESTION_MAX
 from bot.core.refs import parse_ref
-from bot.core.ports import Delivery
 from bot.features.ideas.store import IdeaStore
-from bot.core.spaces import SpaceDirectory
 from bot.core.text import compare_key, is_blank, visible
-from bot.i18n import Translator
-from bot.ui import Reply
 
 STATUSES = ("new", "exploring", "retained", "done", "declined")
 DEFAULT_WALL_REF = 0
@@ -36,7 +33,10 @@ PAGE_SIZE = 10
 TOP_MAX = 25
 FINAL_TOP = 10  # ideas in the ranking posted when a wall closes
 FLOOD_WINDOW = timedelta(minutes=1)
-Told = Literal["told", "undelivered", "own"]  # how telling the author went ("own": staff acted on their own idea)
+# How a moderation reaches the author, as known when it is confirmed (the notice is sent after the commit):
+# "author" is told privately, "anonymous" too without being named, "own" is staff acting on their own idea.
+Telling = Literal["author", "anonymous", "own"]
+NOTICE_TEXT_WIDTH = 80  # the idea's text as quoted in a notice to its author
 DRAFT_LIFETIME = timedelta(days=1)
 
 
@@ -233,6 +233,14 @@ def most_similar(text: str, ideas: Sequence[Idea], threshold: int) -> Idea | Non
     return next(idea for idea in ideas if idea.id == best[2])
 
 
+def author_notices(idea: Idea, by: Member, what: str, **params: Any) -> tuple[tuple[Notice, ...], Telling]:
+    """What a moderation tells the author privately ("idea.<what>"), and how; nothing when it is their own act."""
+    if idea.author == by.key:
+        return (), "own"
+    values = {"ref": idea.ref, "text": shorten(idea.text, NOTICE_TEXT_WIDTH), **params}
+    return (Notice(idea.space, idea.author, f"idea.{what}", values),), "anonymous" if idea.anonymous else "author"
+
+
 def export_rows(walls: dict[int, Wall], ideas: Sequence[Idea]) -> str:
     """The export format: one row per idea, no author for anonymous ones."""
     header = ["wall", "prompt", "idea", "text", "category", "author", "anonymous", "likes", "status", "hidden",
@@ -250,14 +258,12 @@ class IdeaService:
     """Everything members and staff do with the idea wall, whatever the platform."""
 
     def __init__(
-        self, store: IdeaStore, live: LiveCards, clock: Clock, spaces: SpaceDirectory, delivery: Delivery,
-        limits: IdeaLimits = IdeaLimits(), wake_at: Callable[[datetime], None] = lambda _moment: None,
+        self, store: IdeaStore, live: LiveCards, clock: Clock, limits: IdeaLimits = IdeaLimits(),
+        wake_at: Callable[[datetime], None] = lambda _moment: None,
     ) -> None:
         self.store = store
         self.live = live
         self.clock = clock
-        self.spaces = spaces
-        self.delivery = delivery
         self.limits = limits
         self.wake_at = wake_at  # a wall with a closing time must be closed then
 
@@ -430,13 +436,13 @@ class IdeaService:
         text = clean_text(text, self.limits.max_length)
         if not by.is_staff:
             await self._check_author(idea, by)
-        return await self._update(idea, {"text": text})
+        return self._touched(await self.store.edit_text(idea.id, text, self.clock.now()))
 
     async def withdraw(self, space: str, ref: str, by: Member) -> Idea:
         """An author takes back their own idea while the wall is open."""
         idea = await self.get(space, ref)
         await self._check_author(idea, by)
-        return await self._update(idea, {"withdrawn_at": self.clock.now()})
+        return self._touched(await self.store.withdraw(idea.id, self.clock.now()))
 
     async def _check_author(self, idea: Idea, by: Member) -> None:
         """Only the author, and only while the wall is open."""
@@ -446,7 +452,7 @@ class IdeaService:
 
     async def set_status(
         self, space: str, ref: str, by: Member, status: str, reason: str | None
-    ) -> tuple[Idea, Told]:
+    ) -> tuple[Idea, Telling]:
         """Move an idea along new → exploring → retained → done / declined (staff); its author is told."""
         if status not in STATUSES:
             raise UserError("idea.bad_status", field="status", status=status)
@@ -454,19 +460,20 @@ class IdeaService:
         if idea.status == status:
             raise UserError("idea.same_status", ref=idea.ref)
         reason = clean_reason(reason)
-        updated = await self._update(idea, {"status": status}, StatusChange(status, reason, by.key))
-        return updated, await self._tell(updated, by, "idea.told.status", reason, status=status)
+        notices, telling = author_notices(idea, by, "status", status=status, reason=reason)
+        change = StatusChange(status, reason, by.key)
+        return self._touched(await self.store.set_status(idea.id, change, notices, self.clock.now())), telling
 
-    async def hide(self, space: str, ref: str, by: Member, reason: str | None) -> tuple[Idea, Told]:
+    async def hide(self, space: str, ref: str, by: Member, reason: str | None) -> tuple[Idea, Telling]:
         """Hide an idea from listings (staff); it is kept, and its author is told why."""
         idea = await self.get(space, ref)
         if idea.hidden:
             raise UserError("idea.already_hidden", ref=idea.ref)
         reason = clean_reason(reason)
-        updated = await self._update(idea, {"hidden": 1, "hidden_reason": reason})
-        return updated, await self._tell(updated, by, "idea.told.hidden", reason)
+        notices, telling = author_notices(idea, by, "hidden", reason=reason)
+        return self._touched(await self.store.hide(idea.id, reason, notices, self.clock.now())), telling
 
-    async def merge(self, space: str, source_ref: str, target_ref: str, by: Member) -> tuple[Idea, Told]:
+    async def merge(self, space: str, source_ref: str, target_ref: str, by: Member) -> tuple[Idea, Telling]:
         """Merge a duplicate into another idea of its wall (staff): likes united, each member once."""
         source, target = await self.get(space, source_ref), await self.get(space, target_ref)
         if source.id == target.id:
@@ -475,29 +482,15 @@ class IdeaService:
             raise UserError("idea.merge_other_wall", ref=source.ref, into=target.ref)
         if not (source.listed and target.listed):
             raise UserError("idea.merge_unlisted", ref=source.ref, into=target.ref)
-        merged = await self.store.merge(source.id, target.id, self.clock.now())
+        notices, telling = author_notices(source, by, "merged", into=target.ref)
+        merged = await self.store.merge(source.id, target.id, notices, self.clock.now())
         self.live.touch(source.subject)
-        self.live.touch(merged.subject)
-        return merged, await self._tell(source, by, "idea.told.merged", None, into=merged.ref)
+        return self._touched(merged), telling
 
-    async def _update(self, idea: Idea, changes: dict[str, Any], change: StatusChange | None = None) -> Idea:
-        """Store a change and refresh the idea's cards."""
-        updated = await self.store.update_idea(idea.id, changes, self.clock.now(), change)
-        self.live.touch(updated.subject)
-        return updated
-
-    async def _tell(self, idea: Idea, by: Member, key: str, reason: str | None, **params: Any) -> Told:
-        """A private message to the author (not to staff acting on their own idea), in the space's language."""
-        if idea.author == by.key:
-            return "own"
-        _ = Translator(self.spaces(idea.space).locale)
-        if "status" in params:
-            params["status"] = _(f"idea.status.{params['status']}")
-        lines = [_(key, ref=idea.ref, text=shorten(idea.text, 80), **params)]
-        if reason:
-            lines.append(_("idea.told.reason", reason=reason))
-        delivered = await self.delivery.send_private(idea.space, idea.author, Reply(text="\n".join(lines)))
-        return "told" if delivered else "undelivered"
+    def _touched(self, idea: Idea) -> Idea:
+        """A changed idea, its cards refreshed at the live cards' pace."""
+        self.live.touch(idea.subject)
+        return idea
 
     # Exports and polls
 

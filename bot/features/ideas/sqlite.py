@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from bot.core.errors import UserError
+from bot.core.notices import Notice
 from bot.features.ideas.domain import DEFAULT_WALL_REF, Idea, IdeaDraft, StatusChange, Wall
 from bot.features.ideas.store import LikeRule
 from bot.store.sqlite.database import Database
+from bot.store.sqlite.outbox import enqueue
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso, upsert_member
 
 WALL_COLUMNS = "id, space, ref, channel, prompt, is_default, closes_at, closed_at, created_at"
@@ -23,7 +24,6 @@ IDEA_SELECT = (
     " FROM ideas i LEFT JOIN members m ON m.space = i.space AND m.member = i.author"
     " LEFT JOIN ideas t ON t.id = i.merged_into"
 )
-EDITABLE = frozenset({"text", "status", "hidden", "hidden_reason", "withdrawn_at"})
 
 
 def _wall(row: sqlite3.Row, categories: list[str]) -> Wall:
@@ -110,6 +110,17 @@ def _insert_idea(
         upsert_member(conn, draft.space, draft.author, draft.author_name, now)
     idea = _load_idea(conn, idea_id)
     assert idea is not None
+    return idea
+
+
+def _changed(conn: sqlite3.Connection, idea_id: int, sql: str, params: tuple[object, ...], refusal: str) -> Idea:
+    """Run an UPDATE of one idea guarded by its WHERE clause; the idea after, or `refusal` if nothing changed."""
+    changed = conn.execute(sql, params).rowcount
+    idea = _load_idea(conn, idea_id)
+    if idea is None:
+        raise UserError("idea.not_found", ref=idea_id)
+    if not changed:
+        raise UserError(refusal, ref=idea.ref)
     return idea
 
 
@@ -318,31 +329,54 @@ class SqliteIdeaStore:
 
         return await self.db.write(op)
 
-    async def update_idea(
-        self, idea_id: int, changes: Mapping[str, Any], now: datetime, change: StatusChange | None = None
-    ) -> Idea:
-        """Change some columns and record the status change, in one transaction."""
-        unknown = set(changes) - EDITABLE
-        if unknown:
-            raise ValueError(f"not editable: {sorted(unknown)}")
-        columns = ", ".join(f"{name} = ?" for name in changes)
-        values = [to_iso(value) if isinstance(value, datetime) else value for value in changes.values()]
+    async def edit_text(self, idea_id: int, text: str, now: datetime) -> Idea:
+        """Replace an idea's text."""
+        return await self.db.write(lambda conn: _changed(
+            conn, idea_id, "UPDATE ideas SET text = ?, updated_at = ? WHERE id = ?", (text, to_iso(now), idea_id),
+            "idea.not_found",
+        ))  # fmt: skip
+
+    async def withdraw(self, idea_id: int, now: datetime) -> Idea:
+        """Mark an idea withdrawn (once)."""
+        return await self.db.write(lambda conn: _changed(
+            conn, idea_id, "UPDATE ideas SET withdrawn_at = ?, updated_at = ? WHERE id = ? AND withdrawn_at IS NULL",
+            (to_iso(now), to_iso(now), idea_id), "idea.not_found",
+        ))  # fmt: skip
+
+    async def set_status(self, idea_id: int, change: StatusChange, notices: Sequence[Notice], now: datetime) -> Idea:
+        """Change the status unless it already is that one, record the step and the notices, in one transaction."""
 
         def op(conn: sqlite3.Connection) -> Idea:
-            conn.execute(f"UPDATE ideas SET {columns}, updated_at = ? WHERE id = ?", (*values, to_iso(now), idea_id))
-            if change is not None:
-                _record_status(conn, idea_id, change, now)
-            idea = _load_idea(conn, idea_id)
-            if idea is None:
-                raise UserError("idea.not_found", ref=idea_id)
+            idea = _changed(conn, idea_id, "UPDATE ideas SET status = ?, updated_at = ? WHERE id = ? AND status != ?",
+                            (change.status, to_iso(now), idea_id, change.status), "idea.same_status")  # fmt: skip
+            _record_status(conn, idea_id, change, now)
+            enqueue(conn, notices, now)
             return idea
 
         return await self.db.write(op)
 
-    async def merge(self, source_id: int, target_id: int, now: datetime) -> Idea:
-        """Unite likes on the target (the primary key counts each member once) and point the source at it."""
+    async def hide(self, idea_id: int, reason: str | None, notices: Sequence[Notice], now: datetime) -> Idea:
+        """Hide the idea unless it already is, and record the notices, in one transaction."""
 
         def op(conn: sqlite3.Connection) -> Idea:
+            idea = _changed(conn, idea_id,
+                            "UPDATE ideas SET hidden = 1, hidden_reason = ?, updated_at = ? WHERE id = ? AND hidden = 0",
+                            (reason, to_iso(now), idea_id), "idea.already_hidden")  # fmt: skip
+            enqueue(conn, notices, now)
+            return idea
+
+        return await self.db.write(op)
+
+    async def merge(self, source_id: int, target_id: int, notices: Sequence[Notice], now: datetime) -> Idea:
+        """Unite likes on the target (the primary key counts each member once), point the source at it, and
+        record the notices, in one transaction; refused when either left the listings meanwhile."""
+
+        def op(conn: sqlite3.Connection) -> Idea:
+            source, target = _load_idea(conn, source_id), _load_idea(conn, target_id)
+            if source is None or target is None:
+                raise UserError("idea.not_found", ref=source_id if source is None else target_id)
+            if not (source.listed and target.listed):
+                raise UserError("idea.merge_unlisted", ref=source.ref, into=target.ref)
             conn.execute(
                 "INSERT INTO idea_likes (idea_id, member, liked_at)"
                 " SELECT ?, member, liked_at FROM idea_likes WHERE idea_id = ?"
@@ -356,6 +390,7 @@ class SqliteIdeaStore:
             )
             idea = _load_idea(conn, target_id)
             assert idea is not None
+            enqueue(conn, notices, now)
             return idea
 
         return await self.db.write(op)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from bot.core.notices import Notice
     from bot.features.ideas.domain import Idea, IdeaDraft, StatusChange, Wall
 
 LikeRule = Callable[["Idea", "Wall"], None]
@@ -93,12 +94,26 @@ class IdeaStore(Protocol):
         """
         ...
 
-    async def update_idea(
-        self, idea_id: int, changes: Mapping[str, Any], now: datetime, change: StatusChange | None = None
-    ) -> Idea:
-        """Change some columns of an idea (and record a status change); the idea after."""
+    async def edit_text(self, idea_id: int, text: str, now: datetime) -> Idea:
+        """Replace an idea's text; the idea after."""
         ...
 
-    async def merge(self, source_id: int, target_id: int, now: datetime) -> Idea:
-        """Move the source's likes to the target (a member who liked both counts once); the target after."""
+    async def withdraw(self, idea_id: int, now: datetime) -> Idea:
+        """Its author takes an idea back; the idea after."""
+        ...
+
+    async def set_status(self, idea_id: int, change: StatusChange, notices: Sequence[Notice], now: datetime) -> Idea:
+        """Move an idea to `change.status`, record the step and the notices, in one write; the idea after.
+
+        Refused (nothing written) when the idea already has that status.
+        """
+        ...
+
+    async def hide(self, idea_id: int, reason: str | None, notices: Sequence[Notice], now: datetime) -> Idea:
+        """Hide an idea from listings and record the notices, in one write; refused when already hidden."""
+        ...
+
+    async def merge(self, source_id: int, target_id: int, notices: Sequence[Notice], now: datetime) -> Idea:
+        """Move the source's likes to the target (a member who liked both counts once) and record the notices,
+        in one write; the target after."""
         ...

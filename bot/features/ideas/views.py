@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.core.notices import Notice
 from bot.features.ideas.domain import Idea, Wall, shorten
 from bot.core.when import format_when
 from bot.i18n import Translator
-from bot.ui import Arg, Button, Card, Control, Field, Route
+from bot.ui import Arg, Button, Card, Control, Field, Reply, Route
 
 LINE_WIDTH = 120  # an idea's text in listings; the card shows it whole
 
@@ -127,3 +128,15 @@ def hint_card(similar: Idea, draft_id: int, _: Translator) -> Card:
             Button(_("idea.hint.submit_anyway"), FORCE.id(draft_id)),
         ),
     )
+
+
+def render_notice(notice: Notice, _: Translator) -> Reply:
+    """A private notice to an idea's author ("idea.status", "idea.hidden", "idea.merged"), in the reader's language."""
+    params = dict(notice.params)
+    reason = params.pop("reason", None)
+    if "status" in params:
+        params["status"] = _(f"idea.status.{params['status']}")
+    lines = [_(f"idea.told.{notice.kind.split('.', 1)[1]}", **params)]
+    if reason:
+        lines.append(_("idea.told.reason", reason=reason))
+    return Reply(text="\n".join(lines))

@@ -6,7 +6,6 @@ from bot.feature import Built, Feature, Kernel, Unit
 from bot.features.events.domain import EventService
 from bot.features.polls.domain import PollService
 from bot.features.schedule.commands import ScheduleDeps
-from bot.features.schedule.domain import Pacer, parse_rates
 from bot.features.schedule.service import Followups, Schedule, ScheduleService, Sender
 from bot.features.schedule.sqlite import SqliteScheduleStore
 from bot.features.schedule.store import ScheduleStore
@@ -20,9 +19,8 @@ def build(kernel: Kernel, store: ScheduleStore, built: Built) -> Unit:
     assert isinstance(events, EventService) and isinstance(polls, PollService)
     presenter = SchedulePresenter()
     schedule = ScheduleService(store, events, kernel.clock, kernel.spaces, kernel.wakeups.wake_at, presenter)
-    pacer = Pacer(parse_rates(kernel.settings["schedule.send_rate"]))
     sender = Sender(
-        store, events, polls, kernel.cards, kernel.delivery, kernel.clock, kernel.spaces, pacer, presenter
+        store, events, polls, kernel.cards, kernel.delivery, kernel.clock, kernel.spaces, kernel.pacer, presenter
     )
     followups = Followups(store, events, kernel.clock)
     events.observers.append(schedule.sync_event)

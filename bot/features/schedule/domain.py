@@ -8,8 +8,6 @@ mid-call: it becomes 'unsure' and is never sent again (at most once), and staff 
 
 from __future__ import annotations
 
-import asyncio
-import time as monotonic_time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,7 +15,6 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import UserError
-from bot.core.model import platform_of
 from bot.core.when import parse_duration
 from bot.features.events.domain import Event, Signup
 from bot.features.polls.domain import Poll, Tally
@@ -32,8 +29,6 @@ FOLLOWUP_TIME = time(10, 0)  # follow-ups arrive at 10:00 in the event's zone
 NO_OFFSETS = {"none", "aucun", "aucune", "0", "-"}
 CHANNEL = "channel:"  # the recipient of a post or a poll is its channel
 TEXT_MAX = 1000
-DEFAULT_RATES: Mapping[str, float] = {"slack": 10.0, "discord": 20.0}
-EPSILON = 1e-9
 
 
 @dataclass(frozen=True)
@@ -181,64 +176,6 @@ def event_steps(event: Event, offsets: Sequence[timedelta], now: datetime) -> li
     steps = [step for step in steps if step.due_at > now]
     steps += [Planned(kind, 0, followup_due(event, STEP_OF[kind])) for kind in ("followup_day", "followup_month")]
     return steps  # type: ignore[return-value]
-
-
-def parse_rates(text: str) -> dict[str, float]:
-    """Per-platform sends per second: "slack=10,discord=20"; 0 means unpaced."""
-    rates = dict(DEFAULT_RATES)
-    for part in filter(None, (item.strip() for item in text.split(","))):
-        platform, _, value = part.partition("=")
-        number = float(value)
-        if not platform.strip() or number < 0:
-            raise ValueError(f"{part!r} is not platform=sends_per_second")
-        rates[platform.strip()] = number
-    return rates
-
-
-class TokenBucket:
-    """`rate` sends per second with bursts up to `burst`; time and sleep are injectable for tests."""
-
-    def __init__(
-        self, rate: float, burst: int, monotonic: Callable[[], float] = monotonic_time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.rate = rate
-        self.burst = max(1, burst)
-        self._monotonic = monotonic
-        self._sleep = sleep
-        self._tokens = float(self.burst)
-        self._last = monotonic()
-        self._lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        """Wait until one send is allowed, then take it."""
-        async with self._lock:
-            while True:
-                now = self._monotonic()
-                self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
-                self._last = now
-                if self._tokens >= 1 - EPSILON:  # float refills can stop a hair short of a whole token
-                    self._tokens = max(0.0, self._tokens - 1)
-                    return
-                await self._sleep((1 - self._tokens) / self.rate)
-
-
-class Pacer:
-    """One token bucket per platform, so a fan-out never outruns the platform's rate limits."""
-
-    def __init__(
-        self, rates: Mapping[str, float], monotonic: Callable[[], float] = monotonic_time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.buckets = {
-            platform: TokenBucket(rate, int(rate), monotonic, sleep) for platform, rate in rates.items() if rate > 0
-        }
-
-    async def acquire(self, space: str) -> None:
-        """Wait for the right to send one message in `space` (platforms without a rate are unpaced)."""
-        bucket = self.buckets.get(platform_of(space))
-        if bucket is not None:
-            await bucket.acquire()
 
 
 def receives(kind: Kind, signup: Signup) -> bool:

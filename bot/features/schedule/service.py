@@ -14,13 +14,14 @@ from bot.core.errors import UserError
 from bot.core.exports import to_csv
 from bot.core.livecards import LiveCards
 from bot.core.model import Member
-from bot.core.ports import Outbox
+from bot.core.pacing import Pacer
+from bot.core.ports import ReadyDelivery
 from bot.core.refs import parse_ref
 from bot.core.spaces import SpaceDirectory
 from bot.features.events.domain import Event, EventService
 from bot.features.polls.domain import PollDraft, PollService, Tally
 from bot.features.schedule.domain import (
-    EVENT_KINDS, RATINGS, STEP_OF, TEXT_MAX, CHANNEL, FeedbackRow, FeedbackSummary, Kind, Pacer, Presenter,
+    EVENT_KINDS, RATINGS, STEP_OF, TEXT_MAX, CHANNEL, FeedbackRow, FeedbackSummary, Kind, Presenter,
     Scheduled, Step, Target, before, event_steps, parse_offsets, receives,
 )
 from bot.features.schedule.payload import draft_payload, payload_draft
@@ -175,7 +176,7 @@ class Sender:
     """Sends what falls due, each message to each recipient at most once, paced per platform."""
 
     def __init__(
-        self, store: ScheduleStore, events: EventService, polls: PollService, cards: LiveCards, delivery: Outbox,
+        self, store: ScheduleStore, events: EventService, polls: PollService, cards: LiveCards, delivery: ReadyDelivery,
         clock: Clock, spaces: SpaceDirectory, pacer: Pacer, presenter: Presenter,
     ) -> None:
         self.store = store

@@ -18,6 +18,7 @@ T = TypeVar("T")
 WriteOp = Callable[[sqlite3.Connection], T]
 Pending = tuple[WriteOp[Any], "asyncio.Future[Any]"]
 Outcome = tuple[bool, Any]  # (committed, result) or (False, the exception the op raised)
+Batch = tuple[list[Outcome], bool]  # the ops' outcomes, and whether the transaction recorded notices
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +51,17 @@ def migrations(folders: Sequence[Traversable] = ()) -> list[tuple[int, str]]:
     return [(version, "\n".join(text for _, text in sorted(parts))) for version, parts in sorted(scripts.items())]
 
 
-def connect(path: str | Path, synchronous: str = "NORMAL") -> sqlite3.Connection:
+class WriterConnection(sqlite3.Connection):
+    """The writer's connection: it remembers whether the transaction being written recorded notices."""
+
+    wrote_notices = False
+
+
+def connect(
+    path: str | Path, synchronous: str = "NORMAL", factory: type[sqlite3.Connection] = sqlite3.Connection
+) -> sqlite3.Connection:
     """A sqlite3 connection in autocommit mode with the project's pragmas."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, factory=factory)
     conn.row_factory = sqlite3.Row
     for pragma in PRAGMAS:
         conn.execute(pragma.format(synchronous=synchronous))
@@ -84,10 +93,12 @@ class Database:
         # One thread owns the writer connection: each batch costs one hop to it, not one per statement.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phosphore-db-writer")
         self._pending: list[Pending] = []
-        self._in_flight: asyncio.Future[list[Outcome]] | None = None
+        self._in_flight: asyncio.Future[Batch] | None = None
         self._idle = asyncio.Event()
         self._idle.set()
         self.commits = 0
+        # Called after each commit that recorded notices (the outbox), so they go out at once.
+        self.on_notices: list[Callable[[], None]] = []
 
     async def open(self) -> None:
         """Open both connections, apply migrations and start the committer."""
@@ -98,7 +109,7 @@ class Database:
         await self._reader.execute("PRAGMA busy_timeout=5000")
 
     def _open_writer(self) -> sqlite3.Connection:
-        conn = connect(self.path, self._synchronous)
+        conn = connect(self.path, self._synchronous, WriterConnection)
         migrate(conn, self._migrations)
         return conn
 
@@ -133,11 +144,12 @@ class Database:
         self._in_flight = loop.run_in_executor(self._executor, self._run_batch, [op for op, _ in batch])
         self._in_flight.add_done_callback(lambda done: self._batch_done(batch, done))
 
-    def _batch_done(self, batch: list[Pending], done: asyncio.Future[list[Outcome]]) -> None:
+    def _batch_done(self, batch: list[Pending], done: asyncio.Future[Batch]) -> None:
         """Start the next batch, then answer this one's callers (so the writer never waits for them)."""
         self._start_batch()
+        noticed = False
         try:
-            outcomes = done.result()
+            outcomes, noticed = done.result()
         except Exception as error:  # the commit itself failed: nobody's write is durable
             log.exception("group commit failed")
             outcomes = [(False, error)] * len(batch)
@@ -148,12 +160,16 @@ class Database:
                 future.set_result(value)
             else:
                 future.set_exception(value)
+        if noticed:
+            for listener in self.on_notices:
+                listener()
 
-    def _run_batch(self, ops: Sequence[WriteOp[Any]]) -> list[Outcome]:
+    def _run_batch(self, ops: Sequence[WriteOp[Any]]) -> Batch:
         """Run the ops in one transaction, each in a savepoint so one failure spares the others."""
         conn = self._writer
-        assert conn is not None, "database is not open"
+        assert isinstance(conn, WriterConnection), "database is not open"
         outcomes: list[Outcome] = []
+        conn.wrote_notices = False
         conn.execute("BEGIN IMMEDIATE")
         try:
             for op in ops:
@@ -170,7 +186,8 @@ class Database:
                 conn.execute("ROLLBACK")
             raise
         self.commits += 1
-        return outcomes
+        # An op that recorded notices and then failed leaves the flag up: one needless look, no harm.
+        return outcomes, conn.wrote_notices
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Rows of a read-only query."""
