@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.commands.dispatch import Dispatcher
@@ -13,11 +14,14 @@ from bot.core.delivery import DeliveryHub
 from bot.core.livecards import LiveCards
 from bot.core.ports import Delivery
 from bot.core.spaces import SpaceDirectory
+from bot.core.subscriptions import Subscriptions
 from bot.feature import Feature, Kernel, Unit
 from bot.features import FEATURES
+from bot.i18n import add_catalogs
 from bot.scheduler import Wakeups
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.messages import SqliteMessageStore
+from bot.store.sqlite.subscriptions import SqliteSubscriptionStore
 
 T = TypeVar("T")
 
@@ -37,6 +41,7 @@ class Services:
         self.cards = kernel.cards
         self.wakeups = kernel.wakeups
         self.registry = kernel.registry
+        self.subscriptions = kernel.subscriptions
         self.units = units
 
     def __getattr__(self, feature: str) -> Any:
@@ -76,11 +81,16 @@ class App:
         wakeups = Wakeups(clock)
         spaces = SpaceDirectory(settings.space_defaults(), settings.spaces)
         registry: Registry = build_registry(features)
-        kernel = Kernel(settings, clock, spaces, db, delivery, cards, wakeups, registry)
+        subscriptions = Subscriptions(SqliteSubscriptionStore(db), clock)
+        for folder in (feature.locales() for feature in features):
+            if folder is not None:
+                add_catalogs(Path(str(folder)))
+        kernel = Kernel(settings, clock, spaces, db, delivery, cards, wakeups, registry, subscriptions)
         self.units = self._build(kernel, features, stores or {})
         self.services = Services(kernel, self.units)
         deps = {name: unit.deps for name, unit in self.units.items()}
-        self.dispatcher = Dispatcher(registry, deps, clock, spaces, cards)
+        inbound = {name: unit.on_message for name, unit in self.units.items() if unit.on_message is not None}
+        self.dispatcher = Dispatcher(registry, deps, clock, spaces, cards, subscriptions, inbound)
         delivery.on_register.append(lambda _platform: wakeups.wake_at(clock.now()))
 
     @staticmethod
@@ -100,6 +110,7 @@ class App:
     async def start(self) -> None:
         """Open the database, let features recover, schedule what is pending and catch up on what fell due."""
         await self.services.db.open()
+        await self.services.subscriptions.load()
         for unit in self.units.values():
             for hook in unit.on_start:
                 await hook()

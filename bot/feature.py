@@ -15,6 +15,7 @@ from bot.core.clock import Clock
 from bot.core.delivery import DeliveryHub
 from bot.core.livecards import LiveCards, Renderer
 from bot.core.spaces import SpaceDirectory
+from bot.core.subscriptions import InboundHandler, Subscriptions
 from bot.scheduler import Source, Wakeups
 from bot.store.sqlite.database import Database
 
@@ -23,7 +24,7 @@ Hook = Callable[[], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Kernel:
-    """What every feature builds on: settings, time, spaces, storage, sending, live cards and wake-ups."""
+    """What every feature builds on: settings, time, spaces, storage, sending, live cards, wake-ups, listening."""
 
     settings: Settings
     clock: Clock
@@ -33,6 +34,7 @@ class Kernel:
     cards: LiveCards
     wakeups: Wakeups
     registry: Registry
+    subscriptions: Subscriptions  # the channels and threads whose messages reach a feature's `on_message`
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class Unit:
     wakeups: tuple[Source, ...] = ()  # due work and where its next instants are read
     on_start: tuple[Hook, ...] = ()  # after the database opens, before wake-ups start
     on_stop: tuple[Hook, ...] = ()  # before the database closes
+    on_message: InboundHandler | None = None  # messages posted where the feature subscribed
 
 
 Built = Mapping[str, Unit]  # the units built so far, by feature name: a feature reaches another's service here
@@ -71,4 +74,9 @@ class Feature:
     def migrations(self) -> Traversable | None:
         """The feature's migrations folder, if it has one."""
         folder = resources.files(self.package) / "migrations"
+        return folder if folder.is_dir() else None
+
+    def locales(self) -> Traversable | None:
+        """The feature's catalogs folder (`<lang>.po`), if it has one."""
+        folder = resources.files(self.package) / "locales"
         return folder if folder.is_dir() else None

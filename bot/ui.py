@@ -221,4 +221,5 @@ class Reply:
     modal: Modal | None = None
     files: tuple[Attachment, ...] = ()
     subject: str | None = None  # the card shows this subject ("poll:42"): its message is tracked
+    thread: str | None = None  # post inside this thread of the channel (a MessageRef's `thread`)
     field_errors: dict[str, str] = field(default_factory=dict)  # modal input id -> message
