@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 
 import pytest
 
 from bot.app import App
 from bot.config import Settings
-from bot.core.clock import ManualClock
 from bot.core.errors import UserError
 from bot.core.model import MessageRef
 from bot.features import FEATURES
@@ -19,20 +17,14 @@ from bot.ui import Reply
 from tests import echo
 from tests.echo.commands import Heard
 from tests.fakes.delivery import RecordingDelivery
-from tests.helpers import START, ConsoleSession, member
+from tests.helpers import START, ConsoleSession, member, running_app
 
 SPACE = "console:local"
 
 
-@asynccontextmanager
-async def echo_app(settings: Settings) -> AsyncIterator[App]:
+def echo_app(settings: Settings) -> AbstractAsyncContextManager[App]:
     """A started app with the echo feature added to the list, stopped afterwards."""
-    app = App(settings, ManualClock(START), features=(*FEATURES, echo.FEATURE))
-    await app.start()
-    try:
-        yield app
-    finally:
-        await app.stop()
+    return running_app(settings, features=(*FEATURES, echo.FEATURE))
 
 
 def heard(app: App) -> Heard:
