@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.commands.dispatch import Dispatcher
@@ -15,12 +16,15 @@ from bot.core.outbox import NoticeSender
 from bot.core.pacing import Pacer, parse_rates
 from bot.core.ports import Delivery
 from bot.core.spaces import SpaceDirectory
+from bot.core.subscriptions import Subscriptions
 from bot.feature import Feature, Kernel, NoticeRenderer, Unit
 from bot.features import FEATURES
+from bot.i18n import add_catalogs
 from bot.scheduler import Wakeups
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.messages import SqliteMessageStore
 from bot.store.sqlite.outbox import SqliteNoticeStore
+from bot.store.sqlite.subscriptions import SqliteSubscriptionStore
 
 T = TypeVar("T")
 
@@ -41,6 +45,7 @@ class Services:
         self.wakeups = kernel.wakeups
         self.registry = kernel.registry
         self.pacer = kernel.pacer
+        self.subscriptions = kernel.subscriptions
         self.units = units
 
     def __getattr__(self, feature: str) -> Any:
@@ -81,7 +86,11 @@ class App:
         spaces = SpaceDirectory(settings.space_defaults(), settings.spaces)
         registry: Registry = build_registry(features)
         pacer = Pacer(parse_rates(settings["schedule.send_rate"]))
-        kernel = Kernel(settings, clock, spaces, db, delivery, cards, wakeups, registry, pacer)
+        subscriptions = Subscriptions(SqliteSubscriptionStore(db), clock)
+        for folder in (feature.locales() for feature in features):
+            if folder is not None:
+                add_catalogs(Path(str(folder)))
+        kernel = Kernel(settings, clock, spaces, db, delivery, cards, wakeups, registry, pacer, subscriptions)
         self.units = self._build(kernel, features, stores or {})
         self.notices = NoticeSender(
             SqliteNoticeStore(db), delivery, pacer, spaces, clock, self._notice_renderers(),
@@ -91,7 +100,8 @@ class App:
         db.on_notices.append(self.notices.nudge)
         self.services = Services(kernel, self.units)
         deps = {name: unit.deps for name, unit in self.units.items()}
-        self.dispatcher = Dispatcher(registry, deps, clock, spaces, cards)
+        inbound = {name: unit.on_message for name, unit in self.units.items() if unit.on_message is not None}
+        self.dispatcher = Dispatcher(registry, deps, clock, spaces, cards, subscriptions, inbound)
         delivery.on_register.append(lambda _platform: wakeups.wake_at(clock.now()))
 
     @staticmethod
@@ -122,6 +132,7 @@ class App:
         """Open the database, let features recover, schedule what is pending and catch up on what fell due."""
         await self.services.db.open()
         await self.notices.recover()  # before anything can send: what a dead process was sending is unsure
+        await self.services.subscriptions.load()
         for unit in self.units.values():
             for hook in unit.on_start:
                 await hook()

@@ -135,6 +135,7 @@ SCHEMA: dict[str, tuple[Callable[[Any], Any], Any, str | None]] = {
     "slack.public_url": (str, "", "PHOSPHORE_PUBLIC_URL"),
     "slack.app_name": (str, "Phosphore", None),
     "discord.staff_role": (str, "", "PHOSPHORE_DISCORD_STAFF_ROLE"),
+    "discord.message_content": (_boolean, False, "PHOSPHORE_DISCORD_MESSAGE_CONTENT"),  # privileged intent
 }
 SPACE_KEYS = {"locale": "bot.locale", "timezone": "bot.timezone", "poll_creators": "polls.creators",
               "reminder_offsets": "schedule.reminder_offsets"}  # fmt: skip

@@ -18,6 +18,7 @@ from bot.core.notices import Notice
 from bot.core.pacing import Pacer
 from bot.core.spaces import SpaceDirectory
 from bot.i18n import Translator
+from bot.core.subscriptions import InboundHandler, Subscriptions
 from bot.scheduler import Source, Wakeups
 from bot.store.sqlite.database import Database
 from bot.ui import Reply
@@ -29,7 +30,7 @@ Undelivered = Callable[[Sequence[Notice]], Sequence[Notice]]  # notices that cou
 
 @dataclass(frozen=True)
 class Kernel:
-    """What every feature builds on: settings, time, spaces, storage, sending, live cards and wake-ups."""
+    """What every feature builds on: settings, time, spaces, storage, sending, live cards, wake-ups, listening."""
 
     settings: Settings
     clock: Clock
@@ -40,6 +41,7 @@ class Kernel:
     wakeups: Wakeups
     registry: Registry
     pacer: Pacer  # the platforms' rate limits, shared by everything that sends private messages
+    subscriptions: Subscriptions  # the channels and threads whose messages reach a feature's `on_message`
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Unit:
     wakeups: tuple[Source, ...] = ()  # due work and where its next instants are read
     on_start: tuple[Hook, ...] = ()  # after the database opens, before wake-ups start
     on_stop: tuple[Hook, ...] = ()  # before the database closes
+    on_message: InboundHandler | None = None  # messages posted where the feature subscribed
 
 
 Built = Mapping[str, Unit]  # the units built so far, by feature name: a feature reaches another's service here
@@ -80,4 +83,9 @@ class Feature:
     def migrations(self) -> Traversable | None:
         """The feature's migrations folder, if it has one."""
         folder = resources.files(self.package) / "migrations"
+        return folder if folder.is_dir() else None
+
+    def locales(self) -> Traversable | None:
+        """The feature's catalogs folder (`<lang>.po`), if it has one."""
+        folder = resources.files(self.package) / "locales"
         return folder if folder.is_dir() else None

@@ -123,6 +123,10 @@ class Wakeups:
         is awaited first; runs queued behind it return at once.
         """
         self._stopping = True
+        # A job task APScheduler created but never started (an adapter registered just before
+        # the stop) would be cancelled before its first step, outside `_wake`, and logged as an
+        # error: one turn of the loop lets it start and return at once.
+        await asyncio.sleep(0)
         async with self._running:
             if self._scheduler.running:
                 self._scheduler.shutdown(wait=False)

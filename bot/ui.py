@@ -221,5 +221,6 @@ class Reply:
     modal: Modal | None = None
     files: tuple[Attachment, ...] = ()
     subject: str | None = None  # the card shows this subject ("poll:42"): its message is tracked
+    thread: str | None = None  # post inside this thread of the channel (a MessageRef's `thread`)
     field_errors: dict[str, str] = field(default_factory=dict)  # modal input id -> message
     detached: bool = False  # post as a channel message, not as the answer to the invocation (which names its author)

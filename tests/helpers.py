@@ -16,6 +16,8 @@ from bot.app import App
 from bot.config import Settings, load_settings
 from bot.core.clock import ManualClock
 from bot.core.model import Action, Member
+from bot.feature import Feature
+from bot.features import FEATURES
 
 # A fixed "now" keeps dates in tests stable: Monday 1 June 2026, 10:00 in Paris.
 START = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
@@ -31,9 +33,11 @@ def make_settings(db: Path, **values: Any) -> Settings:
 
 
 @asynccontextmanager
-async def running_app(settings: Settings, clock: ManualClock | None = None) -> AsyncIterator[App]:
-    """An App started on its database, stopped afterwards."""
-    app = App(settings, clock or ManualClock(START))
+async def running_app(
+    settings: Settings, clock: ManualClock | None = None, features: tuple[Feature, ...] = FEATURES
+) -> AsyncIterator[App]:
+    """An App (of `features`) started on its database, stopped afterwards."""
+    app = App(settings, clock or ManualClock(START), features=features)
     await app.start()
     try:
         yield app

@@ -17,6 +17,8 @@ from bot.adapters.slack.adapter import SlackAdapter, build_bolt, close_bolt
 from bot.adapters.slack.server import http_server
 from bot.app import App
 from bot.config import Settings
+from bot.feature import Feature
+from bot.features import FEATURES
 from tests.fakes.slack_api import (
     FakeSlack,
     SlackCall,
@@ -138,10 +140,12 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> N
 
 @asynccontextmanager
 async def slack_bot(
-    tmp_path: Path, spaces: Mapping[str, Mapping[str, Any]] | None = None, **values: Any
+    tmp_path: Path, spaces: Mapping[str, Mapping[str, Any]] | None = None, features: tuple[Feature, ...] = FEATURES,
+    **values: Any,
 ) -> AsyncIterator[SlackBot]:
-    """A started app with its Slack adapter on 127.0.0.1, against a fresh fake Slack."""
-    async with fake_slack() as fake, running_app(slack_settings(tmp_path / "slack.db", spaces, **values)) as app:
+    """A started app (of `features`) with its Slack adapter on 127.0.0.1, against a fresh fake Slack."""
+    settings = slack_settings(tmp_path / "slack.db", spaces, **values)
+    async with fake_slack() as fake, running_app(settings, features=features) as app:
         bolt = build_bolt(app.services.settings, base_url=fake.base_url)
         adapter = SlackAdapter(app, bolt)
         adapter.edit_retry_delays = (0.01, 0.02, 0.04)  # the production backoff in hundredths

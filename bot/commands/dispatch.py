@@ -13,8 +13,9 @@ from bot.commands.registry import ActionRoute, Command, Registry
 from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.core.livecards import LiveCards
-from bot.core.model import Action, Invocation, Member, MessageRef
+from bot.core.model import Action, InboundMessage, Invocation, Member, MessageRef
 from bot.core.spaces import SpaceDirectory
+from bot.core.subscriptions import InboundHandler, Subscriptions
 from bot.i18n import Translator, normalize_locale
 from bot.ui import Reply
 
@@ -22,16 +23,19 @@ log = logging.getLogger(__name__)
 
 
 class Dispatcher:
-    """The one entry point adapters call: `invoke` for commands, `act` for clicks and forms."""
+    """The one entry point adapters call: `invoke` for commands, `act` for clicks and forms, `receive` for messages."""
 
     def __init__(
-        self, registry: Registry, deps: Mapping[str, object], clock: Clock, spaces: SpaceDirectory, cards: LiveCards
-    ) -> None:
+        self, registry: Registry, deps: Mapping[str, object], clock: Clock, spaces: SpaceDirectory, cards: LiveCards,
+        subscriptions: Subscriptions | None = None, inbound: Mapping[str, InboundHandler] | None = None,
+    ) -> None:  # fmt: skip
         self.registry = registry
         self.deps = deps  # feature name -> what its handlers receive
         self.clock = clock
         self.spaces = spaces
         self.cards = cards
+        self.subscriptions = subscriptions
+        self.inbound = inbound or {}  # feature name -> its `on_message`
 
     def context(
         self, space: str, channel: str, member: Member, locale: str | None, feature: str = ""
@@ -121,6 +125,22 @@ class Dispatcher:
             if option.required and not action.fields.get(option.name, "").strip():
                 raise UserError("args.missing", field=option.name, option=label(ctx._, command, option), usage="")
         return await self._run(ctx, command, dict(action.fields))
+
+    async def receive(self, message: InboundMessage) -> int:
+        """Hand a member's message to the features subscribed where it was posted; how many it reached.
+
+        A failing handler is logged with an incident id: the adapter and the other features never see it.
+        """
+        listeners = self.subscriptions.listeners(message) if self.subscriptions else []
+        handlers = [(feature, self.inbound[feature]) for feature in listeners if feature in self.inbound]
+        for feature, handler in handlers:
+            try:
+                await handler(message)
+            except Exception:
+                incident = secrets.token_hex(4)
+                log.exception("incident %s inbound feature=%s space=%s channel=%s message=%s",
+                              incident, feature, message.space, message.channel, message.message_id)  # fmt: skip
+        return len(handlers)
 
     async def _guard(self, ctx: Context[Any], work: Any) -> Reply:
         """Turn errors into replies: UserError is explained, anything else gets an incident id."""

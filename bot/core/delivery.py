@@ -1,15 +1,23 @@
-"""Routes what the core sends to the adapter of the right platform."""
+"""Routes what the core sends to the adapter of the right platform, and says what that adapter can do."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 
+from bot.core.errors import UserError
 from bot.core.model import MessageRef, platform_of
-from bot.core.ports import Delivery
+from bot.core.ports import NO_CAPABILITIES, Capabilities, Capability, Delivery, Threads
 from bot.ui import Card, Reply
 
 log = logging.getLogger(__name__)
+
+BASIC = Capabilities(edits=True)  # what the Delivery port alone promises: post, edit, private messages
+MISSING: dict[Capability, str] = {  # the message a member gets when a feature needs what the platform lacks
+    "threads": "capability.missing.threads",
+    "inbound": "capability.missing.inbound",
+    "edits": "capability.missing.edits",
+}
 
 
 class DeliveryHub:
@@ -17,11 +25,15 @@ class DeliveryHub:
 
     def __init__(self) -> None:
         self._messengers: dict[str, Delivery] = {}
+        self._capabilities: dict[str, Capabilities] = {}
         self.on_register: list[Callable[[str], None]] = []  # e.g. wake up: sends held back for it can go now
 
-    def register(self, platform: str, messenger: Delivery) -> None:
-        """Send messages of spaces on `platform` through `messenger`."""
+    def register(self, platform: str, messenger: Delivery, capabilities: Capabilities = BASIC) -> None:
+        """Send messages of spaces on `platform` through `messenger`, which can do what `capabilities` say."""
+        if capabilities.threads and not isinstance(messenger, Threads):
+            raise TypeError(f"{platform}: declares threads but has no open_thread")
         self._messengers[platform] = messenger
+        self._capabilities[platform] = capabilities
         for listener in self.on_register:
             listener(platform)
 
@@ -29,10 +41,22 @@ class DeliveryHub:
         """Stop routing to `messenger` (its adapter is stopping; a newer one may have replaced it)."""
         if self._messengers.get(platform) is messenger:
             del self._messengers[platform]
+            del self._capabilities[platform]
 
     def ready(self, space: str) -> bool:
         """Whether an adapter is running for the platform of `space` (before that, sends would be lost)."""
         return platform_of(space) in self._messengers
+
+    def capabilities(self, space: str) -> Capabilities:
+        """What the adapter running for the platform of `space` can do (nothing when none is running)."""
+        return self._capabilities.get(platform_of(space), NO_CAPABILITIES)
+
+    def require(self, space: str, *needed: Capability) -> None:
+        """Refuse, with a message the member can read, what the platform of `space` cannot do."""
+        capabilities = self.capabilities(space)
+        for capability in needed:
+            if not capabilities.has(capability):
+                raise UserError(MISSING[capability])
 
     def _for(self, space: str) -> Delivery | None:
         messenger = self._messengers.get(platform_of(space))
@@ -55,3 +79,10 @@ class DeliveryHub:
         """Send a private message; False when it could not be delivered."""
         messenger = self._for(space)
         return False if messenger is None else await messenger.send_private(space, member, reply)
+
+    async def open_thread(self, space: str, channel: str, parent: MessageRef, name: str) -> MessageRef | None:
+        """Open a thread on `parent`; a UserError when the platform of `space` has no threads."""
+        self.require(space, "threads")
+        messenger = self._messengers[platform_of(space)]
+        assert isinstance(messenger, Threads)  # register() checked it
+        return await messenger.open_thread(space, channel, parent, name)

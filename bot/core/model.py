@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 
 def platform_of(space: str) -> str:
@@ -53,13 +54,41 @@ class Action:
 
 @dataclass(frozen=True)
 class MessageRef:
-    """Where a card was posted: a platform message in a channel of a space."""
+    """Where a message was posted: a platform message in a channel of a space, maybe inside a thread.
+
+    `thread` is the platform's thread id: Slack's `thread_ts` of the parent message, a Discord
+    thread channel's id, a console thread's name; None for a message in the channel itself.
+    """
 
     space: str
     channel: str
     message_id: str
+    thread: str | None = None
 
     @property
     def platform(self) -> str:
         """The platform that holds the message."""
         return platform_of(self.space)
+
+
+InboundKind = Literal["posted", "edited", "deleted"]
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A member posted, edited or deleted a message in a channel (or one of its threads).
+
+    Adapters never hand over the bot's own messages. `member` is None when the platform does
+    not say who it was (a deletion on Discord names no author); `text` is then empty.
+    `attachments` are the URLs of the files the message carries.
+    """
+
+    space: str
+    channel: str
+    thread: str | None
+    member: Member | None
+    text: str
+    attachments: tuple[str, ...]
+    message_id: str
+    kind: InboundKind
+    at: datetime

@@ -1,14 +1,17 @@
-"""The ports the core talks through: storage and message delivery."""
+"""The ports the core talks through: storage, message delivery, threads and what adapters can do."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from bot.core.model import MessageRef
 from bot.core.notices import Notice, QueuedNotice
 from bot.ui import Card, Reply
+
+Capability = Literal["threads", "inbound", "edits"]
 
 
 class MessageStore(Protocol):
@@ -27,7 +30,7 @@ class Delivery(Protocol):
     """Sends what the core decides to send on its own (not as a reply to someone)."""
 
     async def post(self, space: str, channel: str, reply: Reply) -> MessageRef | None:
-        """Post a public message in a channel."""
+        """Post a public message in a channel, inside `reply.thread` when it names one."""
         ...
 
     async def edit(self, ref: MessageRef, card: Card) -> None:
@@ -37,6 +40,35 @@ class Delivery(Protocol):
     async def send_private(self, space: str, member: str, reply: Reply) -> bool:
         """Send a private message to a member; False when it could not be delivered."""
         ...
+
+
+@runtime_checkable
+class Threads(Protocol):
+    """An adapter that can open a thread on a message (declared with `Capabilities(threads=True)`)."""
+
+    async def open_thread(self, space: str, channel: str, parent: MessageRef, name: str) -> MessageRef | None:
+        """Open a thread on `parent`; the ref's `thread` names it (post there with `Reply(thread=…)`); None if refused."""
+        ...
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What an adapter can do beyond posting and private messages, declared when it registers.
+
+    Inbound messages are never the bot's own: an adapter with `inbound=True` drops them itself,
+    so a feature that relays what it receives cannot feed on its own posts.
+    """
+
+    threads: bool = False  # opens threads (Threads) and posts in them
+    inbound: bool = False  # tells the dispatcher when members post, edit or delete messages
+    edits: bool = False  # replaces a posted card in place (live cards)
+
+    def has(self, capability: Capability) -> bool:
+        """Whether the adapter declared `capability`."""
+        return bool(getattr(self, capability))
+
+
+NO_CAPABILITIES = Capabilities()
 
 
 class ReadyDelivery(Delivery, Protocol):

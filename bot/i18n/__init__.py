@@ -15,6 +15,7 @@ LOCALES_DIR = Path(__file__).with_name("locales")  # shared catalogs: common wor
 FEATURES_DIR = Path(__file__).parent.parent / "features"  # each feature keeps its catalog beside its code
 
 log = logging.getLogger(__name__)
+_more_dirs: list[Path] = []  # catalogs of features kept outside bot/features, added by the app listing them
 
 
 def normalize_locale(tag: str | None) -> str | None:
@@ -27,7 +28,17 @@ def normalize_locale(tag: str | None) -> str | None:
 
 def catalog_files(locale: str) -> list[Path]:
     """The .po files of one language: the shared ones, then each feature's `locales/<locale>.po`."""
-    return sorted((LOCALES_DIR / locale).glob("*.po")) + sorted(FEATURES_DIR.glob(f"*/locales/{locale}.po"))
+    more = [path for path in (folder / f"{locale}.po" for folder in _more_dirs) if path.is_file()]
+    return sorted((LOCALES_DIR / locale).glob("*.po")) + sorted(FEATURES_DIR.glob(f"*/locales/{locale}.po")) + more
+
+
+def add_catalogs(folder: Path) -> None:
+    """Also read `folder/<locale>.po`: a feature outside bot/features brings its catalog with it."""
+    folder = folder.resolve()
+    if folder.parent.parent == FEATURES_DIR.resolve() or folder in _more_dirs:
+        return
+    _more_dirs.append(folder)
+    catalog.cache_clear()
 
 
 @cache

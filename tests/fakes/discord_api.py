@@ -1015,6 +1015,8 @@ class FakeDiscord:
             },
         }
         self._channels[thread_id] = thread
+        if self._sessions:  # Discord tells the creator's sessions (GUILDS intent) so clients cache the thread
+            await self.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
         return 201, dict(thread)
 
     async def _no_content(self, req: _Request, m: re.Match[str]) -> tuple[int, Any]:
@@ -1299,6 +1301,56 @@ class FakeDiscord:
         for conn in list(self._conns):
             conn.dropped = True
             await conn.ws.close(code=code)
+
+    # ------------------------------------------------------------------ members' messages
+
+    async def member_says(
+        self, channel_id: int, user_id: int, content: str, *, attachments: Sequence[str] = ()
+    ) -> JsonDict:
+        """A member posts in a guild channel or thread: stored, then MESSAGE_CREATE to every session."""
+        channel = self._channels[channel_id]
+        guild_id = int(channel["guild_id"])
+        mid = self.snowflake()
+        message: JsonDict = {
+            "id": str(mid),
+            "channel_id": str(channel_id),
+            "guild_id": str(guild_id),
+            "type": 0,
+            "content": content,
+            "embeds": [],
+            "components": [],
+            "attachments": [
+                {"id": str(self.snowflake()), "filename": url.rsplit("/", 1)[-1], "size": 1, "url": url, "proxy_url": url}
+                for url in attachments
+            ],
+            "author": self.user_payload(user_id),
+            "member": {k: v for k, v in self._guilds[guild_id]["members"][user_id].items() if k != "user"},
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": False,
+            "timestamp": _now_iso(),
+            "edited_timestamp": None,
+            "flags": 0,
+        }
+        self.messages[mid] = message
+        channel["last_message_id"] = str(mid)
+        await self.dispatch("MESSAGE_CREATE", message)
+        return json.loads(json.dumps(message))
+
+    async def member_edits(self, message_id: int, content: str) -> JsonDict:
+        """A member edits a message: MESSAGE_UPDATE with the whole message, as Discord sends it."""
+        message = self.messages[message_id]
+        message.update(content=content, edited_timestamp=_now_iso())
+        await self.dispatch("MESSAGE_UPDATE", message)
+        return json.loads(json.dumps(message))
+
+    async def member_deletes(self, message_id: int) -> None:
+        """A message is deleted: MESSAGE_DELETE names only ids, no author."""
+        message = self.messages.pop(message_id)
+        ids = {"id": message["id"], "channel_id": message["channel_id"], "guild_id": message["guild_id"]}
+        await self.dispatch("MESSAGE_DELETE", ids)
 
     # ------------------------------------------------------------------ interactions
 

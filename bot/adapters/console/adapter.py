@@ -14,15 +14,17 @@ from bot.adapters.console.render import Choice, choice_labels, render_card
 from bot.app import App
 from bot.commands.parsing import split_words
 from bot.core.errors import UserError
-from bot.core.model import Action, Member, MessageRef
+from bot.core.model import Action, InboundMessage, Member, MessageRef
+from bot.core.ports import Capabilities
 from bot.core.text import ascii_number
 from bot.core.when import format_when, parse_when
 from bot.i18n import Translator
 from bot.ui import Card, Reply
 
 CHANNEL = "general"
+CAPABILITIES = Capabilities(threads=True, inbound=True, edits=True)
 CARDS_KEPT = 100  # cards with buttons that /click can still reach
-CONSOLE_COMMANDS = ("as", "click", "clock", "quit")
+CONSOLE_COMMANDS = ("as", "click", "clock", "thread", "quit")
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ class ConsoleAdapter:
         self._ = Translator(app.services.spaces(self.space).locale)
         self._ids = itertools.count(1)
         self._cards: list[ShownCard] = []
-        app.services.delivery.register("console", self)
+        self.thread: str | None = None  # where plain lines go: a thread of the channel, or the channel itself
+        app.services.delivery.register("console", self, CAPABILITIES)
 
     def _member(self, name: str) -> Member:
         return Member(f"console:{name}", name, is_staff=name in self.staff)
@@ -96,8 +99,11 @@ class ConsoleAdapter:
         if word == "/clock":
             await self._clock(rest.strip())
             return True
+        if word == "/thread":
+            self._enter_thread(rest.strip())
+            return True
         if not line.startswith("/"):
-            self.print(self._("console.not_a_command"))
+            await self._say(line)
             return True
         reply = await self.app.dispatcher.invoke_text(self.space, CHANNEL, self.member, line[1:])
         await self.show(self._with_console_help(line[1:], reply))
@@ -123,6 +129,20 @@ class ConsoleAdapter:
         key = "console.now_as_staff" if self.member.is_staff else "console.now_as"
         self.print(self._(key, member=name))
         return True
+
+    def _enter_thread(self, name: str) -> None:
+        """`/thread NAME`: later plain lines are posted in that thread; `/thread` alone: back to the channel."""
+        self.thread = name or None
+        self.print(self._("console.thread_now", thread=name) if name else self._("console.thread_left"))
+
+    async def _say(self, text: str) -> None:
+        """A plain line is a message posted where the member is; it goes to the features listening there."""
+        message_id = f"m{next(self._ids)}"
+        message = InboundMessage(
+            self.space, CHANNEL, self.thread, self.member, text, (), message_id, "posted", self.app.services.clock.now()
+        )
+        if not await self.app.dispatcher.receive(message):
+            self.print(self._("console.not_a_command"))  # nobody listens here: they probably meant a command
 
     async def _click(self, text: str) -> None:
         """`/click N` presses N on the latest card I can see; `/click #REF N` on the latest card about #REF."""
@@ -198,21 +218,27 @@ class ConsoleAdapter:
             self.print(f"📎 {attachment.filename}")
             self.print(attachment.content.decode("utf-8").rstrip())
 
-    def _print_card(self, card: Card, viewer: str | None = None) -> None:
+    def _print_card(self, card: Card, marker: str = "", viewer: str | None = None) -> None:
         lines, choices = render_card(card, lambda name, value: self._("console.field", name=name, value=value))
         if choices:
             self._cards = [*self._cards[-CARDS_KEPT + 1 :], ShownCard(card.title, viewer, choices, choice_labels(card))]
         for line in lines:
-            self.print(line)
+            self.print(marker + line)
 
     async def post(self, space: str, channel: str, reply: Reply) -> MessageRef | None:
-        """Print a public message; it gets a message id so live updates can find it."""
-        ref = MessageRef(space, channel, f"m{next(self._ids)}")
+        """Print a public message (marked with its thread, if in one); it gets a message id so live updates can find it."""
+        ref = MessageRef(space, channel, f"m{next(self._ids)}", reply.thread)
+        marker = f"  ↳ [{reply.thread}] " if reply.thread else ""
         if reply.text:
-            self.print(reply.text)
+            self.print(marker + reply.text)
         if reply.card:
-            self._print_card(reply.card)
+            self._print_card(reply.card, marker)
         return ref
+
+    async def open_thread(self, space: str, channel: str, parent: MessageRef, name: str) -> MessageRef | None:
+        """A console thread is named: what is posted in it is printed with that name."""
+        self.print(f"  ↳ [{name}]")
+        return MessageRef(space, channel, parent.message_id, name)
 
     async def edit(self, ref: MessageRef, card: Card) -> None:
         """A live card changed: one line, so a burst of votes does not flood the terminal."""

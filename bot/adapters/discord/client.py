@@ -17,7 +17,8 @@ from bot.adapters.discord.commands import CatalogTranslator, build_groups
 from bot.adapters.discord.delivery import DiscordDelivery
 from bot.app import App
 from bot.commands.registry import Command, Kind
-from bot.core.model import Action, Invocation, Member, MessageRef
+from bot.core.model import Action, InboundKind, InboundMessage, Invocation, Member, MessageRef
+from bot.core.ports import Capabilities
 from bot.i18n import Translator, normalize_locale
 from bot.ui import Reply
 
@@ -48,8 +49,10 @@ FORM_PREFIX = "cmd:"
 DEFER_AFTER = 2.0  # seconds; Discord drops an interaction not answered within 3 s
 
 
-def intents() -> discord.Intents:
-    """The smallest intents: guilds only (channels and roles cache); no message content, no members."""
+def intents(message_content: bool = False) -> discord.Intents:
+    """The smallest intents: guilds (channels and roles cache); members' messages only when asked, no members."""
+    if message_content:  # privileged: also enabled in the developer portal, or the gateway refuses to connect
+        return discord.Intents(guilds=True, guild_messages=True, message_content=True)
     return discord.Intents(guilds=True)
 
 
@@ -84,8 +87,9 @@ class PhosphoreClient(discord.Client):
         self, app: App, *, guild_ready_timeout: float = 2.0, defer_after: float = DEFER_AFTER, freeze_gc: bool = False
     ) -> None:
         """Build the tree and register as the Discord Delivery of the app."""
+        self.inbound: bool = app.services.settings["discord.message_content"]
         super().__init__(
-            intents=intents(),
+            intents=intents(self.inbound),
             guild_ready_timeout=guild_ready_timeout,
             max_messages=None,  # we never read messages: no cache
             member_cache_flags=discord.MemberCacheFlags.none(),
@@ -99,7 +103,8 @@ class PhosphoreClient(discord.Client):
         for command in build_groups(app.services.registry, self.on_command, self.complete_ref):
             self.tree.add_command(command)
         self.delivery = DiscordDelivery(self)
-        app.services.delivery.register("discord", self.delivery)
+        capabilities = Capabilities(threads=True, inbound=self.inbound, edits=True)
+        app.services.delivery.register("discord", self.delivery, capabilities)
 
     async def close(self) -> None:
         """Show the last live states while still connected, then stop being the app's Discord delivery."""
@@ -110,6 +115,11 @@ class PhosphoreClient(discord.Client):
     async def setup_hook(self) -> None:
         """Persistent components and localized command names, before the gateway connects."""
         self.add_dynamic_items(ActionItem)
+        if not self.inbound:
+            log.warning(
+                "Discord: members' messages are not read (discord.message_content = false): features that"
+                " listen to channels or threads will refuse; enable the privileged Message Content intent to use them"
+            )
         await self.tree.set_translator(CatalogTranslator())
         if self.freeze_gc:
             # Everything loaded so far lives as long as the process: keep it out of full collections,
@@ -238,6 +248,51 @@ class PhosphoreClient(discord.Client):
             app_commands.Choice(name=render.clip(label, render.OPTION_TEXT_MAX), value=str(ref))
             for ref, label in found[: render.OPTIONS_MAX]
         ]
+
+    # ------------------------------------------------------------------ members' messages
+
+    async def on_message(self, message: discord.Message) -> None:
+        """A member posted in a server channel or thread: the features listening there get it."""
+        await self._receive(message, "posted")
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """A message was edited (Discord sends the whole message)."""
+        await self._receive(payload.message, "edited")
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        """A message was deleted: Discord names no author (and no cache is kept), so `member` is None."""
+        if not self.inbound or payload.guild_id is None:
+            return
+        channel, thread = self.place(self.get_channel(payload.channel_id), payload.channel_id)
+        await self.app.dispatcher.receive(InboundMessage(
+            f"discord:{payload.guild_id}", channel, thread, None, "", (), str(payload.message_id), "deleted",
+            self.app.services.clock.now(),
+        ))  # fmt: skip
+
+    async def _receive(self, message: discord.Message, kind: InboundKind) -> None:
+        """Hand a member's message to the dispatcher; never our own, nor our application's webhooks, nor DMs."""
+        if not self.inbound or message.guild is None or self.user is None:
+            return
+        if message.author.id == self.user.id or (message.webhook_id and message.application_id == self.application_id):
+            return
+        channel, thread = self.place(message.channel, message.channel.id)
+        at = (message.edited_at if kind == "edited" else None) or message.created_at
+        await self.app.dispatcher.receive(InboundMessage(
+            f"discord:{message.guild.id}", channel, thread, self.author(message.author), message.content,
+            tuple(attachment.url for attachment in message.attachments), str(message.id), kind, at,
+        ))  # fmt: skip
+
+    @staticmethod
+    def place(channel: object, channel_id: int) -> tuple[str, str | None]:
+        """(channel, thread) of a message: a Discord thread is a channel of its own, under its parent."""
+        if isinstance(channel, discord.Thread):
+            return str(channel.parent_id), str(channel.id)
+        return str(channel_id), None
+
+    def author(self, user: discord.User | discord.Member) -> Member:
+        """The member who wrote a message; staff from the server's roles (Manage Server, or the staff role)."""
+        staff = isinstance(user, discord.Member) and (user.guild_permissions.manage_guild or self._has_staff_role(user))
+        return Member(f"discord:{user.id}", user.display_name, is_staff=staff)
 
     # ------------------------------------------------------------------ answering
 

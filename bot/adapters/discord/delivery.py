@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.adapters.discord.client import PhosphoreClient
 
 log = logging.getLogger(__name__)
+THREAD_NAME_MAX = 100
 DMS_CLOSED = 50007  # "Cannot send messages to this user": DMs off, blocked, or no shared server
 
 
@@ -26,17 +27,29 @@ class DiscordDelivery:
         self.client = client
 
     async def post(self, space: str, channel: str, reply: Reply) -> MessageRef | None:
-        """Post a public message in a channel; None when Discord refused it."""
+        """Post a public message in a channel, or in its thread `reply.thread` (a thread is a channel); None if refused."""
+        target = reply.thread or channel
         try:
-            message = await self.client.get_partial_messageable(int(channel)).send(**render.message(reply))
+            message = await self.client.get_partial_messageable(int(target)).send(**render.message(reply))
         except discord.HTTPException as error:
-            log.warning("post failed space=%s channel=%s status=%s code=%s", space, channel, error.status, error.code)
+            log.warning("post failed space=%s channel=%s status=%s code=%s", space, target, error.status, error.code)
             return None
-        return MessageRef(space, channel, str(message.id))
+        return MessageRef(space, channel, str(message.id), reply.thread)
+
+    async def open_thread(self, space: str, channel: str, parent: MessageRef, name: str) -> MessageRef | None:
+        """A public thread started from the parent message; None when Discord refused it."""
+        guild = int(space.split(":", 1)[1])  # a thread belongs to a server: the partial message must say which
+        message = self.client.get_partial_messageable(int(channel), guild_id=guild).get_partial_message(int(parent.message_id))
+        try:
+            thread = await message.create_thread(name=name[:THREAD_NAME_MAX])
+        except discord.HTTPException as error:
+            log.warning("thread failed space=%s channel=%s status=%s code=%s", space, channel, error.status, error.code)
+            return None
+        return MessageRef(space, channel, parent.message_id, str(thread.id))
 
     async def edit(self, ref: MessageRef, card: Card) -> None:
-        """Replace the embed and components of a posted card."""
-        message = self.client.get_partial_messageable(int(ref.channel)).get_partial_message(int(ref.message_id))
+        """Replace the embed and components of a posted card (in its thread's channel when it sits in one)."""
+        message = self.client.get_partial_messageable(int(ref.thread or ref.channel)).get_partial_message(int(ref.message_id))
         try:
             await message.edit(**render.edit(card))
         except discord.NotFound:

@@ -9,12 +9,14 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 import aiohttp
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -28,7 +30,8 @@ from bot.adapters.slack.render import home_view, message, modal_view, neutralize
 from bot.app import App
 from bot.commands.context import Context
 from bot.config import ConfigError, Settings
-from bot.core.model import Action, Member, MessageRef
+from bot.core.model import Action, InboundKind, InboundMessage, Member, MessageRef
+from bot.core.ports import Capabilities
 from bot.features.polls.views import home_cards
 from bot.i18n import Translator
 from bot.ui import Card, Reply
@@ -40,6 +43,8 @@ ACTION_IDS = re.compile(r"^[a-z_]+:[a-z_]+")  # stateless ids "feature:verb:…"
 FORM_IDS = re.compile(r"^cmd:")
 RATE_LIMIT_RETRIES = 5  # a 429 is retried after Retry-After: Slack did not act on the request
 EDIT_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)  # a 5xx on chat.update: Slack is struggling, back off (15 s at most)
+CAPABILITIES = Capabilities(threads=True, inbound=True, edits=True)  # inbound: message.* events in the manifest
+POSTED_SUBTYPES = {None, "file_share", "thread_broadcast", "me_message"}  # a member's new message; others are noise
 
 
 def build_bolt(settings: Settings, base_url: str = SLACK_API) -> AsyncApp:
@@ -101,6 +106,27 @@ def post_failure(error: str, status: int) -> PostFailure:
     if status >= 500 or status == 429:
         return PostFailure(OUTAGE, error or str(status))
     return PostFailure(REFUSED, error or str(status))
+def message_of(event: dict[str, Any]) -> tuple[InboundKind, dict[str, Any]] | None:
+    """What a message event did, and the message it is about; None for bots, joins and other notices."""
+    subtype = event.get("subtype")
+    if subtype == "message_changed":
+        kind: InboundKind = "edited"
+        message = event.get("message") or {}
+    elif subtype == "message_deleted":
+        kind, message = "deleted", event.get("previous_message") or {}
+    elif subtype in POSTED_SUBTYPES:
+        kind, message = "posted", event
+    else:
+        return None  # bot_message, channel_join, …
+    if message.get("subtype") == "bot_message" or not message.get("user"):
+        return None
+    return kind, message
+
+
+def thread_of(message: dict[str, Any]) -> str | None:
+    """The thread a message sits in: its parent's ts (a thread's parent itself sits in the channel)."""
+    thread = message.get("thread_ts")
+    return str(thread) if thread and thread != message.get("ts") else None
 
 
 def guarded(work: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
@@ -134,7 +160,8 @@ class SlackAdapter:
         bolt.action(ACTION_IDS)(guarded(self.on_action))
         bolt.view(FORM_IDS)(guarded(self.on_submit))
         bolt.event("app_home_opened")(guarded(self.on_home))
-        app.services.delivery.register("slack", self)
+        bolt.event("message")(guarded(self.on_message))  # every subtype: edits and deletions too
+        app.services.delivery.register("slack", self, CAPABILITIES)
 
     @property
     def client(self) -> AsyncWebClient:
@@ -149,7 +176,8 @@ class SlackAdapter:
         Slack retries only Events API deliveries (X-Slack-Retry-Num over HTTP, retry_attempt over
         Socket Mode, which Bolt turns into the same header); the first delivery was processed, and
         every event we handle (app_home_opened) is idempotent. A command or click carrying the
-        header would be a replay, so it is dropped too.
+        header would be a replay, so it is dropped too; so is a repeated message event, which must
+        reach the features listening to its channel once.
         """
         retry = (request.headers.get("x-slack-retry-num") or ["0"])[0]
         if retry not in ("", "0"):
@@ -218,6 +246,26 @@ class SlackAdapter:
         mine, votes = await self.app.services.polls.member_summary(space, member)
         view = home_view(ctx._("slack.home.title"), home_cards(mine, votes, ctx._))
         await client.views_publish(user_id=member.user_id, view=view)
+
+    async def on_message(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        """A member posted, edited or deleted a message: the features listening there get it (never our own)."""
+        found = message_of(event)
+        if found is None:
+            return
+        kind, message = found
+        if message["user"] == context.bot_user_id:
+            return  # Bolt already drops most of our own events; an edit of our message names us only inside
+        team = team_of(body)
+        member, _ = await self.people.member(client, team, message["user"])
+        files = tuple(str(f["url_private"]) for f in message.get("files") or () if f.get("url_private"))
+        text = "" if kind == "deleted" else unescape(message.get("text") or "")
+        at = datetime.fromtimestamp(float(event.get("event_ts") or message.get("ts") or 0), timezone.utc)
+        message_id = str(message.get("ts") or event.get("deleted_ts") or "")
+        inbound = InboundMessage(f"slack:{team}", event["channel"], thread_of(message), member, text, files, message_id,
+                                 kind, at)  # fmt: skip
+        await self.app.dispatcher.receive(inbound)
 
     # ------------------------------------------------------------------ replies
 
@@ -299,7 +347,7 @@ class SlackAdapter:
         except (aiohttp.ClientError, TimeoutError) as error:
             failure = PostFailure(OUTAGE, type(error).__name__)
         else:
-            return (MessageRef(space, channel, ts) if ts else None), PostFailure(REFUSED, "no_message")
+            return (MessageRef(space, channel, ts, reply.thread) if ts else None), PostFailure(REFUSED, "no_message")
         log.warning("chat.postMessage failed channel=%s error=%s", channel, failure.error)
         return None, failure
 
@@ -307,12 +355,12 @@ class SlackAdapter:
         """A message, then the files (files_upload_v2); the message ts, if a message was posted."""
         ts = None
         if reply.card is not None or (reply.text and not reply.files):
-            posted = await client.chat_postMessage(channel=channel, **message(reply.text, reply.card))
+            posted = await client.chat_postMessage(channel=channel, thread_ts=reply.thread, **message(reply.text, reply.card))
             ts = posted["ts"]
         if reply.files:
             comment = {"initial_comment": neutralize(reply.text)} if reply.text and reply.card is None else {}
             uploads = [{"content": f.content, "filename": f.filename, "title": f.filename} for f in reply.files]
-            await client.files_upload_v2(channel=channel, file_uploads=uploads, **comment)
+            await client.files_upload_v2(channel=channel, thread_ts=reply.thread, file_uploads=uploads, **comment)
         return ts
 
     async def _private(
@@ -360,8 +408,12 @@ class SlackAdapter:
     # ------------------------------------------------------------------ Delivery port
 
     async def post(self, space: str, channel: str, reply: Reply) -> MessageRef | None:
-        """Post a public message in a channel (closing announcements)."""
+        """Post a public message in a channel (closing announcements), in `reply.thread` when set."""
         return await self._post(self.client, space, channel, reply)
+
+    async def open_thread(self, space: str, channel: str, parent: MessageRef, name: str) -> MessageRef | None:
+        """On Slack a thread is its parent message: replies name the parent's ts (`name` is not shown)."""
+        return MessageRef(space, channel, parent.message_id, parent.thread or parent.message_id)
 
     async def edit(self, ref: MessageRef, card: Card) -> None:
         """chat.update, one at a time per message, always with the newest card.

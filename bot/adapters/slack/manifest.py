@@ -20,8 +20,10 @@ BOT_SCOPES = (
     "files:write",  # CSV exports
     "users:read",  # names, locales and admin flags
     "usergroups:read",  # the staff user group
+    "channels:history",  # messages of public channels the bot is in, for the features listening there
+    "groups:history",  # the same in private channels it was invited to
 )
-BOT_EVENTS = ("app_home_opened",)
+BOT_EVENTS = ("app_home_opened", "message.channels", "message.groups")
 USAGE_HINT_MAX = 1000  # Slack's limit for a slash command's usage hint
 
 

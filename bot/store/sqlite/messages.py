@@ -21,9 +21,9 @@ class SqliteMessageStore:
 
         def op(conn: sqlite3.Connection) -> None:
             conn.execute(
-                "INSERT INTO message_refs (subject, space, channel, message_id, created_at) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (space, channel, message_id) DO NOTHING",
-                (subject, ref.space, ref.channel, ref.message_id, to_iso(now)),
+                "INSERT INTO message_refs (subject, space, channel, message_id, thread, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (space, channel, message_id) DO NOTHING",
+                (subject, ref.space, ref.channel, ref.message_id, ref.thread, to_iso(now)),
             )
 
         await self.db.write(op)
@@ -31,6 +31,6 @@ class SqliteMessageStore:
     async def refs(self, subject: str) -> list[MessageRef]:
         """Every message showing `subject`, oldest first."""
         rows = await self.db.fetch_all(
-            "SELECT space, channel, message_id FROM message_refs WHERE subject = ? ORDER BY id", (subject,)
+            "SELECT space, channel, message_id, thread FROM message_refs WHERE subject = ? ORDER BY id", (subject,)
         )
-        return [MessageRef(row["space"], row["channel"], row["message_id"]) for row in rows]
+        return [MessageRef(row["space"], row["channel"], row["message_id"], row["thread"]) for row in rows]
