@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from bot.core.clock import ManualClock
 from bot.core.model import Action, Member
 
 # A fixed "now" keeps dates in tests stable: Monday 1 June 2026, 10:00 in Paris.
-START = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
+START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 
 def make_settings(db: Path, **values: Any) -> Settings:

@@ -12,9 +12,9 @@ import pytest
 
 from bot.app import App
 from bot.core.clock import ManualClock
-from bot.features.events.domain import Event, EventDraft, Signup
 from bot.core.errors import UserError
 from bot.core.model import Action, Member, MessageRef
+from bot.features.events.domain import Event, EventDraft, Signup
 from bot.ui import Reply
 from tests.fakes.delivery import RecordingDelivery
 from tests.helpers import member
@@ -80,7 +80,7 @@ async def test_200_concurrent_signups_for_50_places(app: App, sent: RecordingDel
     assert [s.position for s in waiting] == list(range(1, 151))
     assert [s.seq for s in waiting] == sorted(s.seq for s in waiting)  # positions follow arrival (commit) order
     assert max(s.seq for s in confirmed) < min(s.seq for s in waiting)
-    for name, reply in zip(names, replies):  # what each member was told is what is stored
+    for name, reply in zip(names, replies, strict=True):  # what each member was told is what is stored
         if rows[name].status == "waitlisted":
             assert f"n° {rows[name].position} " in (reply.text or "")
         else:
@@ -92,7 +92,7 @@ async def test_200_concurrent_signups_for_50_places(app: App, sent: RecordingDel
 
     # Withdrawals promote strictly in waitlist order, and tell the promoted member.
     first_in_line = [s.member for s in waiting[:5]]
-    for leaving, expected in zip(confirmed[:5], first_in_line):
+    for leaving, expected in zip(confirmed[:5], first_in_line, strict=True):
         reply = await click(app, f"event:leave:{event.id}", leaving.name)
         assert "désinscrit" in (reply.text or "")
         now = await signups(app, event)
@@ -328,10 +328,10 @@ async def test_antennas_counts_and_remote_only(app: App) -> None:
         assert "ajoutée" in ((await say(app, f'/event antenna {name} --region "R" --host "H" --channel "#c"')).text or "")
     assert "existe déjà" in ((await say(app, "/event antenna lyon")).text or "")
     event = await create(app, "--onsite 5 --remote 5")
-    lyon, nantes = await app.services.events.antennas(SPACE)
+    lyon, _nantes = await app.services.events.antennas(SPACE)
     info = await say(app, f"/event info {event.ref}")
     assert info.card is not None
-    ids = [getattr(c, "action_id") for c in info.card.controls]
+    ids = [c.action_id for c in info.card.controls]
     assert f"event:join:{event.id}:remote:{lyon.id}" in ids and f"event:join:{event.id}:onsite" in ids
     await click(app, f"event:join:{event.id}:remote:{lyon.id}", "bob")
     await click(app, f"event:antenna:{event.id}", "carol", (str(lyon.id),))
@@ -360,10 +360,10 @@ async def test_staff_only_and_other_spaces(app: App) -> None:
         reply = await say(app, text, "bob")
         assert "Seule l'équipe" in (reply.text or ""), text
     assert "Only staff" in ((await say(app, f"/event cancel {event.ref}", "bob", locale="en")).text or "")
-    with pytest.raises(UserError, match="event.staff_only"):
+    with pytest.raises(UserError, match=r"event\.staff_only"):
         await app.services.events.cancel(SPACE, event.ref, member("bob"))
     draft = EventDraft("X", event.starts_at, event.ends_at, onsite_capacity=1)
-    with pytest.raises(UserError, match="event.staff_only"):
+    with pytest.raises(UserError, match=r"event\.staff_only"):
         await app.services.events.create(SPACE, "general", member("bob"), draft)
     other = "slack:T999"
     for action_id in (f"event:join:{event.id}:onsite", f"event:leave:{event.id}", f"event:ics:{event.id}",

@@ -75,9 +75,9 @@ async def test_records_json_form_and_query_calls(fake: FakeSlack) -> None:
         "chat.postMessage", data={"channel": CHANNEL, "text": "form", "blocks": json.dumps(blocks)}
     )
     await client.conversations_replies(channel=CHANNEL, ts=first["ts"])
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"{fake.base_url}users.info?user={USER}&token=xoxb-query") as resp:
-            assert (await resp.json())["user"]["id"] == USER
+    url = f"{fake.base_url}users.info?user={USER}&token=xoxb-query"
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        assert (await resp.json())["user"]["id"] == USER
 
     posts = fake.calls("chat.postMessage")
     assert [c.params["blocks"] for c in posts] == [blocks, blocks]

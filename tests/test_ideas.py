@@ -14,8 +14,8 @@ from bot.app import App
 from bot.cli import main
 from bot.core.clock import ManualClock
 from bot.core.errors import UserError
-from bot.features.ideas.domain import Idea, Wall, poll_labels
 from bot.core.model import Action, Member
+from bot.features.ideas.domain import Idea, Wall, poll_labels
 from bot.features.polls.domain import OPTION_MAX
 from bot.ui import Button, Reply
 from tests.fakes.delivery import RecordingDelivery
@@ -262,7 +262,7 @@ async def test_anonymous_never_shows_the_author(room: Room) -> None:
     export = await room.say(ALICE, "idea export")
     content = export.files[0].content.decode()
     assert "zelda" not in content.casefold()
-    row = list(csv.DictReader(io.StringIO(content)))[0]
+    [row] = list(csv.DictReader(io.StringIO(content)))
     assert row["author"] == "" and row["anonymous"] == "yes"
     stored = await room.app.services.ideas.store.get_idea(idea)
     assert stored and stored.author_name is None

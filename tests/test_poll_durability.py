@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import sqlite3
@@ -72,7 +73,7 @@ async def test_live_edits_are_coalesced_and_end_on_the_final_state(app: App) -> 
     await delivery.wait_until(lambda: bool(delivery.edits) and delivery.edits[-1][1].footer.startswith("60 votants"))
     span = last_vote - started
     assert len(delivery.edits) <= span / interval + 2
-    gaps = [b - a for a, b in zip(delivery.edit_times, delivery.edit_times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(delivery.edit_times)]
     assert all(gap >= interval * 0.9 for gap in gaps), gaps
     assert delivery.edit_times[-1] - last_vote <= interval * 2  # within an interval, with scheduling slack
 

@@ -7,13 +7,13 @@ from datetime import timedelta
 import pytest
 
 from bot.app import App
+from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.errors import UserError
 from bot.core.model import Action
 from bot.core.refs import parse_ref
 from bot.features.polls.domain import check_draft
 from bot.ui import Button, Reply, Select
-from bot.config import Settings
 from tests.fakes.delivery import RecordingDelivery
 from tests.helpers import make_settings, member, running_app
 

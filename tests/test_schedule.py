@@ -17,8 +17,8 @@ import pytest
 from bot.app import App
 from bot.config import Settings
 from bot.core.clock import ManualClock, RehearsalClock
-from bot.features.events.domain import Event, EventDraft, SignupRequest
 from bot.core.model import Action, Member
+from bot.features.events.domain import Event, EventDraft, SignupRequest
 from bot.features.schedule.domain import Pacer, TokenBucket, before, followup_due, parse_offsets
 from bot.scheduler import Wakeups
 from tests.fakes.delivery import RecordingDelivery

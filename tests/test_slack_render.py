@@ -80,7 +80,7 @@ def test_buttons_fill_actions_blocks_of_25_with_texts_of_75() -> None:
 
 def test_long_text_is_cut_cleanly_within_3000_characters() -> None:
     """A 10,000-character paragraph without line breaks is cut at a word, not rejected."""
-    [title, body] = card_blocks(Card("T", text=("lorem " * 2000,)))
+    [_title, body] = card_blocks(Card("T", text=("lorem " * 2000,)))
     text = body["text"]["text"]
     assert len(text) <= 3000 and text.endswith("lorem…")
     lines = "\n".join(f"line {n}" for n in range(1000))  # many lines: several sections of whole lines

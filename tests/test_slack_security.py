@@ -28,9 +28,8 @@ async def test_unsigned_requests_get_401_and_change_nothing(tmp_path: Path) -> N
 
 async def test_healthz_answers_without_a_signature(tmp_path: Path) -> None:
     """GET /healthz is for the hosting platform."""
-    async with slack_bot(tmp_path) as bot:
-        async with bot.session.get(bot.url.replace("/slack/events", "/healthz")) as resp:
-            assert resp.status == 200 and await resp.json() == {"ok": True}
+    async with slack_bot(tmp_path) as bot, bot.session.get(bot.url.replace("/slack/events", "/healthz")) as resp:
+        assert resp.status == 200 and await resp.json() == {"ok": True}
 
 
 async def test_a_crafted_action_id_naming_another_workspaces_poll_is_refused(tmp_path: Path) -> None:

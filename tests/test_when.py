@@ -259,8 +259,7 @@ def test_dst_is_read_from_the_zone_not_from_fixed_dates() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "à", "n'importe quoi", "31/06 10h", "25h", "18:75", "13pm", "juin 18h"]
-    + ["1751234567", "30/13 10h", "dans"],
+    ["", "   ", "à", "n'importe quoi", "31/06 10h", "25h", "18:75", "13pm", "juin 18h", "1751234567", "30/13 10h", "dans"],
 )
 def test_nonsense_is_unparseable(text: str) -> None:
     error = refused(text)
@@ -349,14 +348,14 @@ RAISED_KEYS = set(re.findall(r'UserError\(\s*"([^"]+)"', Path(when_module.__file
 
 
 def test_raised_keys_were_found() -> None:
-    assert RAISED_KEYS == {
+    assert {
         "when.unparseable",
         "when.missing_time",
         "when.past",
         "when.nonexistent",
         "when.ambiguous",
         "when.bad_duration",
-    }
+    } == RAISED_KEYS
 
 
 @pytest.mark.parametrize("key", sorted(RAISED_KEYS))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from bot.commands.context import Context, coerce, form, label, usage
@@ -113,7 +113,7 @@ class Dispatcher:
                 raise UserError("args.missing", field=option.name, option=label(ctx._, command, option), usage="")
         return await self._run(ctx, command, dict(action.fields))
 
-    async def _guard(self, ctx: Context[Any], work: Any) -> Reply:
+    async def _guard(self, ctx: Context[Any], work: Awaitable[Reply]) -> Reply:
         """Turn errors into replies: UserError is explained, anything else gets an incident id."""
         try:
             return await work

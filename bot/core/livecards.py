@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+
 from bot.core.clock import Clock
 from bot.core.model import MessageRef
 from bot.core.ports import Delivery, MessageStore

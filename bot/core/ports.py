@@ -8,6 +8,7 @@ from typing import Protocol
 from bot.core.model import MessageRef
 from bot.ui import Card, Reply
 
+
 class MessageStore(Protocol):
     """Which platform messages show which subject."""
 

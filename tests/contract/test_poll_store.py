@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from bot.core.errors import UserError
 from bot.features.polls.domain import PollDraft, next_choices
 from bot.features.polls.store import PollStore
 
-NOW = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 SPACE = "console:local"
 
 

@@ -10,13 +10,32 @@ from bot.commands.context import Context
 from bot.commands.registry import Kind, Option, action, command
 from bot.core.errors import UserError
 from bot.core.livecards import LiveCards
+from bot.core.when import parse_when
 from bot.features.events.domain import (
-    TEXT_MAX, TITLE_MAX, Antenna, Change, Event, EventDraft, EventService, Mode, Session, SignupRequest,
+    TEXT_MAX,
+    TITLE_MAX,
+    Antenna,
+    Change,
+    Event,
+    EventDraft,
+    EventService,
+    Mode,
+    Session,
+    SignupRequest,
 )
 from bot.features.events.views import (
-    ANTENNA, CONFIRM, ICS, JOIN, LEAVE, SESSION, attendees_card, event_card, list_card, status_text, when,
+    ANTENNA,
+    CONFIRM,
+    ICS,
+    JOIN,
+    LEAVE,
+    SESSION,
+    attendees_card,
+    event_card,
+    list_card,
+    status_text,
+    when,
 )
-from bot.core.when import parse_when
 from bot.ui import Attachment, Card, Reply
 
 EVENT = Option("event", Kind.REF, required=True, positional=True)

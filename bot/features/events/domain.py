@@ -17,10 +17,10 @@ from bot.core.errors import UserError
 from bot.core.exports import to_csv
 from bot.core.livecards import LiveCards
 from bot.core.model import Member
-from bot.core.refs import parse_ref
 from bot.core.ports import Delivery
-from bot.features.events.store import EventStore
+from bot.core.refs import parse_ref
 from bot.core.spaces import SpaceDirectory
+from bot.features.events.store import EventStore
 from bot.i18n import Translator
 from bot.ui import Reply
 

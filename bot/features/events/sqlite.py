@@ -165,8 +165,7 @@ def _fill(conn: sqlite3.Connection, event: Event, mode: Mode, now: datetime) -> 
             "UPDATE event_signups SET status = ?, status_at = ?, offer_expires_at = ? WHERE id = ?",
             (status, to_iso(now), to_iso(expires), row["id"]),
         )
-        kind = "offered" if status == "offered" else "promoted"
-        notices.append(Notice(kind, row["member"], row["name"], mode, expires_at=expires))
+        notices.append(Notice("offered" if status == "offered" else "promoted", row["member"], row["name"], mode, expires_at=expires))
     return notices
 
 
@@ -483,7 +482,7 @@ class SqliteEventStore:
             " FROM event_signups WHERE event_id = ? GROUP BY mode",
             (event_id,),
         )
-        modes = {mode: ModeCount() for mode in MODES}
+        modes: dict[str, ModeCount] = {mode: ModeCount() for mode in MODES}
         modes.update({row["mode"]: ModeCount(row["held"], row["waiting"]) for row in rows})
         antenna_rows = await self.db.fetch_all(
             "SELECT a.id, a.space, a.name, a.region, a.host, a.channel, COUNT(s.id) AS n FROM event_antennas a"

@@ -8,9 +8,30 @@ from datetime import datetime
 from bot.commands.context import Context
 from bot.commands.registry import Kind, Option, action, command
 from bot.core.errors import UserError
-from bot.features.ideas.domain import FINAL_TOP, PROMPT_MAX, STATUSES, TOP_MAX, Idea, IdeaService, Told, Wall, fold, shorten
+from bot.features.ideas.domain import (
+    FINAL_TOP,
+    PROMPT_MAX,
+    STATUSES,
+    TOP_MAX,
+    Idea,
+    IdeaService,
+    Told,
+    Wall,
+    fold,
+    shorten,
+)
 from bot.features.ideas.views import (
-    FORCE, INSTEAD, LIKE, PAGE, hint_card, idea_card, mine_card, page_card, top_card, wall_line, wall_title,
+    FORCE,
+    INSTEAD,
+    LIKE,
+    PAGE,
+    hint_card,
+    idea_card,
+    mine_card,
+    page_card,
+    top_card,
+    wall_line,
+    wall_title,
 )
 from bot.features.polls.domain import OPTIONS_MIN, PollService, check_draft
 from bot.features.polls.views import poll_card

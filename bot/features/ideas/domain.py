@@ -17,11 +17,11 @@ from bot.core.errors import UserError
 from bot.core.exports import to_csv
 from bot.core.livecards import LiveCards
 from bot.core.model import Member
-from bot.features.polls.domain import OPTION_MAX, OPTIONS_MAX, OPTIONS_MIN, QUESTION_MAX
-from bot.core.refs import parse_ref
 from bot.core.ports import Delivery
-from bot.features.ideas.store import IdeaStore
+from bot.core.refs import parse_ref
 from bot.core.spaces import SpaceDirectory
+from bot.features.ideas.store import IdeaStore
+from bot.features.polls.domain import OPTION_MAX, OPTIONS_MAX, OPTIONS_MIN, QUESTION_MAX
 from bot.i18n import Translator
 from bot.ui import Reply
 
@@ -211,7 +211,7 @@ def poll_labels(ideas: Sequence[Idea]) -> list[str]:
     labels = [shorten(idea.text, OPTION_MAX) for idea in ideas]
     seen = Counter(label.casefold() for label in labels)
     distinct = []
-    for idea, label in zip(ideas, labels):
+    for idea, label in zip(ideas, labels, strict=True):
         if seen[label.casefold()] > 1:
             suffix = f" (#{idea.ref})"
             label = shorten(idea.text, OPTION_MAX - len(suffix)) + suffix

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.features.ideas.domain import Idea, Wall, shorten
 from bot.core.when import format_when
+from bot.features.ideas.domain import Idea, Wall, shorten
 from bot.i18n import Translator
 from bot.ui import Arg, Button, Card, Control, Field, Route
 

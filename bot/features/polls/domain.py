@@ -13,8 +13,8 @@ from bot.core.exports import to_csv
 from bot.core.livecards import LiveCards
 from bot.core.model import Member
 from bot.core.refs import parse_ref
-from bot.features.polls.store import PollStore
 from bot.core.spaces import SpaceDirectory
+from bot.features.polls.store import PollStore
 
 QUESTION_MAX = 300
 OPTION_MAX = 75
@@ -254,7 +254,7 @@ class PollService:
 
 def render_csv(poll: Poll, tally: Tally, voters: Sequence[VoterRow]) -> str:
     """The export format: one table of counts, then one of voters (absent when anonymous)."""
-    counts = [["poll", "question", "option", "votes", "percent_of_voters", "voters"]]
+    counts: list[list[object]] = [["poll", "question", "option", "votes", "percent_of_voters", "voters"]]
     for position, label in enumerate(poll.options):
         percent = round(tally.share(position) * 100, 1)
         counts.append([f"#{poll.ref}", poll.question, label, tally.counts[position], percent, tally.voters])

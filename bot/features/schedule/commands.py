@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 from bot.commands.context import Context
 from bot.commands.registry import Kind, Option, action, command
+from bot.core.when import format_when
 from bot.features.events.domain import TEXT_MAX, EventService
 from bot.features.polls.domain import OPTIONS_MAX, QUESTION_MAX, check_draft
 from bot.features.schedule.domain import FeedbackSummary, Scheduled, ScheduleService, payload_draft
 from bot.features.schedule.views import ANSWER, RATE, RATINGS
-from bot.core.when import format_when
 from bot.i18n import Translator
 from bot.ui import Attachment, Card, Field, Modal, Reply, ResultBar, TextInput
 
@@ -39,10 +39,7 @@ def offset_text(offset: timedelta, _: Translator) -> str:
 
 async def describe(ctx: Context[ScheduleDeps], message: Scheduled) -> str:
     """One line of /schedule list: reference, what, when, about what."""
-    if message.kind == "reminder":
-        what = _reminder_label(ctx, message)
-    else:
-        what = ctx._(f"schedule.kind.{message.kind}")
+    what = _reminder_label(ctx, message) if message.kind == "reminder" else ctx._(f"schedule.kind.{message.kind}")
     if message.event_id is not None:
         event = await ctx.deps.events.by_id(ctx.space, message.event_id)
         about = f"#{event.ref} {event.title}"
@@ -167,7 +164,7 @@ def feedback_card(ctx: Context[ScheduleDeps], title: str, summary: FeedbackSumma
               Field(_("schedule.feedback.mean"), f"{mean} ({len(summary.ratings)})"))  # fmt: skip
     total = len(summary.ratings)
     bars = tuple(ResultBar(str(value), count, count / total if total else 0.0)
-                 for value, count in zip(RATINGS, summary.distribution()))  # fmt: skip
+                 for value, count in zip(RATINGS, summary.distribution(), strict=True))  # fmt: skip
     texts = tuple(_(f"schedule.feedback.text_{step}", name=name, text=text) for step, name, text in summary.texts)
     return Card(title=_("schedule.feedback.title", title=title), text=texts or (_("schedule.feedback.no_text"),),
                 fields=fields, bars=bars)  # fmt: skip

@@ -20,19 +20,19 @@ from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
 from bot.core.errors import UserError
-from bot.features.events.domain import Event, EventService, Signup
 from bot.core.exports import to_csv
 from bot.core.livecards import LiveCards
 from bot.core.model import Member, platform_of
-from bot.features.polls.views import poll_card
-from bot.features.events.views import when
-from bot.features.schedule.views import RATINGS, Step, followup_reply, reminder_reply
-from bot.features.polls.domain import PollDraft, PollService, Tally
-from bot.core.refs import parse_ref
 from bot.core.ports import Outbox
-from bot.features.schedule.store import ScheduleStore
+from bot.core.refs import parse_ref
 from bot.core.spaces import SpaceDirectory
 from bot.core.when import parse_duration
+from bot.features.events.domain import Event, EventService, Signup
+from bot.features.events.views import when
+from bot.features.polls.domain import PollDraft, PollService, Tally
+from bot.features.polls.views import poll_card
+from bot.features.schedule.store import ScheduleStore
+from bot.features.schedule.views import RATINGS, Step, followup_reply, reminder_reply
 from bot.i18n import Translator
 from bot.ui import Reply
 
@@ -171,7 +171,7 @@ def event_steps(event: Event, offsets: Sequence[timedelta], now: datetime) -> li
     steps = [Planned("reminder", int(o.total_seconds()), before(event.starts_at, event.tz, o)) for o in offsets]
     steps = [step for step in steps if step.due_at > now]
     steps += [Planned(kind, 0, followup_due(event, STEP_OF[kind])) for kind in ("followup_day", "followup_month")]
-    return steps  # type: ignore[return-value]
+    return steps
 
 
 def parse_rates(text: str) -> dict[str, float]:
