@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from bot.adapters.slack.render import (
     card_blocks,
@@ -156,7 +157,7 @@ def test_a_modal_renders_to_exact_json() -> None:
 
 def test_submitted_state_becomes_fields_and_errors_go_to_known_blocks() -> None:
     """view_submission state -> option texts; errors about unknown inputs go on the first input."""
-    state = {
+    state: dict[str, Any] = {
         "question": {"value": {"type": "plain_text_input", "value": "Lunch?"}},
         "multi": {"value": {"type": "plain_text_input", "value": None}},
         "anonymous": {"value": {"type": "checkboxes", "selected_options": [{"value": "true"}]}},

@@ -6,6 +6,7 @@ import re
 import string
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,17 +23,17 @@ NOW = datetime(2025, 6, 1, 10, 0, tzinfo=PARIS)
 LOCALES = ("fr", "en")
 
 
-def utc(*parts: int) -> datetime:
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
     """An aware UTC datetime, to state expected instants exactly."""
-    return datetime(*parts, tzinfo=UTC)
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
-def parse(text: str, locale: str = "fr", now: datetime = NOW, **kwargs: object) -> datetime:
+def parse(text: str, locale: str = "fr", now: datetime = NOW, **kwargs: Any) -> datetime:
     """parse_when in Paris at the fixed NOW unless told otherwise."""
-    return parse_when(text, now=now, tz=PARIS, locale=locale, **kwargs)  # type: ignore[arg-type]
+    return parse_when(text, now=now, tz=PARIS, locale=locale, **kwargs)
 
 
-def refused(text: str, locale: str = "fr", **kwargs: object) -> UserError:
+def refused(text: str, locale: str = "fr", **kwargs: Any) -> UserError:
     """The UserError parse_when raises for `text` (fails the test if none)."""
     with pytest.raises(UserError) as caught:
         parse(text, locale, **kwargs)
@@ -376,7 +377,7 @@ def test_every_raised_key_is_translated_with_the_same_placeholders(key: str) -> 
         lambda: parse_duration("2x"),
     ],
 )
-def test_raised_params_fill_exactly_the_placeholders(trigger) -> None:  # type: ignore[no-untyped-def]
+def test_raised_params_fill_exactly_the_placeholders(trigger) -> None:
     with pytest.raises(UserError) as caught:
         trigger()
     error = caught.value

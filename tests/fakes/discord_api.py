@@ -1051,7 +1051,7 @@ class FakeDiscord:
         result: list[JsonDict] = []
         for upload in uploads:
             index = upload.field_name.removeprefix("files[").removesuffix("]")
-            meta = next((a for a in data.get("attachments") or [] if str(a.get("id")) == index), {})
+            meta: dict[str, Any] = next((a for a in data.get("attachments") or [] if str(a.get("id")) == index), {})
             aid = self.snowflake()
             url = f"{self.base_url}/attachments/{channel_id}/{aid}/{upload.filename}"
             self.uploads[upload.filename] = upload.data
@@ -1193,7 +1193,7 @@ class FakeDiscord:
 
     async def _on_gateway_frame(self, conn: _Conn, frame: JsonDict) -> None:
         """React to one client opcode."""
-        op, data = frame.get("op"), frame.get("d")
+        op, data = frame.get("op"), frame.get("d") or {}
         if op == 1:
             await conn.send('{"op":11,"d":null,"s":null,"t":null}')
         elif op == 2:
