@@ -20,12 +20,12 @@ import discord
 # Run as a script, sys.path[0] is bench/: make the repository root importable.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.adapters.discord.client import PhosphoreClient  # noqa: E402
-from bot.app import App  # noqa: E402
-from bot.core.model import Member  # noqa: E402
-from bot.features.polls.domain import PollDraft  # noqa: E402
-from tests.fakes.discord_api import FakeDiscord, run_client  # noqa: E402
-from tests.helpers import make_settings  # noqa: E402
+from bot.adapters.discord.client import PhosphoreClient
+from bot.app import App
+from bot.core.model import Member
+from bot.features.polls.domain import PollDraft
+from tests.fakes.discord_api import FakeDiscord, run_client
+from tests.helpers import make_settings
 
 GUILD_ID = 1_200_000_000_000_000_001
 CHANNEL_ID = 1_200_000_000_000_000_101

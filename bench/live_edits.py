@@ -5,11 +5,12 @@ Run: .venv/bin/python bench/live_edits.py [--votes 1000] [--seconds 10] [--inter
 
 from __future__ import annotations
 
-import _common  # noqa: F401  (puts the project on sys.path)
 import argparse
 import asyncio
 import tempfile
 from pathlib import Path
+
+import _common  # noqa: F401  (puts the project on sys.path)
 
 from bot.core.model import Action, Member, MessageRef
 from tests.fakes.delivery import RecordingDelivery

@@ -9,16 +9,16 @@ Needs the `bench` extra for the comparison: pip install 'SQLAlchemy>=2,<3'.
 
 from __future__ import annotations
 
-import _common  # noqa: F401  (puts the project on sys.path)
 import argparse
 import asyncio
 import logging
 import tempfile
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import _common  # noqa: F401  (puts the project on sys.path)
 from _common import median
 
 from bot.core.clock import ManualClock
@@ -144,7 +144,7 @@ async def apscheduler_sqlalchemy(path: Path, jobs: int) -> dict[str, float] | No
     scheduler = AsyncIOScheduler(jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{path}")}, timezone="UTC")
     scheduler.add_listener(lambda event: missed.append(event.job_id), EVENT_JOB_MISSED)
     scheduler.start()
-    due = datetime.now(timezone.utc) + timedelta(seconds=1)
+    due = datetime.now(UTC) + timedelta(seconds=1)
     costs = []
     for number in range(jobs):
         started = time.perf_counter()

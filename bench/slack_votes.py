@@ -10,9 +10,9 @@ import argparse
 import asyncio
 import re
 import statistics
+import sys
 import tempfile
 import time
-import sys
 from collections.abc import Callable
 from pathlib import Path
 

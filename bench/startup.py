@@ -6,7 +6,6 @@ Run: .venv/bin/python bench/startup.py [--runs 7]
 
 from __future__ import annotations
 
-import _common  # noqa: F401  (puts the project on sys.path)
 import argparse
 import os
 import resource
@@ -16,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import _common  # noqa: F401  (puts the project on sys.path)
 from _common import median
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,7 +5,6 @@ Run: .venv/bin/python bench/votes.py [--voters 500] [--rounds 5]
 
 from __future__ import annotations
 
-import _common  # noqa: F401  (puts the project on sys.path)
 import argparse
 import asyncio
 import sqlite3
@@ -13,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import _common  # noqa: F401  (puts the project on sys.path)
 from _common import median
 
 from bot.core.model import Action, Member
@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     core, raw, commits = [], [], []
-    for round_ in range(args.rounds):
+    for _round in range(args.rounds):
         with tempfile.TemporaryDirectory() as folder:
             rate, used = asyncio.run(through_core(Path(folder) / "core.db", args.voters))
             core.append(rate)

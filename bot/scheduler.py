@@ -15,7 +15,7 @@ from bot.core.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
 
-DueWork = Callable[[], Awaitable[None]]
+DueWork = Callable[[], Awaitable[object]]  # what it returns (a count, say) is ignored
 PendingTimes = Callable[[], Awaitable[Iterable[datetime]]]
 
 

@@ -76,7 +76,7 @@ class Route:
         """The action id carrying `values` (the leading args; the rest come from a select's value)."""
         if len(values) > len(self.args):
             raise ValueError(f"{self.prefix}: {len(values)} values for {len(self.args)} args")
-        for arg, value in zip(self.args, values):
+        for arg, value in zip(self.args, values, strict=False):  # trailing args may come from a select
             if not isinstance(value, arg.kind) or (isinstance(value, str) and ":" in value):
                 raise ValueError(f"{self.prefix}: bad value {value!r} for {arg.name}")
         return action_id(self.feature, self.verb, *values)
@@ -89,7 +89,7 @@ class Route:
         parsed: dict[str, ArgValue | None] = {}
         for index, arg in enumerate(self.args):
             if index < len(parts):
-                raw: str | None = parts[index]
+                raw = parts[index]
             elif arg.from_value and values:
                 raw = values[0]
             elif arg.optional:

@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import App
 from bot.config import Settings
-from tests.helpers import ConsoleSession, make_settings, running_app
+from tests.helpers import ConsoleSession, Session, make_settings, running_app
 
 
 @pytest.fixture
@@ -24,6 +24,12 @@ async def app(settings: Settings) -> AsyncIterator[App]:
     """A started app on the temporary database."""
     async with running_app(settings) as started:
         yield started
+
+
+@pytest.fixture
+def bot(app: App) -> Session:
+    """The console space as its members use it, acting as alice (staff); `bot.as_("bob")` acts as bob."""
+    return Session(app)
 
 
 @pytest.fixture

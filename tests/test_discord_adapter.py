@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import timedelta
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ def client_for(app: App, **kwargs: Any) -> PhosphoreClient:
     return PhosphoreClient(app, guild_ready_timeout=0.05, **kwargs)
 
 
-def slash(fake: FakeDiscord, sub: str, options: dict[str, Any] | None = None, *, user: int = ALICE, **kw: Any) -> dict[str, Any]:
+def slash(fake: FakeDiscord, sub: str, options: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None, *, user: int = ALICE, **kw: Any) -> dict[str, Any]:
     """A /poll <sub> interaction in the first guild."""
     kw.setdefault("guild_id", GUILD)
     kw.setdefault("channel_id", CHANNEL)

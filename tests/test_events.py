@@ -13,50 +13,44 @@ import pytest
 
 from bot.app import App
 from bot.core.clock import ManualClock
-from bot.features.events.domain import Event, EventDraft, Signup
 from bot.core.errors import UserError
 from bot.core.model import Action, Member, MessageRef
 from bot.core.notices import Notice
 from bot.features.events.views import render_notice
 from bot.i18n import Translator
+from bot.features.events.domain import Event, EventDraft, Signup
 from bot.ui import Reply
 from tests.fakes.delivery import RecordingDelivery
-from tests.helpers import member
+from tests.helpers import Session, member
 
 SPACE = "console:local"
 ALICE = member("alice", staff=True)
 
 
 @pytest.fixture
-def sent(app: App) -> RecordingDelivery:
+def bot(app: App) -> Session:
+    """The console space as members use it; cards are posted by hand (`track`)."""
+    return Session(app, posts=False)
+
+
+@pytest.fixture
+def sent(bot: Session) -> RecordingDelivery:
     """What the app sends on its own in the console space."""
-    fake = RecordingDelivery()
-    app.services.delivery.register("console", fake)
-    return fake
+    return bot.sent
 
 
-async def say(app: App, text: str, who: str = "alice", locale: str | None = None, space: str = SPACE) -> Reply:
-    """Run a typed command as `who` (alice is staff)."""
-    return await app.dispatcher.invoke_text(space, "general", member(who, staff=who == "alice"), text, locale)
-
-
-async def click(app: App, action_id: str, who: str, values: tuple[str, ...] = (), space: str = SPACE) -> Reply:
-    """A click as a platform would send it."""
-    return await app.dispatcher.act(Action(space, "general", member(who, staff=who == "alice"), action_id, values))
-
-
-async def create(app: App, options: str = "--onsite 2 --remote 10", title: str = "Rencontre TMN") -> Event:
+async def create(bot: Session, options: str = "--onsite 2 --remote 10", title: str = "Rencontre TMN") -> Event:
     """A new event on 30 June 2026, 9:30–17:00 in Paris; the last one created."""
-    reply = await say(app, f'/event create "{title}" --start "30 juin 9h30" --end "17h" {options}')
+    reply = await bot.say(f'/event create "{title}" --start "30 juin 9h30" --end "17h" {options}')
     assert reply.public, reply.text
-    events = await app.services.events.upcoming(SPACE)
+    events = await bot.app.services.events.upcoming(SPACE)
     return max(events, key=lambda event: event.id)
 
 
-async def track(app: App, event: Event) -> None:
+async def track(bot: Session, event: Event) -> None:
     """Show the event's card in a channel message, as an adapter does after posting it."""
-    card = await say(app, f"/event info {event.ref}")
-    await app.dispatcher.posted(Reply(card=card.card, public=True, subject=event.subject), MessageRef(SPACE, "general", "m0"))
+    card = await bot.say(f"/event info {event.ref}")
+    await bot.app.dispatcher.posted(Reply(card=card.card, public=True, subject=event.subject), MessageRef(SPACE, "general", "m0"))
 
 
 async def signups(app: App, event: Event) -> dict[str, Signup]:
@@ -69,12 +63,12 @@ async def settle(app: App) -> None:
     await app.services.cards.drain()
 
 
-async def test_200_concurrent_signups_for_50_places(app: App, sent: RecordingDelivery) -> None:
+async def test_200_concurrent_signups_for_50_places(app: App, bot: Session, sent: RecordingDelivery) -> None:
     """Exactly 50 confirmed, 150 waitlisted in commit order; withdrawals promote in order; one place each."""
-    event = await create(app, "--onsite 50 --remote 0")
-    await track(app, event)
+    event = await create(bot, "--onsite 50 --remote 0")
+    await track(bot, event)
     names = [f"m{i:03d}" for i in range(200)]
-    replies = await asyncio.gather(*(click(app, f"event:join:{event.id}:onsite", name) for name in names))
+    replies = await asyncio.gather(*(bot.as_(name).act(f"event:join:{event.id}:onsite") for name in names))
     rows = await signups(app, event)
     assert len(rows) == 200
     confirmed = [s for s in rows.values() if s.status == "confirmed"]
@@ -83,7 +77,7 @@ async def test_200_concurrent_signups_for_50_places(app: App, sent: RecordingDel
     assert [s.position for s in waiting] == list(range(1, 151))
     assert [s.seq for s in waiting] == sorted(s.seq for s in waiting)  # positions follow arrival (commit) order
     assert max(s.seq for s in confirmed) < min(s.seq for s in waiting)
-    for name, reply in zip(names, replies):  # what each member was told is what is stored
+    for name, reply in zip(names, replies, strict=True):  # what each member was told is what is stored
         if rows[name].status == "waitlisted":
             assert f"n° {rows[name].position} " in (reply.text or "")
         else:
@@ -95,8 +89,8 @@ async def test_200_concurrent_signups_for_50_places(app: App, sent: RecordingDel
 
     # Withdrawals promote strictly in waitlist order, and tell the promoted member.
     first_in_line = [s.member for s in waiting[:5]]
-    for leaving, expected in zip(confirmed[:5], first_in_line):
-        reply = await click(app, f"event:leave:{event.id}", leaving.name)
+    for leaving, expected in zip(confirmed[:5], first_in_line, strict=True):
+        reply = await bot.as_(leaving.name).act(f"event:leave:{event.id}")
         assert "désinscrit" in (reply.text or "")
         now = await signups(app, event)
         assert now[expected.split(":")[1]].status == "confirmed" and now[leaving.name].status == "withdrawn"
@@ -104,7 +98,7 @@ async def test_200_concurrent_signups_for_50_places(app: App, sent: RecordingDel
     assert [who for who, _reply, _ok in sent.private] == first_in_line
     assert "une place s'est libérée" in sent.to(first_in_line[0])[0]
     # Ten more leave at once: the next ten in line are the ones promoted.
-    await asyncio.gather(*(click(app, f"event:leave:{event.id}", s.name) for s in confirmed[5:15]))
+    await asyncio.gather(*(bot.as_(s.name).act(f"event:leave:{event.id}") for s in confirmed[5:15]))
     rows = await signups(app, event)
     assert {s.name for s in waiting[5:15]} <= {n for n, s in rows.items() if s.status == "confirmed"}
     held = [s for s in rows.values() if s.holds_place]
@@ -116,37 +110,37 @@ async def test_200_concurrent_signups_for_50_places(app: App, sent: RecordingDel
     assert count is not None and count["n"] == count["d"] == 200  # one row, so at most one place, per member
 
 
-async def test_change_mode_withdraw_and_capacity_edit(app: App, sent: RecordingDelivery) -> None:
+async def test_change_mode_withdraw_and_capacity_edit(app: App, bot: Session, sent: RecordingDelivery) -> None:
     """A mode change frees the old place for the next in line; a full target keeps the old place; more places promote."""
-    event = await create(app, "--onsite 1 --remote 1")
-    await click(app, f"event:join:{event.id}:onsite", "bob")
-    await click(app, f"event:join:{event.id}:onsite", "carol")
-    await click(app, f"event:join:{event.id}:remote", "dave")
-    reply = await click(app, f"event:join:{event.id}:remote", "bob")
+    event = await create(bot, "--onsite 1 --remote 1")
+    await bot.as_("bob").act(f"event:join:{event.id}:onsite")
+    await bot.as_("carol").act(f"event:join:{event.id}:onsite")
+    await bot.as_("dave").act(f"event:join:{event.id}:remote")
+    reply = await bot.as_("bob").act(f"event:join:{event.id}:remote")
     assert "complet" in (reply.text or "") and "gardez votre place" in (reply.text or "")
-    await click(app, f"event:leave:{event.id}", "dave")
-    reply = await say(app, f"/event signup {event.ref} --mode remote", "bob")
+    await bot.as_("dave").act(f"event:leave:{event.id}")
+    reply = await bot.as_("bob").say(f"/event signup {event.ref} --mode remote")
     assert "confirmée" in (reply.text or "") and "À distance" in (reply.text or "")
     rows = await signups(app, event)
     assert rows["bob"].mode == "remote" and rows["carol"].status == "confirmed"
-    await click(app, f"event:join:{event.id}:onsite", "erin")
-    await click(app, f"event:join:{event.id}:onsite", "fred")
+    await bot.as_("erin").act(f"event:join:{event.id}:onsite")
+    await bot.as_("fred").act(f"event:join:{event.id}:onsite")
     assert (await signups(app, event))["fred"].position == 2
-    reply = await say(app, f"/event edit {event.ref} --onsite 2")
+    reply = await bot.say(f"/event edit {event.ref} --onsite 2")
     assert (await signups(app, event))["erin"].status == "confirmed"
     assert (await signups(app, event))["fred"].position == 1
     await settle(app)
     assert sent.to("console:erin") and not sent.to("console:fred")
 
 
-async def test_confirmation_window_expires_to_next_in_line(app: App, sent: RecordingDelivery) -> None:
+async def test_confirmation_window_expires_to_next_in_line(app: App, bot: Session, sent: RecordingDelivery) -> None:
     """With a window, a promoted member must confirm; once it runs out the place passes on."""
     clock = app.services.clock
     assert isinstance(clock, ManualClock)
-    event = await create(app, "--onsite 1 --remote 0 --confirm_hours 2")
+    event = await create(bot, "--onsite 1 --remote 0 --confirm_hours 2")
     for name in ("bob", "carol", "dave"):
-        await click(app, f"event:join:{event.id}:onsite", name)
-    await click(app, f"event:leave:{event.id}", "bob")
+        await bot.as_(name).act(f"event:join:{event.id}:onsite")
+    await bot.as_("bob").act(f"event:leave:{event.id}")
     await settle(app)
     offer = sent.private[-1][1]
     assert offer.card is not None and "avant le lundi 1 juin 2026 à 12:00" in offer.card.text[0]
@@ -158,80 +152,80 @@ async def test_confirmation_window_expires_to_next_in_line(app: App, sent: Recor
     rows = await signups(app, event)
     assert rows["carol"].status == "expired" and rows["dave"].status == "offered"
     assert "est passé" in sent.to("console:carol")[-1]
-    reply = await click(app, f"event:confirm:{event.id}", "carol")
+    reply = await bot.as_("carol").act(f"event:confirm:{event.id}")
     assert "Aucune place ne vous attend" in (reply.text or "")
-    reply = await click(app, f"event:confirm:{event.id}", "dave")
+    reply = await bot.as_("dave").act(f"event:confirm:{event.id}")
     assert "confirmée" in (reply.text or "")
     assert (await signups(app, event))["dave"].status == "confirmed"
 
 
-async def test_undeliverable_notice_is_recorded_and_author_told(app: App, sent: RecordingDelivery) -> None:
+async def test_undeliverable_notice_is_recorded_and_author_told(app: App, bot: Session, sent: RecordingDelivery) -> None:
     """send_private returning False is stored on the notice's outbox row and the event's author hears who was missed."""
     sent.unreachable.add("console:carol")
-    event = await create(app, "--onsite 1 --remote 0")
-    await click(app, f"event:join:{event.id}:onsite", "bob")
-    await click(app, f"event:join:{event.id}:onsite", "carol")
-    await click(app, f"event:leave:{event.id}", "bob")
+    event = await create(bot, "--onsite 1 --remote 0")
+    await bot.as_("bob").act(f"event:join:{event.id}:onsite")
+    await bot.as_("carol").act(f"event:join:{event.id}:onsite")
+    await bot.as_("bob").act(f"event:leave:{event.id}")
     await settle(app)
     assert "carol" in sent.to("console:alice")[-1] and "contacter" in sent.to("console:alice")[-1]
     row = await app.services.db.fetch_one("SELECT member, kind, status FROM outbox")
     assert row is not None and tuple(row) == ("console:carol", "event.promoted", "failed")
 
 
-async def test_workshops_overlap_capacity_and_waitlist(app: App, sent: RecordingDelivery) -> None:
+async def test_workshops_overlap_capacity_and_waitlist(app: App, bot: Session, sent: RecordingDelivery) -> None:
     """Overlapping workshops are refused, back-to-back ones are fine; a full one has a waitlist that moves up."""
-    event = await create(app, "--onsite 10")
+    event = await create(bot, "--onsite 10")
     for title, start, end in (("A", "10h", "11h"), ("B", "10h30", "12h"), ("C", "11h", "12h")):
-        reply = await say(app, f'/event workshop {event.ref} "{title}" --start {start} --end {end} --capacity 1')
+        reply = await bot.say(f'/event workshop {event.ref} "{title}" --start {start} --end {end} --capacity 1')
         assert "ajouté" in (reply.text or "")
-    reply = await say(app, f'/event workshop {event.ref} "Z" --start 18h --end 19h')
+    reply = await bot.say(f'/event workshop {event.ref} "Z" --start 18h --end 19h')
     assert "pendant l'événement" in (reply.text or "")
-    reply = await click(app, f"event:session:{event.id}", "bob", ("1",))
+    reply = await bot.as_("bob").act(f"event:session:{event.id}", ("1",))
     assert "une fois votre place" in (reply.text or "")  # not signed up yet
     for name in ("bob", "carol"):
-        await click(app, f"event:join:{event.id}:onsite", name)
-    assert "confirmée" in ((await click(app, f"event:session:{event.id}", "bob", ("1",))).text or "")
-    reply = await say(app, f"/event choose {event.ref} 2", "bob")
+        await bot.as_(name).act(f"event:join:{event.id}:onsite")
+    assert "confirmée" in ((await bot.as_("bob").act(f"event:session:{event.id}", ("1",))).text or "")
+    reply = await bot.as_("bob").say(f"/event choose {event.ref} 2")
     assert "chevauche « A »" in (reply.text or "")
-    assert "confirmée" in ((await say(app, f"/event choose {event.ref} 3", "bob")).text or "")
-    assert "liste d'attente" in ((await click(app, f"event:session:{event.id}", "carol", ("1",))).text or "")
-    reply = await say(app, f"/event choose {event.ref} 1", "bob")  # bob drops A: carol moves up
+    assert "confirmée" in ((await bot.as_("bob").say(f"/event choose {event.ref} 3")).text or "")
+    assert "liste d'attente" in ((await bot.as_("carol").act(f"event:session:{event.id}", ("1",))).text or "")
+    reply = await bot.as_("bob").say(f"/event choose {event.ref} 1")  # bob drops A: carol moves up
     assert "plus dans vos choix" in (reply.text or "")
     await settle(app)
     assert "atelier « A »" in sent.to("console:carol")[-1]
     rows = await signups(app, event)
     assert rows["carol"].sessions == ("A",) and rows["bob"].sessions == ("C",)
-    attendees = await say(app, f"/event attendees {event.ref}")
+    attendees = await bot.say(f"/event attendees {event.ref}")
     assert attendees.card is not None
     fields = {f.name: f.value for f in attendees.card.fields}
     assert fields["Atelier 1 · A"] == "1 / 1" and fields["Atelier 3 · C"] == "1 / 1"
-    await click(app, f"event:leave:{event.id}", "carol")  # withdrawing gives up workshops too
+    await bot.as_("carol").act(f"event:leave:{event.id}")  # withdrawing gives up workshops too
     assert (await signups(app, event))["carol"].sessions == ()
 
 
-async def test_deadline_then_cancellation(app: App, sent: RecordingDelivery) -> None:
+async def test_deadline_then_cancellation(app: App, bot: Session, sent: RecordingDelivery) -> None:
     """Sign-ups stop at the deadline; cancelling tells everyone still signed up and refuses sign-ups."""
     clock = app.services.clock
     assert isinstance(clock, ManualClock)
-    event = await create(app, '--onsite 1 --remote 5 --deadline "27 juin"')
+    event = await create(bot, '--onsite 1 --remote 5 --deadline "27 juin"')
     assert event.deadline == datetime(2026, 6, 27, 21, 59, tzinfo=UTC)
-    await track(app, event)
+    await track(bot, event)
     for name in ("bob", "carol", "dave"):
-        await click(app, f"event:join:{event.id}:onsite", name)
-    await click(app, f"event:leave:{event.id}", "dave")
+        await bot.as_(name).act(f"event:join:{event.id}:onsite")
+    await bot.as_("dave").act(f"event:leave:{event.id}")
     clock.set(datetime(2026, 6, 27, 22, 0, tzinfo=UTC))
-    reply = await click(app, f"event:join:{event.id}:remote", "erin")
+    reply = await bot.as_("erin").act(f"event:join:{event.id}:remote")
     assert "sont closes" in (reply.text or "")
-    info = await say(app, f"/event info {event.ref}", "erin")
+    info = await bot.as_("erin").say(f"/event info {event.ref}")
     assert info.card is not None and [c.action_id for c in info.card.controls] == [f"event:ics:{event.id}"]
     sent.private.clear()
-    reply = await say(app, f"/event cancel {event.ref}")
+    reply = await bot.say(f"/event cancel {event.ref}")
     assert reply.public and "2 personnes" in (reply.text or "")
     await settle(app)
     assert sorted(who for who, _r, _ok in sent.private) == ["console:bob", "console:carol"]
     assert "est annulé" in sent.to("console:carol")[0]
-    assert "est annulé" in ((await click(app, f"event:join:{event.id}:onsite", "erin")).text or "")
-    assert "est annulé" in ((await say(app, f"/event cancel {event.ref}")).text or "")
+    assert "est annulé" in ((await bot.as_("erin").act(f"event:join:{event.id}:onsite")).text or "")
+    assert "est annulé" in ((await bot.say(f"/event cancel {event.ref}")).text or "")
     assert sent.edits[-1][1].title.startswith("ANNULÉ") and sent.edits[-1][1].controls == ()
 
 
@@ -246,9 +240,9 @@ async def test_deadline_then_cancellation(app: App, sent: RecordingDelivery) -> 
         ("fr", "29 mars 2027 9h", "12h", "du lundi 29 mars 2027 à 09:00 (Europe/Paris)"),
     ],
 )
-async def test_dates_are_parsed_and_echoed_with_their_zone(app: App, locale: str, start: str, end: str, echo: str) -> None:
+async def test_dates_are_parsed_and_echoed_with_their_zone(app: App, bot: Session, locale: str, start: str, end: str, echo: str) -> None:
     """French and English dates, typed as people type them, are said back with the time zone."""
-    reply = await say(app, f'/event create "X" --start "{start}" --end "{end}" --onsite 5', locale=locale)
+    reply = await bot.as_(locale=locale).say(f'/event create "X" --start "{start}" --end "{end}" --onsite 5')
     assert echo in (reply.text or ""), reply.text
 
 
@@ -265,9 +259,9 @@ async def test_dates_are_parsed_and_echoed_with_their_zone(app: App, locale: str
         ("en", "le 45 juin", "understand"),
     ],
 )
-async def test_bad_dates_are_refused_in_both_languages(app: App, locale: str, start: str, message: str) -> None:
+async def test_bad_dates_are_refused_in_both_languages(app: App, bot: Session, locale: str, start: str, message: str) -> None:
     """DST gaps and overlaps, past and unreadable dates get a clear message in the member's language."""
-    reply = await say(app, f'/event create "X" --start "{start}" --end "23h" --onsite 5', locale=locale)
+    reply = await bot.as_(locale=locale).say(f'/event create "X" --start "{start}" --end "23h" --onsite 5')
     assert message in (reply.text or ""), reply.text
     assert reply.field_errors.keys() == {"start"}
 
@@ -284,26 +278,26 @@ async def test_bad_dates_are_refused_in_both_languages(app: App, locale: str, st
         ("fr", '--start "30 juin 9h" --end 10h --onsite -3', "entre 0 et"),
     ],
 )
-async def test_bad_event_input_in_both_languages(app: App, locale: str, options: str, message: str) -> None:
+async def test_bad_event_input_in_both_languages(app: App, bot: Session, locale: str, options: str, message: str) -> None:
     """Mistakes in an event's details are explained in French and in English."""
-    reply = await say(app, f'/event create "X" {options}', locale=locale)
+    reply = await bot.as_(locale=locale).say(f'/event create "X" {options}')
     assert message in (reply.text or ""), reply.text
 
 
-async def test_ics_parses_back_with_utc_instants_and_link_only_for_remote(app: App) -> None:
+async def test_ics_parses_back_with_utc_instants_and_link_only_for_remote(app: App, bot: Session) -> None:
     """The calendar file carries the right UTC instants (summer and winter) and the link only for remote attendees."""
-    summer = await create(app, '--onsite 5 --remote 5 --link "https://visio.example/secret" --venue "Paris"')
-    winter_reply = await say(app, '/event create "Hiver" --start "15 décembre 18h" --end "20h" --onsite 5')
+    summer = await create(bot, '--onsite 5 --remote 5 --link "https://visio.example/secret" --venue "Paris"')
+    winter_reply = await bot.say('/event create "Hiver" --start "15 décembre 18h" --end "20h" --onsite 5')
     assert "(Europe/Paris)" in (winter_reply.text or "")
     winter = max(await app.services.events.upcoming(SPACE), key=lambda e: e.id)
-    await click(app, f"event:join:{summer.id}:remote", "bob")
-    await click(app, f"event:join:{summer.id}:onsite", "carol")
+    await bot.as_("bob").act(f"event:join:{summer.id}:remote")
+    await bot.as_("carol").act(f"event:join:{summer.id}:onsite")
     for event, who, start, end, has_link in (
         (summer, "bob", datetime(2026, 6, 30, 7, 30, tzinfo=UTC), datetime(2026, 6, 30, 15, 0, tzinfo=UTC), True),
         (summer, "carol", datetime(2026, 6, 30, 7, 30, tzinfo=UTC), datetime(2026, 6, 30, 15, 0, tzinfo=UTC), False),
         (winter, "bob", datetime(2026, 12, 15, 17, 0, tzinfo=UTC), datetime(2026, 12, 15, 19, 0, tzinfo=UTC), False),
     ):
-        reply = await click(app, f"event:ics:{event.id}", who)
+        reply = await bot.as_(who).act(f"event:ics:{event.id}")
         (attachment,) = reply.files
         assert attachment.filename == f"event-{event.ref}.ics" and attachment.mime_type == "text/calendar"
         (vevent,) = icalendar.Calendar.from_ical(attachment.content).walk("VEVENT")
@@ -312,45 +306,45 @@ async def test_ics_parses_back_with_utc_instants_and_link_only_for_remote(app: A
         assert ("visio.example/secret" in attachment.content.decode()) is has_link
 
 
-async def test_online_link_only_for_remote_attendees(app: App, sent: RecordingDelivery) -> None:
+async def test_online_link_only_for_remote_attendees(app: App, bot: Session, sent: RecordingDelivery) -> None:
     """The public card never shows the online link; remote attendees get it, on-site ones do not."""
-    event = await create(app, '--onsite 5 --remote 5 --link "https://visio.example/secret"')
-    card = await say(app, f"/event info {event.ref}", "bob")
+    event = await create(bot, '--onsite 5 --remote 5 --link "https://visio.example/secret"')
+    card = await bot.as_("bob").say(f"/event info {event.ref}")
     assert card.card is not None and "secret" not in repr(card.card) and "secret" not in (card.text or "")
-    assert "secret" in ((await click(app, f"event:join:{event.id}:remote", "bob")).text or "")
-    assert "secret" not in ((await click(app, f"event:join:{event.id}:onsite", "carol")).text or "")
-    assert "secret" in ((await say(app, "/event mine", "bob")).text or "")
-    assert "secret" not in ((await say(app, "/event mine", "carol")).text or "")
+    assert "secret" in ((await bot.as_("bob").act(f"event:join:{event.id}:remote")).text or "")
+    assert "secret" not in ((await bot.as_("carol").act(f"event:join:{event.id}:onsite")).text or "")
+    assert "secret" in ((await bot.as_("bob").say("/event mine")).text or "")
+    assert "secret" not in ((await bot.as_("carol").say("/event mine")).text or "")
     await settle(app)
     assert all("secret" not in repr(edited) for _ref, edited in sent.edits)
 
 
-async def test_antennas_counts_and_remote_only(app: App) -> None:
+async def test_antennas_counts_and_remote_only(app: App, bot: Session) -> None:
     """Staff define antennas; remote members pick one by button, menu or name; counts per antenna."""
     for name in ("Lyon", "Nantes"):
-        assert "ajoutée" in ((await say(app, f'/event antenna {name} --region "R" --host "H" --channel "#c"')).text or "")
-    assert "existe déjà" in ((await say(app, "/event antenna lyon")).text or "")
-    event = await create(app, "--onsite 5 --remote 5")
-    lyon, nantes = await app.services.events.store.antennas(SPACE)
-    info = await say(app, f"/event info {event.ref}")
+        assert "ajoutée" in ((await bot.say(f'/event antenna {name} --region "R" --host "H" --channel "#c"')).text or "")
+    assert "existe déjà" in ((await bot.say("/event antenna lyon")).text or "")
+    event = await create(bot, "--onsite 5 --remote 5")
+    lyon, _nantes = await app.services.events.store.antennas(SPACE)
+    info = await bot.say(f"/event info {event.ref}")
     assert info.card is not None
-    ids = [getattr(c, "action_id") for c in info.card.controls]
+    ids = [c.action_id for c in info.card.controls]
     assert f"event:join:{event.id}:remote:{lyon.id}" in ids and f"event:join:{event.id}:onsite" in ids
-    await click(app, f"event:join:{event.id}:remote:{lyon.id}", "bob")
-    await click(app, f"event:antenna:{event.id}", "carol", (str(lyon.id),))
-    reply = await say(app, f"/event signup {event.ref} --antenna nantes", "dave")
+    await bot.as_("bob").act(f"event:join:{event.id}:remote:{lyon.id}")
+    await bot.as_("carol").act(f"event:antenna:{event.id}", (str(lyon.id),))
+    reply = await bot.as_("dave").say(f"/event signup {event.ref} --antenna nantes")
     assert "antenne Nantes" in (reply.text or "")
-    reply = await say(app, f"/event signup {event.ref} --mode onsite --antenna Lyon", "erin")
+    reply = await bot.as_("erin").say(f"/event signup {event.ref} --mode onsite --antenna Lyon")
     assert "seulement pour une participation à distance" in (reply.text or "")
-    reply = await say(app, f"/event signup {event.ref} --antenna Paris", "erin")
+    reply = await bot.as_("erin").say(f"/event signup {event.ref} --antenna Paris")
     assert "Aucune antenne « Paris »" in (reply.text or "")
     counts = await app.services.events.counts(event)
     assert [(a.name, n) for a, n in counts.antennas] == [("Lyon", 2), ("Nantes", 1)]
 
 
-async def test_staff_only_and_other_spaces(app: App) -> None:
+async def test_staff_only_and_other_spaces(app: App, bot: Session) -> None:
     """Only staff create, edit, cancel, export; a crafted action id for another space's event is refused."""
-    event = await create(app)
+    event = await create(bot)
     for text in (
         '/event create "X" --start "30 juin 9h" --end 10h',
         f"/event edit {event.ref} --onsite 9",
@@ -360,37 +354,37 @@ async def test_staff_only_and_other_spaces(app: App) -> None:
         "/event antenna Lyon",
         f'/event workshop {event.ref} "A" --start 10h --end 11h',
     ):
-        reply = await say(app, text, "bob")
+        reply = await bot.as_("bob").say(text)
         assert "Seule l'équipe" in (reply.text or ""), text
-    assert "Only staff" in ((await say(app, f"/event cancel {event.ref}", "bob", locale="en")).text or "")
-    with pytest.raises(UserError, match="event.staff_only"):
+    assert "Only staff" in ((await bot.as_("bob", locale="en").say(f"/event cancel {event.ref}")).text or "")
+    with pytest.raises(UserError, match=r"event\.staff_only"):
         await app.services.events.cancel(SPACE, event.ref, member("bob"))
     draft = EventDraft("X", event.starts_at, event.ends_at, onsite_capacity=1)
-    with pytest.raises(UserError, match="event.staff_only"):
+    with pytest.raises(UserError, match=r"event\.staff_only"):
         await app.services.events.create(SPACE, "general", member("bob"), draft)
     other = "slack:T999"
     for action_id in (f"event:join:{event.id}:onsite", f"event:leave:{event.id}", f"event:ics:{event.id}",
                       f"event:confirm:{event.id}"):  # fmt: skip
-        reply = await click(app, action_id, "mallory", space=other)
+        reply = await bot.as_("mallory", space=other).act(action_id)
         assert "Aucun événement" in (reply.text or "") and not reply.files, action_id
-    reply = await click(app, f"event:session:{event.id}", "mallory", ("1",), space=other)
+    reply = await bot.as_("mallory", space=other).act(f"event:session:{event.id}", ("1",))
     assert "Aucun événement" in (reply.text or "")
     assert await signups(app, event) == {}
     for bad in (f"event:join:{event.id}:flying", "event:join:abc:onsite", f"event:antenna:{event.id}"):
-        assert "pas valide" in ((await click(app, bad, "bob")).text or ""), bad
-    assert "référence d'événement" in ((await say(app, "/event info abc", "bob")).text or "")
-    assert "event reference" in ((await say(app, "/event info abc", "bob", locale="en")).text or "")
+        assert "pas valide" in ((await bot.as_("bob").act(bad)).text or ""), bad
+    assert "référence d'événement" in ((await bot.as_("bob").say("/event info abc")).text or "")
+    assert "event reference" in ((await bot.as_("bob", locale="en").say("/event info abc")).text or "")
 
 
-async def test_attendee_export_guards_formulas(app: App) -> None:
+async def test_attendee_export_guards_formulas(app: App, bot: Session) -> None:
     """The CSV has one row per member with mode, antenna, sessions, time and status; formula-like cells are defused."""
-    event = await create(app, "--onsite 1 --remote 5")
-    await click(app, f"event:join:{event.id}:onsite", "bob")
-    await click(app, f"event:join:{event.id}:onsite", "carol")
+    event = await create(bot, "--onsite 1 --remote 5")
+    await bot.as_("bob").act(f"event:join:{event.id}:onsite")
+    await bot.as_("carol").act(f"event:join:{event.id}:onsite")
     await app.dispatcher.act(Action(SPACE, "general", Member("console:eve", "=HYPERLINK(1)"),
                                     f"event:join:{event.id}:remote"))  # fmt: skip
-    await say(app, f'/event signup {event.ref} --mode remote --answer "@SUM(A1)"', "dave")
-    reply = await say(app, f"/event export {event.ref}")
+    await bot.as_("dave").say(f'/event signup {event.ref} --mode remote --answer "@SUM(A1)"')
+    reply = await bot.say(f"/event export {event.ref}")
     (attachment,) = reply.files
     rows = list(csv.DictReader(io.StringIO(attachment.content.decode())))
     by_name = {row["name"]: row for row in rows}
@@ -400,11 +394,11 @@ async def test_attendee_export_guards_formulas(app: App) -> None:
     assert by_name["bob"]["signed_up_at"] == "2026-06-01T10:00+02:00"
 
 
-async def test_notices_are_queued_in_the_outbox_with_the_change(app: App) -> None:
+async def test_notices_are_queued_in_the_outbox_with_the_change(app: App, bot: Session) -> None:
     """A promotion's notice is an outbox row written by the withdrawal's own transaction; a refused change queues none."""
-    event = await create(app, "--onsite 1 --remote 0")
-    await click(app, f"event:join:{event.id}:onsite", "bob")
-    await click(app, f"event:join:{event.id}:onsite", "carol")
+    event = await create(bot, "--onsite 1 --remote 0")
+    await bot.as_("bob").act(f"event:join:{event.id}:onsite")
+    await bot.as_("carol").act(f"event:join:{event.id}:onsite")
     store = app.services.events.store
     await store.withdraw(SPACE, event.id, "console:bob", app.services.clock.now())  # no adapter: nothing is sent
     rows = await app.services.db.fetch_all("SELECT id, member, kind, params, status FROM outbox")

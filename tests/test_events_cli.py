@@ -13,8 +13,8 @@ import pytest
 
 from bot.app import App
 from bot.cli import main
-from bot.core.model import Action, Invocation, Member
-from tests.helpers import make_settings, member, running_app
+from bot.core.model import Invocation, Member
+from tests.helpers import Session, make_settings, member, running_app
 
 SPACE = "console:local"
 
@@ -22,12 +22,11 @@ SPACE = "console:local"
 async def _seed(db: Path) -> None:
     """An event with two members signed up, one of them named like a formula."""
     async with running_app(make_settings(db)) as app:
-        reply = await app.dispatcher.invoke_text(
-            SPACE, "general", member("alice", staff=True), '/event create "Rencontre" --start "30 juin 9h30" --end 17h --onsite 1'
-        )
+        bot = Session(app)
+        reply = await bot.say('/event create "Rencontre" --start "30 juin 9h30" --end 17h --onsite 1')
         assert reply.public, reply.text
         for key, name in (("bob", "bob"), ("eve", "=cmd|' /C calc'!A0")):
-            await app.dispatcher.act(Action(SPACE, "general", Member(f"console:{key}", name), "event:join:1:onsite"))
+            await bot.as_(Member(f"console:{key}", name)).act("event:join:1:onsite")
 
 
 def test_cli_exports_attendees_and_ics(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -45,16 +44,14 @@ def test_cli_exports_attendees_and_ics(tmp_path: Path, capsys: pytest.CaptureFix
     assert "Aucun événement #9" in capsys.readouterr().err
 
 
-async def test_create_without_arguments_opens_a_five_input_form(app: App) -> None:
+async def test_create_without_arguments_opens_a_five_input_form(app: App, bot: Session) -> None:
     """On platforms with forms, /event create alone opens a modal (Discord allows five inputs)."""
     reply = await app.dispatcher.invoke(Invocation(SPACE, "general", member("alice", staff=True), "event create",
                                                    {}, "fr", can_open_modal=True))  # fmt: skip
     assert reply.modal is not None and reply.modal.action_id == "cmd:event.create"
     assert [i.id for i in reply.modal.inputs] == ["title", "start", "end", "onsite", "remote"]
-    submitted = await app.dispatcher.act(Action(SPACE, "general", member("alice", staff=True), "cmd:event.create",
-                                                fields={"title": "Atelier", "start": "30 juin 14h", "end": "18h30",
-                                                        "onsite": "20", "remote": "illimité"}))  # fmt: skip
+    submitted = await bot.act("cmd:event.create", fields={"title": "Atelier", "start": "30 juin 14h", "end": "18h30",
+                                                          "onsite": "20", "remote": "illimité"})  # fmt: skip
     assert submitted.public and "18:30 (Europe/Paris)" in (submitted.text or "")
-    bad = await app.dispatcher.act(Action(SPACE, "general", member("alice", staff=True), "cmd:event.create",
-                                          fields={"title": "X", "start": "30 juin 14h", "end": "30 juin 12h"}))  # fmt: skip
+    bad = await bot.act("cmd:event.create", fields={"title": "X", "start": "30 juin 14h", "end": "30 juin 12h"})
     assert bad.field_errors.keys() == {"end"}

@@ -281,10 +281,10 @@ async def test_double_ack_and_unknown_route(fake: FakeDiscord) -> None:
     assert follow[0].query["wait"] == "1" and follow[0].json["content"] == "ok"
     assert isinstance(errors[0], discord.NotFound) and fake.calls("GET", "/nope")[0].status == 404
     # discord.py refuses a second response locally; the fake refuses it too, as Discord does.
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"{fake.api_base}{call.path}?with_response=1", json={"type": 4}) as resp:
-            assert resp.status == 400 and resp.headers["Content-Type"] == "application/json"
-            assert (await resp.json())["code"] == 40060
+    url = f"{fake.api_base}{call.path}?with_response=1"
+    async with aiohttp.ClientSession() as session, session.post(url, json={"type": 4}) as resp:
+        assert resp.status == 400 and resp.headers["Content-Type"] == "application/json"
+        assert (await resp.json())["code"] == 40060
 
 
 async def test_tree_sync_and_guild_commands(fake: FakeDiscord) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import aiohttp
@@ -75,9 +75,9 @@ async def test_records_json_form_and_query_calls(fake: FakeSlack) -> None:
         "chat.postMessage", data={"channel": CHANNEL, "text": "form", "blocks": json.dumps(blocks)}
     )
     await client.conversations_replies(channel=CHANNEL, ts=first["ts"])
-    async with aiohttp.ClientSession() as session:
-        async with session.get(f"{fake.base_url}users.info?user={USER}&token=xoxb-query") as resp:
-            assert (await resp.json())["user"]["id"] == USER
+    url = f"{fake.base_url}users.info?user={USER}&token=xoxb-query"
+    async with aiohttp.ClientSession() as session, session.get(url) as resp:
+        assert (await resp.json())["user"]["id"] == USER
 
     posts = fake.calls("chat.postMessage")
     assert [c.params["blocks"] for c in posts] == [blocks, blocks]
@@ -335,7 +335,7 @@ async def test_http_process_before_response_finishes_work_before_replying(fake: 
 async def test_http_bolt_does_not_deduplicate_retries(fake: FakeSlack) -> None:
     """Bolt runs the listener again for X-Slack-Retry-Num retries: the app must deduplicate."""
     app = make_app(fake)
-    retry_headers: list[list[str] | None] = []
+    retry_headers: list[Sequence[str] | None] = []
 
     @app.event("app_mention")
     async def mention(event: dict[str, Any], request: AsyncBoltRequest, client: AsyncWebClient) -> None:
@@ -414,7 +414,7 @@ async def test_socket_mode_ack_payloads_and_unhandled_envelopes(fake: FakeSlack)
 async def test_socket_mode_retry_attempt_becomes_a_header(fake: FakeSlack) -> None:
     """Envelope retry_attempt/retry_reason reach listeners as x-slack-retry-num/-reason headers."""
     app = make_app(fake)
-    seen: list[tuple[list[str] | None, list[str] | None]] = []
+    seen: list[tuple[Sequence[str] | None, Sequence[str] | None]] = []
 
     @app.event("app_mention")
     async def mention(request: AsyncBoltRequest, client: AsyncWebClient) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.commands.registry import build_registry
-from bot.features import FEATURES
 from bot.config import SCHEMA
+from bot.features import FEATURES
 from bot.i18n import SUPPORTED, Translator, catalog, normalize_locale
 
 BOT = Path(__file__).resolve().parents[1] / "bot"

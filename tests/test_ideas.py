@@ -14,12 +14,11 @@ from bot.app import App
 from bot.cli import main
 from bot.core.clock import ManualClock
 from bot.core.errors import UserError
+from bot.core.model import Member
 from bot.features.ideas.domain import Idea, Wall, poll_labels
-from bot.core.model import Action, Member
 from bot.features.polls.domain import OPTION_MAX
 from bot.ui import Button, Reply
-from tests.fakes.delivery import RecordingDelivery
-from tests.helpers import START, make_settings, member, running_app
+from tests.helpers import START, Session, make_settings, member, running_app
 
 SPACE = "console:local"
 OTHER_SPACE = "console:elsewhere"
@@ -27,44 +26,19 @@ ALICE = member("alice", staff=True)
 BOB, CAROL, DAVE = member("bob"), member("carol"), member("dave")
 
 
-class Room:
-    """One space seen through the dispatcher, with a recording Delivery as the console platform."""
+class Room(Session):
+    """The test space through the harness, with the idea wall's own shortcuts."""
 
-    def __init__(self, app: App) -> None:
-        self.app = app
-        self.delivery = RecordingDelivery()
-        app.services.delivery.register("console", self.delivery)
-
-    async def say(self, who: Member, text: str, locale: str | None = None, channel: str = "general",
-                  space: str = SPACE) -> Reply:
-        """Type a command; a public reply is posted and tracked, as an adapter does."""
-        reply = await self.app.dispatcher.invoke_text(space, channel, who, text, locale)
-        await self._post(reply, space, channel)
-        return reply
-
-    async def click(self, who: Member, action_id: str, locale: str | None = None, space: str = SPACE,
-                    fields: dict[str, str] | None = None) -> Reply:
-        """Click a button (or submit a form)."""
-        reply = await self.app.dispatcher.act(Action(space, "general", who, action_id, (), fields or {}, locale))
-        await self._post(reply, space, "general")
-        return reply
-
-    async def _post(self, reply: Reply, space: str, channel: str) -> None:
-        if reply.public:
-            ref = await self.delivery.post(space, channel, reply)
-            assert ref is not None
-            await self.app.dispatcher.posted(reply, ref)
-
-    async def submit(self, who: Member, text: str, extra: str = "", **kwargs: str) -> int:
+    async def submit(self, who: Member, text: str, extra: str = "", channel: str | None = None, **kwargs: str) -> int:
         """Submit an idea that must be accepted; its global id."""
-        reply = await self.say(who, f'idea submit "{text}" {extra}', **kwargs)
+        reply = await self.as_(who, **kwargs).say(f'idea submit "{text}" {extra}', channel=channel)
         assert reply.subject and reply.subject.startswith("idea:"), reply.text or reply.card
         return int(reply.subject.split(":")[1])
 
     async def told(self, count: int) -> list[tuple[str, Reply, bool]]:
         """The private messages sent, once `count` of them arrived (notices go out after the commit)."""
-        await self.delivery.wait_until(lambda: len(self.delivery.private) >= count)
-        return self.delivery.private
+        await self.sent.wait_until(lambda: len(self.sent.private) >= count)
+        return self.sent.private
 
     async def likes(self, idea_id: int) -> int:
         """The stored like count of an idea."""
@@ -96,19 +70,18 @@ def buttons(reply: Reply) -> list[Button]:
 
 # Likes
 
-
 async def test_like_is_a_toggle_counted_once_per_member(room: Room) -> None:
     """A second click takes the like back; two members make two likes."""
     idea = await room.submit(BOB, "Un mur des apprentissages")
-    reply = await room.click(CAROL, f"idea:like:{idea}")
+    reply = await room.as_(CAROL).act(f"idea:like:{idea}")
     assert reply.text == "Vous aimez l'idée #1 (1 j'aime)."
-    reply = await room.click(CAROL, f"idea:like:{idea}")
+    reply = await room.as_(CAROL).act(f"idea:like:{idea}")
     assert reply.text == "Vous n'aimez plus l'idée #1 (0 j'aime)."
-    await room.click(CAROL, f"idea:like:{idea}")
-    reply = await room.click(DAVE, f"idea:like:{idea}", locale="en")
+    await room.as_(CAROL).act(f"idea:like:{idea}")
+    reply = await room.as_(DAVE, locale="en").act(f"idea:like:{idea}")
     assert reply.text == "You like idea #1 (2 likes)."
     assert await room.likes(idea) == 2
-    reply = await room.say(DAVE, "idea like #1")
+    reply = await room.as_(DAVE).say("idea like #1")
     assert reply.text == "Vous n'aimez plus l'idée #1 (1 j'aime)."
 
 
@@ -122,13 +95,13 @@ async def test_ranking_by_likes_ties_older_first(room: Room) -> None:
     clock.advance(timedelta(seconds=5))
     newer = await room.submit(DAVE, "Hébergement chez l'habitant")
     for who in (BOB, CAROL):
-        await room.click(who, f"idea:like:{top}")
-    await room.click(DAVE, f"idea:like:{newer}")
-    await room.click(CAROL, f"idea:like:{older}")
-    reply = await room.say(BOB, "idea top")
+        await room.as_(who).act(f"idea:like:{top}")
+    await room.as_(DAVE).act(f"idea:like:{newer}")
+    await room.as_(CAROL).act(f"idea:like:{older}")
+    reply = await room.as_(BOB).say("idea top")
     lines = reply.card.text[0].splitlines() if reply.card else []
     assert [line.split(" · ")[0] for line in lines] == ["1. #2", "2. #1", "3. #3"]
-    reply = await room.say(BOB, "idea top --limit 1", locale="en")
+    reply = await room.as_(BOB, locale="en").say("idea top --limit 1")
     assert reply.card and reply.card.text[0] == "1. #2 · Un spectacle en clôture — 2 likes"
 
 
@@ -137,26 +110,25 @@ async def test_ranking_by_likes_ties_older_first(room: Room) -> None:
 
 async def test_walls_prompt_categories_and_default(room: Room) -> None:
     """Staff open a wall with categories; ideas in its channel go there; elsewhere the default wall."""
-    reply = await room.say(ALICE, 'idea wall open "Les conditions de réussite ?" --categories "lieu, rythme, posture"',
-                           channel="atelier")
+    reply = await room.say('idea wall open "Les conditions de réussite ?" --categories "lieu, rythme, posture"', channel="atelier")
     assert reply.public and "Mur d'idées #1 ouvert : Les conditions de réussite ?" in (reply.text or "")
     idea = await room.submit(BOB, "Un lieu accessible en train", "--category Lieu", channel="atelier")
     stored = await room.app.services.ideas.store.get_idea(idea)
     assert stored and stored.category == "lieu"
-    reply = await room.say(BOB, 'idea submit "Un rythme trimestriel" --category budget', channel="atelier")
+    reply = await room.as_(BOB).say('idea submit "Un rythme trimestriel" --category budget', channel="atelier")
     assert reply.text == "Catégorie inconnue : « budget ». Choisissez parmi : lieu, rythme, posture."
     elsewhere = await room.submit(BOB, "Une idée hors atelier")
     stored = await room.app.services.ideas.store.get_idea(elsewhere)
-    assert stored and stored.wall_id != (await room.app.services.ideas.store.get_idea(idea)).wall_id  # type: ignore[union-attr]
-    reply = await room.say(BOB, 'idea submit "x" --wall 9')
+    assert stored and stored.wall_id != (await room.app.services.ideas.store.get_idea(idea)).wall_id
+    reply = await room.as_(BOB).say('idea submit "x" --wall 9')
     assert reply.text == "Aucun mur #9 ici. /idea wall list montre les murs."
-    reply = await room.say(BOB, 'idea submit "x" --wall abc', locale="en")
+    reply = await room.as_(BOB, locale="en").say('idea submit "x" --wall abc')
     assert reply.text == "“abc” is not a wall reference: type for example 2 or #2 (0 for the idea box)."
-    reply = await room.say(BOB, 'idea submit "x" --category lieu')
+    reply = await room.as_(BOB).say('idea submit "x" --category lieu')
     assert reply.text == "Le mur 0 n'a pas de catégories : proposez sans --category."
-    reply = await room.say(BOB, 'idea wall open "Sans droit"')
+    reply = await room.as_(BOB).say('idea wall open "Sans droit"')
     assert reply.text == "Seule l'équipe peut utiliser /idea wall open."
-    reply = await room.say(BOB, "idée mur liste")
+    reply = await room.as_(BOB).say("idée mur liste")
     assert "#1 · Les conditions de réussite ? · lieu, rythme, posture" in card_text(reply)
 
 
@@ -167,11 +139,11 @@ async def test_text_trimmed_bounded_and_not_empty(tmp_path: Path) -> None:
         idea = await room.submit(BOB, "   Des ateliers   ")
         stored = await app.services.ideas.store.get_idea(idea)
         assert stored and stored.text == "Des ateliers"
-        reply = await room.say(BOB, 'idea submit "Une idée bien trop longue pour ce mur"')
+        reply = await room.as_(BOB).say('idea submit "Une idée bien trop longue pour ce mur"')
         assert reply.text == "L'idée fait 37 caractères ; 20 au plus."
-        reply = await room.say(BOB, 'idea submit "   "', locale="en")
+        reply = await room.as_(BOB, locale="en").say('idea submit "   "')
         assert reply.text and reply.text.startswith("Missing: idea.")
-        reply = await room.say(BOB, "idea edit #1 '  '")
+        reply = await room.as_(BOB).say("idea edit #1 '  '")
         assert reply.text and reply.text.startswith("Il manque : nouveau texte.")
 
 
@@ -180,9 +152,9 @@ async def test_submit_through_a_modal(room: Room) -> None:
     reply = await room.app.dispatcher.invoke_text(SPACE, "general", BOB, "idea submit", can_open_modal=True)
     assert reply.modal is not None and reply.modal.action_id == "cmd:idea.submit"
     assert [i.id for i in reply.modal.inputs] == ["text", "wall", "category", "anonymous"]
-    reply = await room.click(BOB, "cmd:idea.submit", fields={"text": "  ", "anonymous": "non"})
+    reply = await room.as_(BOB).act("cmd:idea.submit", fields={"text": "  ", "anonymous": "non"})
     assert "text" in reply.field_errors
-    reply = await room.click(BOB, "cmd:idea.submit", fields={"text": "Fil de discussion avec les distanciels",
+    reply = await room.as_(BOB).act("cmd:idea.submit", fields={"text": "Fil de discussion avec les distanciels",
                                                              "anonymous": "oui"})
     assert reply.public and reply.subject == "idea:1"
     assert "bob" not in card_text(reply)
@@ -198,7 +170,7 @@ async def test_flood_limit_counted_in_the_database(tmp_path: Path) -> None:
             await room.submit(BOB, f"Idée numéro {number}")
     async with running_app(settings, clock) as app:
         room = Room(app)
-        reply = await room.say(BOB, 'idea submit "Encore une autre proposition"')
+        reply = await room.as_(BOB).say('idea submit "Encore une autre proposition"')
         assert reply.text == "Vous avez déjà proposé 10 idées en une minute : patientez un peu avant la suivante."
         await room.submit(CAROL, "Carol, elle, peut proposer")
         clock.advance(timedelta(seconds=61))
@@ -208,23 +180,23 @@ async def test_flood_limit_counted_in_the_database(tmp_path: Path) -> None:
 async def test_duplicate_hint_like_instead_or_submit_anyway(room: Room) -> None:
     """A similar idea is shown with two buttons; the draft waits in the database, its id in the button."""
     first = await room.submit(BOB, "Des ateliers en sous-groupes")
-    reply = await room.say(CAROL, 'idea submit "des ateliers / travail en sous-groupe"')
+    reply = await room.as_(CAROL).say('idea submit "des ateliers / travail en sous-groupe"')
     assert reply.subject is None and "Une idée proche existe déjà" in card_text(reply)
     assert "#1 · Des ateliers en sous-groupes" in card_text(reply)
     instead, anyway = buttons(reply)
     assert instead.label == "👍 L'aimer plutôt" and anyway.label == "Proposer quand même"
-    assert (await room.click(DAVE, anyway.action_id)).text == (
+    assert (await room.as_(DAVE).act(anyway.action_id)).text == (
         "Cette proposition a déjà été traitée ou a expiré : proposez-la à nouveau."
     )  # another member cannot post Carol's draft
-    reply = await room.click(CAROL, instead.action_id)
+    reply = await room.as_(CAROL).act(instead.action_id)
     assert reply.text == "Vous aimez l'idée #1 (1 j'aime)."
     assert await room.likes(first) == 1
-    reply = await room.click(CAROL, anyway.action_id)
+    reply = await room.as_(CAROL).act(anyway.action_id)
     assert reply.text == "Cette proposition a déjà été traitée ou a expiré : proposez-la à nouveau."
-    reply = await room.say(DAVE, 'idea submit "Des ateliers en sous groupes"', locale="en")
+    reply = await room.as_(DAVE, locale="en").say('idea submit "Des ateliers en sous groupes"')
     _, anyway = buttons(reply)
     assert anyway.label == "Submit anyway"
-    reply = await room.click(DAVE, anyway.action_id)
+    reply = await room.as_(DAVE).act(anyway.action_id)
     assert reply.public and reply.subject == "idea:2"
     assert "Des ateliers en sous groupes" in card_text(reply)
 
@@ -237,19 +209,19 @@ async def test_list_pages_with_buttons_and_mine(room: Room) -> None:
         who = (BOB, CAROL, DAVE)[number % 3]
         await room.submit(who, f"Proposition {number} : {'abcdefghijklmnopqrstuvwxy'[number] * 12}")
         clock.advance(timedelta(seconds=30))
-    reply = await room.say(BOB, "idea list")
+    reply = await room.as_(BOB).say("idea list")
     assert reply.card and len(reply.card.text[0].splitlines()) == 10
     assert reply.card.text[0].startswith("#25 ·") and reply.card.footer == "Page 1 sur 3 · les plus récentes d'abord"
     (following,) = buttons(reply)
-    reply = await room.click(BOB, following.action_id)
+    reply = await room.as_(BOB).act(following.action_id)
     previous, following = buttons(reply)
     assert reply.card and reply.card.text[0].startswith("#15 ·") and previous.label == "◀ Précédentes"
-    reply = await room.click(BOB, following.action_id, locale="en")
+    reply = await room.as_(BOB, locale="en").act(following.action_id)
     assert reply.card and len(reply.card.text[0].splitlines()) == 5 and reply.card.footer == "Page 3 of 3 · newest first"
-    assert (await room.click(BOB, f"idea:page:{following.action_id.split(':')[2]}:x")).text == (
+    assert (await room.as_(BOB).act(f"idea:page:{following.action_id.split(':')[2]}:x")).text == (
         "Ce bouton n'est pas valide (peut-être trop ancien). Relancez la commande."
     )
-    reply = await room.say(BOB, "idea mine")
+    reply = await room.as_(BOB).say("idea mine")
     assert reply.card and reply.card.title == "Vos 9 idées"
 
 
@@ -259,34 +231,34 @@ async def test_list_pages_with_buttons_and_mine(room: Room) -> None:
 async def test_anonymous_never_shows_the_author(room: Room) -> None:
     """No name on the card, in listings or in exports; the author can still edit, withdraw and be told."""
     zelda = member("zelda")
-    reply = await room.say(zelda, 'idea submit "Un forfait pour les non-adhérents" --anonymous')
+    reply = await room.as_(zelda).say('idea submit "Un forfait pour les non-adhérents" --anonymous')
     assert reply.public and "zelda" not in card_text(reply).casefold()
     idea = int((reply.subject or "").split(":")[1])
     for command in ("idea top", "idea list", "idea show #1"):
-        assert "zelda" not in card_text(await room.say(BOB, command)).casefold()
-    export = await room.say(ALICE, "idea export")
+        assert "zelda" not in card_text(await room.as_(BOB).say(command)).casefold()
+    export = await room.say("idea export")
     content = export.files[0].content.decode()
     assert "zelda" not in content.casefold()
-    row = list(csv.DictReader(io.StringIO(content)))[0]
+    [row] = list(csv.DictReader(io.StringIO(content)))
     assert row["author"] == "" and row["anonymous"] == "yes"
     stored = await room.app.services.ideas.store.get_idea(idea)
     assert stored and stored.author_name is None
-    assert "anonyme (vous seul le savez)" in card_text(await room.say(zelda, "idea mine"))
-    reply = await room.say(ALICE, 'idea status #1 exploring --reason "À creuser avec le bureau"')
+    assert "anonyme (vous seul le savez)" in card_text(await room.as_(zelda).say("idea mine"))
+    reply = await room.say('idea status #1 exploring --reason "À creuser avec le bureau"')
     assert reply.text == ("L'idée #1 passe au statut « à explorer ». "
                           "Son auteur en sera informé par message privé, sans être nommé (idée anonyme).")
     (to, told, _delivered), = await room.told(1)
     assert to == "console:zelda"
     assert told.text == ("Votre idée #1 « Un forfait pour les non-adhérents » a désormais le statut « à explorer ».\n"
                          "Raison : À creuser avec le bureau")
-    assert (await room.say(zelda, 'idea edit #1 "Un forfait réduit pour les non-adhérents"')).text == (
+    assert (await room.as_(zelda).say('idea edit #1 "Un forfait réduit pour les non-adhérents"')).text == (
         "L'idée #1 est modifiée."
     )
-    assert (await room.say(BOB, 'idea edit #1 "Vandalisme"')).text == (
+    assert (await room.as_(BOB).say('idea edit #1 "Vandalisme"')).text == (
         "L'idée #1 n'est pas la vôtre : seul son auteur peut la modifier ou la retirer."
     )
-    assert (await room.say(zelda, "idea withdraw 1")).text == "L'idée #1 est retirée."
-    assert (await room.say(BOB, "idea show 1")).text == "Aucune idée #1 ici. /idea list montre les idées."
+    assert (await room.as_(zelda).say("idea withdraw 1")).text == "L'idée #1 est retirée."
+    assert (await room.as_(BOB).say("idea show 1")).text == "Aucune idée #1 ici. /idea list montre les idées."
 
 
 # Moderation
@@ -295,21 +267,21 @@ async def test_anonymous_never_shows_the_author(room: Room) -> None:
 async def test_status_flow_with_reason_and_history(room: Room) -> None:
     """Staff move an idea along; the author is told in the space's language; non-staff are refused."""
     await room.submit(BOB, "Des retours rapides après chaque rencontre")
-    assert (await room.say(CAROL, "idea status #1 retained")).text == "Seule l'équipe peut utiliser /idea status."
+    assert (await room.as_(CAROL).say("idea status #1 retained")).text == "Seule l'équipe peut utiliser /idea status."
     for word, label in (("à explorer", "à explorer"), ("Retenue", "retenue"), ("done", "réalisée")):
-        reply = await room.say(ALICE, f'idea status #1 "{word}"')
+        reply = await room.say(f'idea status #1 "{word}"')
         assert reply.text == f"L'idée #1 passe au statut « {label} ». Son auteur en sera informé par message privé."
-    reply = await room.say(ALICE, "idea status #1 peut-être", locale="en")
+    reply = await room.as_(locale="en").say("idea status #1 peut-être")
     assert reply.text == "“peut-être” is not recognised. Choose one of: new, to explore, retained, done, declined."
     assert [to for to, _, _ in await room.told(3)] == ["console:bob"] * 3
-    assert [(reply.text or "").split("« ")[-1] for _, reply, _ in room.delivery.private] == [
+    assert [(reply.text or "").split("« ")[-1] for _, reply, _ in room.sent.private] == [
         "à explorer ».", "retenue ».", "réalisée »."]  # in the order they were decided
     history = await room.app.services.db.fetch_all(
         "SELECT status, changed_by FROM idea_status_history WHERE idea_id = 1 ORDER BY id")
     assert [tuple(row) for row in history] == [
         ("new", "console:bob"), ("exploring", "console:alice"), ("retained", "console:alice"), ("done", "console:alice")
     ]
-    reply = await room.say(ALICE, "idea show 1")
+    reply = await room.say("idea show 1")
     assert "Statut: réalisée" in card_text(reply)
 
 
@@ -317,15 +289,15 @@ async def test_hide_keeps_the_idea_out_of_listings_and_tells_why(room: Room) -> 
     """A hidden idea stays in the database, leaves top and list, takes no likes; its author knows why."""
     idea = await room.submit(BOB, "Hors sujet complet")
     await room.submit(CAROL, "Un lieu accessible")
-    assert (await room.say(BOB, "idea hide #1")).text == "Seule l'équipe peut utiliser /idea hide."
-    reply = await room.say(ALICE, 'idea hide #1 --reason "Hors du thème de la journée"')
+    assert (await room.as_(BOB).say("idea hide #1")).text == "Seule l'équipe peut utiliser /idea hide."
+    reply = await room.say('idea hide #1 --reason "Hors du thème de la journée"')
     assert reply.text == "L'idée #1 est masquée (conservée, hors des listes). Son auteur en sera informé par message privé."
-    assert "#1" not in card_text(await room.say(CAROL, "idea top"))
-    assert "#1" not in card_text(await room.say(CAROL, "idea list"))
-    assert (await room.click(CAROL, f"idea:like:{idea}")).text == "L'idée #1 a été masquée par l'équipe."
+    assert "#1" not in card_text(await room.as_(CAROL).say("idea top"))
+    assert "#1" not in card_text(await room.as_(CAROL).say("idea list"))
+    assert (await room.as_(CAROL).act(f"idea:like:{idea}")).text == "L'idée #1 a été masquée par l'équipe."
     (to, told, _delivered), = await room.told(1)
     assert to == "console:bob" and told.text and told.text.endswith("Raison : Hors du thème de la journée")
-    export = (await room.say(ALICE, "idea export")).files[0].content.decode()
+    export = (await room.say("idea export")).files[0].content.decode()
     assert "Hors sujet complet" in export
 
 
@@ -334,32 +306,32 @@ async def test_merge_unites_likes_without_double_counting(room: Room) -> None:
     kept = await room.submit(BOB, "Un spectacle le soir")
     twin = await room.submit(CAROL, "Du théâtre en fin de journée", "--wall 0")
     for who in (BOB, CAROL):
-        await room.click(who, f"idea:like:{kept}")
+        await room.as_(who).act(f"idea:like:{kept}")
     for who in (CAROL, DAVE):
-        await room.click(who, f"idea:like:{twin}")
-    assert (await room.say(BOB, "idea merge #2 #1")).text == "Seule l'équipe peut utiliser /idea merge."
-    reply = await room.say(ALICE, "idea merge #2 #1")
+        await room.as_(who).act(f"idea:like:{twin}")
+    assert (await room.as_(BOB).say("idea merge #2 #1")).text == "Seule l'équipe peut utiliser /idea merge."
+    reply = await room.say("idea merge #2 #1")
     assert reply.text == ("L'idée #2 est fusionnée dans #1, qui compte désormais 3 j'aime. "
                           "Son auteur en sera informé par message privé.")
     assert await room.likes(kept) == 3 and await room.likes(twin) == 0
-    assert "#2" not in card_text(await room.say(DAVE, "idea list"))
+    assert "#2" not in card_text(await room.as_(DAVE).say("idea list"))
     (to, told, _delivered), = await room.told(1)
     assert to == "console:carol" and "fusionnée avec l'idée #1" in (told.text or "")
-    assert (await room.say(ALICE, "idea merge #1 #1")).text == "Une idée ne peut pas être fusionnée avec elle-même (#1)."
+    assert (await room.say("idea merge #1 #1")).text == "Une idée ne peut pas être fusionnée avec elle-même (#1)."
     # A click on the old card of the merged idea lands on the kept one.
-    assert (await room.click(member("erin"), f"idea:like:{twin}")).text == "Vous aimez l'idée #1 (4 j'aime)."
+    assert (await room.as_(member("erin")).act(f"idea:like:{twin}")).text == "Vous aimez l'idée #1 (4 j'aime)."
 
 
 async def test_staff_correct_a_typo_authors_edit_while_open(room: Room) -> None:
     """Staff fix anyone's typo; authors edit their own; closed walls freeze authors."""
-    await room.say(ALICE, 'idea wall open "Les modalités ?"')
+    await room.say('idea wall open "Les modalités ?"')
     await room.submit(BOB, "Des plénièrs courtes")
-    assert (await room.say(ALICE, 'idea edit #1 "Des plénières courtes"')).text == "L'idée #1 est modifiée."
-    assert (await room.say(BOB, 'idea edit #1 "Des plénières très courtes"')).text == "L'idée #1 est modifiée."
-    await room.say(ALICE, "idea wall close 1")
-    assert (await room.say(BOB, 'idea edit #1 "Autre"')).text == "Le mur #1 est clos : ses idées sont figées."
-    assert (await room.say(BOB, "idea withdraw #1")).text == "Le mur #1 est clos : ses idées sont figées."
-    assert (await room.say(ALICE, 'idea edit #1 "Des plénières très courtes."')).text == "L'idée #1 est modifiée."
+    assert (await room.say('idea edit #1 "Des plénières courtes"')).text == "L'idée #1 est modifiée."
+    assert (await room.as_(BOB).say('idea edit #1 "Des plénières très courtes"')).text == "L'idée #1 est modifiée."
+    await room.say("idea wall close 1")
+    assert (await room.as_(BOB).say('idea edit #1 "Autre"')).text == "Le mur #1 est clos : ses idées sont figées."
+    assert (await room.as_(BOB).say("idea withdraw #1")).text == "Le mur #1 est clos : ses idées sont figées."
+    assert (await room.say('idea edit #1 "Des plénières très courtes."')).text == "L'idée #1 est modifiée."
 
 
 # Closing
@@ -367,41 +339,41 @@ async def test_staff_correct_a_typo_authors_edit_while_open(room: Room) -> None:
 
 async def test_close_by_hand_posts_final_top_and_freezes(room: Room) -> None:
     """Closing posts the final ranking; likes and submissions are then refused; cards lose their button."""
-    await room.say(ALICE, 'idea wall open "Les types d\'activités ?"')
+    await room.say('idea wall open "Les types d\'activités ?"')
     first = await room.submit(BOB, "Des cas pratiques")
     second = await room.submit(CAROL, "Un mur des apprentissages")
-    await room.click(DAVE, f"idea:like:{second}")
-    assert (await room.say(BOB, "idea wall close 1")).text == "Seule l'équipe peut utiliser /idea wall close."
-    reply = await room.say(ALICE, "idea wall close 1")
+    await room.as_(DAVE).act(f"idea:like:{second}")
+    assert (await room.as_(BOB).say("idea wall close 1")).text == "Seule l'équipe peut utiliser /idea wall close."
+    reply = await room.say("idea wall close 1")
     assert reply.public and reply.card
     assert reply.card.title == "Mur clos · idées les plus aimées · Les types d'activités ?"
     assert reply.card.text[0].splitlines()[0] == "1. #2 · Un mur des apprentissages — 1 j'aime"
-    assert (await room.click(DAVE, f"idea:like:{first}")).text == "Le mur #1 est clos : ses idées sont figées."
-    assert (await room.say(BOB, 'idea submit "Trop tard" --wall 1')).text == "Le mur #1 est clos : ses idées sont figées."
-    assert (await room.say(ALICE, "idea wall close 1")).text == "Le mur #1 est déjà clos."
-    assert (await room.say(ALICE, "idea wall close 0")).text == "La boîte à idées permanente ne se ferme pas."
+    assert (await room.as_(DAVE).act(f"idea:like:{first}")).text == "Le mur #1 est clos : ses idées sont figées."
+    assert (await room.as_(BOB).say('idea submit "Trop tard" --wall 1')).text == "Le mur #1 est clos : ses idées sont figées."
+    assert (await room.say("idea wall close 1")).text == "Le mur #1 est déjà clos."
+    assert (await room.say("idea wall close 0")).text == "La boîte à idées permanente ne se ferme pas."
     await room.app.services.cards.drain()
-    final = {ref.message_id: card for ref, card in room.delivery.edits}
-    assert final and all(not card.controls and card.footer.startswith("Mur clos") for card in final.values())  # type: ignore[union-attr]
+    final = {ref.message_id: card for ref, card in room.sent.edits}
+    assert final and all(not card.controls and card.footer.startswith("Mur clos") for card in final.values())
 
 
 async def test_wall_closes_at_its_time_and_posts_final_top(room: Room) -> None:
     """The due-work source closes the wall at its closing time and posts the top list in its channel."""
-    reply = await room.say(ALICE, 'idea wall open "Les conditions de réussite ?" --closes "dans 2h"', channel="atelier")
+    reply = await room.say('idea wall open "Les conditions de réussite ?" --closes "dans 2h"', channel="atelier")
     assert "clôture le lundi 1 juin 2026 à 12:00" in (reply.text or "")
     idea = await room.submit(BOB, "Un rythme trimestriel", channel="atelier")
-    await room.click(CAROL, f"idea:like:{idea}")
+    await room.as_(CAROL).act(f"idea:like:{idea}")
     clock = room.app.services.clock
     assert isinstance(clock, ManualClock)
     clock.advance(timedelta(hours=2, minutes=1))
     await room.app.services.wakeups.run_due()
-    posts = len(room.delivery.posts)
-    _space, channel, posted = room.delivery.posts[-1]
+    posts = len(room.sent.posts)
+    _space, channel, posted = room.sent.posts[-1]
     assert channel == "atelier" and posted.card
     assert posted.card.title == "Mur clos · idées les plus aimées · Les conditions de réussite ?"
     assert posted.card.text[0] == "1. #1 · Un rythme trimestriel — 1 j'aime"
     await room.app.services.wakeups.run_due()
-    assert len(room.delivery.posts) == posts  # posted once
+    assert len(room.sent.posts) == posts  # posted once
 
 
 # Export
@@ -412,8 +384,8 @@ async def test_csv_export_command_guards_formulas(room: Room) -> None:
     for who, text in ((BOB, "=HYPERLINK(1)"), (CAROL, "+33 6 00"), (DAVE, "- des ateliers"),
                       (BOB, "@channel venez"), (CAROL, "Une idée simple")):
         await room.submit(who, text, "--wall 0")
-    assert (await room.say(BOB, "idea export")).text == "Seule l'équipe peut utiliser /idea export."
-    reply = await room.say(ALICE, "idea export --wall 0")
+    assert (await room.as_(BOB).say("idea export")).text == "Seule l'équipe peut utiliser /idea export."
+    reply = await room.say("idea export --wall 0")
     (attachment,) = reply.files
     assert attachment.filename == "ideas-wall-0.csv" and attachment.mime_type == "text/csv"
     rows = list(csv.DictReader(io.StringIO(attachment.content.decode())))
@@ -431,7 +403,7 @@ def test_cli_export_ideas(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
             room = Room(app)
             await room.submit(BOB, "Des ateliers pratiques")
             await room.submit(member("zelda"), "Un forfait non-adhérents", "--anonymous")
-            return (await room.say(ALICE, "idea export --wall 0")).files[0].content
+            return (await room.say("idea export --wall 0")).files[0].content
 
     expected = asyncio.run(seed()).decode()
     assert main(["--db", str(settings.database), "export", "ideas", "--wall", "0"]) == 0
@@ -449,23 +421,23 @@ async def test_to_poll_opens_a_poll_of_the_top_ideas(room: Room) -> None:
     ids = [await room.submit(who, text) for who, text in (
         (BOB, "Des ateliers pratiques"), (CAROL, "Un spectacle le soir"), (DAVE, "Un hébergement solidaire"))]
     for who in (BOB, CAROL):
-        await room.click(who, f"idea:like:{ids[2]}")
-    await room.click(DAVE, f"idea:like:{ids[1]}")
-    reply = await room.say(ALICE, "idea to-poll --top 2")
+        await room.as_(who).act(f"idea:like:{ids[2]}")
+    await room.as_(DAVE).act(f"idea:like:{ids[1]}")
+    reply = await room.say("idea to-poll --top 2")
     assert reply.public and reply.subject == "poll:1" and reply.card
     assert reply.card.title == "#1 · Quelle idée creuser en priorité ? (Boîte à idées)"
     assert [bar.label for bar in reply.card.bars] == ["Un hébergement solidaire", "Un spectacle le soir"]
-    reply = await room.say(ALICE, "idea to-poll --top 1")
+    reply = await room.say("idea to-poll --top 1")
     assert reply.text == "nombre : choisissez un nombre entre 2 et 25."
 
 
 async def test_to_poll_needs_two_ideas_and_refuses_members(room: Room) -> None:
     """One idea is not a poll; members who may not open polls are refused clearly."""
     await room.submit(BOB, "Une seule idée")
-    assert (await room.say(ALICE, "idea to-poll", locale="en")).text == (
+    assert (await room.as_(locale="en").say("idea to-poll")).text == (
         "A poll needs at least 2 visible ideas on this wall."
     )
-    assert (await room.say(BOB, "idea to-poll")).text == "Seule l'équipe peut utiliser /idea to-poll."
+    assert (await room.as_(BOB).say("idea to-poll")).text == "Seule l'équipe peut utiliser /idea to-poll."
 
 
 def test_poll_labels_cut_cleanly_and_stay_distinct() -> None:
@@ -491,23 +463,23 @@ def idea_of(ref: int, text: str) -> Idea:
 async def test_bad_references_and_crafted_action_ids(room: Room) -> None:
     """Unknown or malformed references, and another space's idea named in a button, are clear refusals."""
     idea = await room.submit(BOB, "Une idée de cet espace")
-    assert (await room.say(BOB, "idea show #42")).text == "Aucune idée #42 ici. /idea list montre les idées."
-    assert (await room.say(BOB, "idea show douze", locale="en")).text == (
+    assert (await room.as_(BOB).say("idea show #42")).text == "Aucune idée #42 ici. /idea list montre les idées."
+    assert (await room.as_(BOB, locale="en").say("idea show douze")).text == (
         "“douze” is not an idea reference: type for example 12 or #12."
     )
     stranger = member("mallory")
-    reply = await room.click(stranger, f"idea:like:{idea}", space=OTHER_SPACE)
+    reply = await room.as_(stranger, space=OTHER_SPACE).act(f"idea:like:{idea}")
     assert reply.text == f"Aucune idée #{idea} ici. /idea list montre les idées."
     assert await room.likes(idea) == 0
-    assert (await room.click(stranger, "idea:like:abc")).text == (
+    assert (await room.as_(stranger).act("idea:like:abc")).text == (
         "Ce bouton n'est pas valide (peut-être trop ancien). Relancez la commande."
     )
-    wall_id = (await room.app.services.ideas.store.get_idea(idea)).wall_id  # type: ignore[union-attr]
-    reply = await room.click(stranger, f"idea:page:{wall_id}:1", space=OTHER_SPACE, locale="en")
+    wall_id = (await room.app.services.ideas.store.get_idea(idea)).wall_id
+    reply = await room.as_(stranger, locale="en", space=OTHER_SPACE).act(f"idea:page:{wall_id}:1")
     assert reply.text == f"No wall #{wall_id} here. /idea wall list shows the walls."
-    reply = await room.say(DAVE, 'idea submit "une idée de cet espace"')
+    reply = await room.as_(DAVE).say('idea submit "une idée de cet espace"')
     draft_action = buttons(reply)[1].action_id
-    assert (await room.click(stranger, draft_action, space=OTHER_SPACE)).text == (
+    assert (await room.as_(stranger, space=OTHER_SPACE).act(draft_action)).text == (
         "Cette proposition a déjà été traitée ou a expiré : proposez-la à nouveau."
     )
 
@@ -530,10 +502,10 @@ async def test_held_back_draft_survives_a_restart(tmp_path: Path) -> None:
     async with running_app(settings) as app:
         room = Room(app)
         await room.submit(BOB, "Des ateliers en sous-groupes")
-        _, anyway = buttons(await room.say(CAROL, 'idea submit "Des ateliers en petits sous-groupes" --anonymous'))
+        _, anyway = buttons(await room.as_(CAROL).say('idea submit "Des ateliers en petits sous-groupes" --anonymous'))
     async with running_app(settings) as app:
         room = Room(app)
-        reply = await room.click(CAROL, anyway.action_id)
+        reply = await room.as_(CAROL).act(anyway.action_id)
         assert reply.public and "Des ateliers en petits sous-groupes" in card_text(reply)
         assert "carol" not in card_text(reply)
 
@@ -542,9 +514,9 @@ async def test_moderation_says_how_the_author_will_be_told(room: Room) -> None:
     """Staff acting on their own idea get no message; an author with closed DMs is recorded as not reached."""
     await room.submit(ALICE, "Une idée de l'équipe")
     await room.submit(BOB, "Une autre proposition")
-    assert (await room.say(ALICE, "idea status 1 retained")).text == "L'idée #1 passe au statut « retenue »."
-    room.delivery.unreachable.add("console:bob")
-    assert (await room.say(ALICE, "idea status 2 declined", locale="en")).text == (
+    assert (await room.say("idea status 1 retained")).text == "L'idée #1 passe au statut « retenue »."
+    room.sent.unreachable.add("console:bob")
+    assert (await room.as_(locale="en").say("idea status 2 declined")).text == (
         "Idea #2 is now “declined”. Its author will be told privately."
     )
     assert [delivered for *_, delivered in await room.told(1)] == [False]

@@ -26,5 +26,5 @@ def test_idea_settings_defaults_environment_and_bounds(tmp_path: Path) -> None:
     assert settings["ideas.flood_per_minute"] == 3
     config = tmp_path / "phosphore.toml"
     config.write_text("[ideas]\nduplicate_threshold = 101\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="ideas.duplicate_threshold"):
+    with pytest.raises(ConfigError, match=r"ideas\.duplicate_threshold"):
         load_settings(config, environ={})

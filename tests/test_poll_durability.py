@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import sqlite3
@@ -86,7 +87,7 @@ async def test_live_edits_are_coalesced_and_end_on_the_final_state(app: App) -> 
     await timer.advance(interval)
     await delivery.wait_until(lambda: bool(delivery.edits) and delivery.edits[-1][1].footer.startswith("60 votants"))
     assert len(renders) <= last_vote / interval + 2, renders
-    gaps = [b - a for a, b in zip(renders, renders[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(renders)]
     assert all(gap >= interval - 1e-9 for gap in gaps), gaps
     assert renders[-1] - last_vote <= interval
 

@@ -7,35 +7,25 @@ from datetime import timedelta
 import pytest
 
 from bot.app import App
+from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.errors import UserError
 from bot.core.model import Action
 from bot.core.refs import parse_ref
 from bot.features.polls.domain import check_draft
 from bot.ui import Button, Reply, Select
-from bot.config import Settings
 from tests.fakes.delivery import RecordingDelivery
-from tests.helpers import make_settings, member, running_app
+from tests.helpers import Session, make_settings, member, running_app
 
 SPACE = "console:local"
 ALICE = member("alice", staff=True)
 BOB = member("bob")
 
 
-async def say(app: App, text: str, who=ALICE, locale: str | None = None, space: str = SPACE) -> Reply:
-    """Run a typed command as `who`."""
-    return await app.dispatcher.invoke_text(space, "general", who, text, locale)
-
-
-async def click(app: App, action_id: str, who=BOB, values: tuple[str, ...] = (), space: str = SPACE) -> Reply:
-    """Click as `who`."""
-    return await app.dispatcher.act(Action(space, "general", who, action_id, values))
-
-
-async def make_poll(app: App, options: int = 3, flags: str = "", space: str = SPACE) -> Reply:
+async def make_poll(bot: Session, options: int = 3, flags: str = "", space: str = SPACE) -> Reply:
     """Create a poll with `options` options; returns its public reply."""
     labels = " ".join(f'"Option {i}"' for i in range(1, options + 1))
-    reply = await say(app, f'poll create "Question ?" {labels} {flags}', space=space)
+    reply = await bot.as_(space=space).say(f'poll create "Question ?" {labels} {flags}')
     assert reply.public and reply.card is not None, reply.text
     return reply
 
@@ -65,17 +55,17 @@ async def make_poll(app: App, options: int = 3, flags: str = "", space: str = SP
         ("poll close", "Il manque : sondage"),
     ],
 )
-async def test_bad_input_gets_a_clear_french_message(app: App, command: str, expected: str) -> None:
+async def test_bad_input_gets_a_clear_french_message(app: App, bot: Session, command: str, expected: str) -> None:
     """Each mistake is explained, privately, and nothing is created."""
-    reply = await say(app, command)
+    reply = await bot.say(command)
     assert not reply.public
     assert expected in (reply.text or ""), reply.text
     assert await app.services.polls.open_polls(SPACE) == []
 
 
-async def test_bad_input_in_english(app: App) -> None:
+async def test_bad_input_in_english(app: App, bot: Session) -> None:
     """The member's own language wins over the space's French."""
-    reply = await say(app, 'poll create "Q ?" "A"', locale="en-GB")
+    reply = await bot.as_(locale="en-GB").say('poll create "Q ?" "A"')
     assert reply.text == "A poll needs at least 2 options."
 
 
@@ -94,15 +84,16 @@ def test_refs_accept_number_or_hash(text: str, number: int) -> None:
     assert parse_ref(text) == number
 
 
-async def test_members_cannot_create_polls_unless_the_space_allows(app: App, tmp_path) -> None:
+async def test_members_cannot_create_polls_unless_the_space_allows(app: App, bot: Session, tmp_path) -> None:
     """Staff by default; a space can open poll creation to everyone."""
-    reply = await say(app, 'poll create "Q ?" "A" "B"', who=BOB)
+    reply = await bot.as_(BOB).say('poll create "Q ?" "A" "B"')
     assert reply.text == "Seule l'équipe peut utiliser /poll create."
     settings = make_settings(tmp_path / "open.db")
     settings = Settings(settings.values, {"console:open": {"poll_creators": "everyone"}}, {}, None)
     async with running_app(settings) as open_app:
-        assert (await say(open_app, 'poll create "Q ?" "A" "B"', who=BOB, space="console:open")).public
-        assert not (await say(open_app, 'poll create "Q ?" "A" "B"', who=BOB)).public
+        opened = Session(open_app, BOB)
+        assert (await opened.as_(space="console:open").say('poll create "Q ?" "A" "B"')).public
+        assert not (await opened.say('poll create "Q ?" "A" "B"')).public
 
 
 async def test_missing_options_open_a_form_built_from_the_declaration(app: App) -> None:
@@ -127,97 +118,97 @@ async def test_missing_options_open_a_form_built_from_the_declaration(app: App) 
     assert refused.text == "Seule l'équipe peut utiliser /poll create."
 
 
-async def test_refs_are_short_and_per_space(app: App) -> None:
+async def test_refs_are_short_and_per_space(app: App, bot: Session) -> None:
     """Each space numbers its polls from #1."""
-    first = await make_poll(app)
-    other = await make_poll(app, space="console:other")
-    second = await make_poll(app)
+    first = await make_poll(bot)
+    other = await make_poll(bot, space="console:other")
+    second = await make_poll(bot)
     assert first.card.title.startswith("#1 ") and second.card.title.startswith("#2 ")
     assert other.card.title.startswith("#1 ")
 
 
-async def test_single_choice_moves_and_toggles(app: App) -> None:
+async def test_single_choice_moves_and_toggles(app: App, bot: Session) -> None:
     """A new click moves the vote; clicking the current choice removes it."""
-    card = (await make_poll(app)).card
+    card = (await make_poll(bot)).card
     ids = [control.action_id for control in card.controls]
-    assert (await click(app, ids[0])).text.endswith("Vos choix : Option 1.")
-    assert (await click(app, ids[1])).text.endswith("Vos choix : Option 2.")
-    assert "plus aucun choix" in (await click(app, ids[1])).text
+    assert (await bot.as_(BOB).act(ids[0])).text.endswith("Vos choix : Option 1.")
+    assert (await bot.as_(BOB).act(ids[1])).text.endswith("Vos choix : Option 2.")
+    assert "plus aucun choix" in (await bot.as_(BOB).act(ids[1])).text
     assert (await app.services.polls.store.tally(1)).counts == (0, 0, 0)
 
 
-async def test_multi_choice_limit(app: App) -> None:
+async def test_multi_choice_limit(app: App, bot: Session) -> None:
     """Up to N choices; the (N+1)th gets a clear message and changes nothing."""
-    card = (await make_poll(app, 4, "--multi 2")).card
+    card = (await make_poll(bot, 4, "--multi 2")).card
     ids = [control.action_id for control in card.controls]
-    await click(app, ids[0])
-    assert (await click(app, ids[2])).text.endswith("Vos choix : Option 1, Option 3.")
-    refused = await click(app, ids[3])
+    await bot.as_(BOB).act(ids[0])
+    assert (await bot.as_(BOB).act(ids[2])).text.endswith("Vos choix : Option 1, Option 3.")
+    refused = await bot.as_(BOB).act(ids[3])
     assert "déjà 2 choix" in refused.text
     assert (await app.services.polls.store.choices(1, BOB.key)) == (0, 2)
 
 
-async def test_more_than_five_options_use_a_select(app: App) -> None:
+async def test_more_than_five_options_use_a_select(app: App, bot: Session) -> None:
     """Six options become one select whose values are option positions."""
-    card = (await make_poll(app, 6)).card
+    card = (await make_poll(bot, 6)).card
     assert len(card.controls) == 1 and isinstance(card.controls[0], Select)
     select = card.controls[0]
-    reply = await click(app, select.action_id, values=(select.options[5].value,))
+    reply = await bot.as_(BOB).act(select.action_id, (select.options[5].value,))
     assert reply.text.endswith("Vos choix : Option 6.")
 
 
-async def test_five_options_use_buttons(app: App) -> None:
+async def test_five_options_use_buttons(app: App, bot: Session) -> None:
     """Five options or fewer are buttons."""
-    card = (await make_poll(app, 5)).card
+    card = (await make_poll(bot, 5)).card
     assert len(card.controls) == 5 and all(isinstance(c, Button) for c in card.controls)
 
 
-async def test_results_hidden_until_closing(app: App) -> None:
+async def test_results_hidden_until_closing(app: App, bot: Session) -> None:
     """With --results closed the card promises results; /poll results refuses until closed."""
-    card = (await make_poll(app, flags="--results closed")).card
+    card = (await make_poll(bot, flags="--results closed")).card
     assert card.bars == () and any("Résultats à la clôture" in t for t in card.text)
-    await click(app, card.controls[0].action_id)
-    assert "seront visibles à sa clôture" in (await say(app, "poll results 1")).text
-    assert "seront visibles à sa clôture" in (await say(app, "poll export 1")).text
-    closed = await say(app, "poll close 1")
+    await bot.as_(BOB).act(card.controls[0].action_id)
+    assert "seront visibles à sa clôture" in (await bot.say("poll results 1")).text
+    assert "seront visibles à sa clôture" in (await bot.say("poll export 1")).text
+    closed = await bot.say("poll close 1")
     assert closed.card.bars[0].count == 1
 
 
-async def test_anonymous_polls_never_show_names(app: App) -> None:
+async def test_anonymous_polls_never_show_names(app: App, bot: Session) -> None:
     """One vote per member is still enforced, but exports carry counts only, even for staff."""
-    card = (await make_poll(app, flags="--anonymous")).card
-    await click(app, card.controls[0].action_id, who=BOB)
-    await click(app, card.controls[0].action_id, who=member("carol"))
-    await click(app, card.controls[1].action_id, who=BOB)  # moves, does not add
-    export = await say(app, "poll export 1")
+    card = (await make_poll(bot, flags="--anonymous")).card
+    await bot.as_(BOB).act(card.controls[0].action_id)
+    await bot.as_(member("carol")).act(card.controls[0].action_id)
+    await bot.as_(BOB).act(card.controls[1].action_id)  # moves, does not add
+    export = await bot.say("poll export 1")
     csv_text = export.files[0].content.decode()
     assert "bob" not in csv_text and "carol" not in csv_text and "voter" not in csv_text.splitlines()[-1]
     assert (await app.services.polls.store.tally(1)).voters == 2
     assert "anonyme" in card.text[0]
 
 
-async def test_close_by_author_or_staff_only(app: App, settings) -> None:
+async def test_close_by_author_or_staff_only(app: App, bot: Session, settings) -> None:
     """A member who did not create the poll cannot close it; closing twice is explained."""
-    await make_poll(app)
-    assert (await say(app, "poll close 1", who=BOB)).text == "Seuls l'auteur du sondage et l'équipe peuvent le clore."
-    assert (await say(app, "poll close #1")).public
-    assert (await say(app, "poll close 1")).text == "Le sondage #1 est déjà clos."
+    await make_poll(bot)
+    assert (await bot.as_(BOB).say("poll close 1")).text == "Seuls l'auteur du sondage et l'équipe peuvent le clore."
+    assert (await bot.say("poll close #1")).public
+    assert (await bot.say("poll close 1")).text == "Le sondage #1 est déjà clos."
 
 
-async def test_clicks_after_closing_are_refused(app: App) -> None:
+async def test_clicks_after_closing_are_refused(app: App, bot: Session) -> None:
     """Results freeze: a late click says the poll is closed and counts nothing."""
-    card = (await make_poll(app)).card
-    await say(app, "poll close 1")
-    reply = await click(app, card.controls[0].action_id)
+    card = (await make_poll(bot)).card
+    await bot.say("poll close 1")
+    reply = await bot.as_(BOB).act(card.controls[0].action_id)
     assert reply.text == "Le sondage #1 est clos : les votes ne sont plus pris en compte."
     assert (await app.services.polls.store.tally(1)).voters == 0
 
 
-async def test_closing_time_closes_and_posts_final_results(app: App) -> None:
+async def test_closing_time_closes_and_posts_final_results(app: App, bot: Session) -> None:
     """At the closing time the scheduler's wake-up closes the poll and posts the final card."""
     delivery = RecordingDelivery()
     app.services.delivery.register("console", delivery)
-    card = (await make_poll(app, flags='--closes "dans 2h"')).card
+    card = (await make_poll(bot, flags='--closes "dans 2h"')).card
     assert "clôture le lundi 1 juin 2026 à 12:00 (Europe/Paris)" in card.text[0]
     clock = app.services.clock
     assert isinstance(clock, ManualClock)
@@ -225,7 +216,7 @@ async def test_closing_time_closes_and_posts_final_results(app: App) -> None:
     await app.services.wakeups.run_due()
     assert delivery.posts == []
     clock.advance(timedelta(minutes=1))
-    reply = await click(app, card.controls[0].action_id)  # due but not yet swept: already refused
+    reply = await bot.as_(BOB).act(card.controls[0].action_id)  # due but not yet swept: already refused
     assert "est clos" in reply.text
     await app.services.wakeups.run_due()
     assert len(delivery.posts) == 1 and delivery.posts[0][2].card.title.startswith("Résultats finaux · #1")
@@ -235,58 +226,58 @@ async def test_closing_time_closes_and_posts_final_results(app: App) -> None:
     "action_id",
     ["poll:vote", "poll:vote:x:1", "poll:vote:1:x", "poll:vote:1:9", "poll:nope:1:1", "zzz", "", "poll:vote:1"],
 )
-async def test_malformed_action_ids_are_explained(app: App, action_id: str) -> None:
+async def test_malformed_action_ids_are_explained(app: App, bot: Session, action_id: str) -> None:
     """A click whose id makes no sense gets a clear message, never a crash."""
-    await make_poll(app)
-    reply = await click(app, action_id)
+    await make_poll(bot)
+    reply = await bot.as_(BOB).act(action_id)
     assert reply.text in (
         "Ce bouton n'est pas valide (peut-être trop ancien). Relancez la commande.",
         "Cette option n'existe pas dans ce sondage.",
     ), reply.text
 
 
-async def test_a_crafted_action_id_for_another_space_is_refused(app: App) -> None:
+async def test_a_crafted_action_id_for_another_space_is_refused(app: App, bot: Session) -> None:
     """A poll of another space is answered as if it did not exist, and gets no vote."""
-    card = (await make_poll(app, space="console:other")).card
-    reply = await click(app, card.controls[0].action_id, space=SPACE)
+    card = (await make_poll(bot, space="console:other")).card
+    reply = await bot.as_(BOB, space=SPACE).act(card.controls[0].action_id)
     assert reply.text.startswith("Aucun sondage #")
     assert (await app.services.polls.store.tally(1)).voters == 0
 
 
-async def test_public_card_in_the_space_language_private_replies_in_mine(app: App, tmp_path) -> None:
+async def test_public_card_in_the_space_language_private_replies_in_mine(app: App, bot: Session, tmp_path) -> None:
     """Everyone reads the card in the space's language; my confirmation comes in my own."""
-    reply = await say(app, 'poll create "Which quarter?" "Q1" "Q2" --multi 2', locale="en-US")
+    reply = await bot.as_(locale="en-US").say('poll create "Which quarter?" "Q1" "Q2" --multi 2')
     assert reply.card.text[0] == "Jusqu'à 2 choix"
     vote = await app.dispatcher.act(Action(SPACE, "general", BOB, reply.card.controls[0].action_id, locale="en"))
     assert vote.text == "Poll #1: your vote is recorded. Your choices: Q1."
     english = make_settings(tmp_path / "en.db", bot__locale="en")
     async with running_app(english) as app_en:
-        card = (await say(app_en, 'poll create "Which quarter?" "Q1" "Q2" --multi 2')).card
+        card = (await Session(app_en).say('poll create "Which quarter?" "Q1" "Q2" --multi 2')).card
         assert card.text[0] == "Up to 2 choices"
         assert card.footer == "0 voters · click to vote, click again to remove"
 
 
-async def test_list_mine_and_help(app: App) -> None:
+async def test_list_mine_and_help(app: App, bot: Session) -> None:
     """/poll list shows open polls; /poll mine my choices; /help hides staff-only commands from members."""
-    card = (await make_poll(app)).card
-    await click(app, card.controls[2].action_id)
-    assert "#1 · Question ?" in (await say(app, "poll list")).card.text[0]
-    assert (await say(app, "poll mine 1", who=BOB)).text.endswith("Vos choix : Option 3.")
-    member_help = "\n".join((await say(app, "help", who=BOB)).card.text)
-    staff_help = "\n".join((await say(app, "aide")).card.text)
+    card = (await make_poll(bot)).card
+    await bot.as_(BOB).act(card.controls[2].action_id)
+    assert "#1 · Question ?" in (await bot.say("poll list")).card.text[0]
+    assert (await bot.as_(BOB).say("poll mine 1")).text.endswith("Vos choix : Option 3.")
+    member_help = "\n".join((await bot.as_(BOB).say("help")).card.text)
+    staff_help = "\n".join((await bot.say("aide")).card.text)
     assert "/poll create" not in member_help and "/poll create" in staff_help
     assert "/poll results" in member_help
 
 
-async def test_french_command_words(app: App) -> None:
+async def test_french_command_words(app: App, bot: Session) -> None:
     """French names work as well: /sondage créer, /sondage liste."""
-    reply = await say(app, 'sondage créer "Q ?" "A" "B"')
+    reply = await bot.say('sondage créer "Q ?" "A" "B"')
     assert reply.public
-    assert "#1 · Q ?" in (await say(app, "sondage liste")).card.text[0]
+    assert "#1 · Q ?" in (await bot.say("sondage liste")).card.text[0]
 
 
-async def test_csv_cells_cannot_become_formulas(app: App) -> None:
+async def test_csv_cells_cannot_become_formulas(app: App, bot: Session) -> None:
     """Member text that looks like a spreadsheet formula is exported as text."""
-    await say(app, 'poll create "=HYPERLINK(1)" "+A" "@B"')
-    csv_text = (await say(app, "poll export 1")).files[0].content.decode()
+    await bot.say('poll create "=HYPERLINK(1)" "+A" "@B"')
+    csv_text = (await bot.say("poll export 1")).files[0].content.decode()
     assert "'=HYPERLINK(1)" in csv_text and "'+A" in csv_text and "'@B" in csv_text

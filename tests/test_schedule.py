@@ -17,13 +17,13 @@ import pytest
 from bot.app import App
 from bot.config import Settings
 from bot.core.clock import ManualClock, RehearsalClock
+from bot.core.model import Member
 from bot.features.events.domain import Event, EventDraft, SignupRequest
-from bot.core.model import Action, Member
 from bot.core.pacing import Pacer, TokenBucket
 from bot.features.schedule.domain import before, followup_due, parse_offsets
 from bot.scheduler import Wakeups
 from tests.fakes.delivery import RecordingDelivery
-from tests.helpers import START, ConsoleSession, member, running_app
+from tests.helpers import START, ConsoleSession, Session, member, running_app
 
 SPACE = "console:local"
 OTHER = "console:other"
@@ -133,9 +133,9 @@ async def test_reminders_reach_exactly_the_members_signed_up(app: App) -> None:
     assert event.id
 
 
-async def test_followups_reach_exactly_the_attendees_and_answers_are_aggregated(app: App) -> None:
+async def test_followups_reach_exactly_the_attendees_and_answers_are_aggregated(app: App, bot: Session) -> None:
     """The day after and a month later: confirmed members only; ratings by click, texts by the form; staff see both."""
-    delivery = recorder(app)
+    delivery = bot.sent
     event = await crowd(app)
     await at(app, STARTS - timedelta(hours=1))
     delivery.private.clear()
@@ -144,25 +144,24 @@ async def test_followups_reach_exactly_the_attendees_and_answers_are_aggregated(
     card = delivery.private[0][1].card
     assert card is not None and [c.label for c in card.controls][:5] == ["1", "2", "3", "4", "5"]
     rate = next(c.action_id for c in card.controls if c.label == "4")
-    reply = await app.dispatcher.act(Action(SPACE, "dm", member("bob"), rate))
+    reply = await bot.as_("bob", channel="dm").act(rate)
     assert "4/5" in reply.text and reply.modal is not None and reply.modal.action_id == "cmd:event.answer"
-    submitted = await app.dispatcher.act(Action(SPACE, "dm", member("bob"), "cmd:event.answer", (),
-                                                {"event": "#1", "text": "Mieux écouter"}))  # fmt: skip
+    submitted = await bot.as_("bob", channel="dm").act("cmd:event.answer", fields={"event": "#1", "text": "Mieux écouter"})  # fmt: skip
     assert "enregistrée" in submitted.text
-    await app.dispatcher.act(Action(SPACE, "dm", member("carol"), rate.replace(":4", ":2")))
-    refused = await app.dispatcher.act(Action(SPACE, "dm", member("erin"), rate))
+    await bot.as_("carol", channel="dm").act(rate.replace(":4", ":2"))
+    refused = await bot.as_("erin", channel="dm").act(rate)
     assert "Aucune question de suivi" in refused.text
     delivery.private.clear()
     await at(app, followup_due(event, "month"))
     assert sorted(recipients(delivery)) == ["console:bob", "console:carol", "console:dan"]
-    await app.dispatcher.invoke_text(SPACE, "dm", member("dan"), 'event answer 1 "Les rituels du lundi"')
-    feedback = await app.dispatcher.invoke_text(SPACE, "general", ALICE, "event feedback 1")
+    await bot.as_("dan", channel="dm").say('event answer 1 "Les rituels du lundi"')
+    feedback = await bot.say("event feedback 1")
     assert feedback.card is not None
     fields = {f.name: f.value for f in feedback.card.fields}
     assert fields == {"Réponses / sollicités": "3 / 3", "Note moyenne (notes)": "3,0 (2)"}
     assert [bar.count for bar in feedback.card.bars] == [0, 1, 0, 1, 0]
     assert any("Mieux écouter" in t for t in feedback.card.text) and any("rituels" in t for t in feedback.card.text)
-    export = await app.dispatcher.invoke_text(SPACE, "general", ALICE, "event feedback 1 --csv")
+    export = await bot.say("event feedback 1 --csv")
     rows = export.files[0].content.decode().splitlines()
     assert rows[0] == "name,member,step,rating,text,answered_at" and len(rows) == 4
     assert any(row.startswith("dan,console:dan,month,,Les rituels du lundi") for row in rows)
@@ -177,9 +176,9 @@ async def test_undeliverable_reminders_are_reported_to_the_author(app: App) -> N
     assert any("carol" in text and "Journée" in text for text in delivery.to("console:alice"))
 
 
-async def test_cancelled_event_and_withdrawn_member_get_nothing(app: App) -> None:
+async def test_cancelled_event_and_withdrawn_member_get_nothing(app: App, bot: Session) -> None:
     """Cancelling cancels the reminders and follow-ups; withdrawing before a reminder stops it for that member."""
-    delivery = recorder(app)
+    delivery = bot.sent
     event = await crowd(app)
     await app.services.events.withdraw(SPACE, member("dan"), event.id)
     delivery.private.clear()
@@ -190,15 +189,15 @@ async def test_cancelled_event_and_withdrawn_member_get_nothing(app: App) -> Non
     delivery.private.clear()
     await at(app, followup_due(event, "month") + timedelta(days=1))
     assert delivery.private == []
-    listed = await app.dispatcher.invoke_text(SPACE, "general", ALICE, "schedule list")
+    listed = await bot.say("schedule list")
     assert "Rien n'est programmé" in listed.text
 
 
-async def test_per_event_offsets_and_an_edited_start_move_the_reminders(app: App) -> None:
+async def test_per_event_offsets_and_an_edited_start_move_the_reminders(app: App, bot: Session) -> None:
     """/event reminders replaces pending reminders; moving the start re-times them."""
-    delivery = recorder(app)
+    delivery = bot.sent
     event = await crowd(app)
-    reply = await app.dispatcher.invoke_text(SPACE, "general", ALICE, 'event reminders 1 "2j,3h"')
+    reply = await bot.say('event reminders 1 "2j,3h"')
     assert "2 j, 3 h" in reply.text
     new_start = STARTS + timedelta(days=1)
     await app.services.events.edit(SPACE, event.ref, ALICE, {"starts_at": new_start, "ends_at": new_start + timedelta(hours=7)})
@@ -222,7 +221,7 @@ async def test_downtime_closes_the_poll_at_start_and_drops_the_stale_reminder(se
         recorder(first)
         event = await make_event(first, START + timedelta(hours=5))
         await join(first, event, "bob")
-        await first.dispatcher.invoke_text(SPACE, "general", ALICE, 'poll create "Q ?" "A" "B" --closes "dans 2h"')
+        await Session(first).say('poll create "Q ?" "A" "B" --closes "dans 2h"')
     clock.advance(timedelta(hours=6))
     async with running_app(settings, clock) as second:
         delivery = recorder(second)
@@ -295,25 +294,24 @@ async def test_unsure_deliveries_are_reported_at_start(settings: Settings) -> No
 # ---------------------------------------------------------------- staff control
 
 
-async def test_schedule_post_and_poll_later_preview_reschedule_cancel(app: App) -> None:
+async def test_schedule_post_and_poll_later_preview_reschedule_cancel(app: App, bot: Session) -> None:
     """Staff schedule a post and a poll, look, move, cancel; what is due goes out once."""
-    delivery = recorder(app)
-    say = lambda text: app.dispatcher.invoke_text(SPACE, "general", ALICE, text)  # noqa: E731
-    assert "Programmé : #1" in (await say('schedule post --at "demain 9h" "Bonjour à toutes et tous"')).text
-    added = await say('schedule poll --at "dans 1h" "Quel thème ?" "IA" "Climat" --closes "dans 3h"')
+    delivery = bot.sent
+    assert "Programmé : #1" in (await bot.say('schedule post --at "demain 9h" "Bonjour à toutes et tous"')).text
+    added = await bot.say('schedule poll --at "dans 1h" "Quel thème ?" "IA" "Climat" --closes "dans 3h"')
     assert "Programmé : #2" in added.text and "Quel thème ?" in added.text
-    assert "Programmé : #3" in (await say('schedule post --at "dans 2h" "À annuler"')).text
-    preview = await say("schedule preview 2")
+    assert "Programmé : #3" in (await bot.say('schedule post --at "dans 2h" "À annuler"')).text
+    preview = await bot.say("schedule preview 2")
     assert "1 destinataire" in preview.text and "• Climat" in preview.text
-    assert "Annulé : #3" in (await say("schedule cancel 3")).text
-    assert "Reporté : #1" in (await say('schedule reschedule 1 "dans 30 min"')).text
-    assert "déjà envoyé, en cours d'envoi ou annulé" in (await say("schedule cancel 3")).text
+    assert "Annulé : #3" in (await bot.say("schedule cancel 3")).text
+    assert "Reporté : #1" in (await bot.say('schedule reschedule 1 "dans 30 min"')).text
+    assert "déjà envoyé, en cours d'envoi ou annulé" in (await bot.say("schedule cancel 3")).text
     await at(app, START + timedelta(minutes=90))
     await app.services.wakeups.run_due()
     texts = [reply.text or (reply.card.title if reply.card else "") for _s, _c, reply in delivery.posts]
     assert texts[0] == "Bonjour à toutes et tous" and texts[1] == "#1 · Quel thème ?" and len(texts) == 2
     assert [p.question for p in await app.services.polls.open_polls(SPACE)] == ["Quel thème ?"]
-    listing = await say("schedule list")
+    listing = await bot.say("schedule list")
     assert "Rien n'est programmé" in listing.text
 
 
@@ -330,26 +328,24 @@ async def test_schedule_post_and_poll_later_preview_reschedule_cancel(app: App) 
         ("en", 'event answer 1 "hello"', "No follow-up question was sent to you"),
     ],
 )
-async def test_bad_input_is_explained_in_both_languages(app: App, locale: str, line: str, expected: str) -> None:
+async def test_bad_input_is_explained_in_both_languages(app: App, bot: Session, locale: str, line: str, expected: str) -> None:
     """Every mistake gets a translated, private explanation."""
-    recorder(app)
     await make_event(app)
-    reply = await app.dispatcher.invoke_text(SPACE, "general", ALICE, line, locale=locale)
+    reply = await bot.as_(locale=locale).say(line)
     assert expected in reply.text and not reply.public
 
 
-async def test_staff_only_and_other_spaces_refused(app: App) -> None:
+async def test_staff_only_and_other_spaces_refused(app: App, bot: Session) -> None:
     """Members cannot steer the schedule nor read feedback; another space's ids are not found."""
-    recorder(app)
     event = await crowd(app)
     bob = member("bob")
     for line in ("schedule list", 'schedule post --at "+1h" "x"', "event feedback 1", 'event reminders 1 "1h"'):
-        assert "Seule l'équipe" in (await app.dispatcher.invoke_text(SPACE, "general", bob, line)).text
+        assert "Seule l'équipe" in (await bot.as_(bob).say(line)).text
     other_staff = Member("console:zoe", "zoe", is_staff=True)
-    assert "Aucun message programmé #1" in (await app.dispatcher.invoke_text(OTHER, "general", other_staff, "schedule cancel 1")).text
-    clicked = await app.dispatcher.act(Action(OTHER, "dm", bob, f"followup:rate:{event.id}:5"))
+    assert "Aucun message programmé #1" in (await bot.as_(other_staff, space=OTHER).say("schedule cancel 1")).text
+    clicked = await bot.as_(bob, space=OTHER, channel="dm").act(f"followup:rate:{event.id}:5")
     assert "Aucun événement" in clicked.text
-    assert "Aucun événement" in (await app.dispatcher.act(Action(OTHER, "dm", bob, f"followup:answer:{event.id}"))).text
+    assert "Aucun événement" in (await bot.as_(bob, space=OTHER, channel="dm").act(f"followup:answer:{event.id}")).text
 
 
 # ---------------------------------------------------------------- console rehearsal, pacing, wake-ups

@@ -11,8 +11,8 @@ import pytest
 from bot.adapters.slack.manifest import manifest, manifest_yaml, slash_commands
 from bot.cli import choose_adapters, main
 from bot.commands.registry import build_registry
-from bot.features import FEATURES
 from bot.config import ConfigError, Settings, load_settings
+from bot.features import FEATURES
 from tests.slack_support import ALICE, slack_bot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +58,7 @@ def test_command_names_come_from_settings() -> None:
                                                   "/schedule": "schedule"}
     assert "/sondage" in manifest_yaml(renamed, registry)
     for bad in ("nope=/x", "poll=sondage", "poll=/phosphore"):
-        with pytest.raises(ConfigError, match="slack.commands"):
+        with pytest.raises(ConfigError, match=r"slack\.commands"):
             slash_commands(settings_with({"PHOSPHORE_SLACK_COMMANDS": bad}), registry)
 
 

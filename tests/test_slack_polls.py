@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,7 +72,7 @@ async def test_modal_flow_inline_errors_then_a_posted_poll(tmp_path: Path) -> No
         assert [b["block_id"] for b in view["blocks"]] == ["question", "options", "multi", "anonymous", "results", "closes"]
         assert json.loads(view["private_metadata"]) == {"channel": CHANNEL}
 
-        state = {
+        state: dict[str, Any] = {
             "question": {"value": {"type": "plain_text_input", "value": "Lunch?"}},
             "options": {"value": {"type": "plain_text_input", "value": "Pizza"}},
             "anonymous": {"value": {"type": "checkboxes", "selected_options": []}},

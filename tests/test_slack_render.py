@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from bot.adapters.slack.render import (
     card_blocks,
@@ -80,7 +81,7 @@ def test_buttons_fill_actions_blocks_of_25_with_texts_of_75() -> None:
 
 def test_long_text_is_cut_cleanly_within_3000_characters() -> None:
     """A 10,000-character paragraph without line breaks is cut at a word, not rejected."""
-    [title, body] = card_blocks(Card("T", text=("lorem " * 2000,)))
+    [_title, body] = card_blocks(Card("T", text=("lorem " * 2000,)))
     text = body["text"]["text"]
     assert len(text) <= 3000 and text.endswith("lorem…")
     lines = "\n".join(f"line {n}" for n in range(1000))  # many lines: several sections of whole lines
@@ -156,7 +157,7 @@ def test_a_modal_renders_to_exact_json() -> None:
 
 def test_submitted_state_becomes_fields_and_errors_go_to_known_blocks() -> None:
     """view_submission state -> option texts; errors about unknown inputs go on the first input."""
-    state = {
+    state: dict[str, Any] = {
         "question": {"value": {"type": "plain_text_input", "value": "Lunch?"}},
         "multi": {"value": {"type": "plain_text_input", "value": None}},
         "anonymous": {"value": {"type": "checkboxes", "selected_options": [{"value": "true"}]}},

@@ -7,6 +7,7 @@ import hmac
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,9 +33,8 @@ async def test_unsigned_requests_get_401_and_change_nothing(tmp_path: Path) -> N
 
 async def test_healthz_answers_without_a_signature(tmp_path: Path) -> None:
     """GET /healthz is for the hosting platform."""
-    async with slack_bot(tmp_path) as bot:
-        async with bot.session.get(bot.url.replace("/slack/events", "/healthz")) as resp:
-            assert resp.status == 200 and await resp.json() == {"ok": True}
+    async with slack_bot(tmp_path) as bot, bot.session.get(bot.url.replace("/slack/events", "/healthz")) as resp:
+        assert resp.status == 200 and await resp.json() == {"ok": True}
 
 
 async def test_a_crafted_action_id_naming_another_workspaces_poll_is_refused(tmp_path: Path) -> None:
@@ -70,7 +70,7 @@ async def test_non_staff_cannot_create_polls(tmp_path: Path) -> None:
 @pytest.mark.parametrize("how", ["usergroup", "admin", "owner"])
 async def test_staff_from_a_user_group_or_workspace_admins(tmp_path: Path, how: str) -> None:
     """Staff may come from the configured user group or from Slack's admin/owner flags."""
-    values = {"slack__staff_users": (), "slack__staff_usergroup": "S0STAFF", "slack__admins_are_staff": True}
+    values: dict[str, Any] = {"slack__staff_users": (), "slack__staff_usergroup": "S0STAFF", "slack__admins_are_staff": True}
     async with slack_bot(tmp_path, **values) as bot:
         if how == "usergroup":
             bot.fake.usergroups["S0STAFF"] = [BOB]

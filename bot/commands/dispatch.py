@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from bot.commands.context import Context, coerce, form, label, usage
@@ -142,7 +142,7 @@ class Dispatcher:
                               incident, feature, message.space, message.channel, message.message_id)  # fmt: skip
         return len(handlers)
 
-    async def _guard(self, ctx: Context[Any], work: Any) -> Reply:
+    async def _guard(self, ctx: Context[Any], work: Awaitable[Reply]) -> Reply:
         """Turn errors into replies: UserError is explained, anything else gets an incident id."""
         try:
             return await work

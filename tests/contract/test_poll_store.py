@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from bot.core.errors import UserError
 from bot.features.polls.domain import PollDraft, next_choices
-from bot.features.polls.store import PollStore
+from bot.features.polls.store import PollStore, VoteRule
 
-NOW = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 SPACE = "console:local"
 
 
@@ -21,6 +21,11 @@ SPACE = "console:local"
 def polls(store: Callable[[str], Any]) -> PollStore:
     """The poll store under test."""
     return store("polls")
+
+
+def option_rule(option: int) -> VoteRule:
+    """The vote rule of a click on `option`."""
+    return lambda poll, current: next_choices(poll, current, option)
 
 
 async def test_refs_are_numbered_per_space(polls: PollStore) -> None:
@@ -39,7 +44,7 @@ async def test_200_concurrent_votes_are_all_counted_once(polls: PollStore) -> No
     poll = await polls.create_poll(SPACE, "general", "console:alice", PollDraft("Q ?", ("A", "B", "C")), NOW)
     await asyncio.gather(
         *(
-            polls.apply_vote(SPACE, poll.id, f"console:m{i}", f"m{i}", NOW, lambda p, cur, i=i: next_choices(p, cur, i % 3))
+            polls.apply_vote(SPACE, poll.id, f"console:m{i}", f"m{i}", NOW, option_rule(i % 3))
             for i in range(200)
         )
     )

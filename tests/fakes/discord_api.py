@@ -13,7 +13,7 @@ import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
@@ -160,7 +160,7 @@ class _ErrorCollector(logging.Handler):
 
 def _now_iso() -> str:
     """Current time in Discord's ISO 8601 format."""
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()
 
 
 def _form_error(field_name: str, code: str, message: str) -> JsonDict:
@@ -418,7 +418,7 @@ class FakeDiscord:
     def add_member(
         self,
         guild_id: int,
-        id: int,  # noqa: A002 - mirrors the member dicts accepted by add_guild
+        id: int,
         *,
         roles: Sequence[int] = (),
         username: str | None = None,
@@ -612,7 +612,7 @@ class FakeDiscord:
         try:
             async with self._cond:
                 await asyncio.wait_for(self._cond.wait_for(scan), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise AssertionError(
                 f"timed out after {timeout}s waiting for {count} x {method} {path_prefix}"
                 f" (matched {len(matched)}).\n{self.describe()}"
@@ -624,7 +624,7 @@ class FakeDiscord:
         try:
             async with self._cond:
                 await asyncio.wait_for(self._cond.wait_for(lambda: self.connections >= count), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise AssertionError(
                 f"timed out after {timeout}s waiting for gateway connection #{count}"
                 f" (have {self.connections}).\n{self.describe()}"
@@ -725,7 +725,7 @@ class FakeDiscord:
                 continue
             try:
                 return await handler(req, match)
-            except Exception as exc:  # noqa: BLE001 - a 500 would make discord.py retry with sleeps
+            except Exception as exc:
                 self.logged_errors.append(f"fake: {req.method} {req.path} failed: {exc!r}")
                 return 400, {"code": 50035, "message": f"Invalid Form Body (fake: {exc!r})"}
         return 404, {"code": 0, "message": "404: Not Found"}
@@ -1057,7 +1057,7 @@ class FakeDiscord:
         result: list[JsonDict] = []
         for upload in uploads:
             index = upload.field_name.removeprefix("files[").removesuffix("]")
-            meta = next((a for a in data.get("attachments") or [] if str(a.get("id")) == index), {})
+            meta: dict[str, Any] = next((a for a in data.get("attachments") or [] if str(a.get("id")) == index), {})
             aid = self.snowflake()
             url = f"{self.base_url}/attachments/{channel_id}/{aid}/{upload.filename}"
             self.uploads[upload.filename] = upload.data
@@ -1199,7 +1199,7 @@ class FakeDiscord:
 
     async def _on_gateway_frame(self, conn: _Conn, frame: JsonDict) -> None:
         """React to one client opcode."""
-        op, data = frame.get("op"), frame.get("d")
+        op, data = frame.get("op"), frame.get("d") or {}
         if op == 1:
             await conn.send('{"op":11,"d":null,"s":null,"t":null}')
         elif op == 2:
@@ -1592,7 +1592,7 @@ class FakeDiscord:
         try:
             await self.dispatch("INTERACTION_CREATE", payload)
             return await asyncio.wait_for(future, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             name = payload.get("data", {}).get("name") or payload.get("data", {}).get("custom_id")
             raise AssertionError(
                 f"no callback for interaction {iid} ({name!r}) within {timeout}s.\n{self.describe()}"

@@ -9,7 +9,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias
 from urllib.parse import parse_qsl, urlencode
@@ -75,7 +75,7 @@ class SlackCall:
     token: str | None
 
 
-Handler: TypeAlias = Callable[[SlackCall], Answer | None | Awaitable[Answer | None]]
+Handler: TypeAlias = Callable[[SlackCall], Answer | Awaitable[Answer | None] | None]
 
 
 @dataclass
@@ -342,10 +342,8 @@ class FakeSlack:
         for key in JSON_FIELDS & params.keys():
             value = params[key]
             if isinstance(value, str) and value[:1] in ("[", "{"):
-                try:
+                with suppress(ValueError):
                     params[key] = json.loads(value)
-                except ValueError:
-                    pass
         return params
 
     async def _upload(self, request: web.Request) -> web.Response:

@@ -12,8 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.core.clock import ManualClock
-from bot.features.events.domain import EventDraft, SignupRequest
 from bot.core.model import Member
+from bot.features.events.domain import EventDraft, SignupRequest
 from bot.ui import Reply
 from tests.helpers import START, make_settings, running_app
 

@@ -6,7 +6,7 @@ import asyncio
 import gc
 import logging
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 import discord
@@ -39,7 +39,8 @@ def split_home(custom_id: str) -> tuple[str, int | None]:
 
 def custom_id_of(interaction: discord.Interaction[Any]) -> str:
     """The custom_id of a component or modal interaction ("" for commands)."""
-    return str((interaction.data or {}).get("custom_id") or "")  # type: ignore[union-attr]
+    data: Mapping[str, object] = interaction.data or {}
+    return str(data.get("custom_id") or "")
 
 
 def guild_of(interaction: discord.Interaction[Any]) -> int | None:
@@ -76,7 +77,9 @@ class ActionItem(discord.ui.DynamicItem[discord.ui.Item[Any]], template=ACTION_T
         assert isinstance(client, PhosphoreClient)
         if guild_of(interaction) is None:
             return  # a DM component naming no server: on_interaction answers it
-        values = tuple(str(v) for v in (interaction.data or {}).get("values", ()))  # type: ignore[union-attr]
+        data: Mapping[str, object] = interaction.data or {}
+        chosen = data.get("values")
+        values = tuple(str(v) for v in chosen) if isinstance(chosen, list) else ()
         await client.on_action(interaction, str(self.custom_id), values)
 
 

@@ -358,7 +358,7 @@ class SlackAdapter:
             posted = await client.chat_postMessage(channel=channel, thread_ts=reply.thread, **message(reply.text, reply.card))
             ts = posted["ts"]
         if reply.files:
-            comment = {"initial_comment": neutralize(reply.text)} if reply.text and reply.card is None else {}
+            comment: dict[str, Any] = {"initial_comment": neutralize(reply.text)} if reply.text and reply.card is None else {}
             uploads = [{"content": f.content, "filename": f.filename, "title": f.filename} for f in reply.files]
             await client.files_upload_v2(channel=channel, thread_ts=reply.thread, file_uploads=uploads, **comment)
         return ts

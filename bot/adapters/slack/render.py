@@ -148,7 +148,7 @@ def card_blocks(card: Card, limit: int = MESSAGE_BLOCKS_MAX) -> list[Block]:
     if card.footer:
         tail.append({"type": "context", "elements": [mrkdwn(card.footer)]})
     if len(head) + len(tail) > limit:
-        head = head[: max(1, limit - len(tail) - 1)] + [{"type": "context", "elements": [mrkdwn(ELLIPSIS)]}]
+        head = [*head[: max(1, limit - len(tail) - 1)], {"type": "context", "elements": [mrkdwn(ELLIPSIS)]}]
     return (head + tail)[:limit]
 
 
@@ -180,7 +180,7 @@ def input_element(entry: TextInput) -> dict[str, Any]:
     if entry.kind == "choice":
         options = [option(choice) for choice in entry.choices[:SELECT_OPTIONS_MAX]]
         select: dict[str, Any] = {"type": "static_select", "action_id": INPUT_ACTION, "options": options}
-        initial = next((o for o, c in zip(options, entry.choices) if c.value == entry.value), None)
+        initial = next((o for o, c in zip(options, entry.choices, strict=False) if c.value == entry.value), None)
         if initial is not None:
             select["initial_option"] = initial
         if entry.placeholder:

@@ -10,14 +10,34 @@ from bot.commands.context import Context
 from bot.commands.registry import Kind, Option, action, command, references
 from bot.core.errors import UserError
 from bot.core.livecards import LiveCards
+from bot.core.when import parse_when
 from bot.features.events.domain import (
-    TEXT_MAX, TITLE_MAX, Antenna, Change, Event, EventDraft, EventService, Mode, Session, SignupRequest,
+    TEXT_MAX,
+    TITLE_MAX,
+    Antenna,
+    Change,
+    Event,
+    EventDraft,
+    EventService,
+    Mode,
+    Session,
+    SignupRequest,
 )
 from bot.features.events.views import (
-    ANTENNA, CONFIRM, ICS, JOIN, LEAVE, SESSION, attendees_card, event_card, list_card, status_text, when,
+    ANTENNA,
+    CONFIRM,
+    ICS,
+    JOIN,
+    LEAVE,
+    SESSION,
+    attendees_card,
+    event_card,
+    list_card,
+    status_text,
+    when,
 )
 from bot.core.text import ascii_number
-from bot.core.when import format_when, is_time_only, parse_when
+from bot.core.when import format_when, is_time_only
 from bot.ui import Attachment, Card, Reply
 
 EVENT = Option("event", Kind.REF, required=True, positional=True, refers="event")

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -22,8 +22,6 @@ from bot.features.events.store import EventStore
 from bot.core.spaces import SpaceDirectory
 from bot.core.text import is_blank, visible
 
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 

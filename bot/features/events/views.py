@@ -73,8 +73,8 @@ def event_card(event: Event, counts: Counts, _: Translator, now: datetime) -> Ca
         fields.append(Field(_("event.card.venue"), event.venue))
     fields += [Field(_(f"event.mode.{mode}"), places(event, counts, mode, _)) for mode in MODES if event.offers(mode)]
     if counts.antennas and event.offers("remote"):
-        text = " · ".join(f"{a.name} {n}" for a, n in counts.antennas)
-        fields.append(Field(_("event.card.antennas"), text))
+        antennas = " · ".join(f"{a.name} {n}" for a, n in counts.antennas)
+        fields.append(Field(_("event.card.antennas"), antennas))
     for session, count in counts.sessions:
         fields.append(Field(session_label(session.number, session.title, _), capacity_text(session.capacity, count, _)))
     if event.deadline:

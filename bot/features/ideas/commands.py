@@ -10,7 +10,17 @@ from bot.commands.registry import Kind, Option, action, command, references
 from bot.core.errors import UserError
 from bot.features.ideas.domain import FINAL_TOP, PROMPT_MAX, STATUSES, TOP_MAX, Idea, IdeaService, Telling, Wall, fold, shorten
 from bot.features.ideas.views import (
-    FORCE, INSTEAD, LIKE, PAGE, hint_card, idea_card, mine_card, page_card, top_card, wall_line, wall_title,
+    FORCE,
+    INSTEAD,
+    LIKE,
+    PAGE,
+    hint_card,
+    idea_card,
+    mine_card,
+    page_card,
+    top_card,
+    wall_line,
+    wall_title,
 )
 from bot.features.polls.domain import OPTIONS_MIN, PollService, check_draft
 from bot.features.polls.views import poll_card

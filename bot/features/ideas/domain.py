@@ -212,7 +212,7 @@ def poll_labels(ideas: Sequence[Idea]) -> list[str]:
     labels = [shorten(idea.text, OPTION_MAX) for idea in ideas]
     seen = Counter(compare_key(label) for label in labels)
     distinct = []
-    for idea, label in zip(ideas, labels):
+    for idea, label in zip(ideas, labels, strict=True):
         if seen[compare_key(label)] > 1:
             suffix = f" (#{idea.ref})"
             label = shorten(idea.text, OPTION_MAX - len(suffix)) + suffix

@@ -255,7 +255,7 @@ class PollService:
 
 def render_csv(poll: Poll, tally: Tally, voters: Sequence[VoterRow]) -> str:
     """The export format: one table of counts, then one of voters (absent when anonymous)."""
-    counts = [["poll", "question", "option", "votes", "percent_of_voters", "voters"]]
+    counts: list[list[object]] = [["poll", "question", "option", "votes", "percent_of_voters", "voters"]]
     for position, label in enumerate(poll.options):
         percent = round(tally.share(position) * 100, 1)
         counts.append([f"#{poll.ref}", poll.question, label, tally.counts[position], percent, tally.voters])

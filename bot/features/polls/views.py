@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.features.polls.domain import Poll, Tally
 from bot.core.when import format_when
+from bot.features.polls.domain import Poll, Tally
 from bot.i18n import Translator
 from bot.ui import Arg, Button, Card, Control, ResultBar, Route, Select, SelectOption
 

@@ -42,10 +42,7 @@ def offset_text(offset: timedelta, _: Translator) -> str:
 
 async def describe(ctx: Context[ScheduleDeps], message: Scheduled) -> str:
     """One line of /schedule list: reference, what, when, about what."""
-    if message.kind == "reminder":
-        what = _reminder_label(ctx, message)
-    else:
-        what = ctx._(f"schedule.kind.{message.kind}")
+    what = _reminder_label(ctx, message) if message.kind == "reminder" else ctx._(f"schedule.kind.{message.kind}")
     if message.event_id is not None:
         event = await ctx.deps.events.by_id(ctx.space, message.event_id)
         about = f"#{event.ref} {event.title}"
@@ -169,7 +166,7 @@ def feedback_card(ctx: Context[ScheduleDeps], title: str, summary: FeedbackSumma
               Field(_("schedule.feedback.mean"), f"{mean} ({len(summary.ratings)})"))  # fmt: skip
     total = len(summary.ratings)
     bars = tuple(ResultBar(str(value), count, count / total if total else 0.0)
-                 for value, count in zip(RATINGS, summary.distribution()))  # fmt: skip
+                 for value, count in zip(RATINGS, summary.distribution(), strict=True))  # fmt: skip
     texts = tuple(_(f"schedule.feedback.text_{step}", name=name, text=text) for step, name, text in summary.texts)
     return Card(title=_("schedule.feedback.title", title=title), text=texts or (_("schedule.feedback.no_text"),),
                 fields=fields, bars=bars)  # fmt: skip

@@ -11,14 +11,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal, Protocol
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import UserError
 from bot.core.when import parse_duration
 from bot.features.events.domain import Event, Signup
-from bot.features.polls.domain import Poll, Tally
-from bot.ui import Card, Reply
 
 Kind = Literal["reminder", "followup_day", "followup_month", "post", "poll"]
 Step = Literal["day", "month"]
@@ -103,30 +101,6 @@ class FeedbackSummary:
         return tuple(self.ratings.count(value) for value in RATINGS)
 
 
-class Presenter(Protocol):
-    """How scheduled messages read, in a language: the views implement it, the service only decides."""
-
-    def reminder(self, event: Event, signup: Signup, locale: str) -> Reply:
-        """A reminder for one member."""
-        ...
-
-    def reminder_head(self, event: Event, locale: str) -> Reply:
-        """A reminder's first line alone (a preview when nobody is signed up yet)."""
-        ...
-
-    def followup(self, event: Event, step: Step, locale: str) -> Reply:
-        """A follow-up question."""
-        ...
-
-    def poll(self, poll: Poll, tally: Tally, locale: str, tz: ZoneInfo, now: datetime) -> Card:
-        """A scheduled poll's card, as it opens."""
-        ...
-
-    def author_notice(self, key: str, ref: int, title: str, names: Sequence[str], locale: str) -> Reply:
-        """Tells the author of a message which recipients were missed or are unsure."""
-        ...
-
-
 def parse_offsets(text: str) -> tuple[timedelta, ...]:
     """Reminder offsets such as "7d,1d,1h" (or "none"), longest first, without duplicates."""
     cleaned = text.strip().casefold()
@@ -175,7 +149,7 @@ def event_steps(event: Event, offsets: Sequence[timedelta], now: datetime) -> li
     steps = [Planned("reminder", int(o.total_seconds()), before(event.starts_at, event.tz, o)) for o in offsets]
     steps = [step for step in steps if step.due_at > now]
     steps += [Planned(kind, 0, followup_due(event, STEP_OF[kind])) for kind in ("followup_day", "followup_month")]
-    return steps  # type: ignore[return-value]
+    return steps
 
 
 def receives(kind: Kind, signup: Signup) -> bool:

@@ -8,6 +8,8 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
 from bot.core.errors import UserError
@@ -18,19 +20,44 @@ from bot.core.pacing import Pacer
 from bot.core.ports import ReadyDelivery
 from bot.core.refs import parse_ref
 from bot.core.spaces import SpaceDirectory
-from bot.features.events.domain import Event, EventService
-from bot.features.polls.domain import PollDraft, PollService, Tally
+from bot.features.events.domain import Event, EventService, Signup
+from bot.features.polls.domain import Poll, PollDraft, PollService, Tally
 from bot.features.schedule.domain import (
-    EVENT_KINDS, RATINGS, STEP_OF, TEXT_MAX, CHANNEL, FeedbackRow, FeedbackSummary, Kind, Presenter,
+    EVENT_KINDS, RATINGS, STEP_OF, TEXT_MAX, CHANNEL, FeedbackRow, FeedbackSummary, Kind,
     Scheduled, Step, Target, before, event_steps, parse_offsets, receives,
 )
 from bot.features.schedule.payload import draft_payload, payload_draft
 from bot.features.schedule.store import ScheduleStore
-from bot.ui import Reply
+from bot.ui import Card, Reply
 
 log = logging.getLogger(__name__)
 
 WORKERS = 8  # sends in flight per fan-out; the pacer sets the rate
+
+
+class Presenter(Protocol):
+    """How scheduled messages read, in a language: the views implement it, the service only decides."""
+
+    def reminder(self, event: Event, signup: Signup, locale: str) -> Reply:
+        """A reminder for one member."""
+        ...
+
+    def reminder_head(self, event: Event, locale: str) -> Reply:
+        """A reminder's first line alone (a preview when nobody is signed up yet)."""
+        ...
+
+    def followup(self, event: Event, step: Step, locale: str) -> Reply:
+        """A follow-up question."""
+        ...
+
+    def poll(self, poll: Poll, tally: Tally, locale: str, tz: ZoneInfo, now: datetime) -> Card:
+        """A scheduled poll's card, as it opens."""
+        ...
+
+    def author_notice(self, key: str, ref: int, title: str, names: Sequence[str], locale: str) -> Reply:
+        """Tells the author of a message which recipients were missed or are unsure."""
+        ...
+
 
 
 class ScheduleService:

@@ -25,14 +25,9 @@ def _message(row: Row) -> Scheduled:
 
 def _insert(
     conn: sqlite3.Connection, space: str, kind: str, event_id: int | None, offset: int, channel: str, author: str,
-    payload: str, due_at: datetime, now: datetime, ignore: bool = False,
-) -> Scheduled | None:
-    """Insert one message with the next reference of its space (or nothing when an equal step exists)."""
-    if ignore and conn.execute(
-        "SELECT 1 FROM scheduled_messages WHERE event_id = ? AND kind = ? AND offset_seconds = ?"
-        " AND status != 'cancelled'", (event_id, kind, offset),
-    ).fetchone():  # fmt: skip
-        return None
+    payload: str, due_at: datetime, now: datetime,
+) -> Scheduled:
+    """Insert one message with the next reference of its space."""
     row = conn.execute(
         f"INSERT INTO scheduled_messages (space, ref, kind, event_id, offset_seconds, channel, author, payload,"
         f" due_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}",
@@ -40,6 +35,18 @@ def _insert(
          to_iso(due_at), to_iso(now), to_iso(now)),
     ).fetchone()  # fmt: skip
     return _message(row)
+
+
+def _insert_new_step(
+    conn: sqlite3.Connection, space: str, event_id: int, step: Planned, author: str, now: datetime
+) -> Scheduled | None:
+    """Insert an event's step, or nothing when an equal step is already planned."""
+    if conn.execute(
+        "SELECT 1 FROM scheduled_messages WHERE event_id = ? AND kind = ? AND offset_seconds = ?"
+        " AND status != 'cancelled'", (event_id, step.kind, step.offset_seconds),
+    ).fetchone():  # fmt: skip
+        return None
+    return _insert(conn, space, step.kind, event_id, step.offset_seconds, "", author, "", step.due_at, now)
 
 
 class SqliteScheduleStore:
@@ -62,7 +69,7 @@ class SqliteScheduleStore:
         def op(conn: sqlite3.Connection) -> list[datetime]:
             if conn.execute("SELECT 1 FROM scheduled_messages WHERE event_id = ?", (event_id,)).fetchone():
                 return []  # planned meanwhile
-            return [_insert(conn, space, s.kind, event_id, s.offset_seconds, "", author, "", s.due_at, now).due_at  # type: ignore[union-attr]
+            return [_insert(conn, space, s.kind, event_id, s.offset_seconds, "", author, "", s.due_at, now).due_at
                     for s in steps]  # fmt: skip
 
         return await self.db.write(op)
@@ -100,8 +107,7 @@ class SqliteScheduleStore:
                 " AND kind = 'reminder' AND status = 'pending'",
                 (to_iso(now), event_id),
             )
-            added = [_insert(conn, space, s.kind, event_id, s.offset_seconds, "", author, "", s.due_at, now, True)
-                     for s in steps]  # fmt: skip
+            added = [_insert_new_step(conn, space, event_id, step, author, now) for step in steps]
             return [message.due_at for message in added if message is not None]
 
         return await self.db.write(op)
@@ -129,7 +135,7 @@ class SqliteScheduleStore:
         self, space: str, kind: str, channel: str, author: str, payload: str, due_at: datetime, now: datetime
     ) -> Scheduled:
         """Store a staff message."""
-        return await self.db.write(  # type: ignore[return-value]
+        return await self.db.write(
             lambda conn: _insert(conn, space, kind, None, 0, channel, author, payload, due_at, now)
         )
 

@@ -153,7 +153,7 @@ class Database:
         except Exception as error:  # the commit itself failed: nobody's write is durable
             log.exception("group commit failed")
             outcomes = [(False, error)] * len(batch)
-        for (_, future), (ok, value) in zip(batch, outcomes):
+        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
             if future.cancelled():
                 continue
             if ok:
