@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
@@ -20,9 +21,9 @@ Outcome = tuple[bool, Any]  # (committed, result) or (False, the exception the o
 
 log = logging.getLogger(__name__)
 
+WAL_SWITCH_TIMEOUT = 5.0  # seconds, as the busy timeout
 MAX_BATCH = 500  # bounds one transaction; bursts beyond it pipeline into the next
 PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
     # NORMAL in WAL mode: a commit survives the process being killed; only a power cut
     # can lose the last transactions. `synchronous = "full"` in config trades speed for that.
     "PRAGMA synchronous={synchronous}",
@@ -46,21 +47,60 @@ def connect(path: str | Path, synchronous: str = "NORMAL") -> sqlite3.Connection
     """A sqlite3 connection in autocommit mode with the project's pragmas."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
+    _use_wal(conn)
     for pragma in PRAGMAS:
         conn.execute(pragma.format(synchronous=synchronous))
     return conn
 
 
+def statements(script: str) -> list[str]:
+    """The complete SQL statements of a script, in order (triggers kept whole)."""
+    found, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            found.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        found.append(pending.strip())
+    return found
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL, retrying while another process switches it at the same moment."""
+    # Changing the journal mode answers "database is locked" at once, without waiting for the
+    # busy timeout, when another connection is doing the same on a fresh file.
+    deadline = time.monotonic() + WAL_SWITCH_TIMEOUT
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def migrate(conn: sqlite3.Connection) -> int:
     """Apply the migrations the database lacks, each in its own transaction; return the version."""
-    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    current = 0
     for version, script in migrations():
-        if version <= current:
-            continue
-        log.info("applying migration %04d", version)
-        # executescript commits first; the script's own BEGIN/COMMIT makes it atomic.
-        conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={version};\nCOMMIT;")
-        current = version
+        # The version is read under the write lock: another process migrating the same
+        # file at the same moment either finished this step already or waits for us.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > current:
+                log.info("applying migration %04d", version)
+                for statement in statements(script):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version={version}")
+                current = version
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
     return current
 
 
