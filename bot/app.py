@@ -94,8 +94,13 @@ class App:
     async def start(self) -> None:
         """Open the database, schedule what is pending, and catch up on what fell due while down."""
         await self.services.db.open()
-        await self.services.schedule.recover()
-        await self.services.wakeups.start()
+        try:
+            await self.services.schedule.recover()
+            await self.services.wakeups.start()
+        except BaseException:
+            # An open database keeps its threads alive: the process could not exit.
+            await self.services.db.close()
+            raise
 
     async def detach(self, platform: str, messenger: Delivery) -> None:
         """An adapter is stopping: show the last live states through it, then stop routing to it."""

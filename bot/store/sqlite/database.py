@@ -123,10 +123,14 @@ class Database:
     async def open(self) -> None:
         """Open both connections, apply migrations and start the committer."""
         loop = asyncio.get_running_loop()
-        self._writer = await loop.run_in_executor(self._executor, self._open_writer)
-        self._reader = await aiosqlite.connect(self.path)
-        self._reader.row_factory = sqlite3.Row
-        await self._reader.execute("PRAGMA busy_timeout=5000")
+        try:
+            self._writer = await loop.run_in_executor(self._executor, self._open_writer)
+            self._reader = await aiosqlite.connect(self.path)
+            self._reader.row_factory = sqlite3.Row
+            await self._reader.execute("PRAGMA busy_timeout=5000")
+        except BaseException:
+            await self.close()  # a half-open database keeps threads that would stop the process exiting
+            raise
 
     def _open_writer(self) -> sqlite3.Connection:
         conn = connect(self.path, self._synchronous)
