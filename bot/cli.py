@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib
 import logging
+import signal
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 ADAPTERS = ("console", "slack", "discord")
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 log = logging.getLogger("bot")
 
@@ -80,12 +83,46 @@ async def _run(settings: Settings, adapters: list[str]) -> int:
     servers = [importlib.import_module(f"bot.adapters.{name}").serve for name in adapters]
     # The console alone rehearses: its clock is real time that `/clock +1d` moves forward.
     app = App(settings, RehearsalClock() if adapters == ["console"] else None)
-    await app.start()
-    try:
-        await asyncio.gather(*(serve(app) for serve in servers))
-    finally:
-        await app.stop()
+    stop_requested = asyncio.Event()
+    with _stop_signals(stop_requested):
+        await app.start()
+        try:
+            await _serve(app, servers, stop_requested)
+        finally:
+            await app.stop()
+    log.info("stopped cleanly")
     return EXIT_OK
+
+
+@contextlib.contextmanager
+def _stop_signals(stop_requested: asyncio.Event) -> Iterator[None]:
+    """SIGTERM (docker stop, systemd, Heroku) and SIGINT ask for the clean shutdown instead of killing."""
+    loop = asyncio.get_running_loop()
+
+    def request(signum: signal.Signals) -> None:
+        log.info("%s received: shutting down", signum.name)
+        stop_requested.set()
+
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, request, signum)
+    try:
+        yield
+    finally:
+        for signum in STOP_SIGNALS:
+            loop.remove_signal_handler(signum)
+
+
+async def _serve(app: App, servers: list[Callable[[App], Awaitable[None]]], stop_requested: asyncio.Event) -> None:
+    """Run the adapters until they end or a stop is requested; a stop lets them finish their own clean-up."""
+    serving = asyncio.ensure_future(asyncio.gather(*(serve(app) for serve in servers)))
+    stopping = asyncio.ensure_future(stop_requested.wait())
+    try:
+        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        serving.cancel()  # nothing once the adapters have ended
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving  # their clean-up runs now; an adapter's own failure still surfaces
 
 
 async def _migrate(settings: Settings) -> int:

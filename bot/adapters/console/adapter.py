@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import itertools
+import os
 import sys
+import threading
 from collections.abc import AsyncIterator
 from typing import TextIO
 
@@ -21,10 +24,34 @@ CHANNEL = "general"
 
 
 async def stdin_lines() -> AsyncIterator[str]:
-    """Lines of standard input, TTY or pipe, without blocking the loop."""
+    """Lines of standard input, TTY, pipe or file, without blocking the loop or the process's exit."""
     loop = asyncio.get_running_loop()
-    while line := await loop.run_in_executor(None, sys.stdin.readline):
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+    # A daemon thread: a read blocked on an open but silent stdin must not hold the exit
+    # (SIGTERM under a supervisor), as the loop's executor threads would.
+    threading.Thread(target=_forward_stdin, args=(loop, lines), name="phosphore-stdin", daemon=True).start()
+    while (line := await lines.get()) is not None:
         yield line
+
+
+def _forward_stdin(loop: asyncio.AbstractEventLoop, lines: asyncio.Queue[str | None]) -> None:
+    """Read standard input's descriptor and hand each line to the loop; None at its end."""
+    # os.read on the descriptor, not sys.stdin: a daemon thread blocked inside sys.stdin's
+    # buffer holds its lock, which the interpreter then fails to take when it shuts down.
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = ""
+    try:
+        while chunk := os.read(sys.stdin.fileno(), 65536):
+            pending += decoder.decode(chunk)
+            *complete, pending = pending.split("\n")
+            for line in complete:
+                loop.call_soon_threadsafe(lines.put_nowait, line + "\n")
+        pending += decoder.decode(b"", final=True)
+        if pending:
+            loop.call_soon_threadsafe(lines.put_nowait, pending)
+        loop.call_soon_threadsafe(lines.put_nowait, None)
+    except (OSError, ValueError, RuntimeError):  # no stdin, or the loop has already closed
+        return
 
 
 class ConsoleAdapter:
