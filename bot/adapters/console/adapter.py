@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import codecs
 import itertools
+import logging
 import os
+import secrets
 import sys
 import threading
 from collections.abc import AsyncIterator
@@ -21,6 +23,8 @@ from bot.i18n import Translator
 from bot.ui import Card, Reply
 
 CHANNEL = "general"
+
+log = logging.getLogger(__name__)
 
 
 async def stdin_lines() -> AsyncIterator[str]:
@@ -83,11 +87,21 @@ class ConsoleAdapter:
             self.out.write(f"{self.member.name}> ")
             self.out.flush()
         async for line in lines:
-            if not await self.handle(line.strip()):
+            if not await self._handle_safely(line.strip()):
                 break
             if interactive:
                 self.out.write(f"{self.member.name}> ")
                 self.out.flush()
+
+    async def _handle_safely(self, line: str) -> bool:
+        """Handle one line; a failure is logged with an incident id and reported, and the session goes on."""
+        try:
+            return await self.handle(line)
+        except Exception:
+            incident = secrets.token_hex(4)
+            log.exception("incident %s in the console member=%s", incident, self.member.key)
+            self.print(self._("error.internal", incident=incident))
+            return True
 
     async def handle(self, line: str) -> bool:
         """Handle one line; False means quit."""
