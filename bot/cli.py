@@ -150,15 +150,21 @@ async def _export_content(app: App, args: argparse.Namespace, space: str) -> str
 
 
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
-    """Write a poll, ideas, attendees or calendar export, produced by the services of a started app."""
+    """Write a poll, ideas, attendees or calendar export, read from the database without changing it."""
     from bot.app import App
     from bot.core.errors import UserError
     from bot.i18n import Translator
+    from bot.store.sqlite.database import migrations
 
+    if not settings.database.is_file():
+        raise ConfigError(f"no database at {settings.database} (check --db, bot.database or $PHOSPHORE_DB)")
+    # Not started: starting would expire offers, promote waitlists and mark a running bot's sends "unsure".
     app = App(settings)
-    await app.start()
-    output: Path | None = args.output
     try:
+        version, latest = await app.services.db.open_read_only(), migrations()[-1][0]
+        if version < latest:
+            raise ConfigError(f"database {settings.database} is at schema version {version}, not {latest}:"
+                              " run `phosphore migrate` first")  # fmt: skip
         space = args.space or settings["console.space"]
         try:
             content = await _export_content(app, args, space)
@@ -166,11 +172,20 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
             print(Translator(app.services.spaces(space).locale)(error.key, **error.params), file=sys.stderr)
             return EXIT_FAILURE
     finally:
-        await app.stop()
-    if output:
-        output.write_text(content, encoding="utf-8")
-    else:
+        await app.services.db.close()
+    return _write_output(content, args.output)
+
+
+def _write_output(content: str, output: Path | None) -> int:
+    """Write an export to its file, or to stdout; a file that cannot be written is a clear failure."""
+    if output is None:
         sys.stdout.write(content)
+        return EXIT_OK
+    try:
+        output.write_text(content, encoding="utf-8")
+    except OSError as error:
+        print(f"phosphore: cannot write {output}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_FAILURE
     return EXIT_OK
 
 

@@ -132,6 +132,20 @@ class Database:
             await self.close()  # a half-open database keeps threads that would stop the process exiting
             raise
 
+    async def open_read_only(self) -> int:
+        """Open the reader alone on an existing file, which nothing can then change; its schema version."""
+        # mode=ro: no migration, no journal mode switch, no write can happen through this handle.
+        uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
+        self._reader = await aiosqlite.connect(uri, uri=True)
+        try:
+            self._reader.row_factory = sqlite3.Row
+            await self._reader.execute("PRAGMA busy_timeout=5000")
+            row = await self.fetch_one("PRAGMA user_version")
+        except BaseException:
+            await self.close()
+            raise
+        return row[0] if row else 0
+
     def _open_writer(self) -> sqlite3.Connection:
         conn = connect(self.path, self._synchronous)
         migrate(conn)
