@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import fcntl
 import importlib
 import logging
 import signal
@@ -84,7 +85,7 @@ async def _run(settings: Settings, adapters: list[str]) -> int:
     # The console alone rehearses: its clock is real time that `/clock +1d` moves forward.
     app = App(settings, RehearsalClock() if adapters == ["console"] else None)
     stop_requested = asyncio.Event()
-    with _stop_signals(stop_requested):
+    with _sole_process(settings.database), _stop_signals(stop_requested):
         await app.start()
         try:
             await _serve(app, servers, stop_requested)
@@ -92,6 +93,25 @@ async def _run(settings: Settings, adapters: list[str]) -> int:
             await app.stop()
     log.info("stopped cleanly")
     return EXIT_OK
+
+
+class AlreadyRunning(RuntimeError):
+    """Another process runs the bot on the same database file."""
+
+
+@contextlib.contextmanager
+def _sole_process(database: Path) -> Iterator[None]:
+    """Hold an exclusive lock beside the database while the bot runs; refuse if another process holds it."""
+    # Two processes on one file would each take the other's in-flight sends for a crash
+    # and mark them "unsure". The kernel drops the lock when the process ends, however it ends.
+    lock_path = database.with_name(f"{database.name}.lock")
+    with open(lock_path, "a", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AlreadyRunning(f"another phosphore process is running on {database} (it holds {lock_path});"
+                                 " run one process, with every adapter it needs: --adapter slack,discord") from None  # fmt: skip
+        yield
 
 
 @contextlib.contextmanager
@@ -236,6 +256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except sqlite3.Error as error:
         print(f"phosphore: database error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except AlreadyRunning as error:
+        print(f"phosphore: {error}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return EXIT_OK

@@ -95,3 +95,29 @@ def test_a_stop_signal_shuts_down_cleanly(tmp_path: Path, signum: signal.Signals
     assert code == 0, err
     assert not any("2 votants" in line for line in bot.seen)
     assert "↻ #1 · Q ? — 2 votants" in rest and "Traceback" not in err, (rest, err)
+
+
+def test_a_second_process_on_the_same_database_is_refused(tmp_path: Path) -> None:
+    """One bot per SQLite file: a second `run` exits 1 saying why; a read-only export still works meanwhile."""
+    db = tmp_path / "p.db"
+    with running(db) as first:
+        first.type('/poll create "Q ?" "A" "B"')
+        first.wait_for("#1 · Q ?")
+        with running(db) as second:
+            code, _, err = second.finish()
+        assert code == 1 and f"another phosphore process is running on {db}" in err, err
+        export = subprocess.run([sys.executable, "-m", "bot", "--db", str(db), "export", "poll", "1"], cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert export.returncode == 0 and "Q ?" in export.stdout, export.stderr
+        first.process.send_signal(signal.SIGTERM)
+        assert first.finish()[0] == 0
+    with running(db) as again:  # the lock goes with the process
+        again.wait_for("Phosphore — console")
+        again.process.send_signal(signal.SIGTERM)
+        assert again.finish()[0] == 0
+
+
+def test_the_procfile_runs_one_process_for_both_platforms() -> None:
+    """Two process types would be two processes on one SQLite file (or two throwaway disks)."""
+    lines = [line for line in (ROOT / "Procfile").read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert lines == ["web: phosphore run --adapter slack,discord"]
