@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -236,8 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.config, database=args.db)
-        logging.basicConfig(level=settings["bot.log_level"].upper(), stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        configure_logging(settings["bot.log_level"], settings["bot.library_log_level"])
         if args.command == "check-config":
             print("\n".join(settings.describe()))
             print(f"configuration OK ({settings.source or 'defaults and environment'})")
