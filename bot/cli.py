@@ -12,8 +12,9 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
@@ -31,9 +32,12 @@ log = logging.getLogger("bot")
 def build_parser() -> argparse.ArgumentParser:
     """Every subcommand and option, with help."""
     parser = argparse.ArgumentParser(prog="phosphore", description="Polls, idea wall and event sign-up for Slack, Discord and the terminal.")
-    parser.add_argument("--config", type=Path, help="TOML settings file (default: $PHOSPHORE_CONFIG or ./phosphore.toml)")
-    parser.add_argument("--db", help="SQLite database path (overrides bot.database and $PHOSPHORE_DB)")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    _add_common_options(parser, None)
+    # After a subcommand too (`phosphore run --db x.db`); SUPPRESS keeps a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    _add_common_options(common, argparse.SUPPRESS)
+    commands = _Subcommands(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"), common)
 
     run = commands.add_parser("run", help="start the bot")
     run.add_argument("--adapter", help="console, slack, discord or slack,discord (default: from the tokens set, else console)")
@@ -46,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("slack-manifest", help="print the Slack app manifest (YAML) for the current settings")
 
     export = commands.add_parser("export", help="write a CSV export to stdout or a file")
-    kinds = export.add_subparsers(dest="kind", required=True, metavar="KIND")
+    kinds = _Subcommands(export.add_subparsers(dest="kind", required=True, metavar="KIND"), common)
     poll = kinds.add_parser("poll", help="a poll: counts per option, and voters unless anonymous")
     poll.add_argument("ref", help="the poll's reference, e.g. 12 or #12")
     poll.add_argument("--space", help="the space the poll belongs to (default: the console space)")
@@ -62,6 +66,32 @@ def build_parser() -> argparse.ArgumentParser:
     ideas.add_argument("--wall", help="one wall's number, e.g. 2 (0 is the idea box; default: every wall)")
     ideas.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     return parser
+
+
+def _version() -> str:
+    """The installed version of the package."""
+    try:
+        return metadata.version("phosphore")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+def _add_common_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """--config and --db, accepted before and after the subcommand."""
+    parser.add_argument("--config", type=Path, default=default,
+                        help="TOML settings file (default: $PHOSPHORE_CONFIG or ./phosphore.toml)")  # fmt: skip
+    parser.add_argument("--db", default=default, help="SQLite database path (overrides bot.database and $PHOSPHORE_DB)")
+
+
+class _Subcommands:
+    """Adds subcommands that all accept the common options."""
+
+    def __init__(self, action: Any, common: argparse.ArgumentParser) -> None:
+        self.action, self.common = action, common
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        """A subcommand with --config and --db."""
+        return self.action.add_parser(name, parents=[self.common], **kwargs)  # type: ignore[no-any-return]
 
 
 def choose_adapters(requested: str | None, settings: Settings) -> list[str]:
