@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tarfile
 import tomllib
 from pathlib import Path
 
@@ -61,3 +63,31 @@ def test_db_and_config_after_the_subcommand(tmp_path: Path) -> None:
         assert result.returncode == 0 and "Q ?" in result.stdout, (args, result.stderr)
     checked = phosphore("check-config", "--config", str(config))
     assert "bot.locale = 'en'" in checked.stdout, checked.stderr
+
+
+def test_the_sdist_carries_and_passes_its_tests(tmp_path: Path) -> None:
+    """The source distribution ships the whole tests tree and config/: its suite collects and a test passes."""
+    source, dist, unpacked = tmp_path / "source", tmp_path / "dist", tmp_path / "unpacked"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.egg-info", "build",
+                                                                "dist", ".pytest_cache", "*.db*"))  # fmt: skip
+    dist.mkdir()
+    built = subprocess.run([sys.executable, "-c", f"from setuptools import build_meta; print(build_meta.build_sdist({str(dist)!r}))"],
+                           cwd=source, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    with tarfile.open(dist / built.stdout.strip().splitlines()[-1]) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+        archive.extractall(unpacked, filter="data")
+    expected = {"LICENSE", "Procfile", "README.md", "config/phosphore.example.toml", "config/slack-manifest.yml",
+                "tests/conftest.py", "tests/helpers.py", "tests/fakes/slack_api.py", "tests/fakes/discord_api.py",
+                "tests/scripts/vote_burst.py", "tests/test_packaging.py", "bot/store/migrations/0001_polls.sql"}  # fmt: skip
+    assert expected <= names, expected - names
+    assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
+    root = next(unpacked.iterdir())
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "PHOSPHORE_"))}
+    suite = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--collect-only"],
+                           cwd=root, capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    assert suite.returncode == 0 and " error" not in suite.stdout.splitlines()[-1], suite.stdout[-2000:]
+    one = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          "tests/test_config_cli.py::test_example_config_is_valid_and_documents_every_setting"],
+                         cwd=root, capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+    assert one.returncode == 0 and "1 passed" in one.stdout, one.stdout[-2000:]
