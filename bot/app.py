@@ -17,7 +17,7 @@ from bot.core.pacing import Pacer, parse_rates
 from bot.core.ports import Delivery
 from bot.core.spaces import SpaceDirectory
 from bot.core.subscriptions import Subscriptions
-from bot.feature import Feature, Kernel, NoticeRenderer, Unit
+from bot.feature import Feature, Kernel, NoticeRenderer, Unit, migration_folders
 from bot.features import FEATURES
 from bot.i18n import add_catalogs
 from bot.scheduler import Wakeups
@@ -78,8 +78,7 @@ class App:
         features: tuple[Feature, ...] = FEATURES,
     ) -> None:
         clock = clock or SystemClock()
-        folders = [folder for folder in (feature.migrations() for feature in features) if folder is not None]
-        db = Database(settings.database, settings["bot.synchronous"].upper(), folders)
+        db = Database(settings.database, settings["bot.synchronous"].upper(), migration_folders(features))
         delivery = delivery or DeliveryHub()
         cards = LiveCards(SqliteMessageStore(db), delivery, clock, settings["bot.live_update_interval"])
         wakeups = Wakeups(clock)
@@ -131,12 +130,17 @@ class App:
     async def start(self) -> None:
         """Open the database, let features recover, schedule what is pending and catch up on what fell due."""
         await self.services.db.open()
-        await self.notices.recover()  # before anything can send: what a dead process was sending is unsure
-        await self.services.subscriptions.load()
-        for unit in self.units.values():
-            for hook in unit.on_start:
-                await hook()
-        await self.services.wakeups.start()
+        try:
+            await self.notices.recover()  # before anything can send: what a dead process was sending is unsure
+            await self.services.subscriptions.load()
+            for unit in self.units.values():
+                for hook in unit.on_start:
+                    await hook()
+            await self.services.wakeups.start()
+        except BaseException:
+            # An open database keeps its threads alive: the process could not exit.
+            await self.services.db.close()
+            raise
 
     async def detach(self, platform: str, messenger: Delivery) -> None:
         """An adapter is stopping: show the last live states through it, then stop routing to it."""

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import fcntl
 import importlib
 import logging
+import signal
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
 
 if TYPE_CHECKING:
     from bot.app import App
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 ADAPTERS = ("console", "slack", "discord")
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 log = logging.getLogger("bot")
 
@@ -26,9 +32,12 @@ log = logging.getLogger("bot")
 def build_parser() -> argparse.ArgumentParser:
     """Every subcommand and option, with help."""
     parser = argparse.ArgumentParser(prog="phosphore", description="Polls, idea wall and event sign-up for Slack, Discord and the terminal.")
-    parser.add_argument("--config", type=Path, help="TOML settings file (default: $PHOSPHORE_CONFIG or ./phosphore.toml)")
-    parser.add_argument("--db", help="SQLite database path (overrides bot.database and $PHOSPHORE_DB)")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    _add_common_options(parser, None)
+    # After a subcommand too (`phosphore run --db x.db`); SUPPRESS keeps a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    _add_common_options(common, argparse.SUPPRESS)
+    commands = _Subcommands(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"), common)
 
     run = commands.add_parser("run", help="start the bot")
     run.add_argument("--adapter", help="console, slack, discord or slack,discord (default: from the tokens set, else console)")
@@ -41,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("slack-manifest", help="print the Slack app manifest (YAML) for the current settings")
 
     export = commands.add_parser("export", help="write a CSV export to stdout or a file")
-    kinds = export.add_subparsers(dest="kind", required=True, metavar="KIND")
+    kinds = _Subcommands(export.add_subparsers(dest="kind", required=True, metavar="KIND"), common)
     poll = kinds.add_parser("poll", help="a poll: counts per option, and voters unless anonymous")
     poll.add_argument("ref", help="the poll's reference, e.g. 12 or #12")
     poll.add_argument("--space", help="the space the poll belongs to (default: the console space)")
@@ -57,6 +66,32 @@ def build_parser() -> argparse.ArgumentParser:
     ideas.add_argument("--wall", help="one wall's number, e.g. 2 (0 is the idea box; default: every wall)")
     ideas.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     return parser
+
+
+def _version() -> str:
+    """The installed version of the package."""
+    try:
+        return metadata.version("phosphore")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+def _add_common_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """--config and --db, accepted before and after the subcommand."""
+    parser.add_argument("--config", type=Path, default=default,
+                        help="TOML settings file (default: $PHOSPHORE_CONFIG or ./phosphore.toml)")  # fmt: skip
+    parser.add_argument("--db", default=default, help="SQLite database path (overrides bot.database and $PHOSPHORE_DB)")
+
+
+class _Subcommands:
+    """Adds subcommands that all accept the common options."""
+
+    def __init__(self, action: Any, common: argparse.ArgumentParser) -> None:
+        self.action, self.common = action, common
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        """A subcommand with --config and --db."""
+        return self.action.add_parser(name, parents=[self.common], **kwargs)  # type: ignore[no-any-return]
 
 
 def choose_adapters(requested: str | None, settings: Settings) -> list[str]:
@@ -80,20 +115,75 @@ async def _run(settings: Settings, adapters: list[str]) -> int:
     servers = [importlib.import_module(f"bot.adapters.{name}").serve for name in adapters]
     # The console alone rehearses: its clock is real time that `/clock +1d` moves forward.
     app = App(settings, RehearsalClock() if adapters == ["console"] else None)
-    await app.start()
-    try:
-        await asyncio.gather(*(serve(app) for serve in servers))
-    finally:
-        await app.stop()
+    stop_requested = asyncio.Event()
+    with _sole_process(settings.database), _stop_signals(stop_requested):
+        await app.start()
+        try:
+            await _serve(app, servers, stop_requested)
+        finally:
+            await app.stop()
+    log.info("stopped cleanly")
     return EXIT_OK
 
 
+class AlreadyRunning(RuntimeError):
+    """Another process runs the bot on the same database file."""
+
+
+@contextlib.contextmanager
+def _sole_process(database: Path) -> Iterator[None]:
+    """Hold an exclusive lock beside the database while the bot runs; refuse if another process holds it."""
+    # Two processes on one file would each take the other's in-flight sends for a crash
+    # and mark them "unsure". The kernel drops the lock when the process ends, however it ends.
+    lock_path = database.with_name(f"{database.name}.lock")
+    with open(lock_path, "a", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AlreadyRunning(f"another phosphore process is running on {database} (it holds {lock_path});"
+                                 " run one process, with every adapter it needs: --adapter slack,discord") from None  # fmt: skip
+        yield
+
+
+@contextlib.contextmanager
+def _stop_signals(stop_requested: asyncio.Event) -> Iterator[None]:
+    """SIGTERM (docker stop, systemd, Heroku) and SIGINT ask for the clean shutdown instead of killing."""
+    loop = asyncio.get_running_loop()
+
+    def request(signum: signal.Signals) -> None:
+        log.info("%s received: shutting down", signum.name)
+        stop_requested.set()
+
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, request, signum)
+    try:
+        yield
+    finally:
+        for signum in STOP_SIGNALS:
+            loop.remove_signal_handler(signum)
+
+
+async def _serve(app: App, servers: list[Callable[[App], Awaitable[None]]], stop_requested: asyncio.Event) -> None:
+    """Run the adapters until they end or a stop is requested; a stop lets them finish their own clean-up."""
+    serving = asyncio.ensure_future(asyncio.gather(*(serve(app) for serve in servers)))
+    stopping = asyncio.ensure_future(stop_requested.wait())
+    try:
+        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        serving.cancel()  # nothing once the adapters have ended
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving  # their clean-up runs now; an adapter's own failure still surfaces
+
+
 async def _migrate(settings: Settings) -> int:
+    from bot.feature import migration_folders
+    from bot.features import FEATURES
     from bot.store.sqlite.database import connect, migrate
 
     conn = connect(settings.database)
     try:
-        version = migrate(conn)
+        version = migrate(conn, migration_folders(FEATURES))
     finally:
         conn.close()
     print(f"database {settings.database} is at schema version {version}")
@@ -113,15 +203,23 @@ async def _export_content(app: App, args: argparse.Namespace, space: str) -> str
 
 
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
-    """Write a poll, ideas, attendees or calendar export, produced by the services of a started app."""
+    """Write a poll, ideas, attendees or calendar export, read from the database without changing it."""
     from bot.app import App
     from bot.core.errors import UserError
     from bot.i18n import Translator
+    from bot.feature import migration_folders
+    from bot.features import FEATURES
+    from bot.store.sqlite.database import migrations
 
+    if not settings.database.is_file():
+        raise ConfigError(f"no database at {settings.database} (check --db, bot.database or $PHOSPHORE_DB)")
+    # Not started: starting would expire offers, promote waitlists and mark a running bot's sends "unsure".
     app = App(settings)
-    await app.start()
-    output: Path | None = args.output
     try:
+        version, latest = await app.services.db.open_read_only(), migrations(migration_folders(FEATURES))[-1][0]
+        if version < latest:
+            raise ConfigError(f"database {settings.database} is at schema version {version}, not {latest}:"
+                              " run `phosphore migrate` first")  # fmt: skip
         space = args.space or settings["console.space"]
         try:
             content = await _export_content(app, args, space)
@@ -129,11 +227,20 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
             print(Translator(app.services.spaces(space).locale)(error.key, **error.params), file=sys.stderr)
             return EXIT_FAILURE
     finally:
-        await app.stop()
-    if output:
-        output.write_text(content, encoding="utf-8")
-    else:
+        await app.services.db.close()
+    return _write_output(content, args.output)
+
+
+def _write_output(content: str, output: Path | None) -> int:
+    """Write an export to its file, or to stdout; a file that cannot be written is a clear failure."""
+    if output is None:
         sys.stdout.write(content)
+        return EXIT_OK
+    try:
+        output.write_text(content, encoding="utf-8")
+    except OSError as error:
+        print(f"phosphore: cannot write {output}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_FAILURE
     return EXIT_OK
 
 
@@ -166,8 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.config, database=args.db)
-        logging.basicConfig(level=settings["bot.log_level"].upper(), stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        configure_logging(settings["bot.log_level"], settings["bot.library_log_level"])
         if args.command == "check-config":
             print("\n".join(settings.describe()))
             print(f"configuration OK ({settings.source or 'defaults and environment'})")
@@ -186,6 +292,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except sqlite3.Error as error:
         print(f"phosphore: database error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except AlreadyRunning as error:
+        print(f"phosphore: {error}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return EXIT_OK

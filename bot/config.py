@@ -115,6 +115,7 @@ SCHEMA: dict[str, tuple[Callable[[Any], Any], Any, str | None]] = {
     "bot.locale": (_one_of(*SUPPORTED), "fr", "PHOSPHORE_LOCALE"),
     "bot.timezone": (_timezone, "Europe/Paris", "PHOSPHORE_TIMEZONE"),
     "bot.log_level": (_one_of("debug", "info", "warning", "error"), "warning", "PHOSPHORE_LOG_LEVEL"),
+    "bot.library_log_level": (_one_of("debug", "info", "warning", "error"), "warning", "PHOSPHORE_LIBRARY_LOG_LEVEL"),
     "bot.live_update_interval": (_positive_float, 2.0, "PHOSPHORE_LIVE_UPDATE_INTERVAL"),
     "bot.synchronous": (_one_of("normal", "full"), "normal", "PHOSPHORE_SYNCHRONOUS"),
     "polls.creators": (_one_of("staff", "everyone"), "staff", "PHOSPHORE_POLL_CREATORS"),

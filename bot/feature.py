@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module, resources
 from importlib.resources.abc import Traversable
@@ -89,3 +89,8 @@ class Feature:
         """The feature's catalogs folder (`<lang>.po`), if it has one."""
         folder = resources.files(self.package) / "locales"
         return folder if folder.is_dir() else None
+
+
+def migration_folders(features: Iterable[Feature]) -> list[Traversable]:
+    """The migrations folders of `features` (the shared one is always applied too)."""
+    return [folder for folder in (feature.migrations() for feature in features) if folder is not None]

@@ -11,7 +11,7 @@ import pytest
 from bot.app import App
 from bot.cli import main
 from bot.commands import parsing
-from tests.helpers import ConsoleSession, make_settings, member, running_app
+from tests.helpers import ConsoleSession, make_settings, running_app, Session
 
 EVENT = '/event create "Rencontre" --start "demain 10h" --end "12h" --onsite 5'
 
@@ -33,11 +33,11 @@ async def test_huge_integers_in_options_are_refused_with_their_bounds(console: C
     assert refused_cleanly(out) and "entre 1 et 25" in out
 
 
-async def test_huge_integers_in_action_ids_are_malformed_actions(app: App, console: ConsoleSession) -> None:
+async def test_huge_integers_in_action_ids_are_malformed_actions(console: ConsoleSession, bot: Session) -> None:
     """`poll:vote:<2^63>:0` is a malformed button, not an internal error."""
     await console.say('/poll create "Q ?" "A" "B"')
     for action_id in (f"poll:vote:{2**63}:0", f"poll:vote:1:{2**63}", "event:join:99999999999999999999:onsite"):
-        reply = await app.dispatcher.act(console.click(action_id, member("bob")))
+        reply = await bot.as_("bob").act(action_id)
         assert reply.text and "bouton n'est pas valide" in reply.text, (action_id, reply.text)
 
 
@@ -71,16 +71,17 @@ async def test_dates_with_non_ascii_digits_are_not_guessed(console: ConsoleSessi
     assert refused_cleanly(out) and "pas compris la date" in out
 
 
-async def test_action_ids_take_ascii_digits_only(app: App, console: ConsoleSession) -> None:
+async def test_action_ids_take_ascii_digits_only(console: ConsoleSession, bot: Session) -> None:
     """A button naming poll `١` is malformed, not poll #1."""
     await console.say('/poll create "Q ?" "A" "B"')
-    reply = await app.dispatcher.act(console.click("poll:vote:١:0", member("bob")))
+    reply = await bot.as_("bob").act("poll:vote:١:0")
     assert reply.text and "bouton n'est pas valide" in reply.text
 
 
 def test_the_command_line_refuses_a_superscript_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`phosphore export poll ²` exits 1 with a message, no traceback."""
     db = str(tmp_path / "p.db")
+    assert main(["--db", db, "migrate"]) == 0
     for kind in ("poll", "attendees", "ics"):
         assert main(["--db", db, "export", kind, "²"]) == 1
         err = capsys.readouterr().err

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bot.feature import migration_folders
 from bot.features import FEATURES
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.messages import SqliteMessageStore
@@ -24,8 +25,7 @@ BACKENDS = ("sqlite",)
 @pytest.fixture(params=BACKENDS)
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """An open, migrated, empty database of one backend."""
-    folders = [folder for folder in (feature.migrations() for feature in FEATURES) if folder is not None]
-    db = Database(tmp_path / "contract.db", migrations=folders)
+    db = Database(tmp_path / "contract.db", migrations=migration_folders(FEATURES))
     await db.open()
     try:
         yield db

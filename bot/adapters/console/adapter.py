@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import itertools
+import logging
+import os
 import re
+import secrets
 import sys
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import TextIO
@@ -36,12 +41,38 @@ class ShownCard:
     choices: list[Choice]
     labels: list[str]
 
+log = logging.getLogger(__name__)
+
 
 async def stdin_lines() -> AsyncIterator[str]:
-    """Lines of standard input, TTY or pipe, without blocking the loop."""
+    """Lines of standard input, TTY, pipe or file, without blocking the loop or the process's exit."""
     loop = asyncio.get_running_loop()
-    while line := await loop.run_in_executor(None, sys.stdin.readline):
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+    # A daemon thread: a read blocked on an open but silent stdin must not hold the exit
+    # (SIGTERM under a supervisor), as the loop's executor threads would.
+    threading.Thread(target=_forward_stdin, args=(loop, lines), name="phosphore-stdin", daemon=True).start()
+    while (line := await lines.get()) is not None:
         yield line
+
+
+def _forward_stdin(loop: asyncio.AbstractEventLoop, lines: asyncio.Queue[str | None]) -> None:
+    """Read standard input's descriptor and hand each line to the loop; None at its end."""
+    # os.read on the descriptor, not sys.stdin: a daemon thread blocked inside sys.stdin's
+    # buffer holds its lock, which the interpreter then fails to take when it shuts down.
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = ""
+    try:
+        while chunk := os.read(sys.stdin.fileno(), 65536):
+            pending += decoder.decode(chunk)
+            *complete, pending = pending.split("\n")
+            for line in complete:
+                loop.call_soon_threadsafe(lines.put_nowait, line + "\n")
+        pending += decoder.decode(b"", final=True)
+        if pending:
+            loop.call_soon_threadsafe(lines.put_nowait, pending)
+        loop.call_soon_threadsafe(lines.put_nowait, None)
+    except (OSError, ValueError, RuntimeError):  # no stdin, or the loop has already closed
+        return
 
 
 class ConsoleAdapter:
@@ -78,11 +109,21 @@ class ConsoleAdapter:
                 # Piped input is not echoed by a terminal: without this, a replayed file's
                 # output could not be matched to the commands that produced it.
                 self.print(f"{self.member.name}> {line.strip()}")
-            if not await self.handle(line.strip()):
+            if not await self._handle_safely(line.strip()):
                 break
             if interactive:
                 self.out.write(f"{self.member.name}> ")
                 self.out.flush()
+
+    async def _handle_safely(self, line: str) -> bool:
+        """Handle one line; a failure is logged with an incident id and reported, and the session goes on."""
+        try:
+            return await self.handle(line)
+        except Exception:
+            incident = secrets.token_hex(4)
+            log.exception("incident %s in the console member=%s", incident, self.member.key)
+            self.print(self._("error.internal", incident=incident))
+            return True
 
     async def handle(self, line: str) -> bool:
         """Handle one line; False means quit."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
@@ -22,9 +23,9 @@ Batch = tuple[list[Outcome], bool]  # the ops' outcomes, and whether the transac
 
 log = logging.getLogger(__name__)
 
+WAL_SWITCH_TIMEOUT = 5.0  # seconds, as the busy timeout
 MAX_BATCH = 500  # bounds one transaction; bursts beyond it pipeline into the next
 PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
     # NORMAL in WAL mode: a commit survives the process being killed; only a power cut
     # can lose the last transactions. `synchronous = "full"` in config trades speed for that.
     "PRAGMA synchronous={synchronous}",
@@ -63,21 +64,60 @@ def connect(
     """A sqlite3 connection in autocommit mode with the project's pragmas."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, factory=factory)
     conn.row_factory = sqlite3.Row
+    _use_wal(conn)
     for pragma in PRAGMAS:
         conn.execute(pragma.format(synchronous=synchronous))
     return conn
 
 
+def statements(script: str) -> list[str]:
+    """The complete SQL statements of a script, in order (triggers kept whole)."""
+    found, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            found.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        found.append(pending.strip())
+    return found
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL, retrying while another process switches it at the same moment."""
+    # Changing the journal mode answers "database is locked" at once, without waiting for the
+    # busy timeout, when another connection is doing the same on a fresh file.
+    deadline = time.monotonic() + WAL_SWITCH_TIMEOUT
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def migrate(conn: sqlite3.Connection, folders: Sequence[Traversable] = ()) -> int:
     """Apply the migrations the database lacks, each in its own transaction; return the version."""
-    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    current = 0
     for version, script in migrations(folders):
-        if version <= current:
-            continue
-        log.info("applying migration %04d", version)
-        # executescript commits first; the script's own BEGIN/COMMIT makes it atomic.
-        conn.executescript(f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={version};\nCOMMIT;")
-        current = version
+        # The version is read under the write lock: another process migrating the same
+        # file at the same moment either finished this step already or waits for us.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > current:
+                log.info("applying migration %04d", version)
+                for statement in statements(script):
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version={version}")
+                current = version
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
     return current
 
 
@@ -103,10 +143,28 @@ class Database:
     async def open(self) -> None:
         """Open both connections, apply migrations and start the committer."""
         loop = asyncio.get_running_loop()
-        self._writer = await loop.run_in_executor(self._executor, self._open_writer)
-        self._reader = await aiosqlite.connect(self.path)
-        self._reader.row_factory = sqlite3.Row
-        await self._reader.execute("PRAGMA busy_timeout=5000")
+        try:
+            self._writer = await loop.run_in_executor(self._executor, self._open_writer)
+            self._reader = await aiosqlite.connect(self.path)
+            self._reader.row_factory = sqlite3.Row
+            await self._reader.execute("PRAGMA busy_timeout=5000")
+        except BaseException:
+            await self.close()  # a half-open database keeps threads that would stop the process exiting
+            raise
+
+    async def open_read_only(self) -> int:
+        """Open the reader alone on an existing file, which nothing can then change; its schema version."""
+        # mode=ro: no migration, no journal mode switch, no write can happen through this handle.
+        uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
+        self._reader = await aiosqlite.connect(uri, uri=True)
+        try:
+            self._reader.row_factory = sqlite3.Row
+            await self._reader.execute("PRAGMA busy_timeout=5000")
+            row = await self.fetch_one("PRAGMA user_version")
+        except BaseException:
+            await self.close()
+            raise
+        return row[0] if row else 0
 
     def _open_writer(self) -> sqlite3.Connection:
         conn = connect(self.path, self._synchronous, WriterConnection)
@@ -192,8 +250,9 @@ class Database:
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Rows of a read-only query."""
         assert self._reader is not None, "database is not open"
-        async with self._reader.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        # Statement and fetch in one call on the reader thread: a statement left open between
+        # two hops would pin its snapshot, and another read run meanwhile would share it.
+        return list(await self._reader.execute_fetchall(sql, params))
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         """The first row of a read-only query, or None."""
