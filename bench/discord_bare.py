@@ -193,7 +193,9 @@ class PhosphoreBenchClient(PhosphoreClient):
         await super().setup_hook()
         await self.app.start()
         staff = Member(f"discord:{USER_ID}", "bench", is_staff=True)
-        await self.app.services.polls.create(f"discord:{GUILD_ID}", str(CHANNEL_ID), staff, PollDraft("Bench ?", ("A", "B")))
+        await self.app.services.polls.create(
+            f"discord:{GUILD_ID}", str(CHANNEL_ID), staff, PollDraft("Bench ?", ("A", "B"))
+        )
 
     async def close(self) -> None:
         """Close the client, then the app (flushes live cards, closes the database)."""
@@ -205,7 +207,9 @@ class PhosphoreBenchClient(PhosphoreClient):
 
 def phosphore_client(fake: FakeDiscord) -> discord.Client:
     """The real adapter: member, dispatcher, a durable vote (group commit), an ephemeral confirmation."""
-    settings = make_settings(Path(tempfile.mkdtemp(prefix="phosphore-bench-")) / "bench.db", bot__live_update_interval=2.0)
+    settings = make_settings(
+        Path(tempfile.mkdtemp(prefix="phosphore-bench-")) / "bench.db", bot__live_update_interval=2.0
+    )
     return PhosphoreBenchClient(App(settings), guild_ready_timeout=0.05, freeze_gc=FREEZE_GC)
 
 
@@ -235,11 +239,16 @@ async def main(argv: Sequence[str] | None = None) -> None:
         await measure(factory, custom_ids, args.n, args.concurrency, name=name)
         for name, factory, custom_ids in CANDIDATES
     ]
-    print(f"dispatch -> callback received, loopback fake in the same process (python {sys.version.split()[0]}, "
-          f"discord.py {discord.__version__})")
+    print(
+        f"dispatch -> callback received, loopback fake in the same process (python {sys.version.split()[0]}, "
+        f"discord.py {discord.__version__})"
+    )
     print_table(results)
     print(f"mean latency: {', '.join(f'{s.name} {statistics.fmean(s.latencies_ms):.2f} ms' for s in results)}")
-    print(f"rate ratio vs {results[0].name}: " + ", ".join(f"{s.name} {s.rate / results[0].rate:.2f}" for s in results[1:]))
+    print(
+        f"rate ratio vs {results[0].name}: "
+        + ", ".join(f"{s.name} {s.rate / results[0].rate:.2f}" for s in results[1:])
+    )
 
 
 if __name__ == "__main__":

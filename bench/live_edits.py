@@ -35,15 +35,26 @@ async def burst(votes: int, seconds: float, interval: float) -> None:
             pending = []
             for i in range(votes):
                 await asyncio.sleep(max(0.0, started + seconds * i / votes - loop.time()))
-                pending.append(asyncio.create_task(app.dispatcher.act(Action(SPACE, "g", Member(f"console:v{i}", f"v{i}"), ids[i % 2]))))
+                pending.append(
+                    asyncio.create_task(
+                        app.dispatcher.act(Action(SPACE, "g", Member(f"console:v{i}", f"v{i}"), ids[i % 2]))
+                    )
+                )
             await asyncio.gather(*pending)
             last_vote = loop.time()
-            await delivery.wait_until(lambda: bool(delivery.edits) and delivery.edits[-1][1].footer.startswith(f"{votes} votants"), timeout=interval * 3)
+            await delivery.wait_until(
+                lambda: bool(delivery.edits) and delivery.edits[-1][1].footer.startswith(f"{votes} votants"),
+                timeout=interval * 3,
+            )
             final = delivery.edits[-1]
             print(f"{votes} votes over {last_vote - started:.1f} s, interval {interval} s")
             print(f"  message edits          : {len(delivery.edits)}  (target <= {int(seconds / interval) + 1})")
-            print(f"  final card             : {final[1].footer.split(' · ')[0]}; bars {[bar.count for bar in final[1].bars]}")
-            print(f"  final edit after last vote: {delivery.edit_times[-1] - last_vote:.2f} s (must be <= {interval} s)")
+            print(
+                f"  final card             : {final[1].footer.split(' · ')[0]}; bars {[bar.count for bar in final[1].bars]}"
+            )
+            print(
+                f"  final edit after last vote: {delivery.edit_times[-1] - last_vote:.2f} s (must be <= {interval} s)"
+            )
 
 
 def main() -> None:

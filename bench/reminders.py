@@ -22,8 +22,8 @@ import _common  # noqa: F401  (puts the project on sys.path)
 from _common import median
 
 from bot.core.clock import ManualClock
-from bot.features.events.domain import EventDraft
 from bot.core.pacing import Pacer
+from bot.features.events.domain import EventDraft
 from bot.store.sqlite.rows import to_iso
 from bot.ui import Reply
 from tests.helpers import START, make_settings, running_app
@@ -173,13 +173,19 @@ async def main(recipients: int, events: int, rounds: int, rate: float) -> None:
     print(f"Phosphore: {recipients} reminders in {events} fan-outs due within one minute, {rounds} rounds (medians)")
     print(f"  all delivered exactly once: yes ({2 * recipients} 'sent' rows over two reminder waves)")
     print(f"  wake-up jobs rebuilt from the database: {pick['jobs']:.0f} instants in {pick['wake_ms']:.1f} ms")
-    print(f"  unpaced fan-out: {pick['unpaced_s']:.2f} s ({pick['per_send_ms']:.2f} ms per recipient: claim + send + mark,"
-          f" {recipients / pick['unpaced_s']:.0f}/s)")
-    print(f"  paced at {rate:.0f}/s (token bucket, burst {rate:.0f}): drains in {pick['drain_virtual_s']:.1f} s of platform"
-          f" time (ideal {(recipients - rate) / rate:.1f} s), {pick['paced_cpu_s']:.2f} s of our CPU")
+    print(
+        f"  unpaced fan-out: {pick['unpaced_s']:.2f} s ({pick['per_send_ms']:.2f} ms per recipient: claim + send + mark,"
+        f" {recipients / pick['unpaced_s']:.0f}/s)"
+    )
+    print(
+        f"  paced at {rate:.0f}/s (token bucket, burst {rate:.0f}): drains in {pick['drain_virtual_s']:.1f} s of platform"
+        f" time (ideal {(recipients - rate) / rate:.1f} s), {pick['paced_cpu_s']:.2f} s of our CPU"
+    )
     if sqlalchemy_missing():
-        print("APScheduler SQLAlchemyJobStore: skipped — SQLAlchemy is not installed (pip install 'SQLAlchemy>=2,<3',"
-              " the `bench` extra of pyproject.toml).")
+        print(
+            "APScheduler SQLAlchemyJobStore: skipped — SQLAlchemy is not installed (pip install 'SQLAlchemy>=2,<3',"
+            " the `bench` extra of pyproject.toml)."
+        )
         return
     runs = []
     for _ in range(rounds):
@@ -188,14 +194,20 @@ async def main(recipients: int, events: int, rounds: int, rate: float) -> None:
             assert found is not None
             runs.append(found)
     other = {key: median([r[key] for r in runs]) for key in runs[0]}
-    print(f"APScheduler 3.11 SQLAlchemyJobStore on SQLite, defaults (misfire_grace_time=1), {recipients} jobs due in"
-          f" the same second, {rounds} rounds (medians)")
+    print(
+        f"APScheduler 3.11 SQLAlchemyJobStore on SQLite, defaults (misfire_grace_time=1), {recipients} jobs due in"
+        f" the same second, {rounds} rounds (medians)"
+    )
     print(f"  add_job blocks the loop {other['add_ms']:.2f} ms each ({other['add_total_s']:.2f} s for all)")
     per_round = ", ".join(f"{r['ran']:.0f}/{r['missed']:.0f}" for r in runs)
-    print(f"  ran {other['ran']:.0f}, missed {other['missed']:.0f} (ran/missed per round: {per_round}; a miss is a"
-          f" reminder silently never sent)")
-    print(f"  ratio: per-job add cost {other['add_ms'] / max(pick['wake_ms'] / max(pick['jobs'], 1), 1e-6):.0f}x ours per"
-          f" wake-up; our whole unpaced fan-out takes {pick['unpaced_s'] / other['add_total_s']:.2f}x its add_job time alone")
+    print(
+        f"  ran {other['ran']:.0f}, missed {other['missed']:.0f} (ran/missed per round: {per_round}; a miss is a"
+        f" reminder silently never sent)"
+    )
+    print(
+        f"  ratio: per-job add cost {other['add_ms'] / max(pick['wake_ms'] / max(pick['jobs'], 1), 1e-6):.0f}x ours per"
+        f" wake-up; our whole unpaced fan-out takes {pick['unpaced_s'] / other['add_total_s']:.2f}x its add_job time alone"
+    )
 
 
 if __name__ == "__main__":

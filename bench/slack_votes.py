@@ -60,8 +60,14 @@ async def hammer(url: str, bodies: list[str], concurrency: int) -> tuple[float, 
 def clicks(poll_id: int, ts: str, count: int, voters: int) -> list[str]:
     """Click bodies on option 0/1 by `voters` distinct members (toggles, as real members do)."""
     return [
-        block_actions_body(f"poll:vote:{poll_id}:{n % 2}", None, user_id=f"U{n % voters:05d}", team_id=TEAM,
-                           channel_id=CHANNEL, message_ts=ts)
+        block_actions_body(
+            f"poll:vote:{poll_id}:{n % 2}",
+            None,
+            user_id=f"U{n % voters:05d}",
+            team_id=TEAM,
+            channel_id=CHANNEL,
+            message_ts=ts,
+        )
         for n in range(count)
     ]
 
@@ -95,15 +101,18 @@ async def until_counted(base_url: str, method: str, count: int, timeout: float =
             await asyncio.sleep(0.01)
 
 
-async def phosphore(base_url: str, db: Path, count: int, voters: int, concurrency: int) -> tuple[float, list[float], float]:
+async def phosphore(
+    base_url: str, db: Path, count: int, voters: int, concurrency: int
+) -> tuple[float, list[float], float]:
     """The real adapter: vote committed, ephemeral confirmation, coalesced chat.update."""
     async with running_app(slack_settings(db, bot__live_update_interval=2.0)) as app:
         bolt = build_bolt(app.services.settings, base_url=base_url)
         SlackAdapter(app, bolt)
         try:
             async with http_server(bolt, "127.0.0.1", 0, SECRET) as url:
-                create = slash_command_body("/poll", 'create "Bench?" "A" "B"', user_id=ALICE, team_id=TEAM,
-                                            channel_id=CHANNEL)
+                create = slash_command_body(
+                    "/poll", 'create "Bench?" "A" "B"', user_id=ALICE, team_id=TEAM, channel_id=CHANNEL
+                )
                 await post_signed(url, create, SECRET)
                 await until_counted(base_url, "chat.postMessage", 1)
                 await until_counted(base_url, "chat.update", 0)

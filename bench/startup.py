@@ -27,7 +27,11 @@ def one_run(db: Path) -> tuple[float, float]:
     started = time.perf_counter()
     child = subprocess.Popen(
         [sys.executable, "-m", "bot", "--db", str(db), "run"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env=env,
     )
     assert child.stdout is not None and child.stdin is not None
     child.stdout.readline()

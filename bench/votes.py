@@ -26,7 +26,9 @@ def raw_sqlite(path: Path, rows: int) -> float:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("CREATE TABLE votes (poll_id INTEGER, voter TEXT, position INTEGER, voted_at TEXT, PRIMARY KEY (poll_id, voter, position))")
+    conn.execute(
+        "CREATE TABLE votes (poll_id INTEGER, voter TEXT, position INTEGER, voted_at TEXT, PRIMARY KEY (poll_id, voter, position))"
+    )
     started = time.perf_counter()
     for i in range(rows):
         conn.execute("BEGIN")
@@ -67,7 +69,9 @@ def main() -> None:
             commits.append(used)
             raw.append(raw_sqlite(Path(folder) / "raw.db", args.voters))
     print(f"{args.voters} concurrent voters, {args.rounds} rounds (medians)")
-    print(f"  core, action -> committed confirmation : {median(core):>9,.0f} votes/s  ({median(commits):.0f} commits per burst)")
+    print(
+        f"  core, action -> committed confirmation : {median(core):>9,.0f} votes/s  ({median(commits):.0f} commits per burst)"
+    )
     print(f"  raw sqlite3, one commit per row        : {median(raw):>9,.0f} rows/s")
     print(f"  ratio core / raw                       : {median(core) / median(raw):>9.2f}  (target >= 1.0)")
 

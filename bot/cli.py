@@ -31,7 +31,9 @@ log = logging.getLogger("bot")
 
 def build_parser() -> argparse.ArgumentParser:
     """Every subcommand and option, with help."""
-    parser = argparse.ArgumentParser(prog="phosphore", description="Polls, idea wall and event sign-up for Slack, Discord and the terminal.")
+    parser = argparse.ArgumentParser(
+        prog="phosphore", description="Polls, idea wall and event sign-up for Slack, Discord and the terminal."
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     _add_common_options(parser, None)
     # After a subcommand too (`phosphore run --db x.db`); SUPPRESS keeps a value given before it.
@@ -40,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = _Subcommands(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"), common)
 
     run = commands.add_parser("run", help="start the bot")
-    run.add_argument("--adapter", help="console, slack, discord or slack,discord (default: from the tokens set, else console)")
+    run.add_argument(
+        "--adapter", help="console, slack, discord or slack,discord (default: from the tokens set, else console)"
+    )
 
     sync = commands.add_parser("discord-sync", help="register the Discord slash commands (globally, or on one server)")
     sync.add_argument("--guild", type=int, help="a server id: register there only, instantly (for testing)")
@@ -91,7 +95,7 @@ class _Subcommands:
 
     def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
         """A subcommand with --config and --db."""
-        return self.action.add_parser(name, parents=[self.common], **kwargs)  # type: ignore[no-any-return]
+        return self.action.add_parser(name, parents=[self.common], **kwargs)
 
 
 def choose_adapters(requested: str | None, settings: Settings) -> list[str]:
@@ -100,9 +104,15 @@ def choose_adapters(requested: str | None, settings: Settings) -> list[str]:
         names = [name.strip() for name in requested.split(",") if name.strip()]
         unknown = [name for name in names if name not in ADAPTERS]
         if unknown or not names:
-            raise ConfigError(f"--adapter: unknown adapter {', '.join(map(repr, unknown)) or repr(requested)} (one of {', '.join(ADAPTERS)})")
+            raise ConfigError(
+                f"--adapter: unknown adapter {', '.join(map(repr, unknown)) or repr(requested)} (one of {', '.join(ADAPTERS)})"
+            )
         return names
-    found = [name for name, secret in (("slack", "SLACK_BOT_TOKEN"), ("discord", "DISCORD_TOKEN")) if secret in settings.secrets]
+    found = [
+        name
+        for name, secret in (("slack", "SLACK_BOT_TOKEN"), ("discord", "DISCORD_TOKEN"))
+        if secret in settings.secrets
+    ]
     return found or ["console"]
 
 
@@ -165,10 +175,11 @@ def _stop_signals(stop_requested: asyncio.Event) -> Iterator[None]:
 
 async def _serve(app: App, servers: list[Callable[[App], Awaitable[None]]], stop_requested: asyncio.Event) -> None:
     """Run the adapters until they end or a stop is requested; a stop lets them finish their own clean-up."""
-    serving = asyncio.ensure_future(asyncio.gather(*(serve(app) for serve in servers)))
+    serving: asyncio.Future[list[None]] = asyncio.ensure_future(asyncio.gather(*(serve(app) for serve in servers)))
     stopping = asyncio.ensure_future(stop_requested.wait())
     try:
-        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        waiting: list[asyncio.Future[Any]] = [serving, stopping]
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopping.cancel()
         serving.cancel()  # nothing once the adapters have ended
@@ -206,9 +217,9 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     """Write a poll, ideas, attendees or calendar export, read from the database without changing it."""
     from bot.app import App
     from bot.core.errors import UserError
-    from bot.i18n import Translator
     from bot.feature import migration_folders
     from bot.features import FEATURES
+    from bot.i18n import Translator
     from bot.store.sqlite.database import migrations
 
     if not settings.database.is_file():

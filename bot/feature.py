@@ -17,8 +17,8 @@ from bot.core.livecards import LiveCards, Renderer
 from bot.core.notices import Notice
 from bot.core.pacing import Pacer
 from bot.core.spaces import SpaceDirectory
-from bot.i18n import Translator
 from bot.core.subscriptions import InboundHandler, Subscriptions
+from bot.i18n import Translator
 from bot.scheduler import Source, Wakeups
 from bot.store.sqlite.database import Database
 from bot.ui import Reply

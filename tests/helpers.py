@@ -7,8 +7,8 @@ and it records what the bot posts and sends privately. `ConsoleSession` drives t
 from __future__ import annotations
 
 import asyncio
-import heapq
 import copy
+import heapq
 import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -77,7 +77,6 @@ class ConsoleSession:
         text = self.out.getvalue()
         new, self._read = text[self._read :], len(text)
         return new
-
 
 
 @dataclass
@@ -149,9 +148,7 @@ class Session:
             action_id, values = found[0]
         return await self.act(action_id, values)
 
-    async def act(
-        self, action_id: str, values: tuple[str, ...] = (), fields: dict[str, str] | None = None
-    ) -> Reply:
+    async def act(self, action_id: str, values: tuple[str, ...] = (), fields: dict[str, str] | None = None) -> Reply:
         """A click, menu choice or form submission on a raw action id, as a platform sends it."""
         action = Action(self.space, self.channel, self.member, action_id, values, fields or {}, self.locale)
         reply = await self.app.dispatcher.act(action)
@@ -188,7 +185,6 @@ def _labels(reply: Reply) -> list[str]:
         elif isinstance(control, Select):
             labels += [option.label for option in control.options]
     return labels
-
 
 
 class VirtualTimer:

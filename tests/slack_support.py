@@ -106,7 +106,9 @@ class SlackBot:
         """A modal submission (private_metadata as the adapter wrote it)."""
         meta = json.dumps({"channel": CHANNEL}, separators=(",", ":"))
         blocks = [{"type": "input", "block_id": block_id} for block_id in state]
-        body = view_submission_body(callback_id, state, user_id=user, team_id=TEAM, private_metadata=meta, blocks=blocks)
+        body = view_submission_body(
+            callback_id, state, user_id=user, team_id=TEAM, private_metadata=meta, blocks=blocks
+        )
         return await self.send(body)
 
     async def event(self, event: dict[str, Any], team: str = TEAM) -> tuple[int, str]:
@@ -140,7 +142,9 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> N
 
 @asynccontextmanager
 async def slack_bot(
-    tmp_path: Path, spaces: Mapping[str, Mapping[str, Any]] | None = None, features: tuple[Feature, ...] = FEATURES,
+    tmp_path: Path,
+    spaces: Mapping[str, Mapping[str, Any]] | None = None,
+    features: tuple[Feature, ...] = FEATURES,
     **values: Any,
 ) -> AsyncIterator[SlackBot]:
     """A started app (of `features`) with its Slack adapter on 127.0.0.1, against a fresh fake Slack."""

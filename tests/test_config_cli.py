@@ -24,7 +24,11 @@ def write(path: Path, text: str) -> Path:
 def test_defaults() -> None:
     """French, Paris, staff create polls, 2 s live interval."""
     settings = load_settings(environ={})
-    assert (settings["bot.locale"], settings["bot.timezone"], settings["polls.creators"]) == ("fr", "Europe/Paris", "staff")
+    assert (settings["bot.locale"], settings["bot.timezone"], settings["polls.creators"]) == (
+        "fr",
+        "Europe/Paris",
+        "staff",
+    )
     assert settings["bot.live_update_interval"] == 2.0
 
 
@@ -45,7 +49,7 @@ def test_environment_wins_over_the_file(tmp_path: Path) -> None:
         ('[slack]\nbot_token = "xoxb-1"\n', "slack.bot_token: secrets are read only from the environment"),
         ("[bot\n", "not valid TOML"),
         ('[spaces."slack:T1"]\ncolour = "red"\n', "spaces.slack:T1.colour: unknown setting"),
-        ('[bot]\nlive_update_interval = -1\n', "bot.live_update_interval: -1 must be zero or more"),
+        ("[bot]\nlive_update_interval = -1\n", "bot.live_update_interval: -1 must be zero or more"),
     ],
 )
 def test_bad_settings_name_their_key(tmp_path: Path, toml: str, message: str) -> None:
@@ -81,7 +85,12 @@ def run_cli(*args: str, stdin: str = "", db: Path) -> subprocess.CompletedProces
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "PHOSPHORE_"))}
     return subprocess.run(
         [sys.executable, "-m", "bot", "--db", str(db), *args],
-        input=stdin, capture_output=True, text=True, cwd=ROOT, env=env, timeout=60,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
     )
 
 

@@ -13,7 +13,10 @@ def test_card_with_bars_buttons_and_select() -> None:
         text=("Un seul choix",),
         fields=(Field("Lieu", "Paris"),),
         bars=(ResultBar("Oui", 2, 2 / 3), ResultBar("Non merci", 1, 1 / 3)),
-        controls=(Button("Oui", "poll:vote:3:0"), Select("…", "poll:vote:9", (SelectOption("A", "0"), SelectOption("B", "1")))),
+        controls=(
+            Button("Oui", "poll:vote:3:0"),
+            Select("…", "poll:vote:9", (SelectOption("A", "0"), SelectOption("B", "1"))),
+        ),
         footer="3 votants",
     )
     lines, choices = render_card(card)

@@ -56,7 +56,14 @@ def client_for(app: App, **kwargs: Any) -> PhosphoreClient:
     return PhosphoreClient(app, guild_ready_timeout=0.05, **kwargs)
 
 
-def slash(fake: FakeDiscord, sub: str, options: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None, *, user: int = ALICE, **kw: Any) -> dict[str, Any]:
+def slash(
+    fake: FakeDiscord,
+    sub: str,
+    options: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    *,
+    user: int = ALICE,
+    **kw: Any,
+) -> dict[str, Any]:
     """A /poll <sub> interaction in the first guild."""
     kw.setdefault("guild_id", GUILD)
     kw.setdefault("channel_id", CHANNEL)
@@ -112,7 +119,9 @@ async def test_poll_create_answers_with_embed_and_components_then_tracks_the_mes
     assert data["allowed_mentions"] == {"parse": []}
     buttons = data["components"][0]["components"]
     assert [(b["label"], b["custom_id"]) for b in buttons] == [
-        ("Pizza", "poll:vote:1:0"), ("Sushi", "poll:vote:1:1"), ("Tacos", "poll:vote:1:2")
+        ("Pizza", "poll:vote:1:0"),
+        ("Sushi", "poll:vote:1:1"),
+        ("Tacos", "poll:vote:1:2"),
     ]
     refs = await tracked(app, "poll:1")
     assert [(r.space, r.channel, r.message_id) for r in refs] == [(f"discord:{GUILD}", str(CHANNEL), str(message_id))]
@@ -156,7 +165,11 @@ async def test_a_custom_id_naming_another_guilds_poll_is_refused(app: App, fake:
     async with run_client(client_for(app)):
         await create_poll(fake)
         forged = fake.component_interaction(
-            "poll:vote:1:0", guild_id=OTHER_GUILD, channel_id=OTHER_CHANNEL, user_id=CAROL, message_id=fake.snowflake(),
+            "poll:vote:1:0",
+            guild_id=OTHER_GUILD,
+            channel_id=OTHER_CHANNEL,
+            user_id=CAROL,
+            message_id=fake.snowflake(),
             locale="fr",
         )
         call = await fake.interact(forged)
@@ -189,15 +202,23 @@ async def test_missing_options_open_a_modal_whose_submission_creates_the_poll(ap
     async with run_client(client_for(app)):
         opened = await fake.interact(slash(fake, "create", locale="fr"))
         submit = fake.modal_submit_interaction(
-            "cmd:poll.create", {"question": "Quel atelier ?", "options": "Rust\nPython", "anonymous": "true"},
-            guild_id=GUILD, channel_id=CHANNEL, user_id=ALICE, locale="fr",
+            "cmd:poll.create",
+            {"question": "Quel atelier ?", "options": "Rust\nPython", "anonymous": "true"},
+            guild_id=GUILD,
+            channel_id=CHANNEL,
+            user_id=ALICE,
+            locale="fr",
         )
         posted = await fake.interact(submit)
     modal = opened.json["data"]
     assert opened.json["type"] == 9 and modal["custom_id"] == "cmd:poll.create"
     assert modal["title"] == translate("fr", "cmd.poll.create.title") and len(modal["components"]) == 5
     assert [c["component"]["custom_id"] for c in modal["components"]] == [
-        "question", "options", "multi", "anonymous", "results"
+        "question",
+        "options",
+        "multi",
+        "anonymous",
+        "results",
     ]
     assert posted.json["type"] == 4 and posted.json["data"]["embeds"][0]["title"] == "#1 · Quel atelier ?"
     assert await tracked(app, "poll:1")
@@ -207,8 +228,12 @@ async def test_a_refused_form_lists_its_field_errors_privately(app: App, fake: F
     """Discord modals cannot show inline errors: the problems come back as an ephemeral list."""
     async with run_client(client_for(app)):
         submit = fake.modal_submit_interaction(
-            "cmd:poll.create", {"question": "Q ?", "options": "A\nB", "multi": "beaucoup"},
-            guild_id=GUILD, channel_id=CHANNEL, user_id=ALICE, locale="fr",
+            "cmd:poll.create",
+            {"question": "Q ?", "options": "A\nB", "multi": "beaucoup"},
+            guild_id=GUILD,
+            channel_id=CHANNEL,
+            user_id=ALICE,
+            locale="fr",
         )
         call = await fake.interact(submit)
     label = translate("fr", "cmd.poll.create.multi.label")
@@ -281,8 +306,12 @@ async def test_sync_registers_localized_groups_globally_or_on_one_guild(app: App
     create = next(o for o in poll["options"] if o["name"] == "create")
     assert create["name_localizations"]["fr"] == "créer"
     assert [(o["name"], o["type"], o["name_localizations"]["fr"]) for o in create["options"]] == [
-        ("question", 3, "question"), ("option", 3, "option"), ("maximum-choices", 4, "choix-maximum"),
-        ("anonymous", 5, "anonyme"), ("results", 3, "résultats"), ("closing-time", 3, "clôture"),
+        ("question", 3, "question"),
+        ("option", 3, "option"),
+        ("maximum-choices", 4, "choix-maximum"),
+        ("anonymous", 5, "anonyme"),
+        ("results", 3, "résultats"),
+        ("closing-time", 3, "clôture"),
     ]
     close = next(o for o in poll["options"] if o["name"] == "close")
     assert close["options"][0]["autocomplete"] is True and close["options"][0]["required"] is True
@@ -312,7 +341,11 @@ async def test_buttons_sent_in_a_dm_reach_their_server(app: App, fake: FakeDisco
     client = client_for(app)
     async with run_client(client):
         await create_poll(fake)
-        card = (await app.dispatcher.invoke_text(f"discord:{GUILD}", str(CHANNEL), Member(f"discord:{ALICE}", "alice", is_staff=True), "poll results 1")).card
+        card = (
+            await app.dispatcher.invoke_text(
+                f"discord:{GUILD}", str(CHANNEL), Member(f"discord:{ALICE}", "alice", is_staff=True), "poll results 1"
+            )
+        ).card
         assert await app.services.delivery.send_private(f"discord:{GUILD}", f"discord:{BOB}", Reply(card=card))
         (dm,) = await fake.wait_for("POST", f"/channels/{fake.dm_channel_id(BOB)}/messages")
         custom_id = dm.json["components"][0]["components"][0]["custom_id"]
@@ -329,18 +362,28 @@ async def test_a_dm_click_without_a_server_is_refused_politely(app: App, fake: F
     """A component in a DM that names no server gets the translated "servers only" answer."""
     client = client_for(app)
     async with run_client(client):
-        call = await fake.interact(fake.component_interaction(
-            "poll:vote:1:0", guild_id=None, channel_id=fake.dm_channel_id(BOB), user_id=BOB, message_id=fake.snowflake()
-        ))
+        call = await fake.interact(
+            fake.component_interaction(
+                "poll:vote:1:0",
+                guild_id=None,
+                channel_id=fake.dm_channel_id(BOB),
+                user_id=BOB,
+                message_id=fake.snowflake(),
+            )
+        )
     assert call.json["data"]["content"] == translate("en", "discord.guild_only")
 
 
 def idea_slash(fake: FakeDiscord, sub: str, options: Any = None, *, user: int = BOB, **kw: Any) -> dict[str, Any]:
     """An /idea <sub> interaction in the first guild."""
-    return fake.slash_interaction("idea", options, subcommand=sub, guild_id=GUILD, channel_id=CHANNEL, user_id=user, **kw)
+    return fake.slash_interaction(
+        "idea", options, subcommand=sub, guild_id=GUILD, channel_id=CHANNEL, user_id=user, **kw
+    )
 
 
-def autocomplete(fake: FakeDiscord, group: str, sub: str, option: str, typed: str, *, user: int = ALICE) -> dict[str, Any]:
+def autocomplete(
+    fake: FakeDiscord, group: str, sub: str, option: str, typed: str, *, user: int = ALICE
+) -> dict[str, Any]:
     """An autocomplete interaction for `option` of /group sub, `typed` so far."""
     focused = [{"name": option, "type": 3, "value": typed, "focused": True}]
     payload = fake.slash_interaction(group, focused, subcommand=sub, guild_id=GUILD, channel_id=CHANNEL, user_id=user)
@@ -360,7 +403,9 @@ async def test_an_anonymous_idea_is_posted_in_the_channel_not_as_its_authors_ans
 ) -> None:
     """The card of an anonymous idea is a plain channel message; bob's own interaction is answered privately."""
     async with run_client(client_for(app, defer_after=defer_after)):
-        call = await fake.interact(idea_slash(fake, "submit", {"idea": "Un atelier vidéo", "anonymous": True}, locale="fr"))
+        call = await fake.interact(
+            idea_slash(fake, "submit", {"idea": "Un atelier vidéo", "anonymous": True}, locale="fr")
+        )
         (posted,) = await fake.wait_for("POST", f"/channels/{CHANNEL}/messages")
         refs = await tracked(app, "idea:1")
         (follow_up,) = await fake.wait_for("POST", f"/webhooks/{fake.app_id}/")
@@ -384,12 +429,17 @@ async def test_a_signed_idea_is_still_the_public_answer(app: App, fake: FakeDisc
 async def test_member_markdown_is_shown_as_typed_not_as_a_disguised_link(app: App, fake: FakeDiscord) -> None:
     """A poll option or an idea with a masked link or formatting renders literally; the bot's own bold stays."""
     async with run_client(client_for(app)):
-        poll = await fake.interact(slash(fake, "create", {"question": "**Vite** ?", "option": "[Pizza](https://evil.example); _Sushi_"}))
+        poll = await fake.interact(
+            slash(fake, "create", {"question": "**Vite** ?", "option": "[Pizza](https://evil.example); _Sushi_"})
+        )
         idea = await fake.interact(idea_slash(fake, "submit", {"idea": "[clic](https://evil.example) ||secret||"}))
     embed = poll.json["data"]["embeds"][0]
     assert embed["title"] == "#1 · \\*\\*Vite\\*\\* ?"
     assert "**\\[Pizza\\](https://evil.example)**\n`░░░░░░░░░░` 0 · 0 %\n**\\_Sushi\\_**" in embed["description"]
-    assert [b["label"] for b in poll.json["data"]["components"][0]["components"]] == ["[Pizza](https://evil.example)", "_Sushi_"]
+    assert [b["label"] for b in poll.json["data"]["components"][0]["components"]] == [
+        "[Pizza](https://evil.example)",
+        "_Sushi_",
+    ]
     assert idea.json["data"]["embeds"][0]["description"] == "\\[clic\\](https://evil.example) \\|\\|secret\\|\\|"
 
 
@@ -397,13 +447,21 @@ async def test_a_dm_button_is_refused_once_the_member_left_the_server(app: App, 
     """A DM click is checked against the server it names: a member who left it can no longer vote there."""
     async with run_client(client_for(app)):
         await create_poll(fake)
-        card = (await app.dispatcher.invoke_text(f"discord:{GUILD}", str(CHANNEL), Member(f"discord:{ALICE}", "alice", is_staff=True), "poll results 1")).card
+        card = (
+            await app.dispatcher.invoke_text(
+                f"discord:{GUILD}", str(CHANNEL), Member(f"discord:{ALICE}", "alice", is_staff=True), "poll results 1"
+            )
+        ).card
         assert await app.services.delivery.send_private(f"discord:{GUILD}", f"discord:{BOB}", Reply(card=card))
         (dm,) = await fake.wait_for("POST", f"/channels/{fake.dm_channel_id(BOB)}/messages")
         fake.remove_member(GUILD, BOB)
         payload = fake.component_interaction(
-            f"poll:vote:1:0@{GUILD}", guild_id=None, channel_id=fake.dm_channel_id(BOB), user_id=BOB,
-            message_id=int(dm.response["id"]), locale="fr",
+            f"poll:vote:1:0@{GUILD}",
+            guild_id=None,
+            channel_id=fake.dm_channel_id(BOB),
+            user_id=BOB,
+            message_id=int(dm.response["id"]),
+            locale="fr",
         )
         call = await fake.interact(payload)
     assert content(call) == translate("fr", "discord.not_a_member") and call.json["data"]["flags"] == 64
@@ -417,8 +475,12 @@ async def test_a_dm_button_is_refused_when_discord_cannot_confirm_the_membership
         await create_poll(fake)
         fake.fail("GET", f"/guilds/{GUILD}/members/{BOB}", 400, 0, "Bad Request")
         payload = fake.component_interaction(
-            f"poll:vote:1:0@{GUILD}", guild_id=None, channel_id=fake.dm_channel_id(BOB), user_id=BOB,
-            message_id=fake.snowflake(), locale="en-US",
+            f"poll:vote:1:0@{GUILD}",
+            guild_id=None,
+            channel_id=fake.dm_channel_id(BOB),
+            user_id=BOB,
+            message_id=fake.snowflake(),
+            locale="en-US",
         )
         call = await fake.interact(payload)
     assert content(call) == translate("en", "discord.member_check_failed")
@@ -456,7 +518,9 @@ async def test_each_reference_completes_from_its_own_kind(app: App, fake: FakeDi
 async def test_a_form_with_six_inputs_keeps_the_closing_time_typed_as_an_option(app: App, fake: FakeDiscord) -> None:
     """Discord modals hold five inputs: a closing time typed with /poll create reaches the poll through the form."""
     async with run_client(client_for(app)):
-        opened = await fake.interact(slash(fake, "create", {"closing-time": "dans 2h", "maximum-choices": 2}, locale="fr"))
+        opened = await fake.interact(
+            slash(fake, "create", {"closing-time": "dans 2h", "maximum-choices": 2}, locale="fr")
+        )
         modal = opened.json["data"]
         shown = {c["component"]["custom_id"]: c["component"].get("value") for c in modal["components"]}
         typed = {"question": "Quel atelier ?", "options": "Rust\nPython"}
@@ -472,15 +536,21 @@ async def test_a_form_with_six_inputs_keeps_the_closing_time_typed_as_an_option(
     assert poll is not None and poll.closes_at == START + timedelta(hours=2) and poll.max_choices == 2
 
 
-async def test_values_typed_with_the_command_that_do_not_fit_the_form_come_back_with_it(app: App, fake: FakeDiscord) -> None:
+async def test_values_typed_with_the_command_that_do_not_fit_the_form_come_back_with_it(
+    app: App, fake: FakeDiscord
+) -> None:
     """Every option but the question typed: the form shows five, the sixth value returns with the submission."""
     typed = {"option": "A;B", "maximum-choices": 2, "anonymous": True, "results": "closed", "closing-time": "dans 2h"}
     async with run_client(client_for(app)):
         opened = await fake.interact(slash(fake, "create", typed, locale="fr"))
         modal = opened.json["data"]
         submit = fake.modal_submit_interaction(
-            modal["custom_id"], {"question": "Q ?", "options": "A\nB", "multi": "2", "anonymous": "true", "results": "closed"},
-            guild_id=GUILD, channel_id=CHANNEL, user_id=ALICE, locale="fr",
+            modal["custom_id"],
+            {"question": "Q ?", "options": "A\nB", "multi": "2", "anonymous": "true", "results": "closed"},
+            guild_id=GUILD,
+            channel_id=CHANNEL,
+            user_id=ALICE,
+            locale="fr",
         )
         await fake.interact(submit)
     assert len(modal["components"]) == 5 and modal["custom_id"] == "cmd:poll.create?closes=dans+2h"
@@ -510,7 +580,9 @@ async def test_fixed_values_are_choices_help_is_plain_and_commands_are_guild_onl
 async def test_plain_help_answers_with_the_commands(app: App, fake: FakeDiscord) -> None:
     """/help runs as a command of its own."""
     async with run_client(client_for(app)):
-        call = await fake.interact(fake.slash_interaction("help", None, guild_id=GUILD, channel_id=CHANNEL, user_id=BOB, locale="fr"))
+        call = await fake.interact(
+            fake.slash_interaction("help", None, guild_id=GUILD, channel_id=CHANNEL, user_id=BOB, locale="fr")
+        )
     assert call.json["data"]["embeds"][0]["title"] == translate("fr", "help.title") and call.json["data"]["flags"] == 64
 
 

@@ -41,13 +41,22 @@ async def test_components_exact_output() -> None:
     view = render.view(card)
     assert view is not None and view.is_finished()  # sent without being kept in memory
     assert view.to_components() == [
-        {"type": 1, "components": [{"type": 2, "style": 1, "disabled": False, "label": "A", "custom_id": "poll:vote:3:0"}]},
+        {
+            "type": 1,
+            "components": [{"type": 2, "style": 1, "disabled": False, "label": "A", "custom_id": "poll:vote:3:0"}],
+        },
         {
             "type": 1,
             "components": [
                 {
-                    "type": 3, "custom_id": "poll:vote:3", "min_values": 1, "max_values": 1, "disabled": False,
-                    "required": True, "placeholder": "—", "options": [{"label": "x", "value": "0", "default": False}],
+                    "type": 3,
+                    "custom_id": "poll:vote:3",
+                    "min_values": 1,
+                    "max_values": 1,
+                    "disabled": False,
+                    "required": True,
+                    "placeholder": "—",
+                    "options": [{"label": "x", "value": "0", "default": False}],
                 }
             ],
         },
@@ -121,16 +130,27 @@ def test_modal_exact_output() -> None:
         "title": "Nouveau sondage",
         "components": [
             {
-                "type": 18, "label": "question",
+                "type": 18,
+                "label": "question",
                 "component": {
-                    "type": 4, "style": 1, "label": None, "custom_id": "question", "required": True,
-                    "placeholder": "La question", "max_length": 4000,
+                    "type": 4,
+                    "style": 1,
+                    "label": None,
+                    "custom_id": "question",
+                    "required": True,
+                    "placeholder": "La question",
+                    "max_length": 4000,
                 },
             },
             {
-                "type": 18, "label": "anonyme",
+                "type": 18,
+                "label": "anonyme",
                 "component": {
-                    "type": 3, "custom_id": "anonymous", "min_values": 0, "max_values": 1, "disabled": False,
+                    "type": 3,
+                    "custom_id": "anonymous",
+                    "min_values": 0,
+                    "max_values": 1,
+                    "disabled": False,
                     "required": False,
                     "options": [
                         {"label": "Oui", "value": "true", "default": False},
@@ -139,9 +159,15 @@ def test_modal_exact_output() -> None:
                 },
             },
             {
-                "type": 18, "label": "option",
+                "type": 18,
+                "label": "option",
                 "component": {
-                    "type": 4, "style": 2, "label": None, "custom_id": "options", "required": True, "value": "A\nB",
+                    "type": 4,
+                    "style": 2,
+                    "label": None,
+                    "custom_id": "options",
+                    "required": True,
+                    "value": "A\nB",
                     "max_length": 4000,
                 },
             },
@@ -210,6 +236,9 @@ def test_member_text_is_escaped_but_not_the_renderers_own_formatting() -> None:
         "\n\n**\\[Pizza\\](https://evil.example)**\n`██████████` 1 · 100 %"
     )
     assert result["fields"][0]["value"] == "jean\\_dupont" and result["footer"]["text"] == "\\~\\~barré\\~\\~"
-    assert render.message(Reply(text="Vos choix : [A](https://evil.example)"))["content"] == "Vos choix : \\[A\\](https://evil.example)"
+    assert (
+        render.message(Reply(text="Vos choix : [A](https://evil.example)"))["content"]
+        == "Vos choix : \\[A\\](https://evil.example)"
+    )
     buttons = render.view(Card("t", controls=(Button("[A](https://x.example)", "poll:vote:1:0"),)))
     assert buttons is not None and buttons.to_components()[0]["components"][0]["label"] == "[A](https://x.example)"

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bot.config import Settings
-from tests.helpers import ConsoleSession, START, make_settings, running_app
+from tests.helpers import START, ConsoleSession, make_settings, running_app
 
 ROOT = Path(__file__).resolve().parents[1]
 

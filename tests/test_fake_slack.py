@@ -307,9 +307,7 @@ async def test_http_respond_posts_to_a_recorded_response_url(fake: FakeSlack) ->
         await respond(text="Only you can see this", response_type="ephemeral")
 
     response_url = fake.response_url()
-    body = slash_command_body(
-        "/poll", "", user_id=USER, team_id=TEAM, channel_id=CHANNEL, response_url=response_url
-    )
+    body = slash_command_body("/poll", "", user_id=USER, team_id=TEAM, channel_id=CHANNEL, response_url=response_url)
     async with serve_bolt_app(app) as url:
         assert (await post_signed(url, body, SECRET))[0] == 200
         [reply] = await fake.wait_for("response_url")

@@ -85,7 +85,9 @@ def test_plural_forms_follow_each_language() -> None:
     assert Translator("en")("poll.list.title", count=1) == "1 open poll"
 
 
-@pytest.mark.parametrize(("tag", "expected"), [("fr", "fr"), ("fr-FR", "fr"), ("en-US", "en"), ("en_GB", "en"), ("de", None), (None, None)])
+@pytest.mark.parametrize(
+    ("tag", "expected"), [("fr", "fr"), ("fr-FR", "fr"), ("en-US", "en"), ("en_GB", "en"), ("de", None), (None, None)]
+)
 def test_platform_locales_are_normalised(tag: str | None, expected: str | None) -> None:
     """Discord sends "en-US", Slack "en-GB": both mean English."""
     assert normalize_locale(tag) == expected

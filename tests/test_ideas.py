@@ -70,6 +70,7 @@ def buttons(reply: Reply) -> list[Button]:
 
 # Likes
 
+
 async def test_like_is_a_toggle_counted_once_per_member(room: Room) -> None:
     """A second click takes the like back; two members make two likes."""
     idea = await room.submit(BOB, "Un mur des apprentissages")
@@ -110,7 +111,9 @@ async def test_ranking_by_likes_ties_older_first(room: Room) -> None:
 
 async def test_walls_prompt_categories_and_default(room: Room) -> None:
     """Staff open a wall with categories; ideas in its channel go there; elsewhere the default wall."""
-    reply = await room.say('idea wall open "Les conditions de réussite ?" --categories "lieu, rythme, posture"', channel="atelier")
+    reply = await room.say(
+        'idea wall open "Les conditions de réussite ?" --categories "lieu, rythme, posture"', channel="atelier"
+    )
     assert reply.public and "Mur d'idées #1 ouvert : Les conditions de réussite ?" in (reply.text or "")
     idea = await room.submit(BOB, "Un lieu accessible en train", "--category Lieu", channel="atelier")
     stored = await room.app.services.ideas.store.get_idea(idea)
@@ -154,8 +157,9 @@ async def test_submit_through_a_modal(room: Room) -> None:
     assert [i.id for i in reply.modal.inputs] == ["text", "wall", "category", "anonymous"]
     reply = await room.as_(BOB).act("cmd:idea.submit", fields={"text": "  ", "anonymous": "non"})
     assert "text" in reply.field_errors
-    reply = await room.as_(BOB).act("cmd:idea.submit", fields={"text": "Fil de discussion avec les distanciels",
-                                                             "anonymous": "oui"})
+    reply = await room.as_(BOB).act(
+        "cmd:idea.submit", fields={"text": "Fil de discussion avec les distanciels", "anonymous": "oui"}
+    )
     assert reply.public and reply.subject == "idea:1"
     assert "bob" not in card_text(reply)
 
@@ -217,7 +221,9 @@ async def test_list_pages_with_buttons_and_mine(room: Room) -> None:
     previous, following = buttons(reply)
     assert reply.card and reply.card.text[0].startswith("#15 ·") and previous.label == "◀ Précédentes"
     reply = await room.as_(BOB, locale="en").act(following.action_id)
-    assert reply.card and len(reply.card.text[0].splitlines()) == 5 and reply.card.footer == "Page 3 of 3 · newest first"
+    assert (
+        reply.card and len(reply.card.text[0].splitlines()) == 5 and reply.card.footer == "Page 3 of 3 · newest first"
+    )
     assert (await room.as_(BOB).act(f"idea:page:{following.action_id.split(':')[2]}:x")).text == (
         "Ce bouton n'est pas valide (peut-être trop ancien). Relancez la commande."
     )
@@ -245,12 +251,16 @@ async def test_anonymous_never_shows_the_author(room: Room) -> None:
     assert stored and stored.author_name is None
     assert "anonyme (vous seul le savez)" in card_text(await room.as_(zelda).say("idea mine"))
     reply = await room.say('idea status #1 exploring --reason "À creuser avec le bureau"')
-    assert reply.text == ("L'idée #1 passe au statut « à explorer ». "
-                          "Son auteur en sera informé par message privé, sans être nommé (idée anonyme).")
-    (to, told, _delivered), = await room.told(1)
+    assert reply.text == (
+        "L'idée #1 passe au statut « à explorer ». "
+        "Son auteur en sera informé par message privé, sans être nommé (idée anonyme)."
+    )
+    ((to, told, _delivered),) = await room.told(1)
     assert to == "console:zelda"
-    assert told.text == ("Votre idée #1 « Un forfait pour les non-adhérents » a désormais le statut « à explorer ».\n"
-                         "Raison : À creuser avec le bureau")
+    assert told.text == (
+        "Votre idée #1 « Un forfait pour les non-adhérents » a désormais le statut « à explorer ».\n"
+        "Raison : À creuser avec le bureau"
+    )
     assert (await room.as_(zelda).say('idea edit #1 "Un forfait réduit pour les non-adhérents"')).text == (
         "L'idée #1 est modifiée."
     )
@@ -275,11 +285,18 @@ async def test_status_flow_with_reason_and_history(room: Room) -> None:
     assert reply.text == "“peut-être” is not recognised. Choose one of: new, to explore, retained, done, declined."
     assert [to for to, _, _ in await room.told(3)] == ["console:bob"] * 3
     assert [(reply.text or "").split("« ")[-1] for _, reply, _ in room.sent.private] == [
-        "à explorer ».", "retenue ».", "réalisée »."]  # in the order they were decided
+        "à explorer ».",
+        "retenue ».",
+        "réalisée ».",
+    ]  # in the order they were decided
     history = await room.app.services.db.fetch_all(
-        "SELECT status, changed_by FROM idea_status_history WHERE idea_id = 1 ORDER BY id")
+        "SELECT status, changed_by FROM idea_status_history WHERE idea_id = 1 ORDER BY id"
+    )
     assert [tuple(row) for row in history] == [
-        ("new", "console:bob"), ("exploring", "console:alice"), ("retained", "console:alice"), ("done", "console:alice")
+        ("new", "console:bob"),
+        ("exploring", "console:alice"),
+        ("retained", "console:alice"),
+        ("done", "console:alice"),
     ]
     reply = await room.say("idea show 1")
     assert "Statut: réalisée" in card_text(reply)
@@ -291,11 +308,14 @@ async def test_hide_keeps_the_idea_out_of_listings_and_tells_why(room: Room) -> 
     await room.submit(CAROL, "Un lieu accessible")
     assert (await room.as_(BOB).say("idea hide #1")).text == "Seule l'équipe peut utiliser /idea hide."
     reply = await room.say('idea hide #1 --reason "Hors du thème de la journée"')
-    assert reply.text == "L'idée #1 est masquée (conservée, hors des listes). Son auteur en sera informé par message privé."
+    assert (
+        reply.text
+        == "L'idée #1 est masquée (conservée, hors des listes). Son auteur en sera informé par message privé."
+    )
     assert "#1" not in card_text(await room.as_(CAROL).say("idea top"))
     assert "#1" not in card_text(await room.as_(CAROL).say("idea list"))
     assert (await room.as_(CAROL).act(f"idea:like:{idea}")).text == "L'idée #1 a été masquée par l'équipe."
-    (to, told, _delivered), = await room.told(1)
+    ((to, told, _delivered),) = await room.told(1)
     assert to == "console:bob" and told.text and told.text.endswith("Raison : Hors du thème de la journée")
     export = (await room.say("idea export")).files[0].content.decode()
     assert "Hors sujet complet" in export
@@ -311,11 +331,12 @@ async def test_merge_unites_likes_without_double_counting(room: Room) -> None:
         await room.as_(who).act(f"idea:like:{twin}")
     assert (await room.as_(BOB).say("idea merge #2 #1")).text == "Seule l'équipe peut utiliser /idea merge."
     reply = await room.say("idea merge #2 #1")
-    assert reply.text == ("L'idée #2 est fusionnée dans #1, qui compte désormais 3 j'aime. "
-                          "Son auteur en sera informé par message privé.")
+    assert reply.text == (
+        "L'idée #2 est fusionnée dans #1, qui compte désormais 3 j'aime. Son auteur en sera informé par message privé."
+    )
     assert await room.likes(kept) == 3 and await room.likes(twin) == 0
     assert "#2" not in card_text(await room.as_(DAVE).say("idea list"))
-    (to, told, _delivered), = await room.told(1)
+    ((to, told, _delivered),) = await room.told(1)
     assert to == "console:carol" and "fusionnée avec l'idée #1" in (told.text or "")
     assert (await room.say("idea merge #1 #1")).text == "Une idée ne peut pas être fusionnée avec elle-même (#1)."
     # A click on the old card of the merged idea lands on the kept one.
@@ -349,7 +370,9 @@ async def test_close_by_hand_posts_final_top_and_freezes(room: Room) -> None:
     assert reply.card.title == "Mur clos · idées les plus aimées · Les types d'activités ?"
     assert reply.card.text[0].splitlines()[0] == "1. #2 · Un mur des apprentissages — 1 j'aime"
     assert (await room.as_(DAVE).act(f"idea:like:{first}")).text == "Le mur #1 est clos : ses idées sont figées."
-    assert (await room.as_(BOB).say('idea submit "Trop tard" --wall 1')).text == "Le mur #1 est clos : ses idées sont figées."
+    assert (
+        await room.as_(BOB).say('idea submit "Trop tard" --wall 1')
+    ).text == "Le mur #1 est clos : ses idées sont figées."
     assert (await room.say("idea wall close 1")).text == "Le mur #1 est déjà clos."
     assert (await room.say("idea wall close 0")).text == "La boîte à idées permanente ne se ferme pas."
     await room.app.services.cards.drain()
@@ -381,16 +404,26 @@ async def test_wall_closes_at_its_time_and_posts_final_top(room: Room) -> None:
 
 async def test_csv_export_command_guards_formulas(room: Room) -> None:
     """Staff export; cells starting with = + - @ are neutralised."""
-    for who, text in ((BOB, "=HYPERLINK(1)"), (CAROL, "+33 6 00"), (DAVE, "- des ateliers"),
-                      (BOB, "@channel venez"), (CAROL, "Une idée simple")):
+    for who, text in (
+        (BOB, "=HYPERLINK(1)"),
+        (CAROL, "+33 6 00"),
+        (DAVE, "- des ateliers"),
+        (BOB, "@channel venez"),
+        (CAROL, "Une idée simple"),
+    ):
         await room.submit(who, text, "--wall 0")
     assert (await room.as_(BOB).say("idea export")).text == "Seule l'équipe peut utiliser /idea export."
     reply = await room.say("idea export --wall 0")
     (attachment,) = reply.files
     assert attachment.filename == "ideas-wall-0.csv" and attachment.mime_type == "text/csv"
     rows = list(csv.DictReader(io.StringIO(attachment.content.decode())))
-    assert [row["text"] for row in rows] == ["'=HYPERLINK(1)", "'+33 6 00", "'- des ateliers",
-                                             "'@channel venez", "Une idée simple"]
+    assert [row["text"] for row in rows] == [
+        "'=HYPERLINK(1)",
+        "'+33 6 00",
+        "'- des ateliers",
+        "'@channel venez",
+        "Une idée simple",
+    ]
     assert rows[0]["author"] == "bob" and rows[0]["likes"] == "0" and rows[0]["status"] == "new"
 
 
@@ -418,8 +451,14 @@ def test_cli_export_ideas(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
 async def test_to_poll_opens_a_poll_of_the_top_ideas(room: Room) -> None:
     """The top ideas become poll options in ranking order."""
-    ids = [await room.submit(who, text) for who, text in (
-        (BOB, "Des ateliers pratiques"), (CAROL, "Un spectacle le soir"), (DAVE, "Un hébergement solidaire"))]
+    ids = [
+        await room.submit(who, text)
+        for who, text in (
+            (BOB, "Des ateliers pratiques"),
+            (CAROL, "Un spectacle le soir"),
+            (DAVE, "Un hébergement solidaire"),
+        )
+    ]
     for who in (BOB, CAROL):
         await room.as_(who).act(f"idea:like:{ids[2]}")
     await room.as_(DAVE).act(f"idea:like:{ids[1]}")
@@ -453,8 +492,26 @@ def test_poll_labels_cut_cleanly_and_stay_distinct() -> None:
 
 def idea_of(ref: int, text: str) -> Idea:
     """A stored-looking idea for the pure functions."""
-    return Idea(ref, SPACE, ref, 1, "general", "console:bob", "bob", False, text, None, "new", False, None, False,
-                None, 0, START, START)
+    return Idea(
+        ref,
+        SPACE,
+        ref,
+        1,
+        "general",
+        "console:bob",
+        "bob",
+        False,
+        text,
+        None,
+        "new",
+        False,
+        None,
+        False,
+        None,
+        0,
+        START,
+        START,
+    )
 
 
 # Bad input
@@ -486,8 +543,18 @@ async def test_bad_references_and_crafted_action_ids(room: Room) -> None:
 
 def test_category_matches_loosely_but_not_ambiguously() -> None:
     """Case, accents and a unique prefix are forgiven; an ambiguous or unknown word is refused."""
-    wall = Wall(1, SPACE, 1, "general", "Le workshop", ("activités", "modalités", "conditions de réussite"), False,
-                None, None, START)
+    wall = Wall(
+        1,
+        SPACE,
+        1,
+        "general",
+        "Le workshop",
+        ("activités", "modalités", "conditions de réussite"),
+        False,
+        None,
+        None,
+        START,
+    )
     assert wall.category("Activites") == "activités"
     assert wall.category("cond") == "conditions de réussite"
     assert wall.category(" ") is None

@@ -39,5 +39,7 @@ async def test_300_concurrent_likes_one_coalesced_card_stream(app: App) -> None:
     assert all(edit_ref == ref for edit_ref, _ in delivery.edits)
     assert 1 <= len(delivery.edits) <= 20 and len(delivery.edits) == app.services.cards.edits
     assert delivery.edits[-1][1].footer == "300 j'aime · cliquez pour aimer, recliquez pour retirer"
-    print(f"\n{MEMBERS} likes in {elapsed * 1000:.0f} ms, {app.services.db.commits} commits, "
-          f"{len(delivery.edits)} card edits")
+    print(
+        f"\n{MEMBERS} likes in {elapsed * 1000:.0f} ms, {app.services.db.commits} commits, "
+        f"{len(delivery.edits)} card edits"
+    )

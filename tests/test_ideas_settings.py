@@ -20,8 +20,11 @@ def test_every_status_is_translated() -> None:
 def test_idea_settings_defaults_environment_and_bounds(tmp_path: Path) -> None:
     """ideas.* keys have their defaults, follow the environment, and refuse values out of range."""
     settings = load_settings(environ={})
-    assert (settings["ideas.max_length"], settings["ideas.flood_per_minute"], settings["ideas.duplicate_threshold"]) \
-        == (1000, 10, 80)
+    assert (
+        settings["ideas.max_length"],
+        settings["ideas.flood_per_minute"],
+        settings["ideas.duplicate_threshold"],
+    ) == (1000, 10, 80)
     settings = load_settings(environ={"PHOSPHORE_IDEAS_FLOOD_PER_MINUTE": "3"})
     assert settings["ideas.flood_per_minute"] == 3
     config = tmp_path / "phosphore.toml"

@@ -40,7 +40,12 @@ async def test_a_plain_line_reaches_a_subscribed_feature_once(settings: Settings
         assert await console.say("bonjour à tous") == ""
     [message] = heard(app).messages
     assert (message.space, message.channel, message.thread) == (SPACE, "general", None)
-    assert (message.member, message.text, message.kind, message.attachments) == (member("alice", True), "bonjour à tous", "posted", ())
+    assert (message.member, message.text, message.kind, message.attachments) == (
+        member("alice", True),
+        "bonjour à tous",
+        "posted",
+        (),
+    )
     assert message.at == START and message.message_id
 
 
@@ -66,7 +71,10 @@ async def test_a_thread_subscription_hears_its_thread_only(settings: Settings) -
         assert "atelier" in await console.say("/thread atelier")
         await console.say("dans le fil", "/thread ailleurs", "autre fil", "/thread", "dans le salon")
         await console.say("/echo watch", "/thread atelier", "encore dans le fil")
-    assert [(m.text, m.thread) for m in heard(app).messages] == [("dans le fil", "atelier"), ("encore dans le fil", "atelier")]
+    assert [(m.text, m.thread) for m in heard(app).messages] == [
+        ("dans le fil", "atelier"),
+        ("encore dans le fil", "atelier"),
+    ]
 
 
 async def test_subscriptions_survive_a_restart(settings: Settings) -> None:

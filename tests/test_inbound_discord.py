@@ -75,10 +75,21 @@ async def test_a_member_message_reaches_the_subscribed_feature_once(app: App, fa
         assert await watch(app, fake) == translate("en", "echo.watching")
         sent = await fake.member_says(CHANNEL, BOB, "Bonjour", attachments=["https://cdn.example/plan.pdf"])
         await heard.wait_for(lambda messages: len(messages) == 1)
-    assert fake.identifies[0]["intents"] == discord.Intents(guilds=True, guild_messages=True, message_content=True).value
+    assert (
+        fake.identifies[0]["intents"] == discord.Intents(guilds=True, guild_messages=True, message_content=True).value
+    )
     [message] = heard.messages
-    assert (message.space, message.channel, message.thread, message.message_id) == (SPACE, str(CHANNEL), None, sent["id"])
-    assert (message.member and message.member.key, message.text, message.kind) == (f"discord:{BOB}", "Bonjour", "posted")
+    assert (message.space, message.channel, message.thread, message.message_id) == (
+        SPACE,
+        str(CHANNEL),
+        None,
+        sent["id"],
+    )
+    assert (message.member and message.member.key, message.text, message.kind) == (
+        f"discord:{BOB}",
+        "Bonjour",
+        "posted",
+    )
     assert message.attachments == ("https://cdn.example/plan.pdf",)
 
 
@@ -92,7 +103,9 @@ async def test_edits_and_deletions_arrive_as_such(app: App, fake: FakeDiscord) -
         await fake.member_deletes(int(sent["id"]))
         await heard.wait_for(lambda messages: len(messages) == 3)
     assert [(m.kind, m.message_id, m.text) for m in heard.messages] == [
-        ("posted", sent["id"], "Bonjuor"), ("edited", sent["id"], "Bonjour"), ("deleted", sent["id"], "")
+        ("posted", sent["id"], "Bonjuor"),
+        ("edited", sent["id"], "Bonjour"),
+        ("deleted", sent["id"], ""),
     ]
     assert heard.messages[1].member is not None and heard.messages[2].member is None
 

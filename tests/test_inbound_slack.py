@@ -40,7 +40,11 @@ async def test_a_member_message_reaches_the_subscribed_feature_once(tmp_path: Pa
         await heard.wait_for(lambda messages: len(messages) == 2)
     first, reply = heard.messages
     assert (first.space, first.channel, first.thread, first.message_id) == (SPACE, CHANNEL, None, "1700000500.000100")
-    assert (first.member and first.member.key, first.text, first.kind) == (f"slack:{BOB}", "Bonjour & bienvenue", "posted")
+    assert (first.member and first.member.key, first.text, first.kind) == (
+        f"slack:{BOB}",
+        "Bonjour & bienvenue",
+        "posted",
+    )
     assert first.attachments == ("https://files.slack.com/plan.pdf",) and first.at.timestamp() == 1700000500.0001
     assert (reply.thread, reply.text) == ("1700000500.000100", "dans le fil")
 
@@ -59,7 +63,8 @@ async def test_edits_and_deletions_arrive_as_such(tmp_path: Path) -> None:
                          "previous_message": original})  # fmt: skip
         await heard.wait_for(lambda messages: len(messages) == 2)
     assert [(m.kind, m.message_id, m.text) for m in heard.messages] == [
-        ("edited", "1700000500.000100", "corrigé"), ("deleted", "1700000500.000100", "")
+        ("edited", "1700000500.000100", "corrigé"),
+        ("deleted", "1700000500.000100", ""),
     ]
     assert all(m.member and m.member.key == f"slack:{BOB}" for m in heard.messages)
 

@@ -13,7 +13,12 @@ from bot.app import App
 from bot.logs import configure_logging
 from tests.fakes.discord_api import FakeDiscord, run_client
 
-GUILD, CHANNEL, ALICE, BOB = 1_300_000_000_000_000_001, 1_300_000_000_000_000_101, 1_300_000_000_000_000_301, 1_300_000_000_000_000_302
+GUILD, CHANNEL, ALICE, BOB = (
+    1_300_000_000_000_000_001,
+    1_300_000_000_000_000_101,
+    1_300_000_000_000_000_301,
+    1_300_000_000_000_000_302,
+)
 MANAGE_GUILD = "32"
 # Shaped like a real bot token (user id . timestamp . HMAC), so the pattern is what is tested.
 BOT_TOKEN = "MTMwMDAwMDAwMDAwMDAwMDAwMQ.GaBcDe.x1Y2z3A4b5C6d7E8f9G0h1I2j3K4l5M6n7O8p9"

@@ -16,8 +16,8 @@ from bot.app import App
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.model import Action, MessageRef
-from tests.fakes.delivery import RecordingDelivery
 from bot.ui import Card
+from tests.fakes.delivery import RecordingDelivery
 from tests.helpers import START, VirtualTimer, member, running_app
 
 SPACE = "console:local"
@@ -98,7 +98,10 @@ def test_sigkill_mid_burst_loses_no_confirmed_vote(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "tests" / "scripts" / "vote_burst.py"), str(db), "1000"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     confirmed: list[str] = []
     assert process.stdout is not None
@@ -121,7 +124,9 @@ async def test_a_poll_due_while_down_is_announced_once_an_adapter_is_there(setti
     clock = ManualClock(START)
     async with running_app(settings, clock) as first:
         first.services.delivery.register("console", RecordingDelivery())
-        reply = await first.dispatcher.invoke_text(SPACE, "general", ALICE, 'poll create "Q ?" "A" "B" --closes "dans 2h"')
+        reply = await first.dispatcher.invoke_text(
+            SPACE, "general", ALICE, 'poll create "Q ?" "A" "B" --closes "dans 2h"'
+        )
         assert reply.public
     clock.advance(timedelta(hours=3))  # the bot was down when the poll closed
     async with running_app(settings, clock) as second:

@@ -36,7 +36,7 @@ async def make_poll(bot: Session, options: int = 3, flags: str = "", space: str 
         ('poll create "" "A" "B"', "Il manque : question"),
         ('poll create "   " "A" "B"', "Il manque : question"),
         ('poll create "Q ?" "A"', "au moins 2 options"),
-        ("poll create \"Q ?\" " + " ".join(f'"O{i}"' for i in range(26)), "26 options, c'est trop"),
+        ('poll create "Q ?" ' + " ".join(f'"O{i}"' for i in range(26)), "26 options, c'est trop"),
         (f'poll create "{"x" * 301}" "A" "B"', "301 caractères"),
         (f'poll create "Q ?" "{"y" * 76}" "B"', "trop longue"),
         ('poll create "Q ?" "Oui" " oui "', "apparaît deux fois"),
@@ -100,21 +100,37 @@ async def test_missing_options_open_a_form_built_from_the_declaration(app: App) 
     """Platforms with modals get one; its submission runs the same command, errors go to their field."""
     from bot.core.model import Invocation
 
-    reply = await app.dispatcher.invoke(Invocation(SPACE, "general", ALICE, "poll create", {}, "fr", can_open_modal=True))
+    reply = await app.dispatcher.invoke(
+        Invocation(SPACE, "general", ALICE, "poll create", {}, "fr", can_open_modal=True)
+    )
     modal = reply.modal
     assert modal is not None and modal.action_id == "cmd:poll.create" and modal.title == "Nouveau sondage"
     assert [(i.id, i.kind, i.required) for i in modal.inputs] == [
-        ("question", "text", True), ("options", "paragraph", True), ("multi", "text", False),
-        ("anonymous", "flag", False), ("results", "choice", False), ("closes", "text", False),
+        ("question", "text", True),
+        ("options", "paragraph", True),
+        ("multi", "text", False),
+        ("anonymous", "flag", False),
+        ("results", "choice", False),
+        ("closes", "text", False),
     ]
     assert [c.value for c in modal.inputs[4].choices] == ["live", "closed"]
-    bad = await app.dispatcher.act(Action(SPACE, "general", ALICE, modal.action_id, fields={"question": "Q ?", "options": "A\nA"}))
+    bad = await app.dispatcher.act(
+        Action(SPACE, "general", ALICE, modal.action_id, fields={"question": "Q ?", "options": "A\nA"})
+    )
     assert set(bad.field_errors) == {"options"} and "apparaît deux fois" in bad.field_errors["options"]
     good = await app.dispatcher.act(
-        Action(SPACE, "general", ALICE, modal.action_id, fields={"question": "Q ?", "options": "A\n\nB\nC", "anonymous": "oui"})
+        Action(
+            SPACE,
+            "general",
+            ALICE,
+            modal.action_id,
+            fields={"question": "Q ?", "options": "A\n\nB\nC", "anonymous": "oui"},
+        )
     )
     assert good.public and [b.label for b in good.card.bars] == ["A", "B", "C"] and "anonyme" in good.card.text[0]
-    refused = await app.dispatcher.act(Action(SPACE, "general", BOB, modal.action_id, fields={"question": "Q", "options": "A\nB"}))
+    refused = await app.dispatcher.act(
+        Action(SPACE, "general", BOB, modal.action_id, fields={"question": "Q", "options": "A\nB"})
+    )
     assert refused.text == "Seule l'équipe peut utiliser /poll create."
 
 

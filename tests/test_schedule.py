@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,8 +19,8 @@ from bot.app import App
 from bot.config import Settings
 from bot.core.clock import ManualClock, RehearsalClock
 from bot.core.model import Member
-from bot.features.events.domain import Event, EventDraft, SignupRequest
 from bot.core.pacing import Pacer, TokenBucket
+from bot.features.events.domain import Event, EventDraft, SignupRequest
 from bot.features.schedule.domain import before, followup_due, parse_offsets
 from bot.scheduler import Wakeups
 from tests.fakes.delivery import RecordingDelivery
@@ -47,10 +48,18 @@ def recorder(app: App) -> RecordingDelivery:
     return delivery
 
 
-async def make_event(app: App, starts: datetime = STARTS, onsite: int = 2, **more: object) -> Event:
+async def make_event(app: App, starts: datetime = STARTS, onsite: int = 2, **more: Any) -> Event:
     """An event created by alice, with places on site and unlimited remote ones."""
-    draft = EventDraft("Journée", starts, starts + timedelta(hours=7), onsite_capacity=onsite, remote_capacity=None,
-                       online_link="https://visio.example/j", venue="Lyon", **more)  # type: ignore[arg-type]
+    draft = EventDraft(
+        "Journée",
+        starts,
+        starts + timedelta(hours=7),
+        onsite_capacity=onsite,
+        remote_capacity=None,
+        online_link="https://visio.example/j",
+        venue="Lyon",
+        **more,
+    )
     return await app.services.events.create(SPACE, "general", ALICE, draft)
 
 
@@ -62,7 +71,13 @@ async def join(app: App, event: Event, name: str, mode: str = "onsite") -> None:
 async def crowd(app: App) -> Event:
     """bob and dan on site, carol remote, erin waitlisted, fred withdrawn."""
     event = await make_event(app)
-    for name, mode in (("bob", "onsite"), ("carol", "remote"), ("dan", "onsite"), ("erin", "onsite"), ("fred", "remote")):
+    for name, mode in (
+        ("bob", "onsite"),
+        ("carol", "remote"),
+        ("dan", "onsite"),
+        ("erin", "onsite"),
+        ("fred", "remote"),
+    ):
         await join(app, event, name, mode)
     await app.services.events.withdraw(SPACE, member("fred"), event.id)
     return event
@@ -83,7 +98,7 @@ def recipients(delivery: RecordingDelivery) -> list[str]:
 
 
 def test_offsets_parse_and_days_keep_the_wall_clock_across_dst() -> None:
-    """"7d,1d,1h"; a whole-day offset lands at the same local time even across the last Sunday of March/October."""
+    """ "7d,1d,1h"; a whole-day offset lands at the same local time even across the last Sunday of March/October."""
     assert parse_offsets("7d, 1j,1h") == (timedelta(days=7), timedelta(days=1), timedelta(hours=1))
     assert parse_offsets("aucun") == ()
     march = datetime(2027, 3, 30, 18, 0, tzinfo=PARIS)  # Tuesday after the switch to summer time (28 March)
@@ -200,7 +215,9 @@ async def test_per_event_offsets_and_an_edited_start_move_the_reminders(app: App
     reply = await bot.say('event reminders 1 "2j,3h"')
     assert "2 j, 3 h" in reply.text
     new_start = STARTS + timedelta(days=1)
-    await app.services.events.edit(SPACE, event.ref, ALICE, {"starts_at": new_start, "ends_at": new_start + timedelta(hours=7)})
+    await app.services.events.edit(
+        SPACE, event.ref, ALICE, {"starts_at": new_start, "ends_at": new_start + timedelta(hours=7)}
+    )
     await at(app, STARTS - timedelta(days=2))
     assert delivery.private == []
     await at(app, new_start - timedelta(days=2))
@@ -225,7 +242,9 @@ async def test_downtime_closes_the_poll_at_start_and_drops_the_stale_reminder(se
     clock.advance(timedelta(hours=6))
     async with running_app(settings, clock) as second:
         delivery = recorder(second)
-        await second.services.wakeups.run_due()  # start already ran it before our recorder: run again to see nothing new
+        await (
+            second.services.wakeups.run_due()
+        )  # start already ran it before our recorder: run again to see nothing new
         assert delivery.private == []
         assert await second.services.polls.open_polls(SPACE) == []
         statuses = {row["kind"]: row["status"] for row in await second.services.db.fetch_all(
@@ -328,7 +347,9 @@ async def test_schedule_post_and_poll_later_preview_reschedule_cancel(app: App, 
         ("en", 'event answer 1 "hello"', "No follow-up question was sent to you"),
     ],
 )
-async def test_bad_input_is_explained_in_both_languages(app: App, bot: Session, locale: str, line: str, expected: str) -> None:
+async def test_bad_input_is_explained_in_both_languages(
+    app: App, bot: Session, locale: str, line: str, expected: str
+) -> None:
     """Every mistake gets a translated, private explanation."""
     await make_event(app)
     reply = await bot.as_(locale=locale).say(line)
@@ -354,7 +375,12 @@ async def test_staff_only_and_other_spaces_refused(app: App, bot: Session) -> No
 async def test_console_clock_drives_a_rehearsal(app: App) -> None:
     """/clock shows the time, moves it forward (never back) and runs what fell due."""
     console = ConsoleSession(app)
-    await console.say('/event create "Répétition" --start "3 juin 18h" --end 20h --onsite 5', "/as bob", "/event signup 1 --mode onsite", "/as alice")
+    await console.say(
+        '/event create "Répétition" --start "3 juin 18h" --end 20h --onsite 5',
+        "/as bob",
+        "/event signup 1 --mode onsite",
+        "/as alice",
+    )
     assert "lundi 1 juin 2026 à 10:00" in await console.say("/clock")
     out = await console.say("/clock +1j")
     assert "mardi 2 juin 2026 à 10:00" in out and "→ bob (privé) : ⏰ Rappel" not in out

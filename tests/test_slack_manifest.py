@@ -46,7 +46,11 @@ def test_socket_mode_by_default_and_request_urls_in_http_mode() -> None:
 def test_the_bot_hears_channel_messages() -> None:
     """Features listening to a channel need the message events and the history scopes to read it."""
     declared = manifest(settings_with({}), build_registry(FEATURES))
-    assert declared["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened", "message.channels", "message.groups"]
+    assert declared["settings"]["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "message.channels",
+        "message.groups",
+    ]
     assert {"channels:history", "groups:history"} <= set(declared["oauth_config"]["scopes"]["bot"])
 
 
@@ -54,8 +58,13 @@ def test_command_names_come_from_settings() -> None:
     """slack.commands renames a group's slash command; bad entries are configuration errors."""
     registry = build_registry(FEATURES)
     renamed = settings_with({"PHOSPHORE_SLACK_COMMANDS": "poll=/sondage"})
-    assert slash_commands(renamed, registry) == {"/phosphore": "help", "/sondage": "poll", "/idea": "idea", "/event": "event",
-                                                  "/schedule": "schedule"}
+    assert slash_commands(renamed, registry) == {
+        "/phosphore": "help",
+        "/sondage": "poll",
+        "/idea": "idea",
+        "/event": "event",
+        "/schedule": "schedule",
+    }
     assert "/sondage" in manifest_yaml(renamed, registry)
     for bad in ("nope=/x", "poll=sondage", "poll=/phosphore"):
         with pytest.raises(ConfigError, match=r"slack\.commands"):

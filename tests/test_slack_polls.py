@@ -69,7 +69,14 @@ async def test_modal_flow_inline_errors_then_a_posted_poll(tmp_path: Path) -> No
         [opened] = await bot.fake.wait_for("views.open")
         view = opened.params["view"]
         assert view["callback_id"] == "cmd:poll.create"
-        assert [b["block_id"] for b in view["blocks"]] == ["question", "options", "multi", "anonymous", "results", "closes"]
+        assert [b["block_id"] for b in view["blocks"]] == [
+            "question",
+            "options",
+            "multi",
+            "anonymous",
+            "results",
+            "closes",
+        ]
         assert json.loads(view["private_metadata"]) == {"channel": CHANNEL}
 
         state: dict[str, Any] = {
@@ -131,7 +138,9 @@ async def test_concurrent_edits_of_one_message_send_the_newest_card_last(tmp_pat
         ref = MessageRef(f"slack:{TEAM}", CHANNEL, "1700000000.000900")
         first = asyncio.create_task(bot.adapter.edit(ref, Card(title="old")))
         await bot.fake.wait_for("chat.update")
-        await asyncio.gather(first, bot.adapter.edit(ref, Card(title="middle")), bot.adapter.edit(ref, Card(title="new")))
+        await asyncio.gather(
+            first, bot.adapter.edit(ref, Card(title="middle")), bot.adapter.edit(ref, Card(title="new"))
+        )
         assert blocks_text(bot.fake.messages[CHANNEL][ref.message_id]["blocks"]) == "*new*"
 
 
@@ -203,7 +212,7 @@ async def test_mentions_in_member_text_never_ping(tmp_path: Path) -> None:
     """A question with <!channel> and a user mention is posted inert, with &, <, > escaped."""
     async with slack_bot(tmp_path) as bot:
         # Slack escapes &, < and > in slash command text.
-        await bot.command("create \"Tea &amp; cake &lt;!channel&gt; &lt;@U0BOB|bob&gt;?\" \"Yes\" \"No\"")
+        await bot.command('create "Tea &amp; cake &lt;!channel&gt; &lt;@U0BOB|bob&gt;?" "Yes" "No"')
         [post] = await bot.fake.wait_for("chat.postMessage")
         raw = json.dumps(post.params)
         assert "<!channel>" not in raw and "<@U0BOB" not in raw
@@ -222,7 +231,9 @@ async def test_private_messages_open_each_dm_once(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("status", [500, 503])
-async def test_an_edit_failing_with_a_server_error_is_retried_until_the_card_is_right(tmp_path: Path, status: int) -> None:
+async def test_an_edit_failing_with_a_server_error_is_retried_until_the_card_is_right(
+    tmp_path: Path, status: int
+) -> None:
     """chat.update answers 5xx twice: the edit is sent again after a short backoff and the card ends right."""
     async with slack_bot(tmp_path) as bot:
         poll_id, ts = await bot.create_poll()

@@ -39,10 +39,17 @@ def test_a_poll_card_renders_to_exact_blocks() -> None:
         {
             "type": "actions",
             "elements": [
-                {"type": "button", "action_id": "poll:vote:3:0",
-                 "text": {"type": "plain_text", "text": "Pizza", "emoji": True}, "style": "primary"},
-                {"type": "button", "action_id": "poll:vote:3:1",
-                 "text": {"type": "plain_text", "text": "Sushi", "emoji": True}},
+                {
+                    "type": "button",
+                    "action_id": "poll:vote:3:0",
+                    "text": {"type": "plain_text", "text": "Pizza", "emoji": True},
+                    "style": "primary",
+                },
+                {
+                    "type": "button",
+                    "action_id": "poll:vote:3:1",
+                    "text": {"type": "plain_text", "text": "Sushi", "emoji": True},
+                },
             ],
         },
         {"type": "context", "elements": [{"type": "mrkdwn", "text": "4 voters"}]},
@@ -61,8 +68,11 @@ def test_message_arguments_carry_fallback_text() -> None:
 def test_a_select_renders_to_a_static_select_of_at_most_100_options() -> None:
     """Options beyond Slack's 100 are dropped; option texts are cut to 75 characters."""
     options = tuple(SelectOption(f"Option {n} " + "x" * 80, str(n)) for n in range(120))
-    [actions] = [b for b in card_blocks(Card("T", controls=(Select("Choose", "poll:vote:1", options),)))
-                 if b["type"] == "actions"]
+    [actions] = [
+        b
+        for b in card_blocks(Card("T", controls=(Select("Choose", "poll:vote:1", options),)))
+        if b["type"] == "actions"
+    ]
     [select] = actions["elements"]
     assert select["type"] == "static_select" and select["action_id"] == "poll:vote:1"
     assert select["placeholder"] == {"type": "plain_text", "text": "Choose", "emoji": True}
@@ -122,8 +132,14 @@ def test_a_modal_renders_to_exact_json() -> None:
             TextInput("question", "Question", placeholder="Ask", max_length=300),
             TextInput("options", "Options", kind="paragraph", value="A\nB"),
             TextInput("anonymous", "Anonymous", kind="flag", required=False, placeholder="Hide names"),
-            TextInput("results", "Results", kind="choice", required=False, value="closed",
-                      choices=(SelectOption("Live", "live"), SelectOption("At close", "closed"))),
+            TextInput(
+                "results",
+                "Results",
+                kind="choice",
+                required=False,
+                value="closed",
+                choices=(SelectOption("Live", "live"), SelectOption("At close", "closed")),
+            ),
         ),
         submit_label="Create",
     )
@@ -137,19 +153,52 @@ def test_a_modal_renders_to_exact_json() -> None:
         "close": {"type": "plain_text", "text": "Cancel", "emoji": True},
         "private_metadata": '{"channel":"C1"}',
         "blocks": [
-            {"type": "input", "block_id": "question", "label": {"type": "plain_text", "text": "Question", "emoji": True},
-             "optional": False, "element": {"type": "plain_text_input", "action_id": "value", "max_length": 300,
-                                            "placeholder": {"type": "plain_text", "text": "Ask", "emoji": True}}},
-            {"type": "input", "block_id": "options", "label": {"type": "plain_text", "text": "Options", "emoji": True},
-             "optional": False, "element": {"type": "plain_text_input", "action_id": "value", "multiline": True,
-                                            "initial_value": "A\nB"}},
-            {"type": "input", "block_id": "anonymous",
-             "label": {"type": "plain_text", "text": "Anonymous", "emoji": True},
-             "optional": True, "element": {"type": "checkboxes", "action_id": "value", "options": [hide]}},
-            {"type": "input", "block_id": "results", "label": {"type": "plain_text", "text": "Results", "emoji": True},
-             "optional": True, "element": {"type": "static_select", "action_id": "value", "options": [
-                 {"text": {"type": "plain_text", "text": "Live", "emoji": True}, "value": "live"}, closed],
-                 "initial_option": closed}},
+            {
+                "type": "input",
+                "block_id": "question",
+                "label": {"type": "plain_text", "text": "Question", "emoji": True},
+                "optional": False,
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "max_length": 300,
+                    "placeholder": {"type": "plain_text", "text": "Ask", "emoji": True},
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "options",
+                "label": {"type": "plain_text", "text": "Options", "emoji": True},
+                "optional": False,
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "initial_value": "A\nB",
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "anonymous",
+                "label": {"type": "plain_text", "text": "Anonymous", "emoji": True},
+                "optional": True,
+                "element": {"type": "checkboxes", "action_id": "value", "options": [hide]},
+            },
+            {
+                "type": "input",
+                "block_id": "results",
+                "label": {"type": "plain_text", "text": "Results", "emoji": True},
+                "optional": True,
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": [
+                        {"text": {"type": "plain_text", "text": "Live", "emoji": True}, "value": "live"},
+                        closed,
+                    ],
+                    "initial_option": closed,
+                },
+            },
         ],
     }
     assert len(json.loads(json.dumps(modal_view(modal, "x", {})))["title"]["text"]) <= 24

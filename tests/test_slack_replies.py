@@ -7,9 +7,9 @@ from pathlib import Path
 
 from bot.adapters.slack.dm_channels import Pace
 from bot.adapters.slack.manifest import USAGE_HINT_MAX, manifest, slash_commands
-from bot.features import FEATURES
 from bot.commands.registry import build_registry
 from bot.config import Settings, load_settings
+from bot.features import FEATURES
 from bot.ui import Reply
 from tests.fakes.slack_api import SlackCall
 from tests.slack_support import ALICE, BOB, TEAM, slack_bot
@@ -82,7 +82,10 @@ def test_usage_hints_list_every_subcommand_whole() -> None:
     settings: Settings = load_settings(path=Path("/dev/null"), environ={})
     registry = build_registry(FEATURES)
     groups = slash_commands(settings, registry)
-    hints = {entry["command"]: entry.get("usage_hint") for entry in manifest(settings, registry)["features"]["slash_commands"]}
+    hints = {
+        entry["command"]: entry.get("usage_hint")
+        for entry in manifest(settings, registry)["features"]["slash_commands"]
+    }
     assert hints["/event"] is not None and hints["/idea"] is not None
     for name, hint in hints.items():
         if hint is not None:

@@ -70,7 +70,11 @@ async def test_non_staff_cannot_create_polls(tmp_path: Path) -> None:
 @pytest.mark.parametrize("how", ["usergroup", "admin", "owner"])
 async def test_staff_from_a_user_group_or_workspace_admins(tmp_path: Path, how: str) -> None:
     """Staff may come from the configured user group or from Slack's admin/owner flags."""
-    values: dict[str, Any] = {"slack__staff_users": (), "slack__staff_usergroup": "S0STAFF", "slack__admins_are_staff": True}
+    values: dict[str, Any] = {
+        "slack__staff_users": (),
+        "slack__staff_usergroup": "S0STAFF",
+        "slack__admins_are_staff": True,
+    }
     async with slack_bot(tmp_path, **values) as bot:
         if how == "usergroup":
             bot.fake.usergroups["S0STAFF"] = [BOB]

@@ -18,8 +18,9 @@ async def test_socket_mode_slash_command_is_acked_and_the_poll_posted(tmp_path: 
         SlackAdapter(app, bolt)
         async with socket_mode(bolt, "xapp-test"):
             await fake.wait_socket_connected()
-            payload = slash_command_payload("/poll", 'create "Lunch?" "Pizza" "Sushi"', user_id=ALICE, team_id=TEAM,
-                                            channel_id=CHANNEL)
+            payload = slash_command_payload(
+                "/poll", 'create "Lunch?" "Pizza" "Sushi"', user_id=ALICE, team_id=TEAM, channel_id=CHANNEL
+            )
             ack = await fake.socket_send("slash_commands", payload)
             [post] = await fake.wait_for("chat.postMessage")
         await app.services.cards.drain()
@@ -39,9 +40,14 @@ async def test_socket_mode_modal_errors_come_back_in_the_envelope_ack(tmp_path: 
         bolt = build_bolt(app.services.settings, base_url=fake.base_url)
         SlackAdapter(app, bolt)
         state = {"question": {"value": {"type": "plain_text_input", "value": "   "}}}
-        payload = view_submission_payload("cmd:poll.create", state, user_id=ALICE, team_id=TEAM,
-                                          private_metadata='{"channel":"C0GENERAL"}',
-                                          blocks=[{"type": "input", "block_id": "question"}])
+        payload = view_submission_payload(
+            "cmd:poll.create",
+            state,
+            user_id=ALICE,
+            team_id=TEAM,
+            private_metadata='{"channel":"C0GENERAL"}',
+            blocks=[{"type": "input", "block_id": "question"}],
+        )
         async with socket_mode(bolt, "xapp-test"):
             await fake.wait_socket_connected()
             ack = await fake.socket_send("interactive", payload)

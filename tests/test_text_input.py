@@ -11,7 +11,7 @@ import pytest
 from bot.app import App
 from bot.cli import main
 from bot.commands import parsing
-from tests.helpers import ConsoleSession, make_settings, running_app, Session
+from tests.helpers import ConsoleSession, Session, make_settings, running_app
 
 EVENT = '/event create "Rencontre" --start "demain 10h" --end "12h" --onsite 5'
 
@@ -94,7 +94,7 @@ def test_the_command_line_refuses_a_superscript_reference(tmp_path: Path, capsys
 
 
 async def test_visually_identical_options_are_duplicates(console: ConsoleSession) -> None:
-    """"Oui" and "Oui" + zero-width space (or a bidi mark, or a full-width letter) are the same option."""
+    """ "Oui" and "Oui" + zero-width space (or a bidi mark, or a full-width letter) are the same option."""
     for twin in ("Oui\u200b", "\u200eOui", "Ｏｕｉ", "Oui\u2060"):
         out = await console.say(f'/poll create "Q ?" "Oui" "{twin}"')
         assert refused_cleanly(out) and "deux fois" in out, twin

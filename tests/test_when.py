@@ -300,7 +300,20 @@ def test_dst_is_read_from_the_zone_not_from_fixed_dates() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "à", "n'importe quoi", "31/06 10h", "25h", "18:75", "13pm", "juin 18h", "1751234567", "30/13 10h", "dans"],
+    [
+        "",
+        "   ",
+        "à",
+        "n'importe quoi",
+        "31/06 10h",
+        "25h",
+        "18:75",
+        "13pm",
+        "juin 18h",
+        "1751234567",
+        "30/13 10h",
+        "dans",
+    ],
 )
 def test_nonsense_is_unparseable(text: str) -> None:
     error = refused(text)
@@ -363,7 +376,9 @@ def test_parse_duration(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "abc", "2", "h", "0h", "-2h", "2x", "2h30x", "1,5h", "2 siècles", "30 1h", "٢h", "²h"])
+@pytest.mark.parametrize(
+    "text", ["", "abc", "2", "h", "0h", "-2h", "2x", "2h30x", "1,5h", "2 siècles", "30 1h", "٢h", "²h"]
+)
 def test_bad_durations_are_refused(text: str) -> None:
     with pytest.raises(UserError) as caught:
         parse_duration(text)

@@ -118,7 +118,7 @@ def coerce(ctx: Context[Any], command: Command, option: Option, raw: Any) -> Any
     return text
 
 
-def choice(ctx: Context, command: Command, option: Option, name: str, text: str) -> str:
+def choice(ctx: Context[Any], command: Command, option: Option, name: str, text: str) -> str:
     """A CHOICE option's value, typed as its id or its name in any language ("sur place" is onsite)."""
     wanted = fold(text)
     for value in option.choices:

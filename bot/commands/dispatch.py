@@ -37,9 +37,7 @@ class Dispatcher:
         self.subscriptions = subscriptions
         self.inbound = inbound or {}  # feature name -> its `on_message`
 
-    def context(
-        self, space: str, channel: str, member: Member, locale: str | None, feature: str = ""
-    ) -> Context[Any]:
+    def context(self, space: str, channel: str, member: Member, locale: str | None, feature: str = "") -> Context[Any]:
         """A handler context for `feature`; the member's own language wins over the space's."""
         language = normalize_locale(locale) or self.spaces(space).locale
         deps = self.deps.get(feature)
@@ -51,7 +49,13 @@ class Dispatcher:
         return command.path, parse_words(command, rest)
 
     async def invoke_text(
-        self, space: str, channel: str, member: Member, text: str, locale: str | None = None, can_open_modal: bool = False
+        self,
+        space: str,
+        channel: str,
+        member: Member,
+        text: str,
+        locale: str | None = None,
+        can_open_modal: bool = False,
     ) -> Reply:
         """Run a command typed as text."""
         ctx = self.context(space, channel, member, locale)
@@ -81,7 +85,9 @@ class Dispatcher:
         return await self._run(ctx, command, invocation.args)
 
     async def _run(self, ctx: Context[Any], command: Command, raw: dict[str, Any]) -> Reply:
-        values = {o.name: coerce(ctx, command, o, raw[o.name]) for o in command.options if raw.get(o.name) not in (None, "")}
+        values = {
+            o.name: coerce(ctx, command, o, raw[o.name]) for o in command.options if raw.get(o.name) not in (None, "")
+        }
         return await command.handler(ctx, **values)
 
     async def posted(self, reply: Reply, ref: MessageRef) -> None:
@@ -104,7 +110,9 @@ class Dispatcher:
         verb, _, tail = rest.partition(":")
         if prefix == "cmd":
             command = next((c for c in self.registry.commands.values() if c.key == verb), None)
-            ctx = self.context(action.space, action.channel, action.member, action.locale, command.feature if command else "")
+            ctx = self.context(
+                action.space, action.channel, action.member, action.locale, command.feature if command else ""
+            )
             return await self._guard(ctx, self._submit_form(ctx, command, action))
         route = self.registry.actions.get(f"{prefix}:{verb}")
         ctx = self.context(action.space, action.channel, action.member, action.locale, route.feature if route else "")

@@ -50,7 +50,12 @@ class LiveCards:
     """
 
     def __init__(
-        self, messages: MessageStore, delivery: Delivery, clock: Clock, interval: float = 2.0, timer: Timer | None = None
+        self,
+        messages: MessageStore,
+        delivery: Delivery,
+        clock: Clock,
+        interval: float = 2.0,
+        timer: Timer | None = None,
     ) -> None:
         self.messages = messages
         self.delivery = delivery

@@ -36,8 +36,14 @@ class NoticeSender:
     """Drains the outbox: after each commit that recorded notices, at every wake-up and when a platform connects."""
 
     def __init__(
-        self, store: NoticeStore, delivery: ReadyDelivery, pacer: Pacer, spaces: SpaceDirectory, clock: Clock,
-        renderers: Mapping[str, NoticeRender], undelivered: Mapping[str, Undelivered] | None = None,
+        self,
+        store: NoticeStore,
+        delivery: ReadyDelivery,
+        pacer: Pacer,
+        spaces: SpaceDirectory,
+        clock: Clock,
+        renderers: Mapping[str, NoticeRender],
+        undelivered: Mapping[str, Undelivered] | None = None,
     ) -> None:
         self.store = store
         self.delivery = delivery

@@ -28,7 +28,10 @@ class TokenBucket:
     """`rate` sends per second with bursts up to `burst`; time and sleep are injectable for tests."""
 
     def __init__(
-        self, rate: float, burst: int, monotonic: Callable[[], float] = monotonic_time.monotonic,
+        self,
+        rate: float,
+        burst: int,
+        monotonic: Callable[[], float] = monotonic_time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.rate = rate
@@ -59,7 +62,9 @@ class Pacer:
     """
 
     def __init__(
-        self, rates: Mapping[str, float], monotonic: Callable[[], float] = monotonic_time.monotonic,
+        self,
+        rates: Mapping[str, float],
+        monotonic: Callable[[], float] = monotonic_time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.buckets = {

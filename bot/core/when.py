@@ -249,11 +249,7 @@ def _weekday(rest: str) -> int | None:
 @cache
 def _weekday_names() -> dict[str, int]:
     """Full weekday names of every supported language, lower case, to their number."""
-    return {
-        name.lower(): number
-        for lang in SUPPORTED
-        for number, name in get_day_names("wide", locale=lang).items()
-    }
+    return {name.lower(): number for lang in SUPPORTED for number, name in get_day_names("wide", locale=lang).items()}
 
 
 def _words_date(rest: str, local_now: datetime, locale: str, text: str) -> DatePart:

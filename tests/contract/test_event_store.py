@@ -67,7 +67,7 @@ async def test_200_concurrent_signups_for_50_onsite_places(events: EventStore) -
     assert [s.position for s in waiting] == list(range(1, 151))
     assert max(s.seq for s in confirmed) < min(s.seq for s in waiting)
     for change in changes:  # what each caller got back is what is stored
-        assert change.signup == rows[change.signup.name]  # type: ignore[union-attr]
+        assert change.signup == rows[change.signup.name]
     counts = await events.counts(event.id)
     assert (counts.modes["onsite"].held, counts.modes["onsite"].waiting) == (50, 150)
 
@@ -81,17 +81,17 @@ async def test_200_concurrent_signups_for_50_onsite_places(events: EventStore) -
     rows = await by_name(events, event)
     assert {s.name for s in waiting[1:11]} <= {n for n, s in rows.items() if s.status == "confirmed"}
     assert sum(s.holds_place for s in rows.values()) == 50
-    assert sorted(s.position for s in rows.values() if s.status == "waitlisted") == list(range(1, 140))  # type: ignore[type-var]
+    assert sorted(s.position or 0 for s in rows.values() if s.status == "waitlisted") == list(range(1, 140))
 
 
 async def test_withdrawing_needs_an_active_signup(events: EventStore) -> None:
     """Withdrawing without being signed up, or twice, is refused."""
     event = await create(events)
-    with pytest.raises(UserError, match="event.not_signed_up"):
+    with pytest.raises(UserError, match=r"event\.not_signed_up"):
         await events.withdraw(SPACE, event.id, "console:bob", NOW)
     await join(events, event, "bob")
     await events.withdraw(SPACE, event.id, "console:bob", NOW)
-    with pytest.raises(UserError, match="event.not_signed_up"):
+    with pytest.raises(UserError, match=r"event\.not_signed_up"):
         await events.withdraw(SPACE, event.id, "console:bob", NOW)
 
 
@@ -110,7 +110,7 @@ async def test_offers_with_a_window_expire_and_pass_on(events: EventStore) -> No
     assert told(expired) == [("event.expired", "console:carol"), ("event.offered", "console:dave")]
     rows = await by_name(events, event)
     assert (rows["carol"].status, rows["dave"].status, rows["erin"].position) == ("expired", "offered", 1)
-    with pytest.raises(UserError, match="event.no_offer"):
+    with pytest.raises(UserError, match=r"event\.no_offer"):
         await events.confirm_offer(SPACE, event.id, "console:carol", expires)
     later = expires + timedelta(hours=1)
     confirmed = await events.confirm_offer(SPACE, event.id, "console:dave", later)
@@ -121,15 +121,23 @@ async def test_offers_with_a_window_expire_and_pass_on(events: EventStore) -> No
 async def test_capacity_per_mode(events: EventStore) -> None:
     """Each mode has its own places and waitlist; a full target keeps the old place; moving frees it for the next."""
     event = await create(events, onsite=1, remote=1)
-    for name, mode in (("bob", "onsite"), ("carol", "onsite"), ("fred", "onsite"), ("dave", "remote"), ("erin", "remote")):
+    for name, mode in (
+        ("bob", "onsite"),
+        ("carol", "onsite"),
+        ("fred", "onsite"),
+        ("dave", "remote"),
+        ("erin", "remote"),
+    ):
         await join(events, event, name, mode)  # type: ignore[arg-type]
     rows = await by_name(events, event)
     assert [(rows[n].status, rows[n].position) for n in ("bob", "carol", "fred", "dave", "erin")] == [
         ("confirmed", None), ("waitlisted", 1), ("waitlisted", 2), ("confirmed", None), ("waitlisted", 1)]  # fmt: skip
-    with pytest.raises(UserError, match="event.mode_full_keep_place"):
+    with pytest.raises(UserError, match=r"event\.mode_full_keep_place"):
         await join(events, event, "bob", "remote")
-    with pytest.raises(UserError, match="event.mode_not_offered"):
-        await events.apply_signup(SPACE, (await create(events, remote=0)).id, "console:x", "x", SignupRequest("remote"), NOW)
+    with pytest.raises(UserError, match=r"event\.mode_not_offered"):
+        await events.apply_signup(
+            SPACE, (await create(events, remote=0)).id, "console:x", "x", SignupRequest("remote"), NOW
+        )
     change = await join(events, event, "fred", "remote")  # waiting on site, now waiting remotely, behind erin
     assert change.signup is not None and (change.signup.status, change.signup.position) == ("waitlisted", 2)
     assert told(await events.withdraw(SPACE, event.id, "console:dave", NOW)) == [("event.promoted", "console:erin")]
@@ -145,7 +153,7 @@ async def test_capacity_per_mode(events: EventStore) -> None:
 async def test_more_places_promote_and_antennas_are_counted(events: EventStore) -> None:
     """A larger capacity fills from the waitlist; remote places from an antenna are counted per antenna."""
     lyon = await events.add_antenna(SPACE, Antenna(0, SPACE, "Lyon"), NOW)
-    with pytest.raises(UserError, match="event.antenna_exists"):
+    with pytest.raises(UserError, match=r"event\.antenna_exists"):
         await events.add_antenna(SPACE, Antenna(0, SPACE, "lyon"), NOW)
     event = await create(events, onsite=1, remote=None)
     await join(events, event, "bob")
@@ -154,7 +162,7 @@ async def test_more_places_promote_and_antennas_are_counted(events: EventStore) 
     draft = EventDraft(event.title, event.starts_at, event.ends_at, onsite_capacity=2, remote_capacity=None)
     change = await events.update_event(event.id, draft, NOW)
     assert change.event.onsite_capacity == 2 and told(change) == [("event.promoted", "console:carol")]
-    assert (await events.get_event(event.id)).onsite_capacity == 2  # type: ignore[union-attr]
+    assert (await events.get_event(event.id)).onsite_capacity == 2
     dave = await events.signup(event.id, "console:dave")
     assert dave is not None and (dave.antenna, dave.answer) == ("Lyon", "oui")
     assert [(a.name, n) for a, n in (await events.counts(event.id)).antennas] == [("Lyon", 1)]
@@ -168,12 +176,12 @@ async def test_workshops_capacity_and_overlap(events: EventStore) -> None:
         added = await events.add_session(event.id, SPACE, Session(0, event.id, 0, title, day + timedelta(hours=start),
                                                                   day + timedelta(hours=end), capacity=1))  # fmt: skip
     assert added.number == 3
-    with pytest.raises(UserError, match="event.session_needs_place"):
+    with pytest.raises(UserError, match=r"event\.session_needs_place"):
         await events.toggle_session(SPACE, event.id, "console:bob", 1, NOW)
     await join(events, event, "bob")
     await join(events, event, "carol")
     assert (await events.toggle_session(SPACE, event.id, "console:bob", 1, NOW)).session_status == "confirmed"
-    with pytest.raises(UserError, match="event.session_overlap"):
+    with pytest.raises(UserError, match=r"event\.session_overlap"):
         await events.toggle_session(SPACE, event.id, "console:bob", 2, NOW)
     assert (await events.toggle_session(SPACE, event.id, "console:bob", 3, NOW)).session_status == "confirmed"
     assert (await events.toggle_session(SPACE, event.id, "console:carol", 1, NOW)).session_status == "waitlisted"
@@ -184,8 +192,8 @@ async def test_workshops_capacity_and_overlap(events: EventStore) -> None:
     sessions = {s.title: c for s, c in (await events.counts(event.id)).sessions}
     assert (sessions["A"].held, sessions["B"].held, sessions["C"].held) == (1, 0, 1)
     await events.withdraw(SPACE, event.id, "console:carol", NOW)  # leaving gives up workshops
-    assert (await events.signup(event.id, "console:carol")).sessions == ()  # type: ignore[union-attr]
-    with pytest.raises(UserError, match="event.session_not_found"):
+    assert (await events.signup(event.id, "console:carol")).sessions == ()
+    with pytest.raises(UserError, match=r"event\.session_not_found"):
         await events.toggle_session(SPACE, event.id, "console:bob", 9, NOW)
 
 
@@ -201,7 +209,7 @@ async def test_another_space_event_is_refused(events: EventStore) -> None:
         events.toggle_session(other, event.id, "console:bob", 1, NOW),
         events.apply_signup(SPACE, 9999, "console:bob", "bob", SignupRequest("onsite"), NOW),
     ):
-        with pytest.raises(UserError, match="event.not_found"):
+        with pytest.raises(UserError, match=r"event\.not_found"):
             await attempt
     assert list(await by_name(events, event)) == ["bob"]
 
@@ -215,9 +223,9 @@ async def test_cancellation_tells_everyone_signed_up_once(events: EventStore) ->
     change = await events.cancel_event(event.id, NOW)
     assert change.event.cancelled_at == NOW
     assert told(change) == [("event.cancelled", "console:bob"), ("event.cancelled", "console:carol")]
-    with pytest.raises(UserError, match="event.cancelled"):
+    with pytest.raises(UserError, match=r"event\.cancelled"):
         await events.cancel_event(event.id, NOW)
-    with pytest.raises(UserError, match="event.cancelled"):
+    with pytest.raises(UserError, match=r"event\.cancelled"):
         await join(events, event, "erin")
     assert [e.id for e in await events.upcoming_events(SPACE, NOW)] == [event.id]
 

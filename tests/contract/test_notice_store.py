@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from bot.core.ports import NoticeStore
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.outbox import SqliteNoticeStore, enqueue
 
-NOW = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 SPACE = "console:local"
 Put = Callable[[Sequence[Notice]], Awaitable[None]]
 
@@ -64,7 +64,9 @@ async def test_order_is_kept_per_member_and_notices_come_back_whole(notices: Not
     while chunk := await notices.claim([SPACE], 5, NOW):
         claimed += chunk
     for name in ("bob", "carol"):
-        mine = [item for item in claimed if item.notice.member == f"console:{name}" and item.notice.kind == "test.numbered"]
+        mine = [
+            item for item in claimed if item.notice.member == f"console:{name}" and item.notice.kind == "test.numbered"
+        ]
         assert numbers(mine) == list(range(6))
     assert claimed[-1].notice == Notice(SPACE, "console:bob", "test.params", {"text": "« Idée » ✓", "none": None,
                                                                               "flag": True})  # fmt: skip

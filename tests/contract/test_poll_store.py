@@ -43,10 +43,7 @@ async def test_200_concurrent_votes_are_all_counted_once(polls: PollStore) -> No
     """200 voters at once on three options: exactly 200 voters, and a second click by one voter moves it."""
     poll = await polls.create_poll(SPACE, "general", "console:alice", PollDraft("Q ?", ("A", "B", "C")), NOW)
     await asyncio.gather(
-        *(
-            polls.apply_vote(SPACE, poll.id, f"console:m{i}", f"m{i}", NOW, option_rule(i % 3))
-            for i in range(200)
-        )
+        *(polls.apply_vote(SPACE, poll.id, f"console:m{i}", f"m{i}", NOW, option_rule(i % 3)) for i in range(200))
     )
     tally = await polls.tally(poll.id)
     assert tally.voters == 200 and tally.counts == (67, 67, 66)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from bot.features.events.domain import EventDraft
 from bot.features.schedule.domain import Planned
 from bot.features.schedule.store import ScheduleStore
 
-NOW = datetime(2026, 6, 1, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 SPACE = "console:local"
 
 
@@ -53,7 +53,9 @@ async def test_a_plan_is_stored_once_and_retimed_unless_moved_by_staff(schedule:
     reminder = next(m for m in await schedule.upcoming(SPACE) if m.kind == "reminder")
     moved = await schedule.reschedule(reminder.id, NOW + timedelta(hours=5), NOW)
     assert moved.manual
-    await schedule.retime(event_id, {("reminder", 86400): NOW + timedelta(days=2), ("followup_day", 0): NOW + timedelta(days=4)}, NOW)
+    await schedule.retime(
+        event_id, {("reminder", 86400): NOW + timedelta(days=2), ("followup_day", 0): NOW + timedelta(days=4)}, NOW
+    )
     due = {m.kind: m.due_at for m in await schedule.upcoming(SPACE)}
     assert due == {"reminder": NOW + timedelta(hours=5), "followup_day": NOW + timedelta(days=4)}
 

@@ -1320,7 +1320,13 @@ class FakeDiscord:
             "embeds": [],
             "components": [],
             "attachments": [
-                {"id": str(self.snowflake()), "filename": url.rsplit("/", 1)[-1], "size": 1, "url": url, "proxy_url": url}
+                {
+                    "id": str(self.snowflake()),
+                    "filename": url.rsplit("/", 1)[-1],
+                    "size": 1,
+                    "url": url,
+                    "proxy_url": url,
+                }
                 for url in attachments
             ],
             "author": self.user_payload(user_id),
@@ -1399,19 +1405,23 @@ class FakeDiscord:
         if guild_id is not None:
             guild = self._guilds.get(guild_id)
             known = guild["members"].get(user_id) if guild else None
-            member: JsonDict = dict(known) if known else {
-                "user": self.user_payload(user_id),
-                "roles": [],
-                "nick": None,
-                "avatar": None,
-                "flags": 0,
-                "joined_at": _now_iso(),
-                "premium_since": None,
-                "deaf": False,
-                "mute": False,
-                "pending": False,
-                "communication_disabled_until": None,
-            }
+            member: JsonDict = (
+                dict(known)
+                if known
+                else {
+                    "user": self.user_payload(user_id),
+                    "roles": [],
+                    "nick": None,
+                    "avatar": None,
+                    "flags": 0,
+                    "joined_at": _now_iso(),
+                    "premium_since": None,
+                    "deaf": False,
+                    "mute": False,
+                    "pending": False,
+                    "communication_disabled_until": None,
+                }
+            )
             if roles:
                 member["roles"] = [str(r) for r in roles]
             member["permissions"] = permissions
@@ -1471,7 +1481,13 @@ class FakeDiscord:
         if resolved:
             data["resolved"] = dict(resolved)
         payload = self._interaction_base(
-            2, data, guild_id=guild_id, channel_id=channel_id, user_id=user_id, locale=locale, roles=roles,
+            2,
+            data,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            locale=locale,
+            roles=roles,
             permissions=permissions,
         )
         self._register_interaction(payload)
@@ -1513,7 +1529,13 @@ class FakeDiscord:
         if resolved:
             data["resolved"] = dict(resolved)
         payload = self._interaction_base(
-            3, data, guild_id=guild_id, channel_id=channel_id, user_id=user_id, locale=locale, roles=roles,
+            3,
+            data,
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            locale=locale,
+            roles=roles,
             permissions=permissions,
         )
         payload["message"] = message
@@ -1575,8 +1597,14 @@ class FakeDiscord:
             {"type": 1, "components": [{"type": 4, "custom_id": key, "value": value}]} for key, value in fields.items()
         ]
         payload = self._interaction_base(
-            5, {"custom_id": custom_id, "components": rows}, guild_id=guild_id, channel_id=channel_id,
-            user_id=user_id, locale=locale, roles=roles, permissions=permissions,
+            5,
+            {"custom_id": custom_id, "components": rows},
+            guild_id=guild_id,
+            channel_id=channel_id,
+            user_id=user_id,
+            locale=locale,
+            roles=roles,
+            permissions=permissions,
         )
         if message_id is not None and message_id in self.messages:
             payload["message"] = json.loads(json.dumps(self.messages[message_id]))

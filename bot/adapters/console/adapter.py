@@ -41,6 +41,7 @@ class ShownCard:
     choices: list[Choice]
     labels: list[str]
 
+
 log = logging.getLogger(__name__)
 
 

@@ -46,6 +46,8 @@ def custom_id_of(interaction: discord.Interaction[Any]) -> str:
 def guild_of(interaction: discord.Interaction[Any]) -> int | None:
     """The server an interaction belongs to: its own, or the one named by a DM component's custom_id."""
     return interaction.guild_id or split_home(custom_id_of(interaction))[1]
+
+
 FORM_PREFIX = "cmd:"
 DEFER_AFTER = 2.0  # seconds; Discord drops an interaction not answered within 3 s
 
@@ -221,7 +223,11 @@ class PhosphoreClient(discord.Client):
         await interaction.response.send_message(text, ephemeral=True)
 
     async def _act(
-        self, interaction: discord.Interaction[Any], action_id: str, *, values: tuple[str, ...] = (),
+        self,
+        interaction: discord.Interaction[Any],
+        action_id: str,
+        *,
+        values: tuple[str, ...] = (),
         fields: dict[str, str] | None = None,
     ) -> Reply:
         """Run a component or modal interaction as its neutral Action (refused for a DM clicker who left the server)."""
@@ -322,7 +328,9 @@ class PhosphoreClient(discord.Client):
     @staticmethod
     async def _defer(interaction: discord.Interaction[Any]) -> None:
         """Acknowledge now, answer later: privately "thinking" for commands, silently for components."""
-        await interaction.response.defer(ephemeral=True, thinking=interaction.type is not discord.InteractionType.component)
+        await interaction.response.defer(
+            ephemeral=True, thinking=interaction.type is not discord.InteractionType.component
+        )
 
     async def respond(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
         """The interaction response: a modal, a public message (then tracked), or an ephemeral one."""

@@ -11,8 +11,8 @@ from discord import app_commands
 from discord.app_commands import locale_str
 
 from bot.adapters.discord.render import DESCRIPTION_TEXT_MAX, clip, command_name
-from bot.features.ideas.commands import WALL_ACTIONS
 from bot.commands.registry import Command, Kind, Option, Registry
+from bot.features.ideas.commands import WALL_ACTIONS
 from bot.features.ideas.domain import STATUSES
 from bot.i18n import catalog
 
@@ -116,7 +116,9 @@ def reference_kind(command: Command, option: Option) -> str | None:
     return option.refers
 
 
-def completer(command: Command, kind: str, refs: Autocomplete) -> Callable[..., Awaitable[list[app_commands.Choice[str]]]]:
+def completer(
+    command: Command, kind: str, refs: Autocomplete
+) -> Callable[..., Awaitable[list[app_commands.Choice[str]]]]:
     """The autocomplete callback of one option: suggestions of its own kind."""
 
     async def complete(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
@@ -139,7 +141,10 @@ def build_command(
     params = [inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)]
     params += [
         inspect.Parameter(
-            o.name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation(o), default=empty if is_required(command, o) else None
+            o.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=annotation(o),
+            default=empty if is_required(command, o) else None,
         )
         for o in command.options
     ]
@@ -159,13 +164,16 @@ def build_command(
     }
     if not top_level:
         return GuildCommand(
-            name=text(f"{prefix}.name", command.name, name=True), description=text(f"{prefix}.help", command.name),
+            name=text(f"{prefix}.name", command.name, name=True),
+            description=text(f"{prefix}.help", command.name),
             callback=callback,
         )
     return GuildCommand(
         name=text(f"cmd.{command.group}.name", command.group, name=True),
         description=text(f"cmd.{command.group}.help", command.group),
-        callback=callback, allowed_contexts=GUILD_ONLY, allowed_installs=GUILD_INSTALL,
+        callback=callback,
+        allowed_contexts=GUILD_ONLY,
+        allowed_installs=GUILD_INSTALL,
     )
 
 
@@ -184,8 +192,10 @@ def build_groups(
             top = build_command(commands[0], run, refs, top_level=True)
         else:
             top = GuildGroup(
-                name=text(f"cmd.{name}.name", name, name=True), description=text(f"cmd.{name}.help", name),
-                allowed_contexts=GUILD_ONLY, allowed_installs=GUILD_INSTALL,
+                name=text(f"cmd.{name}.name", name, name=True),
+                description=text(f"cmd.{name}.help", name),
+                allowed_contexts=GUILD_ONLY,
+                allowed_installs=GUILD_INSTALL,
             )
             for command in commands:
                 top.add_command(build_command(command, run, refs))

@@ -39,7 +39,9 @@ class DiscordDelivery:
     async def open_thread(self, space: str, channel: str, parent: MessageRef, name: str) -> MessageRef | None:
         """A public thread started from the parent message; None when Discord refused it."""
         guild = int(space.split(":", 1)[1])  # a thread belongs to a server: the partial message must say which
-        message = self.client.get_partial_messageable(int(channel), guild_id=guild).get_partial_message(int(parent.message_id))
+        message = self.client.get_partial_messageable(int(channel), guild_id=guild).get_partial_message(
+            int(parent.message_id)
+        )
         try:
             thread = await message.create_thread(name=name[:THREAD_NAME_MAX])
         except discord.HTTPException as error:
@@ -49,7 +51,9 @@ class DiscordDelivery:
 
     async def edit(self, ref: MessageRef, card: Card) -> None:
         """Replace the embed and components of a posted card (in its thread's channel when it sits in one)."""
-        message = self.client.get_partial_messageable(int(ref.thread or ref.channel)).get_partial_message(int(ref.message_id))
+        message = self.client.get_partial_messageable(int(ref.thread or ref.channel)).get_partial_message(
+            int(ref.message_id)
+        )
         try:
             await message.edit(**render.edit(card))
         except discord.NotFound:

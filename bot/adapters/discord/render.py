@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 import re
-from urllib.parse import parse_qsl, urlencode
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import discord
 
@@ -56,7 +56,9 @@ def clip(text: str, limit: int) -> str:
 
 def bar_lines(card: Card) -> str:
     """One line per result: label, a bar of blocks, count and percentage."""
-    return "\n".join(f"**{escape(bar.label)}**\n`{text_bar(bar.share)}` {bar.count} · {bar.percent} %" for bar in card.bars)
+    return "\n".join(
+        f"**{escape(bar.label)}**\n`{text_bar(bar.share)}` {bar.count} · {bar.percent} %" for bar in card.bars
+    )
 
 
 def embed(card: Card) -> discord.Embed:
@@ -68,7 +70,8 @@ def embed(card: Card) -> discord.Embed:
     title = clip(escape(card.title), TITLE_MAX)
     footer = clip(escape(card.footer), FOOTER_MAX) if card.footer else None
     fields = [
-        (clip(escape(f.name), FIELD_NAME_MAX), clip(escape(f.value) or "—", FIELD_VALUE_MAX)) for f in card.fields[:FIELDS_MAX]
+        (clip(escape(f.name), FIELD_NAME_MAX), clip(escape(f.value) or "—", FIELD_VALUE_MAX))
+        for f in card.fields[:FIELDS_MAX]
     ]
     budget = EMBED_TOTAL_MAX - len(title) - len(footer or "") - sum(len(n) + len(v) for n, v in fields)
     if budget < 0:  # fields alone overflow the 6,000 total: keep as many as fit whole
@@ -178,7 +181,11 @@ def message(reply: Reply, home: str = "") -> dict[str, Any]:
 
 def edit(card: Card) -> dict[str, Any]:
     """Keyword arguments for editing a live card in place (no controls left once closed)."""
-    return {"embed": embed(card), "view": view(card) or discord.ui.View(), "allowed_mentions": discord.AllowedMentions.none()}
+    return {
+        "embed": embed(card),
+        "view": view(card) or discord.ui.View(),
+        "allowed_mentions": discord.AllowedMentions.none(),
+    }
 
 
 def modal_input(item: TextInput) -> discord.ui.Label[Any]:
@@ -193,7 +200,9 @@ def modal_input(item: TextInput) -> discord.ui.Label[Any]:
             required=item.required,
             min_values=1 if item.required else 0,
             options=[
-                discord.SelectOption(label=clip(c.label, OPTION_TEXT_MAX), value=c.value, default=c.value == (value or "").casefold())
+                discord.SelectOption(
+                    label=clip(c.label, OPTION_TEXT_MAX), value=c.value, default=c.value == (value or "").casefold()
+                )
                 for c in item.choices[:OPTIONS_MAX]
             ],
         )
@@ -209,7 +218,9 @@ def modal_input(item: TextInput) -> discord.ui.Label[Any]:
     return discord.ui.Label(text=clip(item.label, LABEL_MAX), component=component)
 
 
-def modal(form: Modal, flag_choices: tuple[tuple[str, str], tuple[str, str]], home: str = "") -> discord.ui.Modal | None:
+def modal(
+    form: Modal, flag_choices: tuple[tuple[str, str], tuple[str, str]], home: str = ""
+) -> discord.ui.Modal | None:
     """The form as a modal whose custom_id is its action id ("cmd:poll.create"); at most 5 inputs.
 
     Discord takes 5 inputs: required and already filled ones come first, the other optional ones stay
@@ -261,7 +272,9 @@ def submitted_fields(components: Iterable[Mapping[str, Any]]) -> dict[str, str]:
             fields.update(submitted_fields(children))
         elif component.get("custom_id"):
             values = component.get("values")
-            fields[str(component["custom_id"])] = ",".join(values) if values is not None else str(component.get("value") or "")
+            fields[str(component["custom_id"])] = (
+                ",".join(values) if values is not None else str(component.get("value") or "")
+            )
     return fields
 
 

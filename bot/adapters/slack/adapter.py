@@ -9,14 +9,14 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -106,6 +106,8 @@ def post_failure(error: str, status: int) -> PostFailure:
     if status >= 500 or status == 429:
         return PostFailure(OUTAGE, error or str(status))
     return PostFailure(REFUSED, error or str(status))
+
+
 def message_of(event: dict[str, Any]) -> tuple[InboundKind, dict[str, Any]] | None:
     """What a message event did, and the message it is about; None for bots, joins and other notices."""
     subtype = event.get("subtype")
@@ -195,7 +197,9 @@ class SlackAdapter:
         """A slash command: ack at once, run the typed text like the console, then show the reply."""
         await ack()
         space, channel = f"slack:{command['team_id']}", command["channel_id"]
-        member, locale = await self.people.member(client, command["team_id"], command["user_id"], command.get("user_name"))
+        member, locale = await self.people.member(
+            client, command["team_id"], command["user_id"], command.get("user_name")
+        )
         group = self.commands[command["command"]]
         text = unescape(command.get("text") or "").strip()
         line = f"{group} {text}" if text else self.default_line(group)
@@ -208,7 +212,9 @@ class SlackAdapter:
         forms = [command for command in self.app.services.registry.in_group(group) if command.form]
         return forms[0].path if forms else group
 
-    async def on_action(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_action(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         """A click or a select: ack, then the dispatcher commits the vote and answers privately."""
         await ack()
         team = team_of(body)
@@ -220,7 +226,9 @@ class SlackAdapter:
         reply = await self.app.dispatcher.act(act)
         await self.show(client, reply, space, channel, member, locale, body.get("trigger_id"))
 
-    async def on_submit(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient) -> None:
+    async def on_submit(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         """A modal submission: inline errors in the ack keep the modal open; anything else closes it."""
         team = team_of(body)
         space = f"slack:{team}"
@@ -261,7 +269,7 @@ class SlackAdapter:
         member, _ = await self.people.member(client, team, message["user"])
         files = tuple(str(f["url_private"]) for f in message.get("files") or () if f.get("url_private"))
         text = "" if kind == "deleted" else unescape(message.get("text") or "")
-        at = datetime.fromtimestamp(float(event.get("event_ts") or message.get("ts") or 0), timezone.utc)
+        at = datetime.fromtimestamp(float(event.get("event_ts") or message.get("ts") or 0), UTC)
         message_id = str(message.get("ts") or event.get("deleted_ts") or "")
         inbound = InboundMessage(f"slack:{team}", event["channel"], thread_of(message), member, text, files, message_id,
                                  kind, at)  # fmt: skip
@@ -355,10 +363,14 @@ class SlackAdapter:
         """A message, then the files (files_upload_v2); the message ts, if a message was posted."""
         ts = None
         if reply.card is not None or (reply.text and not reply.files):
-            posted = await client.chat_postMessage(channel=channel, thread_ts=reply.thread, **message(reply.text, reply.card))
+            posted = await client.chat_postMessage(
+                channel=channel, thread_ts=reply.thread, **message(reply.text, reply.card)
+            )
             ts = posted["ts"]
         if reply.files:
-            comment: dict[str, Any] = {"initial_comment": neutralize(reply.text)} if reply.text and reply.card is None else {}
+            comment: dict[str, Any] = (
+                {"initial_comment": neutralize(reply.text)} if reply.text and reply.card is None else {}
+            )
             uploads = [{"content": f.content, "filename": f.filename, "title": f.filename} for f in reply.files]
             await client.files_upload_v2(channel=channel, thread_ts=reply.thread, file_uploads=uploads, **comment)
         return ts
@@ -434,7 +446,8 @@ class SlackAdapter:
                     return
                 # Slack failed on its side: try again later, with whatever card is newest by then.
                 self._wanted.setdefault(key, newest)
-                await asyncio.sleep(delay)
+                if delay is not None:
+                    await asyncio.sleep(delay)
 
     async def _update(self, ref: MessageRef, card: Card, final: bool) -> bool:
         """One chat.update; True when done (sent, or failed for good), False to try again (5xx, 429, network)."""

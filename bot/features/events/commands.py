@@ -10,7 +10,8 @@ from bot.commands.context import Context
 from bot.commands.registry import Kind, Option, action, command, references
 from bot.core.errors import UserError
 from bot.core.livecards import LiveCards
-from bot.core.when import parse_when
+from bot.core.text import ascii_number
+from bot.core.when import format_when, is_time_only, parse_when
 from bot.features.events.domain import (
     TEXT_MAX,
     TITLE_MAX,
@@ -36,8 +37,6 @@ from bot.features.events.views import (
     status_text,
     when,
 )
-from bot.core.text import ascii_number
-from bot.core.when import format_when, is_time_only
 from bot.ui import Attachment, Card, Reply
 
 EVENT = Option("event", Kind.REF, required=True, positional=True, refers="event")
@@ -49,6 +48,7 @@ class EventDeps:
 
     events: EventService
     cards: LiveCards
+
 
 UNLIMITED = {"unlimited", "illimité", "illimite", "∞", "none", "aucune"}
 CAPACITY_MAX = 100_000
@@ -66,7 +66,9 @@ DRAFT_NAMES = {"description": "description", "venue": "venue", "link": "online_l
                "price": "price", "question": "question", "confirm_hours": "confirm_hours"}  # fmt: skip
 
 
-def after(ctx: Context[EventDeps], text: str, anchor: datetime, field: str, default_time: time | None = None) -> datetime:
+def after(
+    ctx: Context[EventDeps], text: str, anchor: datetime, field: str, default_time: time | None = None
+) -> datetime:
     """A date that must come after `anchor`; only a bare time ("17h") may mean the first one after it."""
     tz, locale = ctx.settings.tz, ctx.locale
     try:
@@ -131,7 +133,13 @@ def echo(ctx: Context[EventDeps], event: Event) -> str:
     form=True,
 )
 async def create(
-    ctx: Context[EventDeps], title: str, start: datetime, end: str, onsite: int = 0, remote: str | None = None, **more: Any
+    ctx: Context[EventDeps],
+    title: str,
+    start: datetime,
+    end: str,
+    onsite: int = 0,
+    remote: str | None = None,
+    **more: Any,
 ) -> Reply:
     """Create an event and post its sign-up card here."""
     draft = EventDraft(title=title, starts_at=start, ends_at=after(ctx, end, start, "end"), onsite_capacity=onsite,
@@ -180,7 +188,10 @@ async def cancel(ctx: Context[EventDeps], event: str) -> Reply:
     """Cancel an event: sign-ups stop and everyone signed up is told."""
     cancelled, told = await ctx.deps.events.cancel(ctx.space, event, ctx.member)
     await ctx.deps.cards.flush_now(cancelled.subject)
-    return Reply(text=ctx.for_everyone()._("event.cancel.done", ref=cancelled.ref, title=cancelled.title, count=told), public=True)
+    return Reply(
+        text=ctx.for_everyone()._("event.cancel.done", ref=cancelled.ref, title=cancelled.title, count=told),
+        public=True,
+    )
 
 
 @command(

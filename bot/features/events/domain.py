@@ -18,10 +18,9 @@ from bot.core.livecards import LiveCards
 from bot.core.model import Member
 from bot.core.notices import Notice
 from bot.core.refs import parse_ref
-from bot.features.events.store import EventStore
 from bot.core.spaces import SpaceDirectory
 from bot.core.text import is_blank, visible
-
+from bot.features.events.store import EventStore
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +316,9 @@ class EventService:
         self.require_staff(by)
         draft = check_draft(draft, self.clock.now())
         timezone = self.spaces(space).timezone
-        return await self._observe(await self.store.create_event(space, channel, by.key, timezone, draft, self.clock.now()))
+        return await self._observe(
+            await self.store.create_event(space, channel, by.key, timezone, draft, self.clock.now())
+        )
 
     async def edit(self, space: str, ref: str | int, by: Member, changes: Mapping[str, Any]) -> Event:
         """Change an event's details (staff); more places move waiting members up."""

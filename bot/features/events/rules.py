@@ -307,7 +307,11 @@ def confirm_offer(state: EventState, member: str, now: datetime) -> Decision:
 def expire_offers(state: EventState, now: datetime) -> Decision:
     """Expire the offers due at `now`, soonest first; each place passes to the next in line."""
     due = sorted(
-        (e for e in state.entries if e.status == "offered" and e.offer_expires_at is not None and e.offer_expires_at <= now),
+        (
+            e
+            for e in state.entries
+            if e.status == "offered" and e.offer_expires_at is not None and e.offer_expires_at <= now
+        ),
         key=lambda e: (e.offer_expires_at, e.seq),
     )
     after, notices = state, NO_NOTICES

@@ -12,7 +12,18 @@ from typing import Any
 
 from bot.core.errors import UserError
 from bot.features.events import rules
-from bot.features.events.domain import MODES, Antenna, Change, Counts, Event, EventDraft, ModeCount, Session, Signup, SignupRequest
+from bot.features.events.domain import (
+    MODES,
+    Antenna,
+    Change,
+    Counts,
+    Event,
+    EventDraft,
+    ModeCount,
+    Session,
+    Signup,
+    SignupRequest,
+)
 from bot.features.events.rules import Choice, Decision, Entry, EventState
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.outbox import enqueue
@@ -131,7 +142,9 @@ def _choice(row: Row) -> Choice:
 
 def _load_state(conn: sqlite3.Connection, event: Event) -> EventState:
     """The event's aggregate, read on the writer connection inside the caller's transaction."""
-    sessions = conn.execute(f"SELECT {SESSION_COLUMNS} FROM event_sessions WHERE event_id = ? ORDER BY number", (event.id,))
+    sessions = conn.execute(
+        f"SELECT {SESSION_COLUMNS} FROM event_sessions WHERE event_id = ? ORDER BY number", (event.id,)
+    )
     choices = conn.execute(
         "SELECT session_id, member, status, seq, chosen_at FROM event_session_choices WHERE event_id = ? ORDER BY seq",
         (event.id,),
@@ -152,8 +165,8 @@ def _state_in(conn: sqlite3.Connection, space: str | None, event_id: int) -> Eve
     return _load_state(conn, event)
 
 
-def _write(conn: sqlite3.Connection, decision: Decision, now: datetime) -> tuple[int, ...]:
-    """Write what a rule changed and queue its notices, in the caller's transaction; return the outbox ids."""
+def _write(conn: sqlite3.Connection, decision: Decision, now: datetime) -> None:
+    """Write what a rule changed and queue its notices, in the caller's transaction."""
     event = decision.after.event
     if decision.event_changed:
         assignments = ", ".join(f"{column.strip()} = ?" for column in DRAFT_COLUMNS.split(","))
@@ -288,7 +301,8 @@ class SqliteEventStore:
                 (to_iso(now),),
             ).fetchall()
             return [
-                _change(conn, rules.expire_offers(_state_in(conn, None, event_id), now), None, now) for (event_id,) in due
+                _change(conn, rules.expire_offers(_state_in(conn, None, event_id), now), None, now)
+                for (event_id,) in due
             ]
 
         return await self.db.write(op)
@@ -319,12 +333,16 @@ class SqliteEventStore:
         return await self._signups(event_id, "", ())
 
     async def _signups(self, event_id: int, where: str, params: Sequence[Any]) -> list[Signup]:
-        rows = await self.db.fetch_all(f"{SIGNUP_SELECT} WHERE s.event_id = ? {where} ORDER BY s.seq", (event_id, *params))
+        rows = await self.db.fetch_all(
+            f"{SIGNUP_SELECT} WHERE s.event_id = ? {where} ORDER BY s.seq", (event_id, *params)
+        )
         if not rows:
             return []
         positions = {
             row["id"]: row["position"]
-            for row in await self.db.fetch_all("SELECT id, position FROM event_waitlist WHERE event_id = ?", (event_id,))
+            for row in await self.db.fetch_all(
+                "SELECT id, position FROM event_waitlist WHERE event_id = ?", (event_id,)
+            )
         }
         sessions = _choices_by_member(await self.db.fetch_all(CHOICES_SELECT, (event_id,)))
         return [_signup(row, positions.get(row["id"]), sessions.get(row["member"], ())) for row in rows]
@@ -419,4 +437,3 @@ class SqliteEventStore:
             return _session(row)
 
         return await self.db.write(op)
-

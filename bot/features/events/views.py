@@ -8,8 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.notices import Notice
-from bot.features.events.domain import MODES, Counts, Event, Mode, ModeCount, Signup
 from bot.core.when import format_when
+from bot.features.events.domain import MODES, Counts, Event, Mode, ModeCount, Signup
 from bot.i18n import Translator
 from bot.ui import Arg, Button, Card, Control, Field, Reply, Route, Select, SelectOption
 
@@ -30,7 +30,7 @@ def when(moment: datetime, event: Event, _: Translator) -> str:
 
 
 def capacity_text(capacity: int | None, count: ModeCount, _: Translator) -> str:
-    """"12 / 50 · 3 en attente" or "40 (illimité)"."""
+    """ "12 / 50 · 3 en attente" or "40 (illimité)"."""
     text = _("event.card.unlimited", held=count.held) if capacity is None else f"{count.held} / {capacity}"
     return text + (" · " + _("event.card.waiting", count=count.waiting) if count.waiting else "")
 
@@ -43,22 +43,20 @@ def places(event: Event, counts: Counts, mode: Mode, _: Translator) -> str:
 def signup_controls(event: Event, counts: Counts, _: Translator) -> tuple[Control, ...]:
     """Sign-up buttons per mode and antenna, a workshop menu, withdraw."""
     controls: list[Control] = [
-        Button(_(f"event.mode.{mode}"), JOIN.id(event.id, mode), "primary")
-        for mode in MODES
-        if event.offers(mode)
+        Button(_(f"event.mode.{mode}"), JOIN.id(event.id, mode), "primary") for mode in MODES if event.offers(mode)
     ]
     antennas = [antenna for antenna, _count in counts.antennas]
     if event.offers("remote") and 0 < len(antennas) <= ANTENNA_BUTTONS_MAX:
         controls += [
-            Button(_("event.card.antenna_button", name=a.name), JOIN.id(event.id, "remote", a.id))
-            for a in antennas
+            Button(_("event.card.antenna_button", name=a.name), JOIN.id(event.id, "remote", a.id)) for a in antennas
         ]
     elif event.offers("remote") and antennas:
         options = tuple(SelectOption(a.name, str(a.id), a.region or None) for a in antennas)
         controls.append(Select(_("event.card.antenna_pick"), ANTENNA.id(event.id), options))
     if counts.sessions:
         options = tuple(
-            SelectOption(f"{s.number}. {s.title}", str(s.number), when(s.starts_at, event, _)) for s, _c in counts.sessions
+            SelectOption(f"{s.number}. {s.title}", str(s.number), when(s.starts_at, event, _))
+            for s, _c in counts.sessions
         )
         controls.append(Select(_("event.card.session_pick"), SESSION.id(event.id), options))
     controls.append(Button(_("event.card.withdraw"), LEAVE.id(event.id), "danger"))
@@ -89,13 +87,16 @@ def event_card(event: Event, counts: Counts, _: Translator, now: datetime) -> Ca
     title = _("event.card.title", ref=event.ref, title=event.title)
     footer = _("event.card.footer_open") if event.signups_open(now) else _("event.card.footer_closed")
     if event.cancelled_at is not None:
-        title, footer = _("event.card.title_cancelled", ref=event.ref, title=event.title), _("event.card.footer_cancelled")
+        title, footer = (
+            _("event.card.title_cancelled", ref=event.ref, title=event.title),
+            _("event.card.footer_cancelled"),
+        )
     body = (event.description,) if event.description else ()
     return Card(title=title, text=body, fields=tuple(fields), controls=controls, footer=footer)
 
 
 def session_label(number: int, title: str, _: Translator) -> str:
-    """"Atelier 2 · Titre"."""
+    """ "Atelier 2 · Titre"."""
     return _("event.card.session", number=number, title=title)
 
 

@@ -8,7 +8,18 @@ from datetime import datetime
 from bot.commands.context import Context
 from bot.commands.registry import Kind, Option, action, command, references
 from bot.core.errors import UserError
-from bot.features.ideas.domain import FINAL_TOP, PROMPT_MAX, STATUSES, TOP_MAX, Idea, IdeaService, Telling, Wall, fold, shorten
+from bot.features.ideas.domain import (
+    FINAL_TOP,
+    PROMPT_MAX,
+    STATUSES,
+    TOP_MAX,
+    Idea,
+    IdeaService,
+    Telling,
+    Wall,
+    fold,
+    shorten,
+)
 from bot.features.ideas.views import (
     FORCE,
     INSTEAD,
@@ -59,11 +70,13 @@ async def card_for(ctx: Context[IdeaDeps], idea: Idea) -> Card:
 
 async def posted(ctx: Context[IdeaDeps], idea: Idea) -> Reply:
     """A freshly submitted idea, posted in the channel as a live card (an anonymous one apart from its author's command)."""
-    return Reply(card=await card_for(ctx.for_everyone(), idea), public=True, subject=idea.subject, detached=idea.anonymous)
+    return Reply(
+        card=await card_for(ctx.for_everyone(), idea), public=True, subject=idea.subject, detached=idea.anonymous
+    )
 
 
 def liked_text(ctx: Context[IdeaDeps], idea: Idea, liked: bool) -> str:
-    """"You like idea #3 (12 likes)" or "You no longer like it"."""
+    """ "You like idea #3 (12 likes)" or "You no longer like it"."""
     return ctx._("idea.liked" if liked else "idea.unliked", ref=idea.ref, count=idea.likes)
 
 
@@ -101,7 +114,7 @@ async def like(ctx: Context[IdeaDeps], idea_id: int) -> Reply:
 
 @action(INSTEAD)
 async def like_instead(ctx: Context[IdeaDeps], draft_id: int, idea_id: int) -> Reply:
-    """"Like it instead": like the similar idea and drop the held-back draft."""
+    """ "Like it instead": like the similar idea and drop the held-back draft."""
     idea, _ = await ctx.deps.ideas.like(ctx.space, ctx.member, idea_id, only_add=True)
     await ctx.deps.ideas.drop_draft(ctx.space, ctx.member, draft_id)
     return Reply(text=liked_text(ctx, idea, True))
@@ -109,7 +122,7 @@ async def like_instead(ctx: Context[IdeaDeps], draft_id: int, idea_id: int) -> R
 
 @action(FORCE)
 async def submit_anyway(ctx: Context[IdeaDeps], draft_id: int) -> Reply:
-    """"Submit anyway": post the held-back draft."""
+    """ "Submit anyway": post the held-back draft."""
     return await posted(ctx, await ctx.deps.ideas.submit_draft(ctx.space, ctx.member, draft_id))
 
 
@@ -173,8 +186,14 @@ async def withdraw(ctx: Context[IdeaDeps], ref: str) -> Reply:
     return Reply(text=ctx._("idea.withdrawn", ref=idea.ref))
 
 
-@command("idea", "status", REF, Option("status", Kind.TEXT, required=True, positional=True),
-         Option("reason", Kind.TEXT), permission="staff")
+@command(
+    "idea",
+    "status",
+    REF,
+    Option("status", Kind.TEXT, required=True, positional=True),
+    Option("reason", Kind.TEXT),
+    permission="staff",
+)
 async def status(ctx: Context[IdeaDeps], ref: str, status: str, reason: str | None = None) -> Reply:
     """Move an idea along: new, to explore, retained, done or declined (its author is told)."""
     chosen = pick(ctx._, status, STATUSES, "idea.status", "status")
@@ -207,7 +226,10 @@ async def merge(ctx: Context[IdeaDeps], ref: str, into: str) -> Reply:
     Option("closes", Kind.WHEN),
 )
 async def wall(
-    ctx: Context[IdeaDeps], action: str, subject: str | None = None, categories: str | None = None,
+    ctx: Context[IdeaDeps],
+    action: str,
+    subject: str | None = None,
+    categories: str | None = None,
     closes: datetime | None = None,
 ) -> Reply:
     """Open a wall with a prompt (staff), close one (staff), or list them."""
@@ -215,7 +237,9 @@ async def wall(
     if verb == "list":
         walls = await ctx.deps.ideas.walls(ctx.space)
         lines = [wall_line(w, ctx._, ctx.settings.tz, ctx.now()) for w in walls]
-        return Reply(card=Card(title=ctx._("idea.wall.list_title"), text=("\n".join(lines) or ctx._("idea.wall.none"),)))
+        return Reply(
+            card=Card(title=ctx._("idea.wall.list_title"), text=("\n".join(lines) or ctx._("idea.wall.none"),))
+        )
     if not ctx.member.is_staff:
         raise UserError("args.forbidden", command=f"/idea wall {verb}")
     if not subject:
@@ -243,8 +267,13 @@ async def export(ctx: Context[IdeaDeps], wall: str | None = None) -> Reply:
     return Reply(text=ctx._("idea.export.done"), files=(Attachment(name, content.encode("utf-8"), "text/csv"),))
 
 
-@command("idea", "to-poll", Option("top", Kind.INT, min_value=OPTIONS_MIN, max_value=TOP_MAX), WALL,
-         permission="poll_creators")
+@command(
+    "idea",
+    "to-poll",
+    Option("top", Kind.INT, min_value=OPTIONS_MIN, max_value=TOP_MAX),
+    WALL,
+    permission="poll_creators",
+)
 async def to_poll(ctx: Context[IdeaDeps], top: int = 5, wall: str | None = None) -> Reply:
     """Open a poll whose options are the wall's top ideas."""
     ideas = ctx.deps.ideas

@@ -18,10 +18,10 @@ from bot.core.exports import to_csv
 from bot.core.livecards import LiveCards
 from bot.core.model import Member
 from bot.core.notices import Notice
-from bot.features.polls.domain import OPTION_MAX, OPTIONS_MAX, OPTIONS_MIN, QUESTION_MAX
 from bot.core.refs import parse_ref
-from bot.features.ideas.store import IdeaStore
 from bot.core.text import compare_key, is_blank, visible
+from bot.features.ideas.store import IdeaStore
+from bot.features.polls.domain import OPTION_MAX, OPTIONS_MAX, OPTIONS_MIN, QUESTION_MAX
 
 STATUSES = ("new", "exploring", "retained", "done", "declined")
 DEFAULT_WALL_REF = 0
@@ -85,8 +85,9 @@ class Wall:
         starts = [label for label in self.categories if fold(label).startswith(wanted)]
         found = exact or starts
         if len(found) != 1:
-            raise UserError("idea.unknown_category", field="category", category=typed.strip(),
-                            choices=", ".join(self.categories))
+            raise UserError(
+                "idea.unknown_category", field="category", category=typed.strip(), choices=", ".join(self.categories)
+            )
         return found[0]
 
 
@@ -243,12 +244,37 @@ def author_notices(idea: Idea, by: Member, what: str, **params: Any) -> tuple[tu
 
 def export_rows(walls: dict[int, Wall], ideas: Sequence[Idea]) -> str:
     """The export format: one row per idea, no author for anonymous ones."""
-    header = ["wall", "prompt", "idea", "text", "category", "author", "anonymous", "likes", "status", "hidden",
-              "merged_into", "created_at", "updated_at"]
+    header = [
+        "wall",
+        "prompt",
+        "idea",
+        "text",
+        "category",
+        "author",
+        "anonymous",
+        "likes",
+        "status",
+        "hidden",
+        "merged_into",
+        "created_at",
+        "updated_at",
+    ]
     rows = [
-        [walls[i.wall_id].ref, walls[i.wall_id].prompt, f"#{i.ref}", i.text, i.category or "", i.byline() or "",
-         "yes" if i.anonymous else "no", i.likes, i.status, "yes" if i.hidden else "no",
-         f"#{i.merged_into_ref}" if i.merged_into_ref else "", i.created_at.isoformat(), i.updated_at.isoformat()]
+        [
+            walls[i.wall_id].ref,
+            walls[i.wall_id].prompt,
+            f"#{i.ref}",
+            i.text,
+            i.category or "",
+            i.byline() or "",
+            "yes" if i.anonymous else "no",
+            i.likes,
+            i.status,
+            "yes" if i.hidden else "no",
+            f"#{i.merged_into_ref}" if i.merged_into_ref else "",
+            i.created_at.isoformat(),
+            i.updated_at.isoformat(),
+        ]
         for i in ideas
     ]
     return to_csv([[header, *rows]])
@@ -258,7 +284,11 @@ class IdeaService:
     """Everything members and staff do with the idea wall, whatever the platform."""
 
     def __init__(
-        self, store: IdeaStore, live: LiveCards, clock: Clock, limits: IdeaLimits = IdeaLimits(),
+        self,
+        store: IdeaStore,
+        live: LiveCards,
+        clock: Clock,
+        limits: IdeaLimits = IdeaLimits(),
         wake_at: Callable[[datetime], None] = lambda _moment: None,
     ) -> None:
         self.store = store
@@ -297,7 +327,9 @@ class IdeaService:
                 raise UserError("idea.wall_not_found", field="wall", ref=number)
             return found
         now = self.clock.now()
-        here = [w for w in await self.store.walls(space) if w.channel == channel and not w.is_default and w.is_open(now)]
+        here = [
+            w for w in await self.store.walls(space) if w.channel == channel and not w.is_default and w.is_open(now)
+        ]
         return here[0] if here else await self.store.default_wall(space, channel, now)
 
     async def walls(self, space: str) -> list[Wall]:
@@ -334,29 +366,46 @@ class IdeaService:
     # Submitting
 
     async def submit(
-        self, space: str, channel: str, author: Member, text: str, wall_ref: str | None = None,
-        category: str | None = None, anonymous: bool = False,
+        self,
+        space: str,
+        channel: str,
+        author: Member,
+        text: str,
+        wall_ref: str | None = None,
+        category: str | None = None,
+        anonymous: bool = False,
     ) -> Submitted:
         """Check and store an idea; hold it back as a draft when a similar idea is already on the wall."""
         text = clean_text(text, self.limits.max_length)
         wall = await self.wall(space, channel, wall_ref)
         self._check_open(wall)
-        draft = IdeaDraft(space, wall.id, channel, author.key, None if anonymous else author.name, text,
-                          wall.category(category), anonymous)
+        draft = IdeaDraft(
+            space,
+            wall.id,
+            channel,
+            author.key,
+            None if anonymous else author.name,
+            text,
+            wall.category(category),
+            anonymous,
+        )
         similar = most_similar(text, await self.store.wall_ideas(wall.id), self.limits.duplicate_threshold)
         now = self.clock.now()
         if similar is not None:
             return Submitted(similar=similar, draft_id=await self.store.save_draft(draft, now - DRAFT_LIFETIME, now))
-        return Submitted(idea=await self.store.add_idea(draft, now, self._flood_since(now), self.limits.flood_per_minute))
+        return Submitted(
+            idea=await self.store.add_idea(draft, now, self._flood_since(now), self.limits.flood_per_minute)
+        )
 
     async def submit_draft(self, space: str, author: Member, draft_id: int) -> Idea:
-        """"Submit anyway": store the held-back draft (its author only; once)."""
+        """ "Submit anyway": store the held-back draft (its author only; once)."""
         now = self.clock.now()
-        return await self.store.add_draft(space, author.key, draft_id, now, self._flood_since(now),
-                                          self.limits.flood_per_minute)
+        return await self.store.add_draft(
+            space, author.key, draft_id, now, self._flood_since(now), self.limits.flood_per_minute
+        )
 
     async def drop_draft(self, space: str, author: Member, draft_id: int) -> None:
-        """"Like it instead": the draft is not needed any more."""
+        """ "Like it instead": the draft is not needed any more."""
         await self.store.drop_draft(space, author.key, draft_id)
 
     def _flood_since(self, now: datetime) -> datetime:
@@ -395,7 +444,9 @@ class IdeaService:
     async def top(self, wall: Wall, category: str | None = None, limit: int = 10) -> list[Idea]:
         """The most liked listed ideas of a wall (ties: older first)."""
         chosen = wall.category(category)
-        ideas = [i for i in await self.store.wall_ideas(wall.id) if i.listed and (chosen is None or i.category == chosen)]
+        ideas = [
+            i for i in await self.store.wall_ideas(wall.id) if i.listed and (chosen is None or i.category == chosen)
+        ]
         return ranked(ideas)[:limit]
 
     async def page(self, wall: Wall, number: int) -> tuple[list[Idea], int]:

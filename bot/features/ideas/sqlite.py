@@ -102,8 +102,18 @@ def _insert_idea(
     (idea_id,) = conn.execute(
         "INSERT INTO ideas (space, ref, wall_id, channel, author, anonymous, text, category, created_at, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        (draft.space, ref, draft.wall_id, draft.channel, draft.author, int(draft.anonymous), draft.text,
-         draft.category, to_iso(now), to_iso(now)),
+        (
+            draft.space,
+            ref,
+            draft.wall_id,
+            draft.channel,
+            draft.author,
+            int(draft.anonymous),
+            draft.text,
+            draft.category,
+            to_iso(now),
+            to_iso(now),
+        ),
     ).fetchone()
     _record_status(conn, idea_id, StatusChange("new", None, draft.author), now)
     if draft.author_name is not None:
@@ -141,8 +151,14 @@ class SqliteIdeaStore:
     # Walls
 
     async def create_wall(
-        self, space: str, channel: str, by: str, prompt: str, categories: tuple[str, ...],
-        closes_at: datetime | None, now: datetime,
+        self,
+        space: str,
+        channel: str,
+        by: str,
+        prompt: str,
+        categories: tuple[str, ...],
+        closes_at: datetime | None,
+        now: datetime,
     ) -> Wall:
         """Store a new wall with the next short reference of its space."""
 
@@ -266,8 +282,17 @@ class SqliteIdeaStore:
             (draft_id,) = conn.execute(
                 "INSERT INTO idea_drafts (space, wall_id, channel, author, author_name, text, category, anonymous,"
                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (draft.space, draft.wall_id, draft.channel, draft.author, draft.author_name, draft.text,
-                 draft.category, int(draft.anonymous), to_iso(now)),
+                (
+                    draft.space,
+                    draft.wall_id,
+                    draft.channel,
+                    draft.author,
+                    draft.author_name,
+                    draft.text,
+                    draft.category,
+                    int(draft.anonymous),
+                    to_iso(now),
+                ),
             ).fetchone()
             return int(draft_id)
 
@@ -286,8 +311,16 @@ class SqliteIdeaStore:
             ).fetchone()
             if row is None:
                 raise UserError("idea.draft_gone")
-            draft = IdeaDraft(space, row["wall_id"], row["channel"], author, row["author_name"], row["text"],
-                              row["category"], bool(row["anonymous"]))
+            draft = IdeaDraft(
+                space,
+                row["wall_id"],
+                row["channel"],
+                author,
+                row["author_name"],
+                row["text"],
+                row["category"],
+                bool(row["anonymous"]),
+            )
             return _insert_idea(conn, draft, now, flood_since, flood_limit)
 
         return await self.db.write(op)
@@ -314,9 +347,13 @@ class SqliteIdeaStore:
             target = _load_idea(conn, target_id) if target_id != idea_id else named
             assert target is not None
             rule(target, _load_wall(conn, target.wall_id))
-            removed = 0 if only_add else conn.execute(
-                "DELETE FROM idea_likes WHERE idea_id = ? AND member = ?", (target_id, member)
-            ).rowcount
+            removed = (
+                0
+                if only_add
+                else conn.execute(
+                    "DELETE FROM idea_likes WHERE idea_id = ? AND member = ?", (target_id, member)
+                ).rowcount
+            )
             if not removed:
                 conn.execute(
                     "INSERT INTO idea_likes (idea_id, member, liked_at) VALUES (?, ?, ?)"

@@ -17,8 +17,14 @@ class IdeaStore(Protocol):
     """Where idea walls, ideas, likes, status history and held-back drafts live."""
 
     async def create_wall(
-        self, space: str, channel: str, by: str, prompt: str, categories: tuple[str, ...],
-        closes_at: datetime | None, now: datetime,
+        self,
+        space: str,
+        channel: str,
+        by: str,
+        prompt: str,
+        categories: tuple[str, ...],
+        closes_at: datetime | None,
+        now: datetime,
     ) -> Wall:
         """Store a new wall with the next short reference of its space."""
         ...

@@ -7,8 +7,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.notices import Notice
-from bot.features.ideas.domain import Idea, Wall, shorten
 from bot.core.when import format_when
+from bot.features.ideas.domain import Idea, Wall, shorten
 from bot.i18n import Translator
 from bot.ui import Arg, Button, Card, Control, Field, Reply, Route
 
@@ -26,7 +26,7 @@ def wall_title(wall: Wall, _: Translator) -> str:
 
 
 def wall_line(wall: Wall, _: Translator, tz: ZoneInfo, now: datetime) -> str:
-    """"#2 · Les types d'activités ? · clôture le …" for wall lists."""
+    """ "#2 · Les types d'activités ? · clôture le …" for wall lists."""
     parts = [_("idea.wall.line", ref=wall.ref, prompt=wall_title(wall, _))]
     if wall.categories:
         parts.append(", ".join(wall.categories))
@@ -119,7 +119,7 @@ def mine_card(ideas: Sequence[Idea], _: Translator) -> Card:
 
 
 def hint_card(similar: Idea, draft_id: int, _: Translator) -> Card:
-    """"A similar idea is already on the wall": like it instead, or submit anyway."""
+    """ "A similar idea is already on the wall": like it instead, or submit anyway."""
     return Card(
         title=_("idea.hint.title"),
         text=(_("idea.hint.text"), idea_line(similar, _)),

@@ -139,7 +139,11 @@ class PollService:
     """Everything members and staff do with polls, whatever the platform."""
 
     def __init__(
-        self, store: PollStore, live: LiveCards, clock: Clock, spaces: SpaceDirectory,
+        self,
+        store: PollStore,
+        live: LiveCards,
+        clock: Clock,
+        spaces: SpaceDirectory,
         wake_at: Callable[[datetime], None] = lambda _moment: None,
     ) -> None:
         self.store = store

@@ -74,8 +74,18 @@ class SqlitePollStore:
             (poll_id,) = conn.execute(
                 "INSERT INTO polls (space, ref, channel, author, question, max_choices, anonymous, results,"
                 " closes_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (space, ref, channel, author, draft.question, draft.max_choices, int(draft.anonymous),
-                 draft.results, to_iso(draft.closes_at), to_iso(now)),
+                (
+                    space,
+                    ref,
+                    channel,
+                    author,
+                    draft.question,
+                    draft.max_choices,
+                    int(draft.anonymous),
+                    draft.results,
+                    to_iso(draft.closes_at),
+                    to_iso(now),
+                ),
             ).fetchone()
             conn.executemany(
                 "INSERT INTO poll_options (poll_id, position, label) VALUES (?, ?, ?)",
@@ -132,7 +142,9 @@ class SqlitePollStore:
             wanted = rule(poll, current)
             for position in current:
                 if position not in wanted:
-                    conn.execute("DELETE FROM votes WHERE poll_id = ? AND voter = ? AND position = ?", (poll_id, voter, position))
+                    conn.execute(
+                        "DELETE FROM votes WHERE poll_id = ? AND voter = ? AND position = ?", (poll_id, voter, position)
+                    )
             for position in wanted:
                 if position not in current:
                     conn.execute(

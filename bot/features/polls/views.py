@@ -19,15 +19,13 @@ VOTE = Route("poll", "vote", Arg("poll_id"), Arg("option", from_value=True))
 def vote_controls(poll: Poll) -> tuple[Control, ...]:
     """Buttons for a few options, a select for many."""
     if len(poll.options) <= BUTTONS_MAX:
-        return tuple(
-            Button(label, VOTE.id(poll.id, position)) for position, label in enumerate(poll.options)
-        )
+        return tuple(Button(label, VOTE.id(poll.id, position)) for position, label in enumerate(poll.options))
     options = tuple(SelectOption(label, str(position)) for position, label in enumerate(poll.options))
     return (Select("—", VOTE.id(poll.id), options),)
 
 
 def rules_line(poll: Poll, _: Translator, tz: ZoneInfo, now: datetime) -> str:
-    """"Choix unique · anonyme · ferme le …" in the reader's language."""
+    """ "Choix unique · anonyme · ferme le …" in the reader's language."""
     parts = [_("poll.card.single") if poll.max_choices == 1 else _("poll.card.multi", max=poll.max_choices)]
     if poll.anonymous:
         parts.append(_("poll.card.anonymous"))
@@ -62,25 +60,31 @@ def poll_card(poll: Poll, tally: Tally, _: Translator, tz: ZoneInfo, now: dateti
 def final_card(poll: Poll, tally: Tally, _: Translator, tz: ZoneInfo, now: datetime) -> Card:
     """The announcement posted when a poll closes."""
     card = poll_card(poll, tally, _, tz, now)
-    return Card(title=_("poll.final.title", ref=poll.ref, question=poll.question), text=card.text, bars=card.bars,
-                footer=card.footer)
+    return Card(
+        title=_("poll.final.title", ref=poll.ref, question=poll.question),
+        text=card.text,
+        bars=card.bars,
+        footer=card.footer,
+    )
 
 
 def choices_text(poll: Poll, choices: tuple[int, ...], _: Translator) -> str:
-    """"Tes choix : A, B" or "Aucun choix"."""
+    """ "Tes choix : A, B" or "Aucun choix"."""
     if not choices:
         return _("poll.vote.none", ref=poll.ref)
     return _("poll.vote.current", ref=poll.ref, choices=", ".join(poll.options[i] for i in choices))
 
 
-def home_cards(
-    mine: list[Poll], votes: list[tuple[Poll, tuple[int, ...]]], _: Translator
-) -> tuple[Card, ...]:
+def home_cards(mine: list[Poll], votes: list[tuple[Poll, tuple[int, ...]]], _: Translator) -> tuple[Card, ...]:
     """A member's overview: their open polls, then their latest votes (the Slack App Home)."""
     own = [_("poll.list.item", ref=poll.ref, question=poll.question) for poll in mine]
     voted = [
-        _("poll.home.vote_item", ref=poll.ref, question=poll.question,
-          choices=", ".join(poll.options[i] for i in choices))
+        _(
+            "poll.home.vote_item",
+            ref=poll.ref,
+            question=poll.question,
+            choices=", ".join(poll.options[i] for i in choices),
+        )
         for poll, choices in votes
     ]
     return (

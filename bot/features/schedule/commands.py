@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 
 from bot.commands.context import Context
 from bot.commands.registry import Kind, Option, action, command, references
+from bot.core.when import format_when
 from bot.features.events.domain import TEXT_MAX, EventService
 from bot.features.polls.domain import OPTIONS_MAX, QUESTION_MAX, check_draft
 from bot.features.schedule.domain import RATINGS, FeedbackSummary, Scheduled
 from bot.features.schedule.payload import payload_draft
 from bot.features.schedule.service import Followups, ScheduleService
 from bot.features.schedule.views import ANSWER, RATE
-from bot.core.when import format_when
 from bot.i18n import Translator
 from bot.ui import Attachment, Card, Field, Modal, Reply, ResultBar, TextInput
 
@@ -32,11 +32,13 @@ class ScheduleDeps:
 
 
 def offset_text(offset: timedelta, _: Translator) -> str:
-    """"7 j", "1 h", "1 j 2 h 30 min": an offset in the reader's language."""
+    """ "7 j", "1 h", "1 j 2 h 30 min": an offset in the reader's language."""
     days, rest = divmod(offset, timedelta(days=1))
     hours, rest = divmod(rest, timedelta(hours=1))
     minutes = rest // timedelta(minutes=1)
-    parts = [_(f"schedule.unit.{unit}", count=value) for unit, value in (("d", days), ("h", hours), ("m", minutes)) if value]
+    parts = [
+        _(f"schedule.unit.{unit}", count=value) for unit, value in (("d", days), ("h", hours), ("m", minutes)) if value
+    ]
     return " ".join(parts) or _("schedule.unit.m", count=0)
 
 
@@ -55,7 +57,7 @@ async def describe(ctx: Context[ScheduleDeps], message: Scheduled) -> str:
 
 
 def _reminder_label(ctx: Context[ScheduleDeps], message: Scheduled) -> str:
-    """"Rappel (7 j avant)"."""
+    """ "Rappel (7 j avant)"."""
     return ctx._("schedule.kind.reminder", offset=offset_text(message.offset, ctx._))
 
 
@@ -121,7 +123,12 @@ async def post(ctx: Context[ScheduleDeps], text: str, at: datetime) -> Reply:
     permission="staff",
 )
 async def poll(
-    ctx: Context[ScheduleDeps], question: str, options: list[str], at: datetime, closes: datetime | None = None, multi: int = 1,
+    ctx: Context[ScheduleDeps],
+    question: str,
+    options: list[str],
+    at: datetime,
+    closes: datetime | None = None,
+    multi: int = 1,
     anonymous: bool = False,
 ) -> Reply:
     """Open a poll in this channel later (staff); it is checked now."""
@@ -140,7 +147,13 @@ async def reminders(ctx: Context[ScheduleDeps], event: str, offsets: str) -> Rep
     return Reply(text=ctx._("schedule.reminders.set", ref=found.ref, title=found.title, offsets=text))
 
 
-@command("event", "answer", EVENT, Option("text", Kind.PARAGRAPH, required=True, positional=True, max_length=TEXT_MAX), form=True)
+@command(
+    "event",
+    "answer",
+    EVENT,
+    Option("text", Kind.PARAGRAPH, required=True, positional=True, max_length=TEXT_MAX),
+    form=True,
+)
 async def answer(ctx: Context[ScheduleDeps], event: str, text: str) -> Reply:
     """Answer the follow-up question you received after an event."""
     found, _step = await ctx.deps.followups.answer(ctx.space, ctx.member, event, text)

@@ -23,8 +23,21 @@ from bot.core.spaces import SpaceDirectory
 from bot.features.events.domain import Event, EventService, Signup
 from bot.features.polls.domain import Poll, PollDraft, PollService, Tally
 from bot.features.schedule.domain import (
-    EVENT_KINDS, RATINGS, STEP_OF, TEXT_MAX, CHANNEL, FeedbackRow, FeedbackSummary, Kind,
-    Scheduled, Step, Target, before, event_steps, parse_offsets, receives,
+    CHANNEL,
+    EVENT_KINDS,
+    RATINGS,
+    STEP_OF,
+    TEXT_MAX,
+    FeedbackRow,
+    FeedbackSummary,
+    Kind,
+    Scheduled,
+    Step,
+    Target,
+    before,
+    event_steps,
+    parse_offsets,
+    receives,
 )
 from bot.features.schedule.payload import draft_payload, payload_draft
 from bot.features.schedule.store import ScheduleStore
@@ -59,13 +72,17 @@ class Presenter(Protocol):
         ...
 
 
-
 class ScheduleService:
     """Plans an event's messages and lets staff steer everything the bot sends on its own."""
 
     def __init__(
-        self, store: ScheduleStore, events: EventService, clock: Clock, spaces: SpaceDirectory,
-        wake_at: Callable[[datetime], None], presenter: Presenter,
+        self,
+        store: ScheduleStore,
+        events: EventService,
+        clock: Clock,
+        spaces: SpaceDirectory,
+        wake_at: Callable[[datetime], None],
+        presenter: Presenter,
     ) -> None:
         self.store = store
         self.events = events
@@ -97,7 +114,9 @@ class ScheduleService:
         for moment in created:
             self.wake_at(moment)
 
-    async def set_offsets(self, space: str, ref: str | int, by: Member, text: str) -> tuple[Event, tuple[timedelta, ...]]:
+    async def set_offsets(
+        self, space: str, ref: str | int, by: Member, text: str
+    ) -> tuple[Event, tuple[timedelta, ...]]:
         """Choose an event's own reminder offsets (staff): reminders not yet sent are replaced."""
         EventService.require_staff(by)
         event = await self.events.get(space, ref)
@@ -203,8 +222,16 @@ class Sender:
     """Sends what falls due, each message to each recipient at most once, paced per platform."""
 
     def __init__(
-        self, store: ScheduleStore, events: EventService, polls: PollService, cards: LiveCards, delivery: ReadyDelivery,
-        clock: Clock, spaces: SpaceDirectory, pacer: Pacer, presenter: Presenter,
+        self,
+        store: ScheduleStore,
+        events: EventService,
+        polls: PollService,
+        cards: LiveCards,
+        delivery: ReadyDelivery,
+        clock: Clock,
+        spaces: SpaceDirectory,
+        pacer: Pacer,
+        presenter: Presenter,
     ) -> None:
         self.store = store
         self.events = events
@@ -310,7 +337,9 @@ class Sender:
         poll = await self.polls.create(message.space, message.channel, author, payload_draft(message.payload))
         space = self.spaces(message.space)
         card = self.presenter.poll(poll, Tally((0,) * len(poll.options), 0), space.locale, space.tz, self.clock.now())
-        ref = await self.delivery.post(message.space, message.channel, Reply(card=card, public=True, subject=poll.subject))
+        ref = await self.delivery.post(
+            message.space, message.channel, Reply(card=card, public=True, subject=poll.subject)
+        )
         if ref is not None:
             await self.cards.attach(poll.subject, ref)
         return ref is not None
@@ -389,7 +418,9 @@ class Followups:
             raise UserError("schedule.followup.not_asked", ref=event.ref)
         return event, "month" if "month" in asked else "day"
 
-    async def feedback(self, space: str, ref: str | int, by: Member | None) -> tuple[Event, FeedbackSummary, list[FeedbackRow]]:
+    async def feedback(
+        self, space: str, ref: str | int, by: Member | None
+    ) -> tuple[Event, FeedbackSummary, list[FeedbackRow]]:
         """Aggregates and rows of an event's follow-up answers (staff)."""
         EventService.require_staff(by)
         event = await self.events.get(space, ref)

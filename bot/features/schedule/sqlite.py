@@ -24,8 +24,16 @@ def _message(row: Row) -> Scheduled:
 
 
 def _insert(
-    conn: sqlite3.Connection, space: str, kind: str, event_id: int | None, offset: int, channel: str, author: str,
-    payload: str, due_at: datetime, now: datetime,
+    conn: sqlite3.Connection,
+    space: str,
+    kind: str,
+    event_id: int | None,
+    offset: int,
+    channel: str,
+    author: str,
+    payload: str,
+    due_at: datetime,
+    now: datetime,
 ) -> Scheduled:
     """Insert one message with the next reference of its space."""
     row = conn.execute(
@@ -63,7 +71,9 @@ class SqliteScheduleStore:
         """Whether an event's messages were ever planned."""
         return await self.db.fetch_one("SELECT 1 FROM scheduled_messages WHERE event_id = ?", (event_id,)) is not None
 
-    async def plan(self, space: str, event_id: int, author: str, steps: Sequence[Planned], now: datetime) -> list[datetime]:
+    async def plan(
+        self, space: str, event_id: int, author: str, steps: Sequence[Planned], now: datetime
+    ) -> list[datetime]:
         """Store an event's planned messages once; their due instants."""
 
         def op(conn: sqlite3.Connection) -> list[datetime]:
@@ -161,7 +171,8 @@ class SqliteScheduleStore:
         """Change a message's status."""
         await self.db.write(
             lambda conn: conn.execute(
-                "UPDATE scheduled_messages SET status = ?, updated_at = ? WHERE id = ?", (status, to_iso(now), message_id)
+                "UPDATE scheduled_messages SET status = ?, updated_at = ? WHERE id = ?",
+                (status, to_iso(now), message_id),
             )
         )
 
@@ -218,7 +229,9 @@ class SqliteScheduleStore:
                 names.setdefault(row["message_id"], []).append(row["name"])
             found = []
             for message_id, who in names.items():
-                message = conn.execute(f"SELECT {COLUMNS} FROM scheduled_messages WHERE id = ?", (message_id,)).fetchone()
+                message = conn.execute(
+                    f"SELECT {COLUMNS} FROM scheduled_messages WHERE id = ?", (message_id,)
+                ).fetchone()
                 found.append((_message(message), sorted(who)))
             return found
 

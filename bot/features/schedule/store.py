@@ -17,7 +17,9 @@ class ScheduleStore(Protocol):
         """Whether an event's messages were ever planned."""
         ...
 
-    async def plan(self, space: str, event_id: int, author: str, steps: Sequence[Planned], now: datetime) -> list[datetime]:
+    async def plan(
+        self, space: str, event_id: int, author: str, steps: Sequence[Planned], now: datetime
+    ) -> list[datetime]:
         """Store an event's planned messages; their due instants."""
         ...
 

@@ -19,7 +19,7 @@ ANSWER = Route("followup", "answer", Arg("event_id"))  # opens the form for the 
 
 
 def reminder_head(event: Event, _: Translator) -> str:
-    """"Rappel : #3 Rencontre, lundi 29 juin à 9:30"."""
+    """ "Rappel : #3 Rencontre, lundi 29 juin à 9:30"."""
     return _("schedule.reminder.head", ref=event.ref, title=event.title, start=when(event.starts_at, event, _))
 
 
