@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.feature import Feature
-from bot.features import events, help, ideas, polls, schedule
+from bot.features import events, help, ideas, live, polls, schedule
 
 # A feature may use the services of those listed before it (schedule uses events and polls).
-FEATURES: tuple[Feature, ...] = (help.FEATURE, polls.FEATURE, ideas.FEATURE, events.FEATURE, schedule.FEATURE)
+FEATURES: tuple[Feature, ...] = (
+    help.FEATURE, polls.FEATURE, ideas.FEATURE, events.FEATURE, schedule.FEATURE, live.FEATURE,
+)
