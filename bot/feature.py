@@ -75,10 +75,11 @@ class Feature:
     package: str
     build: Build
     store: Callable[[Database], object] | None = None
+    command_modules: tuple[str, ...] = ("commands",)  # a large feature may split its commands by topic
 
-    def commands(self) -> ModuleType:
-        """The module declaring the feature's commands and action routes."""
-        return import_module(f"{self.package}.commands")
+    def commands(self) -> list[ModuleType]:
+        """The modules declaring the feature's commands, action routes and reference sources."""
+        return [import_module(f"{self.package}.{name}") for name in self.command_modules]
 
     def migrations(self) -> Traversable | None:
         """The feature's migrations folder, if it has one."""

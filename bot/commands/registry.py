@@ -170,5 +170,6 @@ def build_registry(features: Iterable[Feature]) -> Registry:
     """The registry of the features' commands and actions."""
     registry = Registry()
     for feature in features:
-        registry.add_module(feature.commands(), feature.name)
+        for module in feature.commands():
+            registry.add_module(module, feature.name)
     return registry
