@@ -64,6 +64,7 @@ def test_command_names_come_from_settings() -> None:
         "/idea": "idea",
         "/event": "event",
         "/schedule": "schedule",
+        "/live": "live",
     }
     assert "/sondage" in manifest_yaml(renamed, registry)
     for bad in ("nope=/x", "poll=sondage", "poll=/phosphore"):
