@@ -77,7 +77,7 @@ def test_the_sdist_carries_and_passes_its_tests(tmp_path: Path) -> None:
     with tarfile.open(dist / built.stdout.strip().splitlines()[-1]) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
         archive.extractall(unpacked, filter="data")
-    expected = {"LICENSE", "Procfile", "README.md", "config/phosphore.example.toml", "config/slack-manifest.yml",
+    expected = {"LICENSE", "Procfile", "README.md", "CONTRIBUTING.md", "config/phosphore.example.toml", "config/slack-manifest.yml",
                 "tests/conftest.py", "tests/helpers.py", "tests/fakes/slack_api.py", "tests/fakes/discord_api.py",
                 "tests/scripts/vote_burst.py", "tests/test_packaging.py", "bot/store/migrations/0001_core.sql", "bot/features/polls/migrations/0001_polls.sql"}  # fmt: skip
     assert expected <= names, expected - names
