@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 
 from bot.core import when as when_module
 from bot.core.errors import UserError
-from bot.core.when import COMMUNITY_TZ, format_when, is_time_only, parse_duration, parse_when
+from bot.core.when import format_when, is_time_only, parse_duration, parse_when
 from bot.i18n import LOCALES_DIR, SUPPORTED
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -343,10 +343,6 @@ def test_format_when_uses_the_zone_and_a_regional_locale_tag() -> None:
 
 def test_an_unknown_locale_falls_back_to_french() -> None:
     assert format_when(utc(2025, 6, 30, 16, 0), tz=PARIS, locale="de").startswith("lundi 30 juin")
-
-
-def test_community_zone_is_paris() -> None:
-    assert COMMUNITY_TZ == PARIS
 
 
 # --- parse_duration ------------------------------------------------------------

@@ -79,9 +79,6 @@ class ReadyDelivery(Delivery, Protocol):
         ...
 
 
-Outbox = ReadyDelivery  # its former name, kept while branches written against it are merged
-
-
 class NoticeStore(Protocol):
     """The outbox's rows after they were written with their change: claimed, then marked, never sent twice."""
 

@@ -15,8 +15,6 @@ from bot.core.errors import UserError
 from bot.core.text import has_foreign_digits
 from bot.i18n import DEFAULT_LOCALE, SUPPORTED, normalize_locale
 
-COMMUNITY_TZ = ZoneInfo("Europe/Paris")
-
 # How a moment is echoed back, per language (babel / CLDR patterns).
 _PATTERNS = {
     "fr": "EEEE d MMMM y 'à' HH:mm",
