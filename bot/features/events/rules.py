@@ -364,14 +364,10 @@ def toggle_session(state: EventState, member: str, number: int, now: datetime) -
 
 
 def update_event(state: EventState, draft: EventDraft, now: datetime) -> Decision:
-    """Replace an event's details; places a larger capacity opened go to the waiting members.
-
-    A capacity lowered below the places already held (confirmed or offered) is refused, naming how many
-    hold one: nobody loses a place behind their back, staff decide whom to ask to withdraw.
-    """
+    """Replace an event's details; a larger capacity fills from the waitlist, one below the places held is refused."""
     details = {name: getattr(draft, name) for name in EventDraft.__dataclass_fields__}
     after = replace(state, event=replace(state.event, **details))
-    for mode in MODES:
+    for mode in MODES:  # nobody loses a place behind their back: staff see how many hold one and decide whom to ask
         capacity, held = after.event.capacity(mode), state.taken(mode)
         if capacity is not None and capacity < held and capacity != state.event.capacity(mode):
             raise UserError(f"event.{mode}_below_held", field=mode, ref=state.event.ref, count=held, capacity=capacity)
@@ -383,8 +379,7 @@ def update_event(state: EventState, draft: EventDraft, now: datetime) -> Decisio
 
 
 def cancel_event(state: EventState, now: datetime) -> Decision:
-    """Cancel an event and tell everyone still signed up (that it stops, once started); refused when it already
-    was or has ended."""
+    """Cancel an event and tell everyone signed up (that it stops, once started); refused if already cancelled or ended."""
     event = state.event
     if event.cancelled_at is not None:
         raise UserError("event.cancelled", ref=event.ref)
