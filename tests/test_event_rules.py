@@ -234,3 +234,77 @@ def test_notices_carry_json_values_only() -> None:
     decision = rules.withdraw(state, "console:a", NOW)
     (offer,) = decision.notices
     assert json.loads(json.dumps(dict(offer.params))) == dict(offer.params)
+
+
+def test_an_answer_alone_keeps_the_place_mode_and_antenna() -> None:
+    """An answer without a mode (as the question's hint says) changes only the answer; not signed up: refused."""
+    state = join(EventState(event(onsite=1, remote=5)), "a", "b")
+    state = rules.apply_signup(state, "console:c", "c", SignupRequest("remote", antenna_id=5), NOW).after
+    for name in ("a", "b", "c"):
+        before = state.entry(f"console:{name}")
+        decision = rules.apply_signup(state, f"console:{name}", name, SignupRequest(None, answer="végétarien"), NOW)
+        entry = decision.after.entry(f"console:{name}")
+        assert before is not None and entry == replace(before, answer="végétarien")
+        assert decision.notices == ()
+    with pytest.raises(UserError, match=r"event\.mode_needed"):
+        rules.apply_signup(state, "console:d", "d", SignupRequest(None, answer="oui"), NOW)
+
+
+@pytest.mark.parametrize("mode", ["onsite", "remote"])
+def test_a_capacity_below_the_places_held_is_refused(mode: Mode) -> None:
+    """Lowering a mode's places under those already held is refused, naming how many hold one; down to it is fine."""
+    state = join(EventState(event(onsite=3, remote=3, confirm_hours=2)), "a", "b", "c", "d", mode=mode)
+    state = rules.withdraw(state, "console:c", NOW).after  # d is offered c's place: an offer holds a place too
+    assert status(state, "d") == "offered"
+    current = state.event
+    base = EventDraft(current.title, current.starts_at, current.ends_at, onsite_capacity=3, remote_capacity=3)
+
+    def places(count: int) -> EventDraft:
+        return replace(base, onsite_capacity=count) if mode == "onsite" else replace(base, remote_capacity=count)
+
+    for lower in (0, 2):
+        with pytest.raises(UserError, match=rf"event\.{mode}_below_held") as refused:
+            rules.update_event(state, places(lower), NOW)
+        assert refused.value.params["count"] == 3 and refused.value.params["capacity"] == lower
+    decision = rules.update_event(state, replace(places(3), title="Autre"), NOW)
+    assert decision.after.event.title == "Autre" and decision.notices == ()
+
+
+def test_after_the_start_members_can_no_longer_withdraw_choose_or_sign_up() -> None:
+    """Once started an event's sign-ups, withdrawals and workshop choices are refused."""
+    state = join(replace(EventState(event(onsite=5)), sessions=(session(1, 8, 9),)), "a")
+    with pytest.raises(UserError, match=r"event\.started"):
+        rules.withdraw(state, "console:a", START)
+    with pytest.raises(UserError, match=r"event\.signups_closed"):
+        rules.toggle_session(state, "console:a", 1, START)
+    with pytest.raises(UserError, match=r"event\.signups_closed"):
+        rules.apply_signup(state, "console:b", "b", SignupRequest("onsite"), START)
+    assert status(rules.withdraw(state, "console:a", START - timedelta(seconds=1)).after, "a") == "withdrawn"
+
+
+def test_cancelling_a_started_event_says_so_and_an_ended_one_is_refused() -> None:
+    """Cancelled after its start, an event tells its members it stops; after its end, cancelling is refused."""
+    state = join(EventState(event(onsite=5)), "a", "b")
+    assert kinds(rules.cancel_event(state, START - timedelta(seconds=1))) == [("event.cancelled", "a"),
+                                                                             ("event.cancelled", "b")]  # fmt: skip
+    started = rules.cancel_event(state, START)
+    assert kinds(started) == [("event.cancelled_started", "a"), ("event.cancelled_started", "b")]
+    with pytest.raises(UserError, match=r"event\.ended"):
+        rules.cancel_event(state, state.event.ends_at)
+
+
+def test_workshops_are_added_inside_an_event_not_yet_ended() -> None:
+    """A workshop must fit in its event, which must be neither ended nor cancelled."""
+    current = event()
+    workshop = session(1, 8, 9)
+    assert rules.check_workshop(current, workshop, START + timedelta(hours=2)) == workshop
+    with pytest.raises(UserError, match=r"event\.ended"):
+        rules.check_workshop(current, workshop, current.ends_at)
+    with pytest.raises(UserError, match=r"event\.cancelled"):
+        rules.check_workshop(replace(current, cancelled_at=NOW), workshop, NOW)
+    with pytest.raises(UserError, match=r"event\.session_outside"):
+        rules.check_workshop(current, session(1, 5, 9), NOW)
+    with pytest.raises(UserError, match=r"event\.end_before_start"):
+        rules.check_workshop(current, session(1, 9, 9), NOW)
+    with pytest.raises(UserError, match=r"event\.title_empty"):
+        rules.check_workshop(current, replace(workshop, title=" "), NOW)

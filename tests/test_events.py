@@ -443,3 +443,88 @@ def test_notices_render_alone_in_both_languages() -> None:
     missed = render_notice(Notice(SPACE, "console:alice", "event.missed", {"ref": 3, "title": "Meetup",
                                                                              "names": ["bob", "carol"]}), Translator("en"))  # fmt: skip
     assert "could not reach" in (missed.text or "") and "bob, carol" in (missed.text or "")
+
+
+async def test_answering_the_question_as_hinted_keeps_place_and_mode(app: App, bot: Session) -> None:
+    """The hint's own command works: the answer is stored and the member keeps their mode, antenna and rank."""
+    await bot.say('/event antenna "Lyon"')
+    event = await create(bot, '--onsite 1 --remote 5 --question "Régime alimentaire ?"')
+    joined = await bot.as_("bob").act(f"event:join:{event.id}:onsite")
+    assert '/event signup 1 --answer "…"' in (joined.text or "")
+    await bot.as_("carol").act(f"event:join:{event.id}:onsite")  # waitlisted
+    await bot.as_("dan").say(f"/event signup {event.ref} --antenna Lyon")
+    for name in ("bob", "carol", "dan"):
+        reply = await bot.as_(name).say(f'/event signup {event.ref} --answer "végétarien"')
+        assert "Précisez" not in (reply.text or "") and "Question" not in (reply.text or ""), reply.text
+    rows = await signups(app, event)
+    assert {n: (s.mode, s.status, s.antenna, s.position, s.answer) for n, s in rows.items()} == {
+        "bob": ("onsite", "confirmed", None, None, "végétarien"),
+        "carol": ("onsite", "waitlisted", None, 1, "végétarien"),
+        "dan": ("remote", "confirmed", "Lyon", None, "végétarien"),
+    }
+    refused = await bot.as_("erin").say(f'/event signup {event.ref} --answer "oui"')  # not signed up: say how
+    assert "Précisez comment vous participez" in (refused.text or "")
+    assert "erin" not in await signups(app, event)
+
+
+async def test_a_cancelled_event_says_so_in_info_and_mine(app: App, bot: Session) -> None:
+    """After a cancellation, members are not told their place is confirmed."""
+    event = await create(bot)
+    await bot.as_("bob").act(f"event:join:{event.id}:onsite")
+    await bot.say(f"/event cancel {event.ref}")
+    for line in (f"/event info {event.ref}", "/event mine"):
+        text = (await bot.as_("bob").say(line)).text or ""
+        assert "annulé" in text and "confirmée" not in text, text
+    english = (await bot.as_("bob", locale="en").say("/event mine")).text or ""
+    assert "cancelled" in english and "confirmed" not in english
+
+
+async def test_workshop_waitlist_is_said_in_the_readers_language(app: App, bot: Session) -> None:
+    """A workshop waited for reads "(liste d'attente)" in French, "(waitlist)" in English."""
+    event = await create(bot, "--onsite 5")
+    await bot.say(f'/event workshop {event.ref} "A" --start 10h --end 11h --capacity 1')
+    for name in ("bob", "carol"):
+        await bot.as_(name).act(f"event:join:{event.id}:onsite")
+        await bot.as_(name).say(f"/event choose {event.ref} 1")
+    assert "Ateliers : A (liste d'attente)" in ((await bot.as_("carol").say("/event mine")).text or "")
+    assert "Workshops: A (waitlist)" in ((await bot.as_("carol", locale="en").say("/event mine")).text or "")
+    assert "Ateliers : A\n" in ((await bot.as_("bob").say("/event mine")).text or "") + "\n"
+
+
+async def test_lowering_places_below_those_held_is_refused_and_tells_how_many(app: App, bot: Session) -> None:
+    """`--remote 0` with a remote attendee, `--onsite` under those confirmed: refused, nothing changes."""
+    event = await create(bot, "--onsite 3 --remote 5")
+    for name, mode in (("bob", "onsite"), ("carol", "onsite"), ("dan", "remote")):
+        await bot.as_(name).act(f"event:join:{event.id}:{mode}")
+    remote = await bot.say(f"/event edit {event.ref} --remote 0")
+    assert "1 personne y a déjà une place" in (remote.text or ""), remote.text
+    onsite = await bot.say(f"/event edit {event.ref} --onsite 1")
+    assert "2 personnes y ont déjà une place" in (onsite.text or ""), onsite.text
+    kept = await app.services.events.get(SPACE, event.ref)
+    assert (kept.onsite_capacity, kept.remote_capacity) == (3, 5)
+    assert {s.status for s in (await signups(app, event)).values()} == {"confirmed"}
+    assert (await bot.say(f"/event edit {event.ref} --onsite 2")).card is not None  # down to those held: fine
+
+
+async def test_after_the_start_no_withdrawal_and_a_cancel_says_it_stops(
+    app: App, bot: Session, sent: RecordingDelivery
+) -> None:
+    """Started: withdrawing is refused, cancelling tells members it stops; ended: cancel and workshops refused."""
+    clock = app.services.clock
+    assert isinstance(clock, ManualClock)
+    event = await create(bot)
+    other = await create(bot, title="Autre")
+    await bot.as_("bob").act(f"event:join:{event.id}:onsite")
+    clock.set(event.starts_at)
+    for withdraw in (bot.as_("bob").say(f"/event withdraw {event.ref}"), bot.as_("bob").act(f"event:leave:{event.id}")):
+        assert "a commencé" in ((await withdraw).text or "")
+    assert (await signups(app, event))["bob"].status == "confirmed"
+    reply = await bot.say(f"/event cancel {event.ref}")
+    assert "1 personne inscrite est prévenue" in (reply.text or "")
+    await app.notices.idle()
+    assert "est interrompu" in sent.to("console:bob")[-1] and "prévu le" not in sent.to("console:bob")[-1]
+    clock.set(other.ends_at)
+    assert "est terminé" in ((await bot.say(f"/event cancel {other.ref}")).text or "")
+    workshop = await bot.say(f'/event workshop {other.ref} "Tard" --start 10h --end 11h')
+    assert "est terminé" in (workshop.text or "")
+    assert (await app.services.events.get(SPACE, other.ref)).cancelled_at is None

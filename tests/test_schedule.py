@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sqlite3
@@ -183,12 +184,20 @@ async def test_followups_reach_exactly_the_attendees_and_answers_are_aggregated(
 
 
 async def test_undeliverable_reminders_are_reported_to_the_author(app: App) -> None:
-    """A member whose DMs are closed: the event's author is told who was missed, privately."""
+    """A member whose DMs are closed: the event's author is told who was missed, privately, through the outbox."""
     delivery = recorder(app)
     delivery.unreachable.add("console:carol")
     await crowd(app)
     await at(app, STARTS - timedelta(days=7))
+    await app.notices.idle()
     assert any("carol" in text and "Journée" in text for text in delivery.to("console:alice"))
+    # queued with the message's completion, so it waits for the platform like every notice
+    rows = await app.services.db.fetch_all(
+        "SELECT member, kind, params, status FROM outbox WHERE kind LIKE 'schedule.%'"
+    )
+    assert [(r["member"], r["kind"], json.loads(r["params"])["names"], r["status"]) for r in rows] == [
+        ("console:alice", "schedule.missed", ["carol"], "sent")
+    ]
 
 
 async def test_cancelled_event_and_withdrawn_member_get_nothing(app: App, bot: Session) -> None:
@@ -302,12 +311,57 @@ async def test_unsure_deliveries_are_reported_at_start(settings: Settings) -> No
         message = (await first.services.schedule.plans.upcoming(SPACE))[0]
         await first.services.schedule.plans.store.claim(message.id, SPACE, "console:bob", "bob", clock.now())
     clock.set(message.due_at)
-    async with running_app(settings, clock) as second:
-        delivery = recorder(second)
+    async with running_app(settings, clock) as second:  # start-up catches up before any adapter registers
         rows = await second.services.db.fetch_all("SELECT status FROM deliveries")
         assert [row["status"] for row in rows] == ["unsure"]
+        delivery = recorder(second)
+        await delivery.wait_until(lambda: bool(delivery.to("console:alice")))
         await second.services.wakeups.run_due()
+        await second.notices.idle()
         assert "console:bob" not in recipients(delivery)
+        (told,) = delivery.to("console:alice")
+        assert "#1 · Journée" in told and "bob" in told and "ne le renvoie pas" in told
+
+
+async def test_an_offer_expired_while_down_reaches_the_next_member_once_the_adapter_registers(
+    settings: Settings,
+) -> None:
+    """Offers expiring during downtime are passed on at start; the notices wait for the platform's adapter."""
+    clock = ManualClock(START)
+    async with running_app(settings, clock) as first:
+        recorder(first)
+        event = await make_event(first, onsite=1, confirm_hours=2)
+        for name in ("bob", "carol", "dan"):
+            await join(first, event, name)
+        await first.services.events.withdraw(SPACE, member("bob"), event.id)  # carol is offered the place
+        await first.notices.idle()
+    clock.advance(timedelta(hours=3))
+    async with running_app(settings, clock) as second:
+        rows = await second.services.db.fetch_all("SELECT member, kind, status FROM outbox WHERE status = 'pending'")
+        assert {(r["member"], r["kind"]) for r in rows} == {("console:carol", "event.expired"),
+                                                            ("console:dan", "event.offered")}  # fmt: skip
+        delivery = recorder(second)
+        await delivery.wait_until(lambda: bool(delivery.to("console:dan")))
+        await second.notices.idle()
+        assert "délai pour confirmer" in delivery.to("console:carol")[0]
+        (offer,) = [reply for who, reply, _ok in delivery.private if who == "console:dan"]
+        assert offer.card is not None and "Confirmez-la avant" in offer.card.text[0]
+        signups = {s.name: s.status for s in await second.services.events.signups(event)}
+        assert signups == {"bob": "withdrawn", "carol": "expired", "dan": "offered"}
+
+
+async def test_a_french_reminder_says_a_workshop_is_waited_for_in_french(app: App) -> None:
+    """No English word in a French reminder: a workshop waited for reads "(liste d'attente)"."""
+    bot = Session(app)
+    delivery = bot.sent
+    event = await make_event(app, onsite=5)
+    await bot.say(f'/event workshop {event.ref} "Atelier son" --start 10h --end 11h --capacity 1')
+    for name in ("bob", "carol"):
+        await join(app, event, name)
+        await app.services.events.choose_session(SPACE, member(name), event.id, 1)
+    await at(app, STARTS - timedelta(days=7))
+    reminder = delivery.to("console:carol")[-1]
+    assert "Atelier son (liste d'attente)" in reminder and "waitlist" not in reminder
 
 
 # ---------------------------------------------------------------- staff control

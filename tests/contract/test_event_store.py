@@ -174,7 +174,7 @@ async def test_workshops_capacity_and_overlap(events: EventStore) -> None:
     day = START.replace(hour=0, minute=0)
     for title, start, end in (("A", 8, 9), ("B", 8, 10), ("C", 9, 10)):
         added = await events.add_session(event.id, SPACE, Session(0, event.id, 0, title, day + timedelta(hours=start),
-                                                                  day + timedelta(hours=end), capacity=1))  # fmt: skip
+                                                                  day + timedelta(hours=end), capacity=1), NOW)  # fmt: skip
     assert added.number == 3
     with pytest.raises(UserError, match=r"event\.session_needs_place"):
         await events.toggle_session(SPACE, event.id, "console:bob", 1, NOW)

@@ -9,9 +9,12 @@ from typing import Any
 
 import pytest
 
+from bot.core.notices import Notice
 from bot.features.events.domain import EventDraft
 from bot.features.schedule.domain import Planned
 from bot.features.schedule.store import ScheduleStore
+from bot.store.sqlite.database import Database
+from bot.store.sqlite.outbox import SqliteNoticeStore
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 SPACE = "console:local"
@@ -68,9 +71,11 @@ async def test_a_recipient_is_claimed_once_even_by_racing_senders(schedule: Sche
     assert await schedule.claimed(message.id) == {"console:bob"}
 
 
-async def test_claims_left_sending_become_unsure_and_are_reported_by_name(schedule: ScheduleStore) -> None:
-    """After a stop, rows still 'sending' turn 'unsure' (never re-sent); finished ones are untouched."""
-    message = await schedule.add(SPACE, "post", "general", "console:alice", "Hi", NOW, NOW)
+async def test_claims_left_sending_become_unsure_and_are_reported_by_name(
+    schedule: ScheduleStore, database: Database
+) -> None:
+    """After a stop, rows still 'sending' turn 'unsure' (never re-sent) and the author's notice is queued with them."""
+    message = await schedule.add(SPACE, "post", "general", "console:zoe", "Hi\nall", NOW, NOW)
     for name in ("bob", "carol", "dave"):
         assert await schedule.claim(message.id, SPACE, f"console:{name}", name, NOW)
     await schedule.finish(message.id, "console:bob", "sent", NOW)
@@ -78,6 +83,34 @@ async def test_claims_left_sending_become_unsure_and_are_reported_by_name(schedu
     assert [(m.id, sorted(names)) for m, names in unsure] == [(message.id, ["carol", "dave"])]
     assert await schedule.mark_unsure(NOW) == []
     assert not await schedule.claim(message.id, SPACE, "console:carol", "carol", NOW)
+    assert await queued(database) == [
+        Notice(SPACE, "console:zoe", "schedule.unsure", {"ref": message.ref, "title": "Hi", "names": ["carol", "dave"]})
+    ]
+
+
+async def test_completing_an_event_message_tells_its_author_whom_it_missed(
+    schedule: ScheduleStore, database: Database, event_id: int
+) -> None:
+    """'done' with failed deliveries queues one notice to the event's author in that write; none when all went."""
+    plan = [Planned("reminder", 3600, NOW), Planned("followup_day", 0, NOW)]
+    await schedule.plan(SPACE, event_id, "console:alice", plan, NOW)
+    reminder, followup = sorted(await schedule.due(NOW), key=lambda m: m.kind != "reminder")
+    for name in ("bob", "carol", "dave"):
+        await schedule.claim(reminder.id, SPACE, f"console:{name}", name, NOW)
+        await schedule.finish(reminder.id, f"console:{name}", "sent" if name == "bob" else "failed", NOW)
+        await schedule.claim(followup.id, SPACE, f"console:{name}", name, NOW)
+        await schedule.finish(followup.id, f"console:{name}", "sent", NOW)
+    for message in (reminder, followup):
+        await schedule.complete(message.id, NOW)
+    assert await schedule.due(NOW) == []
+    assert await queued(database) == [
+        Notice(SPACE, "console:alice", "schedule.missed", {"ref": 1, "title": "Rencontre", "names": ["carol", "dave"]})
+    ]
+
+
+async def queued(database: Database) -> list[Notice]:
+    """The notices waiting in the outbox, oldest first."""
+    return [item.notice for item in await SqliteNoticeStore(database).claim([SPACE], 100, NOW)]
 
 
 async def test_feedback_keeps_a_rating_and_a_text_per_step(schedule: ScheduleStore, event_id: int) -> None:

@@ -205,12 +205,14 @@ async def cancel(ctx: Context[EventDeps], event: str) -> Reply:
 async def signup(
     ctx: Context[EventDeps], event: str, mode: str | None = None, antenna: str | None = None, answer: str | None = None
 ) -> Reply:
-    """Sign up on site or remotely (from an antenna), or change how you attend."""
+    """Sign up on site or remotely (from an antenna), change how you attend, or answer the organisers' question."""
     found = await ctx.deps.events.get(ctx.space, event)
     antenna_id = (await ctx.deps.events.find_antenna(ctx.space, antenna)).id if antenna else None
-    if mode is None and antenna_id is None:
+    if mode is None and antenna_id is None and answer is None:
         raise UserError("event.mode_needed", field="mode")
-    request = SignupRequest(mode or "remote", antenna_id, answer)  # type: ignore[arg-type]
+    if mode is None and antenna_id is not None:
+        mode = "remote"  # an antenna is followed from afar
+    request = SignupRequest(mode, antenna_id, answer)  # type: ignore[arg-type]  # a CHOICE option: one of MODES
     return await _joined(ctx, await ctx.deps.events.join(ctx.space, ctx.member, found.id, request))
 
 

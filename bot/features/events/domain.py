@@ -156,7 +156,8 @@ class Signup:
     position: int | None = None  # rank on the mode's waitlist
     offer_expires_at: datetime | None = None
     answer: str = ""
-    sessions: tuple[str, ...] = ()
+    sessions: tuple[str, ...] = ()  # workshops with a place, by number
+    sessions_waiting: tuple[str, ...] = ()  # workshops waited for, by number
 
     @property
     def holds_place(self) -> bool:
@@ -199,9 +200,9 @@ class Counts:
 
 @dataclass(frozen=True)
 class SignupRequest:
-    """What a member asked for."""
+    """What a member asked for; no mode: keep the current one (an answer alone)."""
 
-    mode: Mode
+    mode: Mode | None
     antenna_id: int | None = None
     answer: str | None = None
 
@@ -250,7 +251,7 @@ def attendees_csv(event: Event, signups: Sequence[Signup]) -> str:
     """The attendee export: one row per member signed up (withdrawn ones included, marked)."""
     header = ("name", "member", "mode", "antenna", "sessions", "signed_up_at", "status", "waitlist_position", "answer")
     rows = [
-        (s.name, s.member, s.mode, s.antenna or "", "; ".join(s.sessions),
+        (s.name, s.member, s.mode, s.antenna or "", "; ".join((*s.sessions, *(f"{t} (waitlist)" for t in s.sessions_waiting))),
          s.signed_up_at.astimezone(event.tz).isoformat(timespec="minutes"), s.status, s.position or "", s.answer)
         for s in signups
     ]  # fmt: skip
@@ -447,16 +448,10 @@ class EventService:
         raise UserError("event.antenna_not_found", field="antenna", name=name)
 
     async def add_session(self, space: str, ref: str | int, by: Member, session: Session) -> tuple[Event, Session]:
-        """Add a workshop to an event (staff); it must fit inside the event."""
+        """Add a workshop to an event (staff); it must fit inside the event, not yet ended nor cancelled."""
         self.require_staff(by)
         event = await self.get(space, ref)
-        if is_blank(session.title) or len(session.title) > TITLE_MAX:
-            raise UserError("event.title_empty", field="title")
-        if session.ends_at <= session.starts_at:
-            raise UserError("event.end_before_start", field="end")
-        if session.starts_at < event.starts_at or session.ends_at > event.ends_at:
-            raise UserError("event.session_outside", field="start", ref=event.ref)
-        return event, await self.store.add_session(event.id, space, session)
+        return event, await self.store.add_session(event.id, space, session, self.clock.now())
 
     async def _after(self, change: Change) -> None:
         """Refresh the live card and wake up when new offers expire (the change's notices are in the outbox)."""

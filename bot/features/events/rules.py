@@ -14,7 +14,19 @@ from typing import Any, Literal
 
 from bot.core.errors import UserError
 from bot.core.notices import Notice
-from bot.features.events.domain import HOLDING, MODES, Event, EventDraft, Mode, Session, SignupRequest, Status, kind
+from bot.core.text import is_blank, visible
+from bot.features.events.domain import (
+    HOLDING,
+    MODES,
+    TITLE_MAX,
+    Event,
+    EventDraft,
+    Mode,
+    Session,
+    SignupRequest,
+    Status,
+    kind,
+)
 
 ChoiceStatus = Literal["confirmed", "waitlisted"]
 
@@ -181,19 +193,21 @@ def promoted_status(event: Event, now: datetime) -> tuple[Status, datetime | Non
     return "offered", min(now + timedelta(hours=event.confirm_hours), event.starts_at)
 
 
-def decide_signup(event: Event, current: Entry | None, request: SignupRequest, taken: int, now: datetime) -> Status:
-    """The status a sign-up gets; `taken` counts places held in the requested mode by others."""
+def decide_signup(
+    event: Event, current: Entry | None, mode: Mode, antenna_id: int | None, taken: int, now: datetime
+) -> Status:
+    """The status a sign-up in `mode` gets; `taken` counts places held in that mode by others."""
     event.check_open(now)
-    if not event.offers(request.mode):
-        raise UserError("event.mode_not_offered", ref=event.ref, mode=request.mode)
-    if request.antenna_id is not None and request.mode != "remote":
+    if not event.offers(mode):
+        raise UserError("event.mode_not_offered", ref=event.ref, mode=mode)
+    if antenna_id is not None and mode != "remote":
         raise UserError("event.antenna_remote_only")
-    if current is not None and current.active and current.mode == request.mode:
+    if current is not None and current.active and current.mode == mode:
         return current.status  # same mode again: only the antenna or answer may change
-    capacity = event.capacity(request.mode)
+    capacity = event.capacity(mode)
     free = capacity is None or taken < capacity
     if current is not None and current.holds_place and not free:
-        raise UserError("event.mode_full_keep_place", ref=event.ref, mode=request.mode)
+        raise UserError("event.mode_full_keep_place", ref=event.ref, mode=mode)
     return "confirmed" if free else "waitlisted"
 
 
@@ -270,16 +284,23 @@ def release(state: EventState, entry: Entry, status: Status, now: datetime, keep
 def apply_signup(state: EventState, member: str, name: str, request: SignupRequest, now: datetime) -> Decision:
     """Sign a member up, or change their mode, antenna or answer; a change of mode frees what they held."""
     current = state.entry(member)
-    status = decide_signup(state.event, current, request, state.taken(request.mode, besides=member), now)
+    if request.mode is None:  # an answer alone: the member keeps how (and where from) they attend
+        if current is None or not current.active:
+            raise UserError("event.mode_needed", field="mode")
+        antenna = current.antenna_id if request.antenna_id is None else request.antenna_id
+        request = replace(request, mode=current.mode, antenna_id=antenna)
+    mode = request.mode
+    assert mode is not None
+    status = decide_signup(state.event, current, mode, request.antenna_id, state.taken(mode, besides=member), now)
     answer = request.answer if request.answer is not None else (current.answer if current else "")
-    if current is not None and current.active and current.mode == request.mode:
+    if current is not None and current.active and current.mode == mode:
         after = state.with_entry(replace(current, name=name, antenna_id=request.antenna_id, answer=answer))
         return Decision(state, after)
     after, notices = state, NO_NOTICES
     if current is not None and current.active:  # a change of mode: what they leave goes to the next in line
         after, notices = release(state, current, "withdrawn", now, keep_sessions=status in HOLDING)
     signed_up_at = current.signed_up_at if current is not None and current.active else now
-    entry = Entry(member, name, request.mode, status, after.next_seq(), signed_up_at, now, request.antenna_id, answer)
+    entry = Entry(member, name, mode, status, after.next_seq(), signed_up_at, now, request.antenna_id, answer)
     return Decision(state, after.with_entry(entry), notices)
 
 
@@ -288,6 +309,8 @@ def withdraw(state: EventState, member: str, now: datetime) -> Decision:
     event = state.event
     if event.cancelled_at is not None:
         raise UserError("event.cancelled", ref=event.ref)
+    if now >= event.starts_at:  # those who came (or were expected) keep getting the follow-ups
+        raise UserError("event.started", ref=event.ref)
     current = state.entry(member)
     if current is None or not current.active:
         raise UserError("event.not_signed_up", ref=event.ref)
@@ -341,9 +364,13 @@ def toggle_session(state: EventState, member: str, number: int, now: datetime) -
 
 
 def update_event(state: EventState, draft: EventDraft, now: datetime) -> Decision:
-    """Replace an event's details; places a larger capacity opened go to the waiting members."""
+    """Replace an event's details; a larger capacity fills from the waitlist, one below the places held is refused."""
     details = {name: getattr(draft, name) for name in EventDraft.__dataclass_fields__}
     after = replace(state, event=replace(state.event, **details))
+    for mode in MODES:  # nobody loses a place behind their back: staff see how many hold one and decide whom to ask
+        capacity, held = after.event.capacity(mode), state.taken(mode)
+        if capacity is not None and capacity < held and capacity != state.event.capacity(mode):
+            raise UserError(f"event.{mode}_below_held", field=mode, ref=state.event.ref, count=held, capacity=capacity)
     notices: tuple[Notice, ...] = ()
     for mode in MODES:
         after, told = fill(after, mode, now)
@@ -352,11 +379,30 @@ def update_event(state: EventState, draft: EventDraft, now: datetime) -> Decisio
 
 
 def cancel_event(state: EventState, now: datetime) -> Decision:
-    """Cancel an event and tell everyone still signed up; refused when it already was."""
+    """Cancel an event and tell everyone signed up (that it stops, once started); refused if already cancelled or ended."""
     event = state.event
     if event.cancelled_at is not None:
         raise UserError("event.cancelled", ref=event.ref)
+    if now >= event.ends_at:
+        raise UserError("event.ended", ref=event.ref)
     cancelled = replace(event, cancelled_at=now)
-    told = tuple(notice(cancelled, entry, "cancelled") for entry in sorted(state.entries, key=lambda e: e.seq)
+    what = "cancelled_started" if now >= event.starts_at else "cancelled"
+    told = tuple(notice(cancelled, entry, what) for entry in sorted(state.entries, key=lambda e: e.seq)
                  if entry.active)  # fmt: skip
     return Decision(state, replace(state, event=cancelled), told)
+
+
+def check_workshop(event: Event, session: Session, now: datetime) -> Session:
+    """A new workshop as it may be added: titled, inside its event, which is neither cancelled nor ended."""
+    if event.cancelled_at is not None:
+        raise UserError("event.cancelled", ref=event.ref)
+    if now >= event.ends_at:
+        raise UserError("event.ended", ref=event.ref)
+    title = visible(session.title)
+    if is_blank(title) or len(title) > TITLE_MAX:
+        raise UserError("event.title_empty", field="title")
+    if session.ends_at <= session.starts_at:
+        raise UserError("event.end_before_start", field="end")
+    if session.starts_at < event.starts_at or session.ends_at > event.ends_at:
+        raise UserError("event.session_outside", field="start", ref=event.ref)
+    return replace(session, title=title)

@@ -85,23 +85,21 @@ def _antenna(row: Row) -> Antenna:
     return Antenna(row["id"], row["space"], row["name"], row["region"], row["host"], row["channel"])
 
 
-def _signup(row: Row, position: int | None, sessions: Iterable[str] = ()) -> Signup:
+def _signup(row: Row, position: int | None, choices: Iterable[Row] = ()) -> Signup:
+    choices = list(choices)
     return Signup(
         event_id=row["event_id"], member=row["member"], name=row["name"], mode=row["mode"], status=row["status"],
         seq=row["seq"], signed_up_at=from_iso(row["signed_up_at"]),  # type: ignore[arg-type]
         antenna=row["antenna"], position=position, offer_expires_at=from_iso(row["offer_expires_at"]),
-        answer=row["answer"], sessions=tuple(sessions),
+        answer=row["answer"], sessions=tuple(c["title"] for c in choices if c["status"] == "confirmed"),
+        sessions_waiting=tuple(c["title"] for c in choices if c["status"] == "waitlisted"),
     )  # fmt: skip
 
 
-def _choice_label(title: str, status: str) -> str:
-    return title if status == "confirmed" else f"{title} (waitlist)"
-
-
-def _choices_by_member(rows: Iterable[Row]) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
+def _choices_by_member(rows: Iterable[Row]) -> dict[str, list[Row]]:
+    found: dict[str, list[Row]] = {}
     for row in rows:
-        found.setdefault(row["member"], []).append(_choice_label(row["title"], row["status"]))
+        found.setdefault(row["member"], []).append(row)
     return found
 
 
@@ -421,17 +419,21 @@ class SqliteEventStore:
         )
         return [_antenna(row) for row in rows]
 
-    async def add_session(self, event_id: int, space: str, session: Session) -> Session:
-        """Store a new workshop with the next number of its event."""
+    async def add_session(self, event_id: int, space: str, draft: Session, now: datetime) -> Session:
+        """Check a new workshop against its event and store it with the next number, in one transaction."""
 
         def op(conn: sqlite3.Connection) -> Session:
+            event = _load_event(conn, event_id)
+            if event is None or event.space != space:
+                raise UserError("event.not_found", ref=event_id)
+            session = rules.check_workshop(event, draft, now)
             (number,) = conn.execute(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM event_sessions WHERE event_id = ?", (event_id,)
             ).fetchone()
             row = conn.execute(
                 "INSERT INTO event_sessions (event_id, space, number, title, starts_at, ends_at, room, capacity)"
                 f" VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {SESSION_COLUMNS}",
-                (event_id, space, number, session.title.strip(), to_iso(session.starts_at), to_iso(session.ends_at),
+                (event_id, space, number, session.title, to_iso(session.starts_at), to_iso(session.ends_at),
                  session.room, session.capacity),
             ).fetchone()  # fmt: skip
             return _session(row)

@@ -98,6 +98,6 @@ class EventStore(Protocol):
         """The antennas of a space, by name."""
         ...
 
-    async def add_session(self, event_id: int, space: str, session: Session) -> Session:
-        """Store a new workshop with the next number of its event."""
+    async def add_session(self, event_id: int, space: str, draft: Session, now: datetime) -> Session:
+        """Check a new workshop against its event (`rules.check_workshop`) and store it with the next number."""
         ...

@@ -102,6 +102,8 @@ def session_label(number: int, title: str, _: Translator) -> str:
 
 def status_text(event: Event, signup: Signup | None, _: Translator) -> str:
     """Where a member stands, for them only; remote attendees holding a place get the online link."""
+    if event.cancelled_at is not None:
+        return _("event.status.cancelled", ref=event.ref, title=event.title)
     if signup is None or not signup.active:
         return _("event.status.none", ref=event.ref, title=event.title)
     mode = _(f"event.mode.{signup.mode}")
@@ -114,8 +116,9 @@ def status_text(event: Event, signup: Signup | None, _: Translator) -> str:
         text = _("event.status.offered", ref=event.ref, title=event.title, mode=mode, expires=expires)
     else:
         text = _("event.status.confirmed", ref=event.ref, title=event.title, mode=mode)
-    if signup.sessions:
-        text += "\n" + _("event.status.sessions", sessions=", ".join(signup.sessions))
+    if signup.sessions or signup.sessions_waiting:
+        waiting = (_("event.status.session_waiting", title=title) for title in signup.sessions_waiting)
+        text += "\n" + _("event.status.sessions", sessions=", ".join((*signup.sessions, *waiting)))
     return text + link_line(event, signup, _)
 
 

@@ -9,7 +9,7 @@ from bot.features.schedule.commands import ScheduleDeps
 from bot.features.schedule.service import Followups, Schedule, ScheduleService, Sender
 from bot.features.schedule.sqlite import SqliteScheduleStore
 from bot.features.schedule.store import ScheduleStore
-from bot.features.schedule.views import SchedulePresenter
+from bot.features.schedule.views import SchedulePresenter, render_notice
 from bot.scheduler import Source
 
 
@@ -27,6 +27,7 @@ def build(kernel: Kernel, store: ScheduleStore, built: Built) -> Unit:
     return Unit(
         service=Schedule(schedule, sender, followups),
         deps=ScheduleDeps(schedule, followups, events),
+        notices={"schedule": render_notice},  # authors told of recipients missed or unsure
         wakeups=(Source(sender.run_due, sender.pending_times),),
         on_start=(schedule.plan_missing, sender.recover),
         on_stop=(sender.stop,),

@@ -4,6 +4,8 @@ The database is the truth: `scheduled_messages` says what must be sent and when,
 what was sent to whom. A delivery row is claimed ('sending') in a committed write before the
 platform is called, then marked 'sent' or 'failed'. A row found 'sending' at start was cut off
 mid-call: it becomes 'unsure' and is never sent again (at most once), and staff are told.
+What authors are told goes through the outbox, queued in the write that finds it out, so it waits
+for the platform's adapter (at start none is registered yet).
 """
 
 from __future__ import annotations
@@ -15,11 +17,14 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import UserError
+from bot.core.notices import Notice
 from bot.core.when import parse_duration
 from bot.features.events.domain import Event, Signup
+from bot.features.schedule.payload import payload_draft
 
 Kind = Literal["reminder", "followup_day", "followup_month", "post", "poll"]
 Step = Literal["day", "month"]
+Report = Literal["missed", "unsure"]  # what an author is told of a message's recipients
 RATINGS = (1, 2, 3, 4, 5)
 EVENT_KINDS: tuple[Kind, ...] = ("reminder", "followup_day", "followup_month")
 STEP_OF: Mapping[str, Step] = {"followup_day": "day", "followup_month": "month"}
@@ -155,3 +160,15 @@ def event_steps(event: Event, offsets: Sequence[timedelta], now: datetime) -> li
 def receives(kind: Kind, signup: Signup) -> bool:
     """Whether a sign-up gets an event message: reminders reach everyone signed up (waitlist too), follow-ups attendees."""
     return signup.active if kind == "reminder" else signup.status == "confirmed"
+
+
+def subject_of(message: Scheduled) -> str:
+    """A staff message as its author recognises it: a post's first line or a poll's question, cut short."""
+    text = payload_draft(message.payload).question if message.kind == "poll" else message.payload.partition("\n")[0]
+    return text[:60]
+
+
+def report(message: Scheduled, what: Report, names: Sequence[str], event: tuple[int, str, str] | None) -> Notice:
+    """The notice telling a message's author whom it missed or may have missed; `event` is its (ref, title, author)."""
+    ref, title, author = event if event is not None else (message.ref, subject_of(message), message.author)
+    return Notice(message.space, author, f"schedule.{what}", {"ref": ref, "title": title, "names": sorted(names)})

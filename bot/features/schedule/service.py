@@ -24,7 +24,6 @@ from bot.features.events.domain import Event, EventService, Signup
 from bot.features.polls.domain import Poll, PollDraft, PollService, Tally
 from bot.features.schedule.domain import (
     CHANNEL,
-    EVENT_KINDS,
     RATINGS,
     STEP_OF,
     TEXT_MAX,
@@ -65,10 +64,6 @@ class Presenter(Protocol):
 
     def poll(self, poll: Poll, tally: Tally, locale: str, tz: ZoneInfo, now: datetime) -> Card:
         """A scheduled poll's card, as it opens."""
-        ...
-
-    def author_notice(self, key: str, ref: int, title: str, names: Sequence[str], locale: str) -> Reply:
-        """Tells the author of a message which recipients were missed or are unsure."""
         ...
 
 
@@ -246,10 +241,9 @@ class Sender:
         self._stopping = False
 
     async def recover(self) -> None:
-        """At start: deliveries a stop cut off become 'unsure' (never re-sent) and their authors are told."""
+        """At start: deliveries a stop cut off become 'unsure' (never re-sent); their authors' notices are queued."""
         for message, names in await self.store.mark_unsure(self.clock.now()):
             log.warning("unsure deliveries message=%s count=%d (never re-sent)", message.id, len(names))
-            await self._tell_author(message, "schedule.unsure", names)
 
     async def pending_times(self) -> list[datetime]:
         """Instants at which scheduled messages fall due (to schedule wake-ups)."""
@@ -283,11 +277,9 @@ class Sender:
             if not self.delivery.ready(message.space):
                 return  # no adapter yet (catching up at start): sent once it registers
             await self.store.set_status(message.id, "running", self.clock.now())
-            failed = await self._fan_out(message, await self._targets(message))
-            if failed and message.kind in EVENT_KINDS:
-                await self._tell_author(message, "event.notice.missed", [t.name for t in failed])
-            if not self._stopping:
-                await self.store.set_status(message.id, "done", self.clock.now())
+            await self._fan_out(message, await self._targets(message))
+            if not self._stopping:  # cut off, it stays 'running': the next start finishes it, then reports
+                await self.store.complete(message.id, self.clock.now())
         finally:
             self._active.pop(message.id, None)
 
@@ -344,11 +336,10 @@ class Sender:
             await self.cards.attach(poll.subject, ref)
         return ref is not None
 
-    async def _fan_out(self, message: Scheduled, targets: Sequence[Target]) -> list[Target]:
-        """Send to each target not yet claimed, paced, claim committed before each send; the failed ones."""
+    async def _fan_out(self, message: Scheduled, targets: Sequence[Target]) -> None:
+        """Send to each target not yet claimed, paced, claim committed before each send, outcome recorded after."""
         claimed = await self.store.claimed(message.id)
         queue = iter([t for t in targets if t.key not in claimed])
-        failed: list[Target] = []
 
         async def worker() -> None:
             for target in queue:
@@ -363,20 +354,8 @@ class Sender:
                     log.exception("scheduled send failed message=%s", message.id)
                     sent = False
                 await self.store.finish(message.id, target.key, "sent" if sent else "failed", self.clock.now())
-                if not sent:
-                    failed.append(target)
 
         await asyncio.gather(*(worker() for _ in range(min(WORKERS, len(targets)) or 1)))
-        return failed
-
-    async def _tell_author(self, message: Scheduled, key: str, names: Sequence[str]) -> None:
-        """Tell the event's author (or the message's) privately about recipients missed or unsure."""
-        event = await self.events.lookup(message.event_id) if message.event_id else None
-        ref, title = (event.ref, event.title) if event else (message.ref, message.payload[:60])
-        author = event.author if event else message.author
-        reply = self.presenter.author_notice(key, ref, title, names, self.spaces(message.space).locale)
-        if not await self.delivery.send_private(message.space, author, reply):
-            log.warning("could not tell the author of message=%s about %d recipients", message.id, len(names))
 
 
 class Followups:

@@ -7,8 +7,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.features.schedule.domain import FeedbackRow, Planned, Scheduled
+from bot.core.notices import Notice
+from bot.features.schedule.domain import EVENT_KINDS, FeedbackRow, Planned, Report, Scheduled, report
 from bot.store.sqlite.database import Database
+from bot.store.sqlite.outbox import enqueue
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso
 
 COLUMNS = "id, space, ref, kind, event_id, offset_seconds, channel, author, payload, due_at, status, manual"
@@ -55,6 +57,14 @@ def _insert_new_step(
     ).fetchone():  # fmt: skip
         return None
     return _insert(conn, space, step.kind, event_id, step.offset_seconds, "", author, "", step.due_at, now)
+
+
+def _report(conn: sqlite3.Connection, message: Scheduled, what: Report, names: Sequence[str]) -> Notice:
+    """The notice to the message's author (its event's, if any) about `names`, read in the caller's write."""
+    row = None
+    if message.event_id is not None:
+        row = conn.execute("SELECT ref, title, author FROM events WHERE id = ?", (message.event_id,)).fetchone()
+    return report(message, what, names, None if row is None else (row["ref"], row["title"], row["author"]))
 
 
 class SqliteScheduleStore:
@@ -176,6 +186,25 @@ class SqliteScheduleStore:
             )
         )
 
+    async def complete(self, message_id: int, now: datetime) -> None:
+        """Mark a message 'done'; an event message's author is told, in that write, whom it failed to reach."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            row = conn.execute(
+                f"UPDATE scheduled_messages SET status = 'done', updated_at = ? WHERE id = ? RETURNING {COLUMNS}",
+                (to_iso(now), message_id),
+            ).fetchone()
+            message = _message(row)
+            if message.kind not in EVENT_KINDS:
+                return
+            failed = conn.execute(
+                "SELECT name FROM deliveries WHERE message_id = ? AND status = 'failed'", (message_id,)
+            ).fetchall()
+            if failed:
+                enqueue(conn, [_report(conn, message, "missed", [name for (name,) in failed])], now)
+
+        await self.db.write(op)
+
     async def reschedule(self, message_id: int, due_at: datetime, now: datetime) -> Scheduled:
         """Move a pending message; marked manual so an event edit leaves it where staff put it."""
 
@@ -216,7 +245,7 @@ class SqliteScheduleStore:
         )
 
     async def mark_unsure(self, now: datetime) -> list[tuple[Scheduled, list[str]]]:
-        """Rows left 'sending' become 'unsure'; per message, the names concerned."""
+        """Rows left 'sending' become 'unsure', each author told in the same write; per message, the names."""
 
         def op(conn: sqlite3.Connection) -> list[tuple[Scheduled, list[str]]]:
             rows = conn.execute(
@@ -233,6 +262,7 @@ class SqliteScheduleStore:
                     f"SELECT {COLUMNS} FROM scheduled_messages WHERE id = ?", (message_id,)
                 ).fetchone()
                 found.append((_message(message), sorted(who)))
+            enqueue(conn, [_report(conn, message, "unsure", who) for message, who in found], now)
             return found
 
         return await self.db.write(op)

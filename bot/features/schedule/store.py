@@ -71,6 +71,10 @@ class ScheduleStore(Protocol):
         """Change a message's status."""
         ...
 
+    async def complete(self, message_id: int, now: datetime) -> None:
+        """Mark a message 'done', telling in that write an event message's author every recipient it failed to reach."""
+        ...
+
     async def reschedule(self, message_id: int, due_at: datetime, now: datetime) -> Scheduled:
         """Move a pending message; staff moves survive event edits."""
         ...
@@ -88,7 +92,7 @@ class ScheduleStore(Protocol):
         ...
 
     async def mark_unsure(self, now: datetime) -> list[tuple[Scheduled, list[str]]]:
-        """Turn rows left 'sending' by a stop into 'unsure'; per message, the names concerned."""
+        """Turn rows left 'sending' by a stop into 'unsure', telling each author in that write; per message, the names."""
         ...
 
     async def asked_steps(self, event_id: int, member: str) -> set[str]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.core.notices import Notice
 from bot.features.events.domain import Event, Signup
 from bot.features.events.views import status_text, when
 from bot.features.polls.domain import Poll, Tally
@@ -43,6 +43,12 @@ def followup_reply(event: Event, step: Step, _: Translator) -> Reply:
                            controls=(*stars, answer)))  # fmt: skip
 
 
+def render_notice(notice: Notice, _: Translator) -> Reply:
+    """The note telling a message's author whom it missed, or may have missed (a stop cut the send off)."""
+    what, p = notice.kind.split(".", 1)[1], notice.params
+    return Reply(text=_(f"schedule.notice.{what}", ref=p["ref"], title=p["title"], names=", ".join(p["names"])))
+
+
 class SchedulePresenter:
     """The schedule's messages in a given language (the domain's Presenter port)."""
 
@@ -61,7 +67,3 @@ class SchedulePresenter:
     def poll(self, poll: Poll, tally: Tally, locale: str, tz: ZoneInfo, now: datetime) -> Card:
         """A scheduled poll's card, as it opens."""
         return poll_card(poll, tally, Translator(locale), tz, now)
-
-    def author_notice(self, key: str, ref: int, title: str, names: Sequence[str], locale: str) -> Reply:
-        """Which recipients were missed or are unsure, for the message's author."""
-        return Reply(text=Translator(locale)(key, ref=ref, title=title, names=", ".join(names)))
