@@ -19,7 +19,7 @@ from bot.adapters.console.render import Choice, choice_labels, render_card
 from bot.app import App
 from bot.commands.parsing import split_words
 from bot.core.errors import UserError
-from bot.core.model import Action, InboundMessage, Member, MessageRef
+from bot.core.model import Action, InboundMessage, Member, MessageRef, platform_of
 from bot.core.ports import Capabilities
 from bot.core.text import ascii_number
 from bot.core.when import format_when, parse_when
@@ -29,7 +29,10 @@ from bot.ui import Card, Reply
 CHANNEL = "general"
 CAPABILITIES = Capabilities(threads=True, inbound=True, edits=True)
 CARDS_KEPT = 100  # cards with buttons that /click can still reach
-CONSOLE_COMMANDS = ("as", "click", "clock", "thread", "quit")
+CONSOLE_COMMANDS = ("as", "space", "click", "clock", "thread", "quit")
+# The spaces the console can play: its own, and Slack workspaces and Discord servers it stands in for.
+SPACE_KEY = re.compile(r"(console|slack|discord):[A-Za-z0-9_.-]{1,40}")
+CHANNEL_NAME = re.compile(r"#?([\w-]{1,80})")
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,11 @@ class ShownCard:
     """A card with buttons as printed: who could see it (None: everyone) and what its numbers press."""
 
     title: str
-    viewer: str | None
+    viewer: str | None  # a member key; None: a public card, anyone in its space may click
     choices: list[Choice]
     labels: list[str]
+    space: str
+    channel: str | None  # where a click acts from; None (a private message): where the member is
 
 
 log = logging.getLogger(__name__)
@@ -84,16 +89,53 @@ class ConsoleAdapter:
         self.app = app
         self.out = out
         self.space: str = settings["console.space"]
+        self.channel = CHANNEL
+        self.thread: str | None = None  # where plain lines go: a thread of the channel, or the channel itself
         self.staff = set(settings["console.staff"])
         self.member = self._member(settings["console.member"])
         self._ = Translator(app.services.spaces(self.space).locale)
         self._ids = itertools.count(1)
         self._cards: list[ShownCard] = []
-        self.thread: str | None = None  # where plain lines go: a thread of the channel, or the channel itself
+        self._platforms: set[str] = set()  # the platforms whose posts the console prints
+        self._spaces: set[str] = set()  # the spaces played so far: from two on, every post says where it is
         app.services.delivery.register("console", self, CAPABILITIES)
+        self._platforms.add("console")
+        self._play(self.space)
+
+    def _play(self, space: str) -> bool:
+        """Receive what the bot sends to `space`'s platform; False when a real adapter serves it in this process."""
+        platform = platform_of(space)
+        if platform not in self._platforms:
+            if self.app.services.delivery.ready(space):
+                return False  # the real Slack or Discord adapter runs here: its spaces are real ones
+            self.app.services.delivery.register(platform, self, CAPABILITIES)
+            self._platforms.add(platform)
+        self._spaces.add(space)
+        return True
+
+    @property
+    def several(self) -> bool:
+        """Whether the console has played more than one space: posts then always say where they are."""
+        return len(self._spaces) > 1
+
+    @staticmethod
+    def where(space: str, channel: str, thread: str | None = None) -> str:
+        """A place as printed: `[discord:demo #salon ↳ Rencontre]`."""
+        return f"[{space} #{channel}" + (f" ↳ {thread}" if thread else "") + "]"
+
+    def _placed(self, space: str, channel: str) -> bool:
+        """Whether a post must say where it is: several spaces played, or not the member's own channel."""
+        return self.several or (space, channel) != (self.space, self.channel)
+
+    def prompt(self) -> str:
+        """`alice> `, or with several spaces played `alice [discord:demo #salon]> `."""
+        if not self.several:
+            return f"{self.member.name}> "
+        return f"{self.member.name} {self.where(self.space, self.channel, self.thread)}> "
 
     def _member(self, name: str) -> Member:
-        return Member(f"console:{name}", name, is_staff=name in self.staff)
+        """A member of the current space (`discord:bob` in a Discord space); staff by name in every space."""
+        return Member(f"{platform_of(self.space)}:{name}", name, is_staff=name in self.staff)
 
     def print(self, text: str = "") -> None:
         """Write a line of output."""
@@ -103,17 +145,17 @@ class ConsoleAdapter:
         """Handle lines until they end or `/quit`."""
         self.print(self._("console.welcome", member=self.member.name))
         if interactive:
-            self.out.write(f"{self.member.name}> ")
+            self.out.write(self.prompt())
             self.out.flush()
         async for line in lines:
             if not interactive and line.strip():
                 # Piped input is not echoed by a terminal: without this, a replayed file's
                 # output could not be matched to the commands that produced it.
-                self.print(f"{self.member.name}> {line.strip()}")
+                self.print(f"{self.prompt()}{line.strip()}")
             if not await self._handle_safely(line.strip()):
                 break
             if interactive:
-                self.out.write(f"{self.member.name}> ")
+                self.out.write(self.prompt())
                 self.out.flush()
 
     async def _handle_safely(self, line: str) -> bool:
@@ -135,6 +177,9 @@ class ConsoleAdapter:
             return False
         if word == "/as":
             return self._switch(rest.strip())
+        if word == "/space":
+            self._enter_space(rest.strip())
+            return True
         if word == "/click":
             await self._click(rest.strip())
             return True
@@ -147,7 +192,7 @@ class ConsoleAdapter:
         if not line.startswith("/"):
             await self._say(line)
             return True
-        reply = await self.app.dispatcher.invoke_text(self.space, CHANNEL, self.member, line[1:])
+        reply = await self.app.dispatcher.invoke_text(self.space, self.channel, self.member, line[1:])
         await self.show(self._with_console_help(line[1:], reply))
         return True
 
@@ -172,6 +217,23 @@ class ConsoleAdapter:
         self.print(self._(key, member=name))
         return True
 
+    def _enter_space(self, text: str) -> None:
+        """`/space discord:demo [#salon]`: act in that space (and channel) from now on, as the same person."""
+        words = text.split()
+        channel = CHANNEL_NAME.fullmatch(words[1]) if len(words) == 2 else None
+        if not 1 <= len(words) <= 2 or not SPACE_KEY.fullmatch(words[0]) or (len(words) == 2 and channel is None):
+            self.print(self._("console.space_usage", space=self.where(self.space, self.channel, self.thread)))
+            return
+        space = words[0]
+        if not self._play(space):
+            self.print(self._("console.space_served", space=space, platform=platform_of(space)))
+            return
+        self.space, self.channel, self.thread = space, channel.group(1) if channel else CHANNEL, None
+        self.member = self._member(self.member.name)
+        self._ = Translator(self.app.services.spaces(space).locale)
+        key = "console.space_now_staff" if self.member.is_staff else "console.space_now"
+        self.print(self._(key, member=self.member.key, place=self.where(self.space, self.channel)))
+
     def _enter_thread(self, name: str) -> None:
         """`/thread NAME`: later plain lines are posted in that thread; `/thread` alone: back to the channel."""
         self.thread = name or None
@@ -181,9 +243,11 @@ class ConsoleAdapter:
         """A plain line is a message posted where the member is; it goes to the features listening there."""
         message_id = f"m{next(self._ids)}"
         message = InboundMessage(
-            self.space, CHANNEL, self.thread, self.member, text, (), message_id, "posted", self.app.services.clock.now()
-        )
-        if not await self.app.dispatcher.receive(message):
+            self.space, self.channel, self.thread, self.member, text, (), message_id, "posted",
+            self.app.services.clock.now(),
+        )  # fmt: skip
+        listening = self.app.services.subscriptions.listeners(message)
+        if not await self.app.dispatcher.receive(message) and not listening:
             self.print(self._("console.not_a_command"))  # nobody listens here: they probably meant a command
 
     async def _click(self, text: str) -> None:
@@ -203,12 +267,18 @@ class ConsoleAdapter:
             return
         self.print(self._("console.clicked", number=number, label=card.labels[number - 1], title=card.title))
         action_id, values = card.choices[number - 1]
-        reply = await self.app.dispatcher.act(Action(self.space, CHANNEL, self.member, action_id, values))
+        # A click acts from the channel its card is in, as on the platforms.
+        channel = card.channel or self.channel
+        reply = await self.app.dispatcher.act(Action(self.space, channel, self.member, action_id, values))
         await self.show(reply)
 
     def _card_to_click(self, ref: str | None) -> ShownCard | None:
-        """The latest card with buttons the acting member could see, about `#ref` if given."""
-        mine = [card for card in reversed(self._cards) if card.viewer in (None, self.member.name)]
+        """The latest card with buttons the acting member could see in their space, about `#ref` if given."""
+        mine = [
+            card
+            for card in reversed(self._cards)
+            if card.space == self.space and card.viewer in (None, self.member.key)
+        ]
         if ref is not None:
             about = re.compile(rf"{re.escape(ref)}(?!\d)")
             mine = [card for card in mine if about.search(card.title)]
@@ -241,52 +311,71 @@ class ConsoleAdapter:
     async def show(self, reply: Reply) -> None:
         """Print a reply: public cards are posted (and tracked), private ones marked."""
         if reply.public:
-            ref = await self.post(self.space, CHANNEL, reply)
+            ref = await self.post(self.space, self.channel, reply)
             if ref is not None:
                 await self.app.dispatcher.posted(reply, ref)
             return
-        self._print_private(self.member.name, reply, to_self=True)
+        self._print_private(self.space, self.member.key, reply, channel=self.channel)
 
-    def _print_private(self, name: str, reply: Reply, to_self: bool) -> None:
-        marker = self._("console.private_self") if to_self else self._("console.private_to", member=name)
+    def _print_private(self, space: str, member: str, reply: Reply, channel: str | None = None) -> None:
+        """A reply only `member` sees: to the acting member in `channel` (ephemeral), else a private message."""
+        if member == self.member.key and channel is not None:
+            marker = self._("console.private_self")
+        else:
+            # With several spaces played, `discord:bob` and `console:bob` are two people.
+            name = member if self.several else member.split(":", 1)[-1]
+            marker = self._("console.private_to", member=name)
         if reply.text:
             self.print(f"{marker} {reply.text}")
         if reply.card:
             self.print(marker)
-            self._print_card(reply.card, viewer=name)
+            self._print_card(reply.card, space, channel, viewer=member)
         if reply.modal:
             self.print(f"{marker} {reply.modal.usage}")
         for attachment in reply.files:
             self.print(f"📎 {attachment.filename}")
             self.print(attachment.content.decode("utf-8").rstrip())
 
-    def _print_card(self, card: Card, marker: str = "", viewer: str | None = None) -> None:
+    def _print_card(
+        self, card: Card, space: str, channel: str | None, marker: str = "", viewer: str | None = None
+    ) -> None:
         lines, choices = render_card(card, lambda name, value: self._("console.field", name=name, value=value))
         if choices:
-            self._cards = [*self._cards[-CARDS_KEPT + 1 :], ShownCard(card.title, viewer, choices, choice_labels(card))]
+            shown = ShownCard(card.title, viewer, choices, choice_labels(card), space, channel)
+            self._cards = [*self._cards[-CARDS_KEPT + 1 :], shown]
         for line in lines:
             self.print(marker + line)
 
     async def post(self, space: str, channel: str, reply: Reply) -> MessageRef | None:
         """Print a public message (marked with its thread, if in one); it gets a message id so live updates can find it."""
         ref = MessageRef(space, channel, f"m{next(self._ids)}", reply.thread)
+        if self._placed(space, channel):
+            # Another channel, space or platform: say which, so each side of a live thread can be read.
+            where = self.where(space, channel, reply.thread)
+            if reply.text:
+                self.print(f"{where} {reply.text}")
+            if reply.card:
+                self.print(where)
+                self._print_card(reply.card, space, channel)
+            return ref
         marker = f"  ↳ [{reply.thread}] " if reply.thread else ""
         if reply.text:
             self.print(marker + reply.text)
         if reply.card:
-            self._print_card(reply.card, marker)
+            self._print_card(reply.card, space, channel, marker)
         return ref
 
     async def open_thread(self, space: str, channel: str, parent: MessageRef, name: str) -> MessageRef | None:
         """A console thread is named: what is posted in it is printed with that name."""
-        self.print(f"  ↳ [{name}]")
+        self.print(self.where(space, channel, name) if self._placed(space, channel) else f"  ↳ [{name}]")
         return MessageRef(space, channel, parent.message_id, name)
 
     async def edit(self, ref: MessageRef, card: Card) -> None:
         """A live card changed: one line, so a burst of votes does not flood the terminal."""
-        self.print(f"↻ {card.title} — {card.footer or ''}")
+        where = f"{self.where(ref.space, ref.channel, ref.thread)} " if self._placed(ref.space, ref.channel) else ""
+        self.print(f"↻ {where}{card.title}" + (f" — {card.footer}" if card.footer else ""))
 
     async def send_private(self, space: str, member: str, reply: Reply) -> bool:
         """A private message to someone, shown with the recipient's name."""
-        self._print_private(member.split(":", 1)[-1], reply, to_self=False)
+        self._print_private(space, member, reply)
         return True
