@@ -7,5 +7,10 @@ from bot.features import events, help, ideas, live, polls, schedule
 
 # A feature may use the services of those listed before it (schedule uses events and polls).
 FEATURES: tuple[Feature, ...] = (
-    help.FEATURE, polls.FEATURE, ideas.FEATURE, events.FEATURE, schedule.FEATURE, live.FEATURE,
+    help.FEATURE,
+    polls.FEATURE,
+    ideas.FEATURE,
+    events.FEATURE,
+    schedule.FEATURE,
+    live.FEATURE,
 )
