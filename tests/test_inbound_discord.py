@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,6 +12,7 @@ from typing import Any
 import discord
 import pytest
 
+from bot.adapters.discord import connect
 from bot.adapters.discord.client import PhosphoreClient
 from bot.app import App
 from bot.features import FEATURES
@@ -157,3 +160,24 @@ async def test_without_message_content_listening_is_refused_clearly(
     assert fake.identifies[0]["intents"] == discord.Intents(guilds=True).value
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "message_content" in r.getMessage()]
     assert len(warnings) == 1 and not deaf_app.services.subscriptions.of("echo")
+
+
+async def test_a_refused_message_content_intent_warns_and_serves_without_it(
+    app: App, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Asked for in the settings but off in the portal: one clear WARNING, then the bot serves without reading messages."""
+    fake.privileged_intents = False
+    serving = asyncio.create_task(connect(app, "fake-token", guild_ready_timeout=0.05))
+    try:
+        await fake.wait_connected(1)
+        assert [bool(i["intents"] & discord.Intents(message_content=True).value) for i in fake.identifies] == [
+            True,
+            False,
+        ]
+        assert not app.services.delivery.capabilities(SPACE).inbound
+        assert any("Message Content intent" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+        assert (await watch(app, fake)).replace("\\_", "_") == translate("en", "capability.missing.inbound")
+    finally:
+        serving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving

@@ -110,6 +110,9 @@ class _InteractionState:
     acknowledged: bool = False
 
 
+MESSAGE_CONTENT_INTENT = 1 << 15  # the privileged intent a portal may not have granted
+
+
 class _Conn:
     """One gateway websocket connection."""
 
@@ -237,6 +240,7 @@ class FakeDiscord:
         self.commands: dict[int | None, list[JsonDict]] = {}
         self.uploads: dict[str, bytes] = {}
         self.identifies: list[JsonDict] = []
+        self.privileged_intents = True  # False: the portal has Message Content off, IDENTIFY asking for it gets 4014
         self.connections = 0
         self.resumes = 0
         self.logged_errors: list[str] = []
@@ -1210,8 +1214,11 @@ class FakeDiscord:
             await self._request_members(conn, data)
 
     async def _identify(self, conn: _Conn, data: JsonDict) -> None:
-        """Start a session: READY then one GUILD_CREATE per guild."""
+        """Start a session: READY then one GUILD_CREATE per guild (or 4014 for intents the portal did not grant)."""
         self.identifies.append(data)
+        if not self.privileged_intents and int(data.get("intents", 0)) & MESSAGE_CONTENT_INTENT:
+            await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
+            return
         session = _Session(session_id=uuid.uuid4().hex, conn=conn)
         conn.session = session
         ready: JsonDict = {

@@ -89,10 +89,17 @@ class PhosphoreClient(discord.Client):
     """A discord.py client serving one App: its command tree is built from the registry."""
 
     def __init__(
-        self, app: App, *, guild_ready_timeout: float = 2.0, defer_after: float = DEFER_AFTER, freeze_gc: bool = False
+        self,
+        app: App,
+        *,
+        guild_ready_timeout: float = 2.0,
+        defer_after: float = DEFER_AFTER,
+        freeze_gc: bool = False,
+        message_content: bool | None = None,
     ) -> None:
-        """Build the tree and register as the Discord Delivery of the app."""
-        self.inbound: bool = app.services.settings["discord.message_content"]
+        """Build the tree and register as the Discord Delivery of the app (`message_content`: override the setting)."""
+        setting: bool = app.services.settings["discord.message_content"]
+        self.inbound = setting if message_content is None else message_content
         super().__init__(
             intents=intents(self.inbound),
             guild_ready_timeout=guild_ready_timeout,
