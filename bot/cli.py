@@ -60,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("--space", help="the space the poll belongs to (default: the console space)")
     poll.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     for kind, text in (("attendees", "an event's attendees as CSV: name, mode, antenna, workshops, time, status"),
-                       ("ics", "an event as an iCalendar file (.ics), times in UTC")):  # fmt: skip
+                       ("ics", "an event as an iCalendar file (.ics), times in UTC"),
+                       ("live", "an event's live thread as CSV: time, platform, author (empty when anonymous), kind,"
+                                " text")):  # fmt: skip
         event = kinds.add_parser(kind, help=text)
         event.add_argument("ref", help="the event's reference, e.g. 3 or #3")
         event.add_argument("--space", help="the space the event belongs to (default: the console space)")
@@ -209,6 +211,12 @@ async def _export_content(app: App, args: argparse.Namespace, space: str) -> str
         return (await app.services.polls.export_csv(space, args.ref, by=None))[1]
     if args.kind == "attendees":
         return (await app.services.events.export_csv(space, args.ref, by=None))[1]
+    if args.kind == "live":
+        from bot.features.live.commands import LiveDeps
+
+        deps = app.units["live"].deps
+        assert isinstance(deps, LiveDeps)
+        return await deps.stage.engage.export_event(space, args.ref)
     event = await app.services.events.get(space, args.ref)
     return (await app.services.events.ics(event, None)).decode("utf-8")
 

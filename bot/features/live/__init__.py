@@ -6,21 +6,31 @@ from bot.core.livecards import subject_id
 from bot.feature import Built, Feature, Kernel, Unit
 from bot.features.events.domain import EventService
 from bot.features.live.commands import LiveDeps
-from bot.features.live.domain import LiveService
+from bot.features.live.domain import LiveService, LiveThread
+from bot.features.live.engage import Engage, live_poll_subject
+from bot.features.live.engage_hosting import Stage
+from bot.features.live.engage_sqlite import SqliteEngageStore
+from bot.features.live.engage_views import LIVE_VOTE, question_card
 from bot.features.live.hosting import Host
 from bot.features.live.sqlite import SqliteLiveStore
 from bot.features.live.store import LiveStore
 from bot.features.live.views import header_card
+from bot.features.polls.domain import Poll, PollService
+from bot.features.polls.views import poll_card
 from bot.i18n import Translator
+from bot.scheduler import Source
 from bot.ui import Card
 
 
 def build(kernel: Kernel, store: LiveStore, built: Built) -> Unit:
-    """The live service, its host (headers, threads, listening) and its live header card."""
+    """The live service, its host (headers, threads, listening), what members do there, and their live cards."""
     events = built["events"].service
-    assert isinstance(events, EventService)
+    polls = built["polls"].service
+    assert isinstance(events, EventService) and isinstance(polls, PollService)
     live = LiveService(store, events, kernel.clock)
-    host = Host(live, kernel.delivery, kernel.cards, kernel.subscriptions, kernel.spaces)
+    engage = Engage(SqliteEngageStore(kernel.db), live, events, polls, kernel.cards, kernel.clock)
+    stage = Stage(engage, kernel.delivery, kernel.cards, kernel.spaces)
+    host = Host(live, kernel.delivery, kernel.cards, kernel.subscriptions, kernel.spaces, engage.summary)
 
     async def render_header(subject: str) -> Card | None:
         """A header, in its space's language (every attached channel shows the same state)."""
@@ -28,9 +38,59 @@ def build(kernel: Kernel, store: LiveStore, built: Built) -> Unit:
         if found is None:
             return None
         event = await live.event_of(found)
-        return header_card(found, event, await live.channels(found), Translator(kernel.spaces(found.space).locale))
+        _ = Translator(kernel.spaces(found.space).locale)
+        return header_card(found, event, await live.channels(found), _, await engage.figures(found))
 
-    return Unit(service=live, deps=LiveDeps(live, host), renderers={"livehead": render_header})
+    async def render_question(subject: str) -> Card | None:
+        """A question's copies, in the thread's language."""
+        question = await engage.store.question(subject_id(subject))
+        found = None if question is None else await store.get(question.thread_id)
+        if question is None or found is None:
+            return None
+        return question_card(question, stage.thread_language(found))
+
+    async def render_poll(subject: str) -> Card | None:
+        """A thread poll's copies: the poll's card, voting through the live route."""
+        poll = await polls.store.get_poll(subject_id(subject))
+        live_id = None if poll is None else await engage.store.poll_thread(poll.id)
+        found = None if live_id is None else await store.get(live_id)
+        if poll is None or found is None:
+            return None
+        space = kernel.spaces(poll.space)
+        return poll_card(poll, await polls.tally(poll), stage.thread_language(found), space.tz, kernel.clock.now(),
+                         route=LIVE_VOTE)  # fmt: skip
+
+    async def poll_closed(poll: Poll) -> None:
+        """A thread poll closed (by /poll close or its time): every copy freezes now."""
+        if await engage.store.poll_thread(poll.id) is not None:
+            await kernel.cards.flush_now(live_poll_subject(poll.id))
+
+    async def started(thread: LiveThread) -> None:
+        """A thread started: wake up at each of its workshops' starts."""
+        for session in (await engage.sessions(thread))[1]:
+            if session.starts_at > kernel.clock.now():
+                kernel.wakeups.wake_at(session.starts_at)
+
+    async def announce_sessions() -> None:
+        """Announce the workshops that start now in their event's running threads (claimed once each)."""
+        for thread, _event, session in await engage.due_sessions(kernel.delivery.ready):
+            await stage.say(thread, lambda _, s=session: _("live.session_start", number=s.number, title=s.title,  # type: ignore[misc]
+                                                            room=s.room or "—"))  # fmt: skip
+
+    polls.closed.append(poll_closed)
+    live.observers.append(started)
+    return Unit(
+        service=live,
+        deps=LiveDeps(live, host, stage),
+        renderers={"livehead": render_header, "livequestion": render_question, "livepoll": render_poll},
+        wakeups=(Source(announce_sessions, engage.pending_sessions),),
+    )
 
 
-FEATURE = Feature("live", __name__, build, store=SqliteLiveStore)
+FEATURE = Feature(
+    "live",
+    __name__,
+    build,
+    store=SqliteLiveStore,
+    command_modules=("commands", "questions_commands", "engage_commands"),
+)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.commands.context import Context
 from bot.commands.registry import Kind, Option, command
 from bot.features.live.domain import LiveService
+from bot.features.live.engage_hosting import Stage
 from bot.features.live.hosting import Host
 from bot.features.live.views import channels_card, platform_name
 from bot.ui import Reply
@@ -20,6 +21,7 @@ class LiveDeps:
 
     live: LiveService
     host: Host
+    stage: Stage  # questions, polls, check-ins, announcements (engage_commands, questions_commands)
 
 
 @command("live", "start", EVENT, permission="staff")

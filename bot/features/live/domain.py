@@ -9,7 +9,7 @@ shared by every attached channel.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -109,6 +109,7 @@ class LiveService:
         self.store = store
         self.events = events
         self.clock = clock
+        self.observers: list[Callable[[LiveThread], Awaitable[None]]] = []  # told of each start (workshop wake-ups)
 
     @staticmethod
     def require_staff(by: Member) -> None:
@@ -125,6 +126,8 @@ class LiveService:
         if await self.store.attached(space, channel) is not None:
             raise UserError("live.channel_taken")
         live = await self.store.start(space, event.id, by.key, self.clock.now())
+        for observer in self.observers:
+            await observer(live)
         return live, event
 
     async def attach(

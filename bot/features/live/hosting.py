@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core.delivery import DeliveryHub
@@ -13,6 +13,7 @@ from bot.core.spaces import SpaceDirectory
 from bot.core.subscriptions import Subscriptions
 from bot.features.events.domain import Event
 from bot.features.live.domain import FEATURE, LiveChannel, LiveService, LiveThread, Started
+from bot.features.live.engage import Summary
 from bot.features.live.views import header_card, summary_card
 from bot.i18n import Translator
 from bot.ui import Reply
@@ -29,6 +30,7 @@ class Host:
     cards: LiveCards
     subscriptions: Subscriptions
     spaces: SpaceDirectory
+    summary_of: Callable[[LiveThread], Awaitable[Summary]] | None = None  # questions, polls, figures (engage)
 
     async def start(self, space: str, channel: str, by: Member, event_ref: str) -> Started:
         """Start a live thread for an event here: header, thread, listening, and a first join code."""
@@ -70,7 +72,8 @@ class Host:
     async def summarize(self, live: LiveThread, channels: list[LiveChannel]) -> None:
         """Post the summary of a stopped thread in every channel it was attached in, and freeze the headers."""
         event = await self.live.event_of(live)
-        await self.say_everywhere(channels, lambda _: Reply(card=summary_card(live, event, channels, _)))
+        summary = None if self.summary_of is None else await self.summary_of(live)
+        await self.say_everywhere(channels, lambda _: Reply(card=summary_card(live, event, channels, _, summary)))
         await self.cards.flush_now(live.subject)
 
     async def say_everywhere(self, channels: list[LiveChannel], reply_for: ReplyFor) -> None:

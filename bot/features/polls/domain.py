@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -151,6 +151,13 @@ class PollService:
         self.clock = clock
         self.spaces = spaces
         self.wake_at = wake_at  # a poll with a closing time must be closed then
+        self.closed: list[Callable[[Poll], Awaitable[None]]] = []  # told of every closing (copies elsewhere freeze)
+
+    async def _closed(self, poll: Poll) -> Poll:
+        """Tell the observers that a poll just closed."""
+        for observer in self.closed:
+            await observer(poll)
+        return poll
 
     async def create(self, space: str, channel: str, author: Member, draft: PollDraft) -> Poll:
         """Open a poll, if the author may."""
@@ -201,7 +208,7 @@ class PollService:
         closed = await self.store.close_poll(poll.id, self.clock.now())
         if closed is None:
             raise UserError("poll.already_closed", ref=poll.ref)
-        return closed
+        return await self._closed(closed)
 
     async def close_due(self, ready: Callable[[str], bool]) -> list[Poll]:
         """Close every poll whose closing time has come, in spaces whose adapter can announce it.
@@ -214,7 +221,7 @@ class PollService:
         for poll in [due for due in await self.store.due_polls(now) if ready(due.space)]:
             done = await self.store.close_poll(poll.id, now)
             if done is not None:
-                closed.append(done)
+                closed.append(await self._closed(done))
         return closed
 
     async def tally(self, poll: Poll) -> Tally:

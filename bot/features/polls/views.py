@@ -16,12 +16,12 @@ BUTTONS_MAX = 5  # more options than this become a select menu
 VOTE = Route("poll", "vote", Arg("poll_id"), Arg("option", from_value=True))
 
 
-def vote_controls(poll: Poll) -> tuple[Control, ...]:
-    """Buttons for a few options, a select for many."""
+def vote_controls(poll: Poll, route: Route = VOTE) -> tuple[Control, ...]:
+    """Buttons for a few options, a select for many; `route` names the clicks (another feature's, to vote from elsewhere)."""
     if len(poll.options) <= BUTTONS_MAX:
-        return tuple(Button(label, VOTE.id(poll.id, position)) for position, label in enumerate(poll.options))
+        return tuple(Button(label, route.id(poll.id, position)) for position, label in enumerate(poll.options))
     options = tuple(SelectOption(label, str(position)) for position, label in enumerate(poll.options))
-    return (Select("—", VOTE.id(poll.id), options),)
+    return (Select("—", route.id(poll.id), options),)
 
 
 def rules_line(poll: Poll, _: Translator, tz: ZoneInfo, now: datetime) -> str:
@@ -36,8 +36,8 @@ def rules_line(poll: Poll, _: Translator, tz: ZoneInfo, now: datetime) -> str:
     return " · ".join(parts)
 
 
-def poll_card(poll: Poll, tally: Tally, _: Translator, tz: ZoneInfo, now: datetime) -> Card:
-    """The card of a poll: live results or a promise of results, and vote controls while open."""
+def poll_card(poll: Poll, tally: Tally, _: Translator, tz: ZoneInfo, now: datetime, route: Route = VOTE) -> Card:
+    """The card of a poll: live results or a promise of results, and vote controls (clicks on `route`) while open."""
     is_open = poll.is_open(now)
     bars: tuple[ResultBar, ...] = ()
     text = [rules_line(poll, _, tz, now)]
@@ -52,7 +52,7 @@ def poll_card(poll: Poll, tally: Tally, _: Translator, tz: ZoneInfo, now: dateti
         title=_("poll.card.title", ref=poll.ref, question=poll.question),
         text=tuple(text),
         bars=bars,
-        controls=vote_controls(poll) if is_open else (),
+        controls=vote_controls(poll, route) if is_open else (),
         footer=_(state, count=tally.voters),
     )
 
