@@ -90,3 +90,11 @@ def test_codes_are_read_as_people_type_them() -> None:
     assert normalize_code("7K3QXH2P") == "LIVE-7K3Q-XH2P"
     assert normalize_code("LIVE-7K3Q-XH2O") == ""  # O is not in the alphabet
     assert normalize_code("LIVE-7K3Q") == ""
+
+
+async def test_a_channel_is_free_again_once_its_thread_stopped(app: App, console: ConsoleSession) -> None:
+    """After /live stop, the same channel can start the next event's thread."""
+    await started(console)
+    await console.say("/live stop")
+    await console.say('/event create "Rencontre 2" --start "1 juillet 9h30" --end "17h"')
+    assert "🔴 En direct · #2 · Rencontre 2" in await console.say("/live start 2")

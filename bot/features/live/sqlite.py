@@ -121,6 +121,11 @@ class SqliteLiveStore:
                 f"UPDATE live_threads SET stopped_at = ? WHERE id = ? RETURNING {THREAD_COLUMNS}",
                 (to_iso(now), live_id),
             ).fetchone()
+            # Its channels are free again; they stay recorded, with when they left.
+            conn.execute(
+                "UPDATE live_channels SET detached_at = ? WHERE thread_id = ? AND detached_at IS NULL",
+                (to_iso(now), live_id),
+            )
             return _thread(row)
 
         return await self.db.write(op)
