@@ -286,6 +286,14 @@ class ConsoleAdapter:
         """A live card changed: one line, so a burst of votes does not flood the terminal."""
         self.print(f"↻ {card.title} — {card.footer or ''}")
 
+    async def edit_text(self, ref: MessageRef, reply: Reply) -> None:
+        """A posted message was edited: one line marked ✎."""
+        self.print(f"✎ {reply.text or ''}")
+
+    async def delete(self, ref: MessageRef) -> None:
+        """A posted message was deleted: one line marked ✗."""
+        self.print(f"✗ {ref.message_id}")
+
     async def send_private(self, space: str, member: str, reply: Reply) -> bool:
         """A private message to someone, shown with the recipient's name."""
         self._print_private(member.split(":", 1)[-1], reply, to_self=False)

@@ -8,6 +8,8 @@ from bot.features.events.domain import EventService
 from bot.features.live.commands import LiveDeps
 from bot.features.live.domain import LiveService
 from bot.features.live.hosting import Host
+from bot.features.live.relay_sqlite import SqliteRelayStore
+from bot.features.live.relaying import Relay
 from bot.features.live.sqlite import SqliteLiveStore
 from bot.features.live.store import LiveStore
 from bot.features.live.views import header_card
@@ -30,7 +32,13 @@ def build(kernel: Kernel, store: LiveStore, built: Built) -> Unit:
         event = await live.event_of(found)
         return header_card(found, event, await live.channels(found), Translator(kernel.spaces(found.space).locale))
 
-    return Unit(service=live, deps=LiveDeps(live, host), renderers={"livehead": render_header})
+    relay = Relay(SqliteRelayStore(kernel.db), kernel.delivery, kernel.clock)  # relay.py, relaying.py
+    kernel.delivery.on_register.append(relay.on_register)
+
+    return Unit(
+        service=live, deps=LiveDeps(live, host), renderers={"livehead": render_header},
+        on_start=(relay.start,), on_stop=(relay.stop,), on_message=relay.on_message,
+    )  # fmt: skip
 
 
 FEATURE = Feature("live", __name__, build, store=SqliteLiveStore)
