@@ -19,6 +19,7 @@ from bot.app import App
 from bot.core.model import InboundMessage, Member
 from bot.features.live.domain import LiveChannel, LiveService
 from bot.features.live.relay import ZWSP, Copy, gap, inert, joined, line, pack, plain
+from bot.features.live.relay_sqlite import SqliteRelayStore
 from tests.fakes.discord_api import DiscordCall, FakeDiscord, run_client
 from tests.fakes.slack_api import FakeSlack, SlackCall, fake_slack
 from tests.helpers import ConsoleSession, running_app
@@ -301,3 +302,59 @@ async def test_the_console_rehearses_the_relay_between_two_channels(app: App, co
     await until(lambda: "✎ Zoé (Console) : Bonsoir" in console.out.getvalue())
     await app.dispatcher.receive(InboundMessage("console:local", "lyon", None, None, "", (), "x1", "deleted", now))
     await until(lambda: "✗ " in console.out.getvalue())
+
+
+async def console_bridge(app: App, console: ConsoleSession) -> Member:
+    """A thread started in #general, joined from #lyon; the member who posts in #lyon."""
+    await console.say('/event create "Rencontre TMN" --start "30 juin 9h30" --end "17h" --onsite 10')
+    code = CODE.search(await console.say("/live start 1"))
+    assert code
+    staff = Member("console:alice", "alice", True)
+    await app.dispatcher.invoke_text("console:local", "lyon", staff, f"live join {code.group(0)}")
+    return Member("console:zoe", "Zoé")
+
+
+def posted(who: Member | None, text: str, message_id: str, app: App, channel: str = "lyon") -> InboundMessage:
+    """A console member's message."""
+    return InboundMessage("console:local", channel, None, who, text, (), message_id, "posted", app.services.clock.now())
+
+
+async def test_a_retried_message_is_relayed_once_and_a_detached_channel_gets_nothing(
+    app: App, console: ConsoleSession
+) -> None:
+    """The platform's retry of one message id makes no second copy; after /live detach nothing more goes there."""
+    zoe = await console_bridge(app, console)
+    await app.dispatcher.receive(posted(zoe, "une fois", "x1", app))
+    await app.dispatcher.receive(posted(zoe, "une fois", "x1", app))
+    await app.dispatcher.receive(posted(zoe, "repère", "x2", app))
+    await until(lambda: "repère" in console.out.getvalue())
+    assert console.out.getvalue().count("Zoé (Console) : une fois") == 1
+    await console.say("/live detach 2")
+    store = SqliteRelayStore(app.services.db)
+    assert await store.record(posted(Member("console:alice", "alice"), "seul", "g1", app, channel="general")) == []
+
+
+async def test_a_post_cut_off_mid_send_is_never_sent_again(app: App, console: ConsoleSession) -> None:
+    """Claimed ('sending') then the process stops: at start it is unsure, and nothing waits any more."""
+    zoe = await console_bridge(app, console)
+    store = SqliteRelayStore(app.services.db)
+    [general] = await store.record(posted(zoe, "coupé", "x9", app))
+    claimed = await store.claim(general, app.services.clock.now())
+    assert claimed is not None and "coupé" in claimed.text
+    assert await store.recover() == 1
+    assert not await store.waiting(general) and general not in await store.pending()
+    assert await store.claim(general, app.services.clock.now()) is None
+
+
+async def test_a_message_deleted_before_its_copy_went_out_is_not_shown(app: App, console: ConsoleSession) -> None:
+    """A waiting copy of a deleted source is skipped; its edit before sending is what is shown."""
+    zoe = await console_bridge(app, console)
+    store = SqliteRelayStore(app.services.db)
+    [general] = await store.record(posted(zoe, "brouillon", "x1", app))
+    await store.record(posted(zoe, "faute", "x2", app))
+    gone = posted(None, "", "x1", app)
+    await store.revise(InboundMessage(gone.space, gone.channel, None, None, "", (), "x1", "deleted", gone.at))
+    fixed = posted(zoe, "corrigé", "x2", app)
+    await store.revise(InboundMessage(fixed.space, fixed.channel, None, zoe, "corrigé", (), "x2", "edited", fixed.at))
+    claimed = await store.claim(general, app.services.clock.now())
+    assert claimed is not None and claimed.text == "Zoé (Console) : corrigé" and claimed.copies == 1
