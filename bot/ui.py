@@ -224,3 +224,4 @@ class Reply:
     thread: str | None = None  # post inside this thread of the channel (a MessageRef's `thread`)
     field_errors: dict[str, str] = field(default_factory=dict)  # modal input id -> message
     detached: bool = False  # post as a channel message, not as the answer to the invocation (which names its author)
+    verbatim: bool = False  # text the sender already made inert for the target platform (the live relay): posted as is

@@ -75,6 +75,18 @@ class DeliveryHub:
         if messenger is not None:
             await messenger.edit(ref, card)
 
+    async def edit_text(self, ref: MessageRef, reply: Reply) -> None:
+        """Replace the text of a message."""
+        messenger = self._for(ref.space)
+        if messenger is not None:
+            await messenger.edit_text(ref, reply)
+
+    async def delete(self, ref: MessageRef) -> None:
+        """Delete a message."""
+        messenger = self._for(ref.space)
+        if messenger is not None:
+            await messenger.delete(ref)
+
     async def send_private(self, space: str, member: str, reply: Reply) -> bool:
         """Send a private message; False when it could not be delivered."""
         messenger = self._for(space)

@@ -37,6 +37,14 @@ class Delivery(Protocol):
         """Replace the card shown in a message."""
         ...
 
+    async def edit_text(self, ref: MessageRef, reply: Reply) -> None:
+        """Replace the text of a posted message (the live relay mirrors a member's edit)."""
+        ...
+
+    async def delete(self, ref: MessageRef) -> None:
+        """Delete a posted message (the live relay mirrors a member's deletion)."""
+        ...
+
     async def send_private(self, space: str, member: str, reply: Reply) -> bool:
         """Send a private message to a member; False when it could not be delivered."""
         ...

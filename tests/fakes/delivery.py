@@ -18,6 +18,8 @@ class RecordingDelivery:
         self.posts: list[tuple[str, str, Reply]] = []
         self.edits: list[tuple[MessageRef, Card]] = []
         self.edit_times: list[float] = []
+        self.text_edits: list[tuple[MessageRef, Reply]] = []
+        self.deleted: list[MessageRef] = []
         self.private: list[tuple[str, Reply, bool]] = []
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -36,6 +38,16 @@ class RecordingDelivery:
         """Record a card edit and when it happened."""
         self.edits.append((ref, card))
         self.edit_times.append(asyncio.get_running_loop().time())
+        await self._note()
+
+    async def edit_text(self, ref: MessageRef, reply: Reply) -> None:
+        """Record a text edit."""
+        self.text_edits.append((ref, reply))
+        await self._note()
+
+    async def delete(self, ref: MessageRef) -> None:
+        """Record a deletion."""
+        self.deleted.append(ref)
         await self._note()
 
     async def send_private(self, space: str, member: str, reply: Reply) -> bool:

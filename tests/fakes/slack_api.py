@@ -73,6 +73,7 @@ class SlackCall:
     method: str
     params: dict[str, Any] = field(hash=False)
     token: str | None
+    at: float = field(default_factory=time.perf_counter, compare=False, repr=False)  # when the fake received it
 
 
 Handler: TypeAlias = Callable[[SlackCall], Answer | Awaitable[Answer | None] | None]

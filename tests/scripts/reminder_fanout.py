@@ -35,6 +35,12 @@ class HangingDelivery:
     async def edit(self, ref: object, card: object) -> None:
         """Nothing is edited in this scenario."""
 
+    async def edit_text(self, ref: object, reply: object) -> None:
+        """Nothing is edited in this scenario."""
+
+    async def delete(self, ref: object) -> None:
+        """Nothing is deleted in this scenario."""
+
     async def send_private(self, space: str, member: str, reply: Reply) -> bool:
         """Print and accept, or hang once the limit is reached."""
         if self.sent >= self.limit:

@@ -375,6 +375,14 @@ class ConsoleAdapter:
         where = f"{self.where(ref.space, ref.channel, ref.thread)} " if self._placed(ref.space, ref.channel) else ""
         self.print(f"↻ {where}{card.title}" + (f" — {card.footer}" if card.footer else ""))
 
+    async def edit_text(self, ref: MessageRef, reply: Reply) -> None:
+        """A posted message was edited: one line marked ✎."""
+        self.print(f"✎ {reply.text or ''}")
+
+    async def delete(self, ref: MessageRef) -> None:
+        """A posted message was deleted: one line marked ✗."""
+        self.print(f"✗ {ref.message_id}")
+
     async def send_private(self, space: str, member: str, reply: Reply) -> bool:
         """A private message to someone, shown with the recipient's name."""
         self._print_private(space, member, reply)

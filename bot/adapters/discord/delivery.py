@@ -59,6 +59,27 @@ class DiscordDelivery:
         except discord.NotFound:
             log.info("live card message gone space=%s message=%s", ref.space, ref.message_id)
 
+    async def edit_text(self, ref: MessageRef, reply: Reply) -> None:
+        """Replace the text of a posted message (in its thread's channel); mentions never ping."""
+        message = self.client.get_partial_messageable(int(ref.thread or ref.channel)).get_partial_message(
+            int(ref.message_id)
+        )
+        kwargs = render.message(reply)
+        try:
+            await message.edit(content=kwargs.get("content", ""), allowed_mentions=kwargs["allowed_mentions"])
+        except discord.HTTPException as error:
+            log.info("edit failed space=%s message=%s status=%s", ref.space, ref.message_id, error.status)
+
+    async def delete(self, ref: MessageRef) -> None:
+        """Delete a posted message (in its thread's channel)."""
+        message = self.client.get_partial_messageable(int(ref.thread or ref.channel)).get_partial_message(
+            int(ref.message_id)
+        )
+        try:
+            await message.delete()
+        except discord.HTTPException as error:
+            log.info("delete failed space=%s message=%s status=%s", ref.space, ref.message_id, error.status)
+
     async def send_private(self, space: str, member: str, reply: Reply) -> bool:
         """A DM to a member; False (logged) when their DMs are closed — the caller tells staff, nothing crashes."""
         user_id = int(member.split(":", 1)[1])

@@ -166,7 +166,7 @@ def message(reply: Reply, home: str = "") -> dict[str, Any]:
     DM carries no server, and the action must still reach the space it belongs to.
     """
     kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
-    text = error_text(reply)
+    text = reply.text if reply.verbatim else error_text(reply)  # verbatim: the relay made it inert already
     if text:
         kwargs["content"] = clip(text, CONTENT_MAX)
     if reply.card is not None:

@@ -363,9 +363,9 @@ class SlackAdapter:
         """A message, then the files (files_upload_v2); the message ts, if a message was posted."""
         ts = None
         if reply.card is not None or (reply.text and not reply.files):
-            posted = await client.chat_postMessage(
-                channel=channel, thread_ts=reply.thread, **message(reply.text, reply.card)
-            )
+            # verbatim: the live relay made the text inert for Slack already (its bold name included)
+            payload = {"text": reply.text} if reply.verbatim else message(reply.text, reply.card)
+            posted = await client.chat_postMessage(channel=channel, thread_ts=reply.thread, **payload)
             ts = posted["ts"]
         if reply.files:
             comment: dict[str, Any] = (
@@ -462,6 +462,21 @@ class SlackAdapter:
         giving_up = final or not transient
         log.warning("chat.update failed channel=%s error=%s%s", ref.channel, reason, " (gave up)" if giving_up else "")
         return giving_up
+
+    async def edit_text(self, ref: MessageRef, reply: Reply) -> None:
+        """chat.update with a new text (the live relay mirroring a member's edit)."""
+        payload = {"text": reply.text} if reply.verbatim else message(reply.text, None)
+        try:
+            await self.client.chat_update(channel=ref.channel, ts=ref.message_id, **payload)
+        except SlackApiError as error:
+            log.warning("chat.update failed channel=%s error=%s", ref.channel, error.response.get("error"))
+
+    async def delete(self, ref: MessageRef) -> None:
+        """chat.delete (the live relay mirroring a member's deletion)."""
+        try:
+            await self.client.chat_delete(channel=ref.channel, ts=ref.message_id)
+        except SlackApiError as error:
+            log.warning("chat.delete failed channel=%s error=%s", ref.channel, error.response.get("error"))
 
     async def send_private(self, space: str, member: str, reply: Reply) -> bool:
         """A DM to a member (reminders, notices)."""

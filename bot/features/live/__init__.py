@@ -12,6 +12,8 @@ from bot.features.live.engage_hosting import Stage
 from bot.features.live.engage_sqlite import SqliteEngageStore
 from bot.features.live.engage_views import LIVE_VOTE, question_card
 from bot.features.live.hosting import Host
+from bot.features.live.relay_sqlite import SqliteRelayStore
+from bot.features.live.relaying import Relay
 from bot.features.live.sqlite import SqliteLiveStore
 from bot.features.live.store import LiveStore
 from bot.features.live.views import header_card
@@ -77,6 +79,8 @@ def build(kernel: Kernel, store: LiveStore, built: Built) -> Unit:
             await stage.say(thread, lambda _, s=session: _("live.session_start", number=s.number, title=s.title,  # type: ignore[misc]
                                                             room=s.room or "—"))  # fmt: skip
 
+    relay = Relay(SqliteRelayStore(kernel.db), kernel.delivery, kernel.clock)  # relay.py, relaying.py
+    kernel.delivery.on_register.append(relay.on_register)
     polls.closed.append(poll_closed)
     live.observers.append(started)
     return Unit(
@@ -84,6 +88,9 @@ def build(kernel: Kernel, store: LiveStore, built: Built) -> Unit:
         deps=LiveDeps(live, host, stage),
         renderers={"livehead": render_header, "livequestion": render_question, "livepoll": render_poll},
         wakeups=(Source(announce_sessions, engage.pending_sessions),),
+        on_start=(relay.start,),
+        on_stop=(relay.stop,),
+        on_message=relay.on_message,
     )
 
 
