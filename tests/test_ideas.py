@@ -399,6 +399,19 @@ async def test_wall_closes_at_its_time_and_posts_final_top(room: Room) -> None:
     assert len(room.sent.posts) == posts  # posted once
 
 
+async def test_a_wall_swept_late_records_its_deadline_as_closing_time(room: Room) -> None:
+    """Review 24: a wall processed after its closing time records its deadline, a wall closed by hand now."""
+    await room.say('idea wall open "Tard ?" --closes "dans 2h"', 'idea wall open "À la main ?"')
+    clock = room.app.services.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(timedelta(hours=4))
+    await room.app.services.wakeups.run_due()
+    await room.say("idea wall close 2")
+    late, by_hand = [await room.app.services.ideas.store.find_wall(SPACE, ref) for ref in (1, 2)]
+    assert late is not None and late.closes_at is not None and late.closed_at == late.closes_at
+    assert by_hand is not None and by_hand.closed_at == clock.now()
+
+
 # Export
 
 

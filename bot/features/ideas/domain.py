@@ -74,6 +74,10 @@ class Wall:
         """Whether ideas and likes are still taken at `now`."""
         return self.closed_at is None and (self.closes_at is None or now < self.closes_at)
 
+    def closing_moment(self, now: datetime) -> datetime:
+        """When a wall closed at `now` actually closed: its deadline if that has already passed."""
+        return min(now, self.closes_at) if self.closes_at is not None else now
+
     def category(self, typed: str | None) -> str | None:
         """The wall's category a member meant (case and accents as typed do not matter much), or an error."""
         if not typed or not typed.strip():
@@ -341,7 +345,7 @@ class IdeaService:
         wall = await self.wall(space, "", ref)
         if wall.is_default:
             raise UserError("idea.default_wall_never_closes")
-        closed = await self.store.close_wall(wall.id, self.clock.now())
+        closed = await self.store.close_wall(wall.id, wall.closing_moment(self.clock.now()))
         if closed is None:
             raise UserError("idea.wall_already_closed", wall=wall.ref)
         await self._refresh_wall(closed)
@@ -352,7 +356,7 @@ class IdeaService:
         now = self.clock.now()
         closed = []
         for wall in [due for due in await self.store.due_walls(now) if ready(due.space)]:
-            done = await self.store.close_wall(wall.id, now)
+            done = await self.store.close_wall(wall.id, wall.closing_moment(now))
             if done is not None:
                 await self._refresh_wall(done)
                 closed.append(done)

@@ -63,6 +63,10 @@ class Poll:
         """Whether votes are still taken at `now`."""
         return self.closed_at is None and (self.closes_at is None or now < self.closes_at)
 
+    def closing_moment(self, now: datetime) -> datetime:
+        """When a poll closed at `now` actually closed: its deadline if that has already passed."""
+        return min(now, self.closes_at) if self.closes_at is not None else now
+
     def results_visible(self, now: datetime) -> bool:
         """Whether counts may be shown at `now`."""
         return self.results == "live" or not self.is_open(now)
@@ -198,7 +202,7 @@ class PollService:
         poll = await self.get(space, ref)
         if not (by.is_staff or by.key == poll.author):
             raise UserError("poll.close_forbidden")
-        closed = await self.store.close_poll(poll.id, self.clock.now())
+        closed = await self.store.close_poll(poll.id, poll.closing_moment(self.clock.now()))
         if closed is None:
             raise UserError("poll.already_closed", ref=poll.ref)
         return closed
@@ -212,7 +216,7 @@ class PollService:
         now = self.clock.now()
         closed = []
         for poll in [due for due in await self.store.due_polls(now) if ready(due.space)]:
-            done = await self.store.close_poll(poll.id, now)
+            done = await self.store.close_poll(poll.id, poll.closing_moment(now))
             if done is not None:
                 closed.append(done)
         return closed
