@@ -16,7 +16,7 @@ from bot.app import App
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.model import Action, MessageRef
-from bot.ui import Card
+from bot.ui import Card, fallbacks
 from tests.fakes.delivery import RecordingDelivery
 from tests.helpers import START, VirtualTimer, member, running_app
 
@@ -151,4 +151,4 @@ async def test_catch_up_after_a_restart_records_the_deadline(settings: Settings)
         await delivery.wait_until(lambda: bool(delivery.posts))
         poll = await second.services.polls.store.get_poll(1)
         assert poll is not None and poll.closes_at is not None and poll.closed_at == poll.closes_at
-        assert "clos le lundi 1 juin 2026 à 12:00" in delivery.posts[0][2].card.text[0]
+        assert "clos le lundi 1 juin 2026 à 12:00" in fallbacks(delivery.posts[0][2].card.text[0])

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import TextIO
 
-from bot.adapters.console.render import Choice, choice_labels, render_card
+from bot.adapters.console.render import Choice, choice_labels, render_card, shown
 from bot.app import App
 from bot.commands.parsing import split_words
 from bot.core.errors import UserError
@@ -250,7 +250,7 @@ class ConsoleAdapter:
     def _print_private(self, name: str, reply: Reply, to_self: bool) -> None:
         marker = self._("console.private_self") if to_self else self._("console.private_to", member=name)
         if reply.text:
-            self.print(f"{marker} {reply.text}")
+            self.print(f"{marker} {shown(reply.text)}")
         if reply.card:
             self.print(marker)
             self._print_card(reply.card, viewer=name)
@@ -263,7 +263,10 @@ class ConsoleAdapter:
     def _print_card(self, card: Card, marker: str = "", viewer: str | None = None) -> None:
         lines, choices = render_card(card, lambda name, value: self._("console.field", name=name, value=value))
         if choices:
-            self._cards = [*self._cards[-CARDS_KEPT + 1 :], ShownCard(card.title, viewer, choices, choice_labels(card))]
+            self._cards = [
+                *self._cards[-CARDS_KEPT + 1 :],
+                ShownCard(shown(card.title), viewer, choices, choice_labels(card)),
+            ]
         for line in lines:
             self.print(marker + line)
 
@@ -272,7 +275,7 @@ class ConsoleAdapter:
         ref = MessageRef(space, channel, f"m{next(self._ids)}", reply.thread)
         marker = f"  ↳ [{reply.thread}] " if reply.thread else ""
         if reply.text:
-            self.print(marker + reply.text)
+            self.print(marker + shown(reply.text))
         if reply.card:
             self._print_card(reply.card, marker)
         return ref
@@ -284,7 +287,7 @@ class ConsoleAdapter:
 
     async def edit(self, ref: MessageRef, card: Card) -> None:
         """A live card changed: one line, so a burst of votes does not flood the terminal."""
-        self.print(f"↻ {card.title} — {card.footer or ''}")
+        self.print(f"↻ {shown(card.title)} — {shown(card.footer or '')}")
 
     async def send_private(self, space: str, member: str, reply: Reply) -> bool:
         """A private message to someone, shown with the recipient's name."""

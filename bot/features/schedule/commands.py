@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from bot.commands.context import Context
 from bot.commands.registry import Kind, Option, action, command, references
-from bot.core.when import format_when
 from bot.features.events.domain import TEXT_MAX, EventService
 from bot.features.polls.domain import OPTIONS_MAX, QUESTION_MAX, check_draft
 from bot.features.schedule.domain import RATINGS, FeedbackSummary, Scheduled
@@ -15,7 +14,7 @@ from bot.features.schedule.payload import payload_draft
 from bot.features.schedule.service import Followups, ScheduleService
 from bot.features.schedule.views import ANSWER, RATE
 from bot.i18n import Translator
-from bot.ui import Attachment, Card, Field, Modal, Reply, ResultBar, TextInput
+from bot.ui import Attachment, Card, Field, Modal, Reply, ResultBar, TextInput, moment
 
 REF = Option("ref", Kind.REF, required=True, positional=True, refers="scheduled")
 EVENT = Option("event", Kind.REF, required=True, positional=True, refers="event")
@@ -51,7 +50,7 @@ async def describe(ctx: Context[ScheduleDeps], message: Scheduled) -> str:
     else:
         about = message.payload.splitlines()[0] if message.kind == "post" else payload_draft(message.payload).question
         about = about[:60]
-    due = format_when(message.due_at, tz=ctx.settings.tz, locale=ctx.locale)
+    due = moment(message.due_at, ctx.settings.tz, ctx.locale)
     key = "schedule.list.item_running" if message.status == "running" else "schedule.list.item"
     return ctx._(key, ref=message.ref, what=what, when=due, about=about)
 
