@@ -403,7 +403,7 @@ async def test_attendee_export_guards_formulas(app: App, bot: Session) -> None:
     await bot.as_("dave").say(f'/event signup {event.ref} --mode remote --answer "@SUM(A1)"')
     reply = await bot.say(f"/event export {event.ref}")
     (attachment,) = reply.files
-    rows = list(csv.DictReader(io.StringIO(attachment.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(attachment.content.decode("utf-8-sig")), delimiter=";"))
     by_name = {row["name"]: row for row in rows}
     assert by_name["bob"]["status"] == "confirmed" and by_name["carol"]["status"] == "waitlisted"
     assert by_name["carol"]["waitlist_position"] == "1" and by_name["bob"]["mode"] == "onsite"

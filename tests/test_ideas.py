@@ -243,9 +243,9 @@ async def test_anonymous_never_shows_the_author(room: Room) -> None:
     for command in ("idea top", "idea list", "idea show #1"):
         assert "zelda" not in card_text(await room.as_(BOB).say(command)).casefold()
     export = await room.say("idea export")
-    content = export.files[0].content.decode()
+    content = export.files[0].content.decode("utf-8-sig")
     assert "zelda" not in content.casefold()
-    [row] = list(csv.DictReader(io.StringIO(content)))
+    [row] = list(csv.DictReader(io.StringIO(content), delimiter=";"))
     assert row["author"] == "" and row["anonymous"] == "yes"
     stored = await room.app.services.ideas.store.get_idea(idea)
     assert stored and stored.author_name is None
@@ -429,7 +429,7 @@ async def test_csv_export_command_guards_formulas(room: Room) -> None:
     reply = await room.say("idea export --wall 0")
     (attachment,) = reply.files
     assert attachment.filename == "ideas-wall-0.csv" and attachment.mime_type == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(attachment.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(attachment.content.decode("utf-8-sig")), delimiter=";"))
     assert [row["text"] for row in rows] == [
         "'=HYPERLINK(1)",
         "'+33 6 00",
@@ -454,7 +454,7 @@ def test_cli_export_ideas(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     expected = asyncio.run(seed()).decode()
     assert main(["--db", str(settings.database), "export", "ideas", "--wall", "0"]) == 0
     out = capsys.readouterr().out
-    assert out == expected and "zelda" not in out and ",bob," in out
+    assert out == expected and "zelda" not in out and ";bob;" in out
     assert main(["--db", str(settings.database), "export", "ideas", "--wall", "5"]) == 1
     assert "Aucun mur #5 ici." in capsys.readouterr().err
 

@@ -258,7 +258,7 @@ class ConsoleAdapter:
             self.print(f"{marker} {reply.modal.usage}")
         for attachment in reply.files:
             self.print(f"📎 {attachment.filename}")
-            self.print(attachment.content.decode("utf-8").rstrip())
+            self.print(attachment.content.decode("utf-8-sig").rstrip())  # no BOM on a terminal
 
     def _print_card(self, card: Card, marker: str = "", viewer: str | None = None) -> None:
         lines, choices = render_card(card, lambda name, value: self._("console.field", name=name, value=value))
