@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("ref", help="the poll's reference, e.g. 12 or #12")
     poll.add_argument("--space", help="the space the poll belongs to (default: the console space)")
     poll.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
+    _add_separator(poll)
     for kind, text in (("attendees", "an event's attendees as CSV: name, mode, antenna, workshops, time, status"),
                        ("ics", "an event as an iCalendar file (.ics), times in UTC"),
                        ("live", "an event's live thread as CSV: time, platform, author (empty when anonymous), kind,"
@@ -67,11 +68,22 @@ def build_parser() -> argparse.ArgumentParser:
         event.add_argument("ref", help="the event's reference, e.g. 3 or #3")
         event.add_argument("--space", help="the space the event belongs to (default: the console space)")
         event.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
+        if kind == "attendees":
+            _add_separator(event)
     ideas = kinds.add_parser("ideas", help="the ideas of a space (one wall or all): no author for anonymous ideas")
     ideas.add_argument("--space", help="the space the ideas belong to (default: the console space)")
     ideas.add_argument("--wall", help="one wall's number, e.g. 2 (0 is the idea box; default: every wall)")
     ideas.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
+    _add_separator(ideas)
     return parser
+
+
+def _add_separator(parser: argparse.ArgumentParser) -> None:
+    """--sep for a CSV export."""
+    from bot.core.exports import SEPARATORS
+
+    parser.add_argument("--sep", choices=SEPARATORS,
+                        help='column separator: ";" (French spreadsheets) or "," (default: from the space\'s language)')  # fmt: skip
 
 
 def _version() -> str:
@@ -203,20 +215,20 @@ async def _migrate(settings: Settings) -> int:
     return EXIT_OK
 
 
-async def _export_content(app: App, args: argparse.Namespace, space: str) -> str:
-    """The text of one export, as trusted staff (the command line has no member)."""
+async def _export_content(app: App, args: argparse.Namespace, space: str, sep: str) -> str:
+    """The text of one export, as trusted staff (the command line has no member); CSV columns split by `sep`."""
     if args.kind == "ideas":
-        return await app.services.ideas.export_csv(space, args.wall)
+        return await app.services.ideas.export_csv(space, args.wall, sep)
     if args.kind == "poll":
-        return (await app.services.polls.export_csv(space, args.ref, by=None))[1]
+        return (await app.services.polls.export_csv(space, args.ref, None, sep))[1]
     if args.kind == "attendees":
-        return (await app.services.events.export_csv(space, args.ref, by=None))[1]
+        return (await app.services.events.export_csv(space, args.ref, None, sep))[1]
     if args.kind == "live":
         from bot.features.live.commands import LiveDeps
 
         deps = app.units["live"].deps
         assert isinstance(deps, LiveDeps)
-        return await deps.stage.engage.export_event(space, args.ref)
+        return await deps.stage.engage.export_event(space, args.ref, sep)
     event = await app.services.events.get(space, args.ref)
     return (await app.services.events.ics(event, None)).decode("utf-8")
 
@@ -225,6 +237,7 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     """Write a poll, ideas, attendees or calendar export, read from the database without changing it."""
     from bot.app import App
     from bot.core.errors import UserError
+    from bot.core.exports import COMMA, SEMICOLON, separator
     from bot.feature import migration_folders
     from bot.features import FEATURES
     from bot.i18n import Translator
@@ -240,11 +253,15 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
             raise ConfigError(f"database {settings.database} is at schema version {version}, not {latest}:"
                               " run `phosphore migrate` first")  # fmt: skip
         space = args.space or settings["console.space"]
+        _ = Translator(app.services.spaces(space).locale)
+        sep = separator(getattr(args, "sep", None), _.locale)
         try:
-            content = await _export_content(app, args, space)
+            content = await _export_content(app, args, space, sep)
         except UserError as error:
-            print(Translator(app.services.spaces(space).locale)(error.key, **error.params), file=sys.stderr)
+            print(_(error.key, **error.params), file=sys.stderr)
             return EXIT_FAILURE
+        if args.kind != "ics":  # a CSV: say which separator it uses, and how to get the other
+            print(_("export.separator", sep=sep, other=COMMA if sep == SEMICOLON else SEMICOLON), file=sys.stderr)
     finally:
         await app.services.db.close()
     return _write_output(content, args.output)

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
+
+from bot.core.when import format_when
 
 # Discord's custom_id limit is 100, the stricter of the two platforms; 22 are left for an
 # adapter's routing suffix (the Discord server of a button sent in a private message).
@@ -102,6 +109,52 @@ class Route:
                 return None
             parsed[arg.name] = value
         return parsed
+
+
+@dataclass(frozen=True)
+class Moment:
+    """An instant shown in text: each platform shows it in the viewer's own time zone if it can, else `fallback`."""
+
+    unix: int
+    fallback: str  # the instant in the space's zone, naming it
+
+
+# A moment rides inside card and reply text as "\ue000KEY:UNIX\ue001fallback\ue002", which every renderer
+# replaces. KEY is drawn when the process starts and never shown, so member text cannot carry a token a
+# renderer accepts: nobody can forge a date; stray marker characters are dropped when rendering.
+_KEY = secrets.token_hex(8)
+_MARKERS = re.compile("[\ue000-\ue002]")
+_TOKEN = re.compile("\ue000([0-9a-f]{16}):(-?[0-9]{1,12})\ue001([^\ue000-\ue002]*)\ue002")
+
+
+def moment(instant: datetime, tz: ZoneInfo, locale: str) -> str:
+    """A token for `instant` inside text; its fallback is the instant in `tz` ("lundi 1 juin 2026 à 12:00 (Europe/Paris)")."""
+    fallback = _MARKERS.sub("", format_when(instant, tz=tz, locale=locale))
+    return f"\ue000{_KEY}:{int(instant.timestamp())}\ue001{fallback}\ue002"
+
+
+def segments(text: str) -> list[str | Moment]:
+    """`text` as literal pieces (stray marker characters dropped) and the moments it carries, in order."""
+    parts: list[str | Moment] = []
+    start = 0
+    for found in _TOKEN.finditer(text):
+        if found[1] != _KEY:
+            continue  # not made by this process: literal text, markers dropped below
+        parts.append(text[start : found.start()])
+        parts.append(Moment(int(found[2]), found[3]))
+        start = found.end()
+    parts.append(text[start:])
+    return [part if isinstance(part, Moment) else _MARKERS.sub("", part) for part in parts if part != ""]
+
+
+def render_moments(text: str, literal: Callable[[str], str], shown: Callable[[Moment], str]) -> str:
+    """`text` with its literal pieces passed through `literal` and its moments through `shown`."""
+    return "".join(shown(part) if isinstance(part, Moment) else literal(part) for part in segments(text))
+
+
+def fallbacks(text: str) -> str:
+    """`text` with every moment as its fallback: for places that cannot show a viewer's own time zone."""
+    return render_moments(text, str, lambda found: found.fallback)
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,9 @@ def test_console_persists_and_export_poll_agrees(tmp_path: Path) -> None:
     assert "#1 · Q ?" in third.stdout
     export = run_cli("export", "poll", "#1", db=db)
     assert export.returncode == 0
+    assert "#1;Q ?;B;1;100,0;1" in export.stdout and "bob;B;" in export.stdout  # a French space: ";"
+    assert 'Colonnes séparées par « ; » (fichier UTF-8). Pour « , » : --sep ",".' in export.stderr
+    export = run_cli("export", "poll", "#1", "--sep", ",", db=db)
     assert "#1,Q ?,B,1,100.0,1" in export.stdout and "bob,B," in export.stdout
     missing = run_cli("export", "poll", "7", db=db)
     assert missing.returncode == 1 and "Aucun sondage #7" in missing.stderr

@@ -258,7 +258,7 @@ async def test_export_sends_a_csv_file_privately(app: App, fake: FakeDiscord) ->
         await create_poll(fake)
         call = await fake.interact(slash(fake, "export", {"poll": "#1"}))
     assert call.files == ("poll-1.csv",) and call.json["data"]["flags"] == 64
-    _poll, csv_text = await app.services.polls.export_csv(f"discord:{GUILD}", "1", None)
+    _poll, csv_text = await app.services.polls.export_csv(f"discord:{GUILD}", "1", None, ";")  # a French server
     assert fake.uploads["poll-1.csv"] == csv_text.encode("utf-8")
 
 

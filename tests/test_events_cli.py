@@ -34,7 +34,7 @@ def test_cli_exports_attendees_and_ics(tmp_path: Path, capsys: pytest.CaptureFix
     db = tmp_path / "p.db"
     asyncio.run(_seed(db))
     assert main(["--db", str(db), "export", "attendees", "#1"]) == 0
-    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out.removeprefix("\ufeff")), delimiter=";"))
     assert [(r["name"], r["status"]) for r in rows] == [("bob", "confirmed"), ("'=cmd|' /C calc'!A0", "waitlisted")]
     out = tmp_path / "e.ics"
     assert main(["--db", str(db), "export", "ics", "1", "-o", str(out)]) == 0

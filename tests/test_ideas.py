@@ -17,7 +17,7 @@ from bot.core.errors import UserError
 from bot.core.model import Member
 from bot.features.ideas.domain import Idea, Wall, poll_labels
 from bot.features.polls.domain import OPTION_MAX
-from bot.ui import Button, Reply
+from bot.ui import Button, Reply, fallbacks
 from tests.helpers import START, Session, make_settings, member, running_app
 
 SPACE = "console:local"
@@ -243,9 +243,9 @@ async def test_anonymous_never_shows_the_author(room: Room) -> None:
     for command in ("idea top", "idea list", "idea show #1"):
         assert "zelda" not in card_text(await room.as_(BOB).say(command)).casefold()
     export = await room.say("idea export")
-    content = export.files[0].content.decode()
+    content = export.files[0].content.decode("utf-8-sig")
     assert "zelda" not in content.casefold()
-    [row] = list(csv.DictReader(io.StringIO(content)))
+    [row] = list(csv.DictReader(io.StringIO(content), delimiter=";"))
     assert row["author"] == "" and row["anonymous"] == "yes"
     stored = await room.app.services.ideas.store.get_idea(idea)
     assert stored and stored.author_name is None
@@ -383,7 +383,7 @@ async def test_close_by_hand_posts_final_top_and_freezes(room: Room) -> None:
 async def test_wall_closes_at_its_time_and_posts_final_top(room: Room) -> None:
     """The due-work source closes the wall at its closing time and posts the top list in its channel."""
     reply = await room.say('idea wall open "Les conditions de réussite ?" --closes "dans 2h"', channel="atelier")
-    assert "clôture le lundi 1 juin 2026 à 12:00" in (reply.text or "")
+    assert "clôture le lundi 1 juin 2026 à 12:00" in fallbacks(reply.text or "")
     idea = await room.submit(BOB, "Un rythme trimestriel", channel="atelier")
     await room.as_(CAROL).act(f"idea:like:{idea}")
     clock = room.app.services.clock
@@ -397,6 +397,19 @@ async def test_wall_closes_at_its_time_and_posts_final_top(room: Room) -> None:
     assert posted.card.text[0] == "1. #1 · Un rythme trimestriel — 1 j'aime"
     await room.app.services.wakeups.run_due()
     assert len(room.sent.posts) == posts  # posted once
+
+
+async def test_a_wall_swept_late_records_its_deadline_as_closing_time(room: Room) -> None:
+    """Review 24: a wall processed after its closing time records its deadline, a wall closed by hand now."""
+    await room.say('idea wall open "Tard ?" --closes "dans 2h"', 'idea wall open "À la main ?"')
+    clock = room.app.services.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(timedelta(hours=4))
+    await room.app.services.wakeups.run_due()
+    await room.say("idea wall close 2")
+    late, by_hand = [await room.app.services.ideas.store.find_wall(SPACE, ref) for ref in (1, 2)]
+    assert late is not None and late.closes_at is not None and late.closed_at == late.closes_at
+    assert by_hand is not None and by_hand.closed_at == clock.now()
 
 
 # Export
@@ -416,7 +429,7 @@ async def test_csv_export_command_guards_formulas(room: Room) -> None:
     reply = await room.say("idea export --wall 0")
     (attachment,) = reply.files
     assert attachment.filename == "ideas-wall-0.csv" and attachment.mime_type == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(attachment.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(attachment.content.decode("utf-8-sig")), delimiter=";"))
     assert [row["text"] for row in rows] == [
         "'=HYPERLINK(1)",
         "'+33 6 00",
@@ -441,7 +454,7 @@ def test_cli_export_ideas(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     expected = asyncio.run(seed()).decode()
     assert main(["--db", str(settings.database), "export", "ideas", "--wall", "0"]) == 0
     out = capsys.readouterr().out
-    assert out == expected and "zelda" not in out and ",bob," in out
+    assert out == expected and "zelda" not in out and ";bob;" in out
     assert main(["--db", str(settings.database), "export", "ideas", "--wall", "5"]) == 1
     assert "Aucun mur #5 ici." in capsys.readouterr().err
 

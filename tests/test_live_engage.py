@@ -126,7 +126,7 @@ async def test_an_anonymous_question_names_nobody_anywhere(
     export = await bot.say("/live export")
     content = export.files[0].content.decode("utf-8")
     assert "— anonyme" in repr(shown) and "Pourquoi si cher ?" in content
-    rows = list(csv.reader(io.StringIO(content)))
+    rows = list(csv.reader(io.StringIO(content.removeprefix("\ufeff")), delimiter=";"))  # a French space
     assert rows[0] == ["time", "platform", "author", "kind", "text"]
     assert [row[2:] for row in rows[1:] if row[3] == "question"] == [["", "question", "Pourquoi si cher ?"]]
     conn = sqlite3.connect(app.services.settings.database)
@@ -259,7 +259,7 @@ async def test_the_summary_and_the_csv_agree_with_what_happened(app: App, bot: S
     # The transcript, from the thread before the stop and from the command line after it: the same.
     result = phosphore("--db", str(app.services.settings.database), "export", "live", "1")
     assert result.returncode == 0, result.stderr
-    rows = list(csv.reader(io.StringIO(result.stdout)))
+    rows = list(csv.reader(io.StringIO(result.stdout.removeprefix("\ufeff")), delimiter=";"))
     assert [row[1:] for row in rows[1:]] == [
         ["console", "dora", "checkin", "Nantes: 6"],
         ["console", "bob", "question", "Quel calendrier ?"],
@@ -270,7 +270,9 @@ async def test_the_summary_and_the_csv_agree_with_what_happened(app: App, bot: S
         ["console", "bob", "message", "Salut de Nantes"],
     ]
     assert exported[0].filename == "live-1.csv"
-    assert list(csv.reader(io.StringIO(exported[0].content.decode("utf-8")))) == rows
+    assert (
+        list(csv.reader(io.StringIO(exported[0].content.decode("utf-8").removeprefix("\ufeff")), delimiter=";")) == rows
+    )
 
 
 async def test_workshop_starts_are_announced_once_even_across_a_restart(settings: Settings) -> None:

@@ -16,7 +16,7 @@ from bot.app import App
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.model import Action, MessageRef
-from bot.ui import Card
+from bot.ui import Card, fallbacks
 from tests.fakes.delivery import RecordingDelivery
 from tests.helpers import START, VirtualTimer, member, running_app
 
@@ -136,3 +136,19 @@ async def test_a_poll_due_while_down_is_announced_once_an_adapter_is_there(setti
         await delivery.wait_until(lambda: bool(delivery.posts))
         assert delivery.posts[0][2].card.title.startswith("Résultats finaux · #1")
         assert (await second.services.polls.store.get_poll(1)).closed_at is not None
+
+
+async def test_catch_up_after_a_restart_records_the_deadline(settings: Settings) -> None:
+    """Review 24: a poll closed on catch-up at start records its deadline as its closing time."""
+    clock = ManualClock(START)
+    async with running_app(settings, clock) as first:
+        first.services.delivery.register("console", RecordingDelivery())
+        await first.dispatcher.invoke_text(SPACE, "general", ALICE, 'poll create "Q ?" "A" "B" --closes "dans 2h"')
+    clock.advance(timedelta(hours=5))
+    async with running_app(settings, clock) as second:
+        delivery = RecordingDelivery()
+        second.services.delivery.register("console", delivery)
+        await delivery.wait_until(lambda: bool(delivery.posts))
+        poll = await second.services.polls.store.get_poll(1)
+        assert poll is not None and poll.closes_at is not None and poll.closed_at == poll.closes_at
+        assert "clos le lundi 1 juin 2026 à 12:00" in fallbacks(delivery.posts[0][2].card.text[0])

@@ -13,7 +13,7 @@ from bot.core.errors import UserError
 from bot.core.model import Action
 from bot.core.refs import parse_ref
 from bot.features.polls.domain import check_draft
-from bot.ui import Button, Reply, Select
+from bot.ui import Button, Reply, Select, fallbacks
 from tests.fakes.delivery import RecordingDelivery
 from tests.helpers import Session, make_settings, member, running_app
 
@@ -225,7 +225,7 @@ async def test_closing_time_closes_and_posts_final_results(app: App, bot: Sessio
     delivery = RecordingDelivery()
     app.services.delivery.register("console", delivery)
     card = (await make_poll(bot, flags='--closes "dans 2h"')).card
-    assert "clôture le lundi 1 juin 2026 à 12:00 (Europe/Paris)" in card.text[0]
+    assert "clôture le lundi 1 juin 2026 à 12:00 (Europe/Paris)" in fallbacks(card.text[0])
     clock = app.services.clock
     assert isinstance(clock, ManualClock)
     clock.advance(timedelta(hours=1, minutes=59))
@@ -297,3 +297,32 @@ async def test_csv_cells_cannot_become_formulas(app: App, bot: Session) -> None:
     await bot.say('poll create "=HYPERLINK(1)" "+A" "@B"')
     csv_text = (await bot.say("poll export 1")).files[0].content.decode()
     assert "'=HYPERLINK(1)" in csv_text and "'+A" in csv_text and "'@B" in csv_text
+
+
+async def test_a_poll_swept_late_records_its_deadline_as_closing_time(app: App, bot: Session) -> None:
+    """Review 24: a poll processed after its closing time says it closed at its deadline, not when swept."""
+    delivery = RecordingDelivery()
+    app.services.delivery.register("console", delivery)
+    await make_poll(bot, flags='--closes "dans 2h"')
+    clock = app.services.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(timedelta(hours=3, minutes=30))  # the sweep comes 90 minutes late
+    await app.services.wakeups.run_due()
+    poll = await app.services.polls.store.get_poll(1)
+    assert poll is not None and poll.closed_at == poll.closes_at
+    assert "clos le lundi 1 juin 2026 à 12:00 (Europe/Paris)" in fallbacks(delivery.posts[0][2].card.text[0])
+
+
+async def test_a_poll_closed_by_hand_records_the_moment_and_a_late_hand_close_its_deadline(
+    app: App, bot: Session
+) -> None:
+    """Review 24: closing by hand records now; after an unswept deadline it records the deadline."""
+    await make_poll(bot)
+    await make_poll(bot, flags='--closes "dans 2h"')
+    clock = app.services.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(timedelta(hours=2, minutes=30))
+    await bot.say("poll close 1", "poll close 2")
+    first, second = [await app.services.polls.store.get_poll(n) for n in (1, 2)]
+    assert first is not None and first.closed_at == clock.now()
+    assert second is not None and second.closed_at == second.closes_at

@@ -30,7 +30,7 @@ async def test_scripted_session_counts_changes_and_export(app: App, console: Con
     out = await console.say("/as carol", "/click 2")
     assert "est clos" in out
     out = await console.say("/as alice", "/poll export 1")
-    rows = list(csv.reader(io.StringIO(out.split("📎 poll-1.csv\n", 1)[1])))
+    rows = list(csv.reader(io.StringIO(out.split("📎 poll-1.csv\n", 1)[1]), delimiter=";"))
     counts = {row[2]: int(row[3]) for row in rows[1:4]}
     assert counts == {"Octobre-décembre": 1, "Janvier-mars": 1, "Avril-juin": 1}
     voters = {row[0]: row[1] for row in rows[6:] if row}

@@ -178,9 +178,9 @@ async def test_followups_reach_exactly_the_attendees_and_answers_are_aggregated(
     assert [bar.count for bar in feedback.card.bars] == [0, 1, 0, 1, 0]
     assert any("Mieux écouter" in t for t in feedback.card.text) and any("rituels" in t for t in feedback.card.text)
     export = await bot.say("event feedback 1 --csv")
-    rows = export.files[0].content.decode().splitlines()
-    assert rows[0] == "name,member,step,rating,text,answered_at" and len(rows) == 4
-    assert any(row.startswith("dan,console:dan,month,,Les rituels du lundi") for row in rows)
+    rows = export.files[0].content.decode("utf-8-sig").splitlines()
+    assert rows[0] == "name;member;step;rating;text;answered_at" and len(rows) == 4
+    assert any(row.startswith("dan;console:dan;month;;Les rituels du lundi") for row in rows)
 
 
 async def test_undeliverable_reminders_are_reported_to_the_author(app: App) -> None:

@@ -204,7 +204,7 @@ async def test_export_is_uploaded_to_the_members_dm(tmp_path: Path) -> None:
         [done] = await bot.fake.wait_for("files.completeUploadExternal")
         assert done.params["channel_id"] == bot.fake.dm_channel(ALICE)
         [content] = bot.fake.uploads.values()
-        assert content.decode().startswith("poll,question,option,votes")
+        assert content.decode().startswith("\ufeffpoll;question;option;votes")  # a French workspace
         assert "U0BOB" in content.decode() or "u0bob" in content.decode()
 
 

@@ -125,7 +125,8 @@ def choice(ctx: Context[Any], command: Command, option: Option, name: str, text:
         names = {value} | {translate(locale, f"cmd.{command.key}.{option.name}.{value}") for locale in SUPPORTED}
         if wanted in {fold(known) for known in names}:
             return value
-    raise UserError("args.bad_choice", field=option.name, option=name, choices=", ".join(option.choices))
+    shown = (value if value.isalnum() else f'"{value}"' for value in option.choices)  # ";" alone would be unreadable
+    raise UserError("args.bad_choice", field=option.name, option=name, choices=", ".join(shown))
 
 
 def whole_number(option: Option, name: str, text: str) -> int:

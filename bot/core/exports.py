@@ -1,4 +1,4 @@
-"""CSV exports that open safely in spreadsheets."""
+"""CSV exports that open safely and correctly in spreadsheets, French ones included."""
 
 from __future__ import annotations
 
@@ -7,23 +7,46 @@ import io
 from collections.abc import Iterable, Sequence
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Without it Excel reads UTF-8 as the machine's legacy code page ("Ã©" for "é").
+BOM = "\ufeff"
+SEMICOLON, COMMA = ";", ","
+# A French spreadsheet splits columns on ";" (its decimal separator is the comma); others on ",".
+SEPARATORS = (SEMICOLON, COMMA)
 
 
-def safe_cell(value: object) -> object:
-    """Member text starting like a formula is prefixed with ' so spreadsheets show it as text."""
+def default_separator(locale: str) -> str:
+    """The separator a spreadsheet in this language expects."""
+    return SEMICOLON if locale == "fr" else COMMA
+
+
+def separator(chosen: str | None, locale: str) -> str:
+    """The separator asked for, else the one of the space's language."""
+    return chosen if chosen in SEPARATORS else default_separator(locale)
+
+
+def safe_cell(value: object, sep: str = COMMA) -> object:
+    """Member text starting like a formula is prefixed with ' so spreadsheets show it as text.
+
+    With ";" a decimal is written with a comma, as the spreadsheets that expect ";" read numbers.
+    """
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
+    if isinstance(value, float) and sep == SEMICOLON:
+        return str(value).replace(".", ",")
     return value
 
 
-def to_csv(sections: Iterable[Sequence[Sequence[object]]]) -> str:
-    """CSV text of one or more tables (header row first), separated by a blank line."""
+def to_csv(sections: Iterable[Sequence[Sequence[object]]], sep: str = COMMA) -> str:
+    """CSV text of one or more tables (header row first), separated by a blank line, starting with a BOM."""
+    if sep not in SEPARATORS:
+        raise ValueError(f"unsupported CSV separator {sep!r}")
     out = io.StringIO()
-    writer = csv.writer(out)
+    out.write(BOM)
+    writer = csv.writer(out, delimiter=sep)
     for index, rows in enumerate(sections):
         if not rows:
             continue
         if index:
             writer.writerow([])
-        writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+        writer.writerows([safe_cell(cell, sep) for cell in row] for row in rows)
     return out.getvalue()

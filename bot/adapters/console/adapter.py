@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import TextIO
 
-from bot.adapters.console.render import Choice, choice_labels, render_card
+from bot.adapters.console.render import Choice, choice_labels, render_card, shown
 from bot.app import App
 from bot.commands.parsing import split_words
 from bot.core.errors import UserError
@@ -326,7 +326,7 @@ class ConsoleAdapter:
             name = member if self.several else member.split(":", 1)[-1]
             marker = self._("console.private_to", member=name)
         if reply.text:
-            self.print(f"{marker} {reply.text}")
+            self.print(f"{marker} {shown(reply.text)}")
         if reply.card:
             self.print(marker)
             self._print_card(reply.card, space, channel, viewer=member)
@@ -334,15 +334,15 @@ class ConsoleAdapter:
             self.print(f"{marker} {reply.modal.usage}")
         for attachment in reply.files:
             self.print(f"📎 {attachment.filename}")
-            self.print(attachment.content.decode("utf-8").rstrip())
+            self.print(attachment.content.decode("utf-8-sig").rstrip())  # no BOM on a terminal
 
     def _print_card(
         self, card: Card, space: str, channel: str | None, marker: str = "", viewer: str | None = None
     ) -> None:
         lines, choices = render_card(card, lambda name, value: self._("console.field", name=name, value=value))
         if choices:
-            shown = ShownCard(card.title, viewer, choices, choice_labels(card), space, channel)
-            self._cards = [*self._cards[-CARDS_KEPT + 1 :], shown]
+            shown_card = ShownCard(shown(card.title), viewer, choices, choice_labels(card), space, channel)
+            self._cards = [*self._cards[-CARDS_KEPT + 1 :], shown_card]
         for line in lines:
             self.print(marker + line)
 
@@ -360,7 +360,7 @@ class ConsoleAdapter:
             return ref
         marker = f"  ↳ [{reply.thread}] " if reply.thread else ""
         if reply.text:
-            self.print(marker + reply.text)
+            self.print(marker + shown(reply.text))
         if reply.card:
             self._print_card(reply.card, space, channel, marker)
         return ref
@@ -373,11 +373,11 @@ class ConsoleAdapter:
     async def edit(self, ref: MessageRef, card: Card) -> None:
         """A live card changed: one line, so a burst of votes does not flood the terminal."""
         where = f"{self.where(ref.space, ref.channel, ref.thread)} " if self._placed(ref.space, ref.channel) else ""
-        self.print(f"↻ {where}{card.title}" + (f" — {card.footer}" if card.footer else ""))
+        self.print(f"↻ {where}{shown(card.title)}" + (f" — {shown(card.footer)}" if card.footer else ""))
 
     async def edit_text(self, ref: MessageRef, reply: Reply) -> None:
         """A posted message was edited: one line marked ✎."""
-        self.print(f"✎ {reply.text or ''}")
+        self.print(f"✎ {shown(reply.text or '')}")
 
     async def delete(self, ref: MessageRef) -> None:
         """A posted message was deleted: one line marked ✗."""

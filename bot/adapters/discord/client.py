@@ -20,7 +20,7 @@ from bot.commands.registry import Command, Kind
 from bot.core.model import Action, InboundKind, InboundMessage, Invocation, Member, MessageRef
 from bot.core.ports import Capabilities
 from bot.i18n import Translator, normalize_locale
-from bot.ui import Reply
+from bot.ui import Reply, fallbacks
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +259,8 @@ class PhosphoreClient(discord.Client):
             return []
         needle = current.strip().lstrip("#").casefold()
         suggestions = await self.app.dispatcher.suggest(kind, space, channel, member, locale)
-        found = [(ref, label) for ref, label in suggestions if needle in label.casefold()]
+        labelled = [(ref, fallbacks(label)) for ref, label in suggestions]  # suggestions are plain text
+        found = [(ref, label) for ref, label in labelled if needle in label.casefold()]
         return [
             app_commands.Choice(name=render.clip(label, render.OPTION_TEXT_MAX), value=str(ref))
             for ref, label in found[: render.OPTIONS_MAX]

@@ -11,7 +11,20 @@ from urllib.parse import parse_qsl, urlencode
 
 import discord
 
-from bot.ui import Attachment, Button, Card, Modal, Reply, Select, SelectOption, TextInput, text_bar
+from bot.ui import (
+    Attachment,
+    Button,
+    Card,
+    Modal,
+    Moment,
+    Reply,
+    Select,
+    SelectOption,
+    TextInput,
+    fallbacks,
+    render_moments,
+    text_bar,
+)
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_MAX, DESCRIPTION_MAX, FIELDS_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX = 256, 4096, 25, 256, 1024
@@ -29,6 +42,9 @@ URL = r"<[^: >]+:/[^ >]+>|(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s]"
 LINK_PARTS = re.compile(rf"\\.|(?P<url>{URL})|[\[\]]")
 # escape_markdown escapes any "#" starting a line, but only "# ", "## " and "### " make a heading ("#12" is a reference).
 NOT_A_HEADING = re.compile(r"^\\(#{1,3})(?=[^#\s]|$)", re.MULTILINE)
+# "<t:UNIX:F>" is Discord's timestamp, shown in each viewer's own time zone: only the bot's moments may make one.
+TIMESTAMP = re.compile(r"<(?=t:)")
+HALF_TIMESTAMP = re.compile(r"<t:[^>\s]*$")
 STYLES = {
     "primary": discord.ButtonStyle.primary,
     "secondary": discord.ButtonStyle.secondary,
@@ -40,7 +56,22 @@ STYLES = {
 def escape(text: str) -> str:
     """Member text shown as typed: no formatting, heading, spoiler or masked link of theirs renders."""
     escaped = NOT_A_HEADING.sub(r"\1", discord.utils.escape_markdown(text))
-    return LINK_PARTS.sub(_escape_link_part, escaped)
+    return TIMESTAMP.sub(r"\\<", LINK_PARTS.sub(_escape_link_part, escaped))
+
+
+def timestamp(found: Moment) -> str:
+    """A moment as Discord's timestamp: full date and time in the viewer's zone and language."""
+    return f"<t:{found.unix}:F>"
+
+
+def rich(text: str) -> str:
+    """Neutral text where Discord renders markdown and timestamps (content, descriptions, field values)."""
+    return render_moments(text, escape, timestamp)
+
+
+def flat(text: str) -> str:
+    """Neutral text where Discord shows no timestamp (titles, footers, field names): moments in the space's zone."""
+    return escape(fallbacks(text))
 
 
 def _escape_link_part(found: re.Match[str]) -> str:
@@ -51,13 +82,13 @@ def _escape_link_part(found: re.Match[str]) -> str:
 
 def clip(text: str, limit: int) -> str:
     """`text` cut to `limit` characters, ending with an ellipsis when something was cut."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return text if len(text) <= limit else HALF_TIMESTAMP.sub("", text[: limit - 1]).rstrip() + "…"
 
 
 def bar_lines(card: Card) -> str:
     """One line per result: label, a bar of blocks, count and percentage."""
     return "\n".join(
-        f"**{escape(bar.label)}**\n`{text_bar(bar.share)}` {bar.count} · {bar.percent} %" for bar in card.bars
+        f"**{flat(bar.label)}**\n`{text_bar(bar.share)}` {bar.count} · {bar.percent} %" for bar in card.bars
     )
 
 
@@ -67,10 +98,10 @@ def embed(card: Card) -> discord.Embed:
     Every text of a card may hold member text (a question, an idea, a name): it is escaped; only the
     formatting added here (bold labels, bars in code) renders.
     """
-    title = clip(escape(card.title), TITLE_MAX)
-    footer = clip(escape(card.footer), FOOTER_MAX) if card.footer else None
+    title = clip(flat(card.title), TITLE_MAX)
+    footer = clip(flat(card.footer), FOOTER_MAX) if card.footer else None
     fields = [
-        (clip(escape(f.name), FIELD_NAME_MAX), clip(escape(f.value) or "—", FIELD_VALUE_MAX))
+        (clip(flat(f.name), FIELD_NAME_MAX), clip(rich(f.value) or "—", FIELD_VALUE_MAX))
         for f in card.fields[:FIELDS_MAX]
     ]
     budget = EMBED_TOTAL_MAX - len(title) - len(footer or "") - sum(len(n) + len(v) for n, v in fields)
@@ -82,7 +113,7 @@ def embed(card: Card) -> discord.Embed:
             kept.append((name, value))
             used += len(name) + len(value)
         fields, budget = kept, EMBED_TOTAL_MAX - used
-    blocks = [block for block in (*map(escape, card.text), bar_lines(card)) if block]
+    blocks = [block for block in (*map(rich, card.text), bar_lines(card)) if block]
     description = clip("\n\n".join(blocks), min(DESCRIPTION_MAX, max(budget, 0))) or None
     result = discord.Embed(title=title, description=description, colour=discord.Colour.blurple())
     for name, value in fields:
@@ -95,7 +126,7 @@ def embed(card: Card) -> discord.Embed:
 def button(control: Button, row: int, home: str = "") -> discord.ui.Button[Any]:
     """A button whose custom_id is the action id (plus `home`, the server suffix of a DM's buttons)."""
     return discord.ui.Button(
-        label=clip(control.label, BUTTON_LABEL_MAX) or "·",
+        label=clip(fallbacks(control.label), BUTTON_LABEL_MAX) or "·",
         custom_id=(control.action_id + home)[:CUSTOM_ID_MAX],
         style=STYLES[control.style],
         row=row,
@@ -105,13 +136,13 @@ def button(control: Button, row: int, home: str = "") -> discord.ui.Button[Any]:
 def select(control: Select, row: int, home: str = "") -> discord.ui.Select[Any]:
     """A select menu of at most 25 options."""
     return discord.ui.Select(
-        placeholder=clip(control.placeholder, PLACEHOLDER_MAX),
+        placeholder=clip(fallbacks(control.placeholder), PLACEHOLDER_MAX),
         custom_id=(control.action_id + home)[:CUSTOM_ID_MAX],
         options=[
             discord.SelectOption(
-                label=clip(option.label, OPTION_TEXT_MAX) or "·",
+                label=clip(fallbacks(option.label), OPTION_TEXT_MAX) or "·",
                 value=option.value[:OPTION_TEXT_MAX],
-                description=clip(option.description, OPTION_TEXT_MAX) if option.description else None,
+                description=clip(fallbacks(option.description), OPTION_TEXT_MAX) if option.description else None,
             )
             for option in control.options[:OPTIONS_MAX]
         ],
@@ -155,8 +186,8 @@ def files(attachments: Iterable[Attachment]) -> list[discord.File]:
 def error_text(reply: Reply) -> str:
     """The reply's text, escaped; a refused form lists each field's problem (Discord modals cannot show them inline)."""
     if not reply.field_errors:
-        return escape(reply.text or "")
-    return "\n".join(f"• {escape(message)}" for message in dict.fromkeys(reply.field_errors.values()))
+        return rich(reply.text or "")
+    return "\n".join(f"• {rich(message)}" for message in dict.fromkeys(reply.field_errors.values()))
 
 
 def message(reply: Reply, home: str = "") -> dict[str, Any]:

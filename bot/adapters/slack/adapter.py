@@ -26,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.dm_channels import DmChannels
 from bot.adapters.slack.manifest import slash_commands
 from bot.adapters.slack.people import People
-from bot.adapters.slack.render import home_view, message, modal_view, neutralize, view_errors, view_fields
+from bot.adapters.slack.render import home_view, message, modal_view, slack_text, view_errors, view_fields
 from bot.app import App
 from bot.commands.context import Context
 from bot.config import ConfigError, Settings
@@ -369,7 +369,7 @@ class SlackAdapter:
             ts = posted["ts"]
         if reply.files:
             comment: dict[str, Any] = (
-                {"initial_comment": neutralize(reply.text)} if reply.text and reply.card is None else {}
+                {"initial_comment": slack_text(reply.text)} if reply.text and reply.card is None else {}
             )
             uploads = [{"content": f.content, "filename": f.filename, "title": f.filename} for f in reply.files]
             await client.files_upload_v2(channel=channel, thread_ts=reply.thread, file_uploads=uploads, **comment)

@@ -7,7 +7,19 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from bot.ui import Button, Card, Control, Modal, Select, SelectOption, TextInput, text_bar
+from bot.ui import (
+    Button,
+    Card,
+    Control,
+    Modal,
+    Moment,
+    Select,
+    SelectOption,
+    TextInput,
+    fallbacks,
+    render_moments,
+    text_bar,
+)
 
 Block = dict[str, Any]
 
@@ -35,6 +47,10 @@ SUBTEAM = re.compile(r"<!subteam\^([A-Z0-9]+)(?:\|@?([^>]*))?>")
 USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^>]*))?>")
 BARE = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 ZWSP = "\u200b"
+# Slack shows <!date^UNIX^FORMAT|fallback> in each viewer's own time zone; the fallback names the space's.
+DATE_FORMAT = "{date_long_pretty} {time}"
+HALF_DATE = re.compile(r"<!date\^[^>]*$")
+HALF_MOMENT = re.compile("\ue000[^\ue002]*$")  # a neutral moment token cut before its end
 
 
 def neutralize(text: str) -> str:
@@ -48,6 +64,16 @@ def neutralize(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def date_token(found: Moment) -> str:
+    """A moment as Slack's date token (mrkdwn only)."""
+    return f"<!date^{found.unix}^{DATE_FORMAT}|{neutralize(found.fallback)}>"
+
+
+def slack_text(text: str) -> str:
+    """Neutral text as mrkdwn: member text made inert, moments shown in the viewer's time zone."""
+    return render_moments(text, neutralize, date_token)
+
+
 def cut(text: str, limit: int) -> str:
     """`text` within `limit` characters, cut at a line or word boundary with an ellipsis."""
     if len(text) <= limit:
@@ -58,18 +84,19 @@ def cut(text: str, limit: int) -> str:
         if at >= limit // 2:
             head = head[:at]
             break
-    head = re.sub(r"&[a-z]*$", "", head)  # never leave half an escape such as "&am"
+    # Never leave half an escape ("&am"), half a date token or half a neutral moment.
+    head = re.sub(r"&[a-z]*$", "", HALF_MOMENT.sub("", HALF_DATE.sub("", head)))
     return head.rstrip() + ELLIPSIS
 
 
 def plain(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
     """A plain_text object (Slack shows it literally: nothing to escape, nothing pings)."""
-    return {"type": "plain_text", "text": cut(text, limit) or " ", "emoji": True}
+    return {"type": "plain_text", "text": cut(fallbacks(text), limit) or " ", "emoji": True}
 
 
 def mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> dict[str, Any]:
-    """A mrkdwn object holding neutralised text."""
-    return {"type": "mrkdwn", "text": cut(neutralize(text), limit)}
+    """A mrkdwn object holding neutralised text, its moments as date tokens."""
+    return {"type": "mrkdwn", "text": cut(slack_text(text), limit)}
 
 
 def section(text: str) -> Block:
@@ -84,7 +111,7 @@ def chunks(lines: Iterable[str], limit: int = SECTION_TEXT_MAX) -> list[str]:
     for line in lines:
         line = cut(line, limit // 2)
         candidate = f"{current}\n{line}" if current else line
-        if current and len(neutralize(candidate)) > limit:
+        if current and len(slack_text(candidate)) > limit:
             groups.append(current)
             candidate = line
         current = candidate
@@ -155,7 +182,7 @@ def card_blocks(card: Card, limit: int = MESSAGE_BLOCKS_MAX) -> list[Block]:
 def fallback_text(card: Card | None, text: str | None) -> str:
     """The notification text of a message (also what screen readers announce)."""
     parts = [part for part in (text, card.title if card else None) if part]
-    return cut(neutralize(" — ".join(parts)), FALLBACK_TEXT_MAX)
+    return cut(slack_text(" — ".join(parts)), FALLBACK_TEXT_MAX)
 
 
 def message(text: str | None, card: Card | None) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from bot.commands.context import Context
+from bot.commands.exports import SEP, csv_reply, export_separator
 from bot.commands.registry import Kind, Option, action, command, references
 from bot.core.errors import UserError
 from bot.core.livecards import LiveCards
@@ -289,12 +290,13 @@ async def attendees(ctx: Context[EventDeps], event: str) -> Reply:
     return Reply(card=attendees_card(found, counts, signups, ctx._))
 
 
-@command("event", "export", EVENT, permission="staff")
-async def export(ctx: Context[EventDeps], event: str) -> Reply:
+@command("event", "export", EVENT, SEP, permission="staff")
+async def export(ctx: Context[EventDeps], event: str, sep: str | None = None) -> Reply:
     """The attendee list as a CSV file (staff)."""
-    found, content = await ctx.deps.events.export_csv(ctx.space, event, ctx.member)
-    attachment = Attachment(f"event-{found.ref}-attendees.csv", content.encode("utf-8"), "text/csv")
-    return Reply(text=ctx._("event.export.done", ref=found.ref), files=(attachment,))
+    chosen = export_separator(ctx, sep)
+    found, content = await ctx.deps.events.export_csv(ctx.space, event, ctx.member, chosen)
+    done = ctx._("event.export.done", ref=found.ref)
+    return csv_reply(ctx, done, f"event-{found.ref}-attendees.csv", content, chosen)
 
 
 @command("event", "ics", EVENT)

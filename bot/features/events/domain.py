@@ -13,7 +13,7 @@ import icalendar
 
 from bot.core.clock import Clock
 from bot.core.errors import UserError
-from bot.core.exports import to_csv
+from bot.core.exports import COMMA, to_csv
 from bot.core.livecards import LiveCards
 from bot.core.model import Member
 from bot.core.notices import Notice
@@ -247,7 +247,7 @@ def missed(undelivered: Sequence[Notice]) -> list[Notice]:
     ]  # fmt: skip
 
 
-def attendees_csv(event: Event, signups: Sequence[Signup]) -> str:
+def attendees_csv(event: Event, signups: Sequence[Signup], sep: str = COMMA) -> str:
     """The attendee export: one row per member signed up (withdrawn ones included, marked)."""
     header = ("name", "member", "mode", "antenna", "sessions", "signed_up_at", "status", "waitlist_position", "answer")
     rows = [
@@ -255,7 +255,7 @@ def attendees_csv(event: Event, signups: Sequence[Signup]) -> str:
          s.signed_up_at.astimezone(event.tz).isoformat(timespec="minutes"), s.status, s.position or "", s.answer)
         for s in signups
     ]  # fmt: skip
-    return to_csv([[header, *rows]])
+    return to_csv([[header, *rows]], sep)
 
 
 def ics_bytes(event: Event, now: datetime, with_link: bool = False) -> bytes:
@@ -420,10 +420,10 @@ class EventService:
         event = await self.get(space, ref)
         return event, await self.store.counts(event.id), await self.store.signups(event.id)
 
-    async def export_csv(self, space: str, ref: str | int, by: Member | None) -> tuple[Event, str]:
-        """The attendee list as CSV (staff)."""
+    async def export_csv(self, space: str, ref: str | int, by: Member | None, sep: str = COMMA) -> tuple[Event, str]:
+        """The attendee list as CSV (staff); columns split by `sep`."""
         event, _counts, signups = await self.attendees(space, ref, by)
-        return event, attendees_csv(event, signups)
+        return event, attendees_csv(event, signups, sep)
 
     async def ics(self, event: Event, member: Member | None) -> bytes:
         """The calendar file; the online link is in it only for a remote attendee holding a place."""

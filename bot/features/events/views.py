@@ -8,10 +8,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.notices import Notice
-from bot.core.when import format_when
 from bot.features.events.domain import MODES, Counts, Event, Mode, ModeCount, Signup
 from bot.i18n import Translator
-from bot.ui import Arg, Button, Card, Control, Field, Reply, Route, Select, SelectOption
+from bot.ui import Arg, Button, Card, Control, Field, Reply, Route, Select, SelectOption, moment
 
 ANTENNA_BUTTONS_MAX = 5  # more antennas than this become a select menu
 WAITLIST_SHOWN = 20
@@ -24,9 +23,9 @@ CONFIRM = Route("event", "confirm", Arg("event_id"))  # take an offered place
 ICS = Route("event", "ics", Arg("event_id"))
 
 
-def when(moment: datetime, event: Event, _: Translator) -> str:
+def when(instant: datetime, event: Event, _: Translator) -> str:
     """An instant of the event in its zone, in the reader's language."""
-    return format_when(moment, tz=event.tz, locale=_.locale)
+    return moment(instant, event.tz, _.locale)
 
 
 def capacity_text(capacity: int | None, count: ModeCount, _: Translator) -> str:
@@ -148,9 +147,9 @@ def render_notice(notice: Notice, _: Translator) -> Reply:
     return Reply(text=text)
 
 
-def _notice_when(moment: str, params: Mapping[str, Any], _: Translator) -> str:
+def _notice_when(instant: str, params: Mapping[str, Any], _: Translator) -> str:
     """An instant carried by a notice, in its event's zone and the reader's language."""
-    return format_when(datetime.fromisoformat(moment), tz=ZoneInfo(params["timezone"]), locale=_.locale)
+    return moment(datetime.fromisoformat(instant), ZoneInfo(params["timezone"]), _.locale)
 
 
 def list_card(events: Sequence[Event], _: Translator) -> Card:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.commands.context import Context
+from bot.commands.exports import SEP, csv_reply, export_separator
 from bot.commands.registry import Kind, Option, action, command, references
 from bot.core.errors import UserError
 from bot.features.ideas.domain import (
@@ -36,7 +37,7 @@ from bot.features.ideas.views import (
 from bot.features.polls.domain import OPTIONS_MIN, PollService, check_draft
 from bot.features.polls.views import poll_card
 from bot.i18n import SUPPORTED, Translator, translate
-from bot.ui import Attachment, Card, Reply
+from bot.ui import Card, Reply
 
 REF = Option("ref", Kind.REF, required=True, positional=True, refers="idea")
 WALL = Option("wall", Kind.TEXT, refers="wall")
@@ -259,12 +260,13 @@ async def _close(ctx: Context[IdeaDeps], ref: str) -> Reply:
     return Reply(card=top_card(closed, ranking, ctx.for_everyone()._, final=True), public=True)
 
 
-@command("idea", "export", WALL, permission="staff")
-async def export(ctx: Context[IdeaDeps], wall: str | None = None) -> Reply:
+@command("idea", "export", WALL, SEP, permission="staff")
+async def export(ctx: Context[IdeaDeps], wall: str | None = None, sep: str | None = None) -> Reply:
     """The ideas as a CSV file: one wall, or every wall of this space."""
-    content = await ctx.deps.ideas.export_csv(ctx.space, wall)
+    chosen = export_separator(ctx, sep)
+    content = await ctx.deps.ideas.export_csv(ctx.space, wall, chosen)
     name = f"ideas-wall-{wall.lstrip('#')}.csv" if wall else "ideas.csv"
-    return Reply(text=ctx._("idea.export.done"), files=(Attachment(name, content.encode("utf-8"), "text/csv"),))
+    return csv_reply(ctx, ctx._("idea.export.done"), name, content, chosen)
 
 
 @command(

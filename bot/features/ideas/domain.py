@@ -14,7 +14,7 @@ from rapidfuzz import fuzz, process, utils
 
 from bot.core.clock import Clock
 from bot.core.errors import UserError
-from bot.core.exports import to_csv
+from bot.core.exports import COMMA, to_csv
 from bot.core.livecards import LiveCards
 from bot.core.model import Member
 from bot.core.notices import Notice
@@ -73,6 +73,10 @@ class Wall:
     def is_open(self, now: datetime) -> bool:
         """Whether ideas and likes are still taken at `now`."""
         return self.closed_at is None and (self.closes_at is None or now < self.closes_at)
+
+    def closing_moment(self, now: datetime) -> datetime:
+        """When a wall closed at `now` actually closed: its deadline if that has already passed."""
+        return min(now, self.closes_at) if self.closes_at is not None else now
 
     def category(self, typed: str | None) -> str | None:
         """The wall's category a member meant (case and accents as typed do not matter much), or an error."""
@@ -242,7 +246,7 @@ def author_notices(idea: Idea, by: Member, what: str, **params: Any) -> tuple[tu
     return (Notice(idea.space, idea.author, f"idea.{what}", values),), "anonymous" if idea.anonymous else "author"
 
 
-def export_rows(walls: dict[int, Wall], ideas: Sequence[Idea]) -> str:
+def export_rows(walls: dict[int, Wall], ideas: Sequence[Idea], sep: str = COMMA) -> str:
     """The export format: one row per idea, no author for anonymous ones."""
     header = [
         "wall",
@@ -277,7 +281,7 @@ def export_rows(walls: dict[int, Wall], ideas: Sequence[Idea]) -> str:
         ]
         for i in ideas
     ]
-    return to_csv([[header, *rows]])
+    return to_csv([[header, *rows]], sep)
 
 
 class IdeaService:
@@ -341,7 +345,7 @@ class IdeaService:
         wall = await self.wall(space, "", ref)
         if wall.is_default:
             raise UserError("idea.default_wall_never_closes")
-        closed = await self.store.close_wall(wall.id, self.clock.now())
+        closed = await self.store.close_wall(wall.id, wall.closing_moment(self.clock.now()))
         if closed is None:
             raise UserError("idea.wall_already_closed", wall=wall.ref)
         await self._refresh_wall(closed)
@@ -352,7 +356,7 @@ class IdeaService:
         now = self.clock.now()
         closed = []
         for wall in [due for due in await self.store.due_walls(now) if ready(due.space)]:
-            done = await self.store.close_wall(wall.id, now)
+            done = await self.store.close_wall(wall.id, wall.closing_moment(now))
             if done is not None:
                 await self._refresh_wall(done)
                 closed.append(done)
@@ -545,11 +549,11 @@ class IdeaService:
 
     # Exports and polls
 
-    async def export_csv(self, space: str, wall_ref: str | None = None) -> str:
-        """CSV of a space's ideas (one wall, or all), withdrawn ones left out."""
+    async def export_csv(self, space: str, wall_ref: str | None = None, sep: str = COMMA) -> str:
+        """CSV of a space's ideas (one wall, or all), withdrawn ones left out; columns split by `sep`."""
         walls = [await self.wall(space, "", wall_ref)] if wall_ref else await self.store.walls(space)
         ideas = [i for wall in reversed(walls) for i in await self.store.wall_ideas(wall.id) if not i.withdrawn]
-        return export_rows({wall.id: wall for wall in walls}, ideas)
+        return export_rows({wall.id: wall for wall in walls}, ideas, sep)
 
     def poll_choices(self, ideas: Sequence[Idea]) -> list[str]:
         """The top ideas as poll options, cut to the poll limits."""

@@ -7,10 +7,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.notices import Notice
-from bot.core.when import format_when
 from bot.features.ideas.domain import Idea, Wall, shorten
 from bot.i18n import Translator
-from bot.ui import Arg, Button, Card, Control, Field, Reply, Route
+from bot.ui import Arg, Button, Card, Control, Field, Reply, Route, moment
 
 LINE_WIDTH = 120  # an idea's text in listings; the card shows it whole
 
@@ -33,7 +32,7 @@ def wall_line(wall: Wall, _: Translator, tz: ZoneInfo, now: datetime) -> str:
     if wall.closed_at is not None or not wall.is_open(now):
         parts.append(_("idea.wall.closed"))
     elif wall.closes_at is not None:
-        parts.append(_("idea.wall.closes_on", when=format_when(wall.closes_at, tz=tz, locale=_.locale)))
+        parts.append(_("idea.wall.closes_on", when=moment(wall.closes_at, tz, _.locale)))
     return " · ".join(parts)
 
 

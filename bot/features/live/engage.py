@@ -358,20 +358,20 @@ class Engage:
             polls=tuple(results),
         )
 
-    async def export_here(self, space: str, channel: str, by: Member) -> tuple[LiveThread, Event, str]:
+    async def export_here(self, space: str, channel: str, by: Member, sep: str) -> tuple[LiveThread, Event, str]:
         """The transcript of the thread attached here, as CSV (staff)."""
         self.live.require_staff(by)
         live, _ = await self.here(space, channel)
         event = await self.live.event_of(live)
-        return live, event, transcript_csv(event, await self.store.transcript(live.id))
+        return live, event, transcript_csv(event, await self.store.transcript(live.id), sep)
 
-    async def export_event(self, space: str, event_ref: str) -> str:
+    async def export_event(self, space: str, event_ref: str, sep: str) -> str:
         """The transcript of an event's newest live thread, as CSV (the trusted command line)."""
         event = await self.events.get(space, event_ref)
         live_id = await self.store.latest_for_event(event.id)
         if live_id is None:
             raise UserError("live.no_thread_for_event", ref=event.ref)
-        return transcript_csv(event, await self.store.transcript(live_id))
+        return transcript_csv(event, await self.store.transcript(live_id), sep)
 
 
 def live_poll_subject(poll_id: int) -> str:
@@ -384,9 +384,9 @@ def session_text(session: Session) -> str:
     return f"{session.number}. {session.title}" + (f" ({session.room})" if session.room else "")
 
 
-def transcript_csv(event: Event, rows: Sequence[TranscriptRow]) -> str:
+def transcript_csv(event: Event, rows: Sequence[TranscriptRow], sep: str) -> str:
     """time, platform, author (empty when anonymous), kind, text: one row per item, in order."""
     header = ("time", "platform", "author", "kind", "text")
     lines = [(row.at.astimezone(event.tz).isoformat(timespec="seconds"), row.platform, row.author, row.kind, row.text)
              for row in rows]  # fmt: skip
-    return to_csv([[header, *lines]])
+    return to_csv([[header, *lines]], sep)

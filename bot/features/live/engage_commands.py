@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from bot.commands.context import Context
+from bot.commands.exports import SEP, csv_reply, export_separator
 from bot.commands.registry import Kind, Option, action, command
 from bot.features.live.commands import LiveDeps
 from bot.features.live.engage import ANNOUNCEMENT_MAX, CHECKIN_MAX, live_poll_subject
 from bot.features.live.engage_views import LIVE_VOTE
 from bot.features.polls.domain import OPTIONS_MAX, QUESTION_MAX, check_draft
 from bot.features.polls.views import choices_text, poll_card
-from bot.ui import Attachment, Reply
+from bot.ui import Reply
 
 
 @command(
@@ -67,9 +68,9 @@ async def post(ctx: Context[LiveDeps], text: str) -> Reply:
     return Reply(text=ctx._("live.announced", count=count))
 
 
-@command("live", "export", permission="staff")
-async def export(ctx: Context[LiveDeps]) -> Reply:
+@command("live", "export", SEP, permission="staff")
+async def export(ctx: Context[LiveDeps], sep: str | None = None) -> Reply:
     """The thread's transcript as CSV: time, platform, author (empty when anonymous), kind, text."""
-    _live, event, content = await ctx.deps.stage.engage.export_here(ctx.space, ctx.channel, ctx.member)
-    attachment = Attachment(f"live-{event.ref}.csv", content.encode("utf-8"), "text/csv")
-    return Reply(text=ctx._("live.exported", ref=event.ref), files=(attachment,))
+    chosen = export_separator(ctx, sep)
+    _live, event, content = await ctx.deps.stage.engage.export_here(ctx.space, ctx.channel, ctx.member, chosen)
+    return csv_reply(ctx, ctx._("live.exported", ref=event.ref), f"live-{event.ref}.csv", content, chosen)

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.commands.context import Context
+from bot.commands.exports import SEP, csv_reply, export_separator
 from bot.commands.registry import Kind, Option, action, command, references
 from bot.core.livecards import LiveCards
 from bot.features.polls.domain import OPTIONS_MAX, QUESTION_MAX, Poll, PollService, check_draft
 from bot.features.polls.views import VOTE, choices_text, final_card, poll_card
-from bot.ui import Attachment, Card, Reply
+from bot.ui import Card, Reply
 
 REF = Option("ref", Kind.REF, required=True, positional=True, refers="poll")
 
@@ -98,12 +99,12 @@ async def mine(ctx: Context[PollDeps], ref: str) -> Reply:
     return Reply(text=ctx._("poll.mine.current", ref=poll.ref, choices=", ".join(poll.options[i] for i in choices)))
 
 
-@command("poll", "export", REF)
-async def export(ctx: Context[PollDeps], ref: str) -> Reply:
+@command("poll", "export", REF, SEP)
+async def export(ctx: Context[PollDeps], ref: str, sep: str | None = None) -> Reply:
     """The poll as a CSV file (creator and staff)."""
-    poll, content = await ctx.deps.polls.export_csv(ctx.space, ref, ctx.member)
-    attachment = Attachment(f"poll-{poll.ref}.csv", content.encode("utf-8"), "text/csv")
-    return Reply(text=ctx._("poll.export.done", ref=poll.ref), files=(attachment,))
+    chosen = export_separator(ctx, sep)
+    poll, content = await ctx.deps.polls.export_csv(ctx.space, ref, ctx.member, chosen)
+    return csv_reply(ctx, ctx._("poll.export.done", ref=poll.ref), f"poll-{poll.ref}.csv", content, chosen)
 
 
 @references("poll")

@@ -9,7 +9,7 @@ from typing import Literal
 
 from bot.core.clock import Clock
 from bot.core.errors import UserError
-from bot.core.exports import to_csv
+from bot.core.exports import COMMA, to_csv
 from bot.core.livecards import LiveCards
 from bot.core.model import Member
 from bot.core.refs import parse_ref
@@ -62,6 +62,10 @@ class Poll:
     def is_open(self, now: datetime) -> bool:
         """Whether votes are still taken at `now`."""
         return self.closed_at is None and (self.closes_at is None or now < self.closes_at)
+
+    def closing_moment(self, now: datetime) -> datetime:
+        """When a poll closed at `now` actually closed: its deadline if that has already passed."""
+        return min(now, self.closes_at) if self.closes_at is not None else now
 
     def results_visible(self, now: datetime) -> bool:
         """Whether counts may be shown at `now`."""
@@ -205,7 +209,7 @@ class PollService:
         poll = await self.get(space, ref)
         if not (by.is_staff or by.key == poll.author):
             raise UserError("poll.close_forbidden")
-        closed = await self.store.close_poll(poll.id, self.clock.now())
+        closed = await self.store.close_poll(poll.id, poll.closing_moment(self.clock.now()))
         if closed is None:
             raise UserError("poll.already_closed", ref=poll.ref)
         return await self._closed(closed)
@@ -219,7 +223,7 @@ class PollService:
         now = self.clock.now()
         closed = []
         for poll in [due for due in await self.store.due_polls(now) if ready(due.space)]:
-            done = await self.store.close_poll(poll.id, now)
+            done = await self.store.close_poll(poll.id, poll.closing_moment(now))
             if done is not None:
                 closed.append(await self._closed(done))
         return closed
@@ -252,8 +256,8 @@ class PollService:
         mine = [poll for poll in await self.open_polls(space) if poll.author == member.key][:limit]
         return mine, await self.store.member_votes(space, member.key, limit)
 
-    async def export_csv(self, space: str, ref: str | int, by: Member | None) -> tuple[Poll, str]:
-        """CSV of a poll: counts per option, then voter rows unless it is anonymous."""
+    async def export_csv(self, space: str, ref: str | int, by: Member | None, sep: str = COMMA) -> tuple[Poll, str]:
+        """CSV of a poll: counts per option, then voter rows unless it is anonymous; columns split by `sep`."""
         poll = await self.get(space, ref)
         if by is not None and not (by.is_staff or by.key == poll.author):
             raise UserError("poll.export_forbidden")
@@ -261,14 +265,14 @@ class PollService:
             raise UserError("poll.results_hidden", ref=poll.ref)
         tally = await self.store.tally(poll.id)
         voters = [] if poll.anonymous else await self.store.voters(poll.id)
-        return poll, render_csv(poll, tally, voters)
+        return poll, render_csv(poll, tally, voters, sep)
 
 
-def render_csv(poll: Poll, tally: Tally, voters: Sequence[VoterRow]) -> str:
+def render_csv(poll: Poll, tally: Tally, voters: Sequence[VoterRow], sep: str = COMMA) -> str:
     """The export format: one table of counts, then one of voters (absent when anonymous)."""
     counts: list[list[object]] = [["poll", "question", "option", "votes", "percent_of_voters", "voters"]]
     for position, label in enumerate(poll.options):
         percent = round(tally.share(position) * 100, 1)
         counts.append([f"#{poll.ref}", poll.question, label, tally.counts[position], percent, tally.voters])
     rows = [["voter", "option", "voted_at"]] + [[row.name, row.option, row.voted_at.isoformat()] for row in voters]
-    return to_csv([counts, rows if voters else []])
+    return to_csv([counts, rows if voters else []], sep)

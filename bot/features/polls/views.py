@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.when import format_when
 from bot.features.polls.domain import Poll, Tally
 from bot.i18n import Translator
-from bot.ui import Arg, Button, Card, Control, ResultBar, Route, Select, SelectOption
+from bot.ui import Arg, Button, Card, Control, ResultBar, Route, Select, SelectOption, moment
 
 BUTTONS_MAX = 5  # more options than this become a select menu
 
@@ -30,9 +29,9 @@ def rules_line(poll: Poll, _: Translator, tz: ZoneInfo, now: datetime) -> str:
     if poll.anonymous:
         parts.append(_("poll.card.anonymous"))
     if poll.closed_at is not None:
-        parts.append(_("poll.card.closed_on", when=format_when(poll.closed_at, tz=tz, locale=_.locale)))
+        parts.append(_("poll.card.closed_on", when=moment(poll.closed_at, tz, _.locale)))
     elif poll.closes_at is not None:
-        parts.append(_("poll.card.closes_on", when=format_when(poll.closes_at, tz=tz, locale=_.locale)))
+        parts.append(_("poll.card.closes_on", when=moment(poll.closes_at, tz, _.locale)))
     return " · ".join(parts)
 
 

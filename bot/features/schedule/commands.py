@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.commands.context import Context
+from bot.commands.exports import SEP, csv_reply, export_separator
 from bot.commands.registry import Kind, Option, action, command, references
-from bot.core.when import format_when
 from bot.features.events.domain import TEXT_MAX, EventService
 from bot.features.polls.domain import OPTIONS_MAX, QUESTION_MAX, check_draft
 from bot.features.schedule.domain import RATINGS, FeedbackSummary, Scheduled
@@ -15,7 +15,7 @@ from bot.features.schedule.payload import payload_draft
 from bot.features.schedule.service import Followups, ScheduleService
 from bot.features.schedule.views import ANSWER, RATE
 from bot.i18n import Translator
-from bot.ui import Attachment, Card, Field, Modal, Reply, ResultBar, TextInput
+from bot.ui import Card, Field, Modal, Reply, ResultBar, TextInput, moment
 
 REF = Option("ref", Kind.REF, required=True, positional=True, refers="scheduled")
 EVENT = Option("event", Kind.REF, required=True, positional=True, refers="event")
@@ -51,7 +51,7 @@ async def describe(ctx: Context[ScheduleDeps], message: Scheduled) -> str:
     else:
         about = message.payload.splitlines()[0] if message.kind == "post" else payload_draft(message.payload).question
         about = about[:60]
-    due = format_when(message.due_at, tz=ctx.settings.tz, locale=ctx.locale)
+    due = moment(message.due_at, ctx.settings.tz, ctx.locale)
     key = "schedule.list.item_running" if message.status == "running" else "schedule.list.item"
     return ctx._(key, ref=message.ref, what=what, when=due, about=about)
 
@@ -160,13 +160,14 @@ async def answer(ctx: Context[ScheduleDeps], event: str, text: str) -> Reply:
     return Reply(text=ctx._("schedule.followup.thanks", title=found.title))
 
 
-@command("event", "feedback", EVENT, Option("csv", Kind.FLAG), permission="staff")
-async def feedback(ctx: Context[ScheduleDeps], event: str, csv: bool = False) -> Reply:
+@command("event", "feedback", EVENT, Option("csv", Kind.FLAG), SEP, permission="staff")
+async def feedback(ctx: Context[ScheduleDeps], event: str, csv: bool = False, sep: str | None = None) -> Reply:
     """Follow-up answers: count, mean rating, distribution and texts; --csv for the file (staff)."""
-    if csv:
-        found, content = await ctx.deps.followups.feedback_csv(ctx.space, event, ctx.member)
-        attachment = Attachment(f"event-{found.ref}-feedback.csv", content.encode("utf-8"), "text/csv")
-        return Reply(text=ctx._("schedule.feedback.export", ref=found.ref), files=(attachment,))
+    if csv or sep is not None:
+        chosen = export_separator(ctx, sep)
+        found, content = await ctx.deps.followups.feedback_csv(ctx.space, event, ctx.member, chosen)
+        done = ctx._("schedule.feedback.export", ref=found.ref)
+        return csv_reply(ctx, done, f"event-{found.ref}-feedback.csv", content, chosen)
     found, summary, _rows = await ctx.deps.followups.feedback(ctx.space, event, ctx.member)
     return Reply(card=feedback_card(ctx, f"#{found.ref} · {found.title}", summary))
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.clock import Clock
 from bot.core.errors import UserError
-from bot.core.exports import to_csv
+from bot.core.exports import COMMA, to_csv
 from bot.core.livecards import LiveCards
 from bot.core.model import Member
 from bot.core.pacing import Pacer
@@ -412,13 +412,13 @@ class Followups:
         )
         return event, summary, rows
 
-    async def feedback_csv(self, space: str, ref: str | int, by: Member | None) -> tuple[Event, str]:
-        """The follow-up answers as CSV (staff)."""
+    async def feedback_csv(self, space: str, ref: str | int, by: Member | None, sep: str = COMMA) -> tuple[Event, str]:
+        """The follow-up answers as CSV (staff); columns split by `sep`."""
         event, _summary, rows = await self.feedback(space, ref, by)
         header = ("name", "member", "step", "rating", "text", "answered_at")
         lines = [(r.name, r.member, r.step, r.rating or "", r.text,
                   r.answered_at.astimezone(event.tz).isoformat(timespec="minutes")) for r in rows]  # fmt: skip
-        return event, to_csv([[header, *lines]])
+        return event, to_csv([[header, *lines]], sep)
 
 
 @dataclass(frozen=True)
