@@ -9,9 +9,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.spaces import SpaceSettings
+from bot.core.text import web_url
 from bot.i18n import SUPPORTED
 
 SECRET_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_TOKEN")
@@ -109,6 +111,17 @@ def _rates(value: Any) -> str:
     return str(value)
 
 
+def _public_url(raw: Any) -> str:
+    """Empty, or the https address Slack reaches the bot at (it goes into the manifest as is)."""
+    text = str(raw).strip()
+    if not text:
+        return ""
+    url = web_url(text)
+    if url is None or urlsplit(url).scheme != "https":
+        raise ValueError(f"{text[:80]!r} is not an https:// address")
+    return url.rstrip("/")
+
+
 # dotted key -> (parser, default, environment variable)
 SCHEMA: dict[str, tuple[Callable[[Any], Any], Any, str | None]] = {
     "bot.database": (str, "phosphore.db", "PHOSPHORE_DB"),
@@ -133,7 +146,7 @@ SCHEMA: dict[str, tuple[Callable[[Any], Any], Any, str | None]] = {
     "slack.port": (_port, 3000, "PORT"),
     "slack.host": (str, "0.0.0.0", "PHOSPHORE_SLACK_HOST"),
     "slack.commands": (_string_list, (), "PHOSPHORE_SLACK_COMMANDS"),
-    "slack.public_url": (str, "", "PHOSPHORE_PUBLIC_URL"),
+    "slack.public_url": (_public_url, "", "PHOSPHORE_PUBLIC_URL"),
     "slack.app_name": (str, "Phosphore", None),
     "discord.staff_role": (str, "", "PHOSPHORE_DISCORD_STAFF_ROLE"),
     "discord.message_content": (_boolean, False, "PHOSPHORE_DISCORD_MESSAGE_CONTENT"),  # privileged intent

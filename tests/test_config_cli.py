@@ -135,3 +135,10 @@ def test_example_config_is_valid_and_documents_every_setting() -> None:
     text = example.read_text(encoding="utf-8")
     undocumented = [key for key in SCHEMA if f"{key.split('.', 1)[1]} =" not in text]
     assert undocumented == []
+
+
+@pytest.mark.parametrize("url", ["http://bot.example", "https://bot example", "https://bot.example/\nx", "bot.example"])
+def test_the_public_url_must_be_an_https_address(url: str) -> None:
+    """slack.public_url goes into the manifest as is: a bad one stops the bot at start, naming the key."""
+    with pytest.raises(ConfigError, match=r"slack\.public_url"):
+        load_settings(environ={"PHOSPHORE_PUBLIC_URL": url})

@@ -527,3 +527,16 @@ async def test_after_the_start_no_withdrawal_and_a_cancel_says_it_stops(
     workshop = await bot.say(f'/event workshop {other.ref} "Tard" --start 10h --end 11h')
     assert "est terminé" in (workshop.text or "")
     assert (await app.services.events.get(SPACE, other.ref)).cancelled_at is None
+
+
+async def test_an_online_link_must_be_a_web_address_on_one_line(bot: Session) -> None:
+    """A link with a line break (it would end the calendar field) or another scheme is refused, and nothing is created."""
+    for link in ("https://visio.example/j\r\nX-INJECTED: 1", "javascript:alert(1)", "visio.example/j", "https://"):
+        reply = await bot.say(
+            f'/event create "Rencontre" --start "30 juin 9h30" --end "17h" --remote 10 --link "{link}"'
+        )
+        assert "n'est pas un lien web" in (reply.text or ""), (link, reply.text)
+    assert "Aucun événement" in ((await bot.say("/event list")).text or "")
+    event = await create(bot, '--onsite 2 --remote 10 --link " https://visio.example/j "')
+    assert event.online_link == "https://visio.example/j"
+    assert "Aucun" not in ((await bot.say(f"/event ics {event.ref}")).text or "")

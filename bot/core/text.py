@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 # Invisible characters that make "Oui" and "Oui\u200b" look the same yet differ: zero-width
 # spaces, soft hyphen, word joiner, BOM, and the bidi controls that can also reorder what is shown.
@@ -49,3 +50,17 @@ def ascii_number(text: str, maximum: int = NUMBER_MAX) -> int | None:
 def has_foreign_digits(text: str) -> bool:
     """Whether `text` holds digits other than 0-9 (superscripts, Arabic-Indic…), which dates must not guess at."""
     return any(char.isdigit() and not char.isascii() for char in text)
+
+
+def web_url(text: str) -> str | None:
+    """An http(s) address as typed, trimmed; None when it is not one (spaces, line breaks, other schemes, no host).
+
+    Links are re-posted in messages and calendar files, where a line break would end the field.
+    """
+    url = text.strip()
+    if not url or any(c.isspace() or unicodedata.category(c) == "Cc" for c in url):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return url

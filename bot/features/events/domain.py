@@ -19,7 +19,7 @@ from bot.core.model import Member
 from bot.core.notices import Notice
 from bot.core.refs import parse_ref
 from bot.core.spaces import SpaceDirectory
-from bot.core.text import is_blank, visible
+from bot.core.text import is_blank, visible, web_url
 from bot.features.events.store import EventStore
 
 log = logging.getLogger(__name__)
@@ -217,6 +217,9 @@ def check_draft(draft: EventDraft, now: datetime | None) -> EventDraft:
     for name in ("description", "venue", "online_link", "price", "question"):
         if len(getattr(draft, name)) > TEXT_MAX:
             raise UserError("event.text_too_long", field=name, max=TEXT_MAX)
+    link = web_url(draft.online_link) if draft.online_link.strip() else ""
+    if link is None:
+        raise UserError("event.bad_link", field="link", link=draft.online_link.strip()[:80])
     if now is not None and draft.starts_at <= now:
         raise UserError("event.start_past", field="start")
     if draft.ends_at <= draft.starts_at:
@@ -225,7 +228,7 @@ def check_draft(draft: EventDraft, now: datetime | None) -> EventDraft:
         raise UserError("event.deadline_after_start", field="deadline")
     if draft.onsite_capacity == 0 and draft.remote_capacity == 0:
         raise UserError("event.no_places", field="onsite")
-    return replace(draft, title=title)
+    return replace(draft, title=title, online_link=link)
 
 
 def kind(what: str) -> str:
