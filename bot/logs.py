@@ -46,6 +46,28 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+# discord.py logs every gateway event whole at DEBUG (discord/gateway.py, `received_message`).
+GATEWAY_EVENT = "For Shard ID %s: WebSocket Event: %s"
+GATEWAY_KEPT = ("op", "t", "s")
+
+
+class GatewayEventNames(logging.Filter):
+    """Gateway events are logged by name and sequence only, never with their payload.
+
+    A payload says who did what: members' messages, their votes, and who asked an anonymous
+    question (an INTERACTION_CREATE names its invoker), which must stay unknown even at DEBUG.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Shorten discord.py's event record in place; never drops a record."""
+        args = record.args
+        if record.msg != GATEWAY_EVENT:  # the format string itself is what marks these records
+            return True
+        if isinstance(args, tuple) and len(args) == 2 and isinstance(args[1], dict):
+            record.args = (args[0], {key: args[1][key] for key in GATEWAY_KEPT if key in args[1]})
+        return True
+
+
 class StderrHandler(logging.StreamHandler):
     """Writes to whatever sys.stderr is when a record comes (tests and tools swap it)."""
 
@@ -66,6 +88,7 @@ def configure_logging(level: str, library_level: str = "warning", stream: TextIO
     handler: logging.Handler = StderrHandler() if stream is None else logging.StreamHandler(stream)
     handler.phosphore = True  # type: ignore[attr-defined]
     handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(GatewayEventNames())  # before redaction, which turns the record into plain text
     handler.addFilter(RedactSecrets())
     root.addHandler(handler)
     # Library loggers inherit the root's level: their DEBUG output carries message contents

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.app import App
 from bot.config import Settings
+from bot.logs import configure_logging
 from tests.helpers import ConsoleSession, Session, make_settings, running_app
 
 
@@ -47,3 +49,21 @@ def no_unexpected_errors_logged(caplog: pytest.LogCaptureFixture, request: pytes
     errors = [r for r in caplog.get_records("call") + caplog.get_records("teardown")
               if r.levelno >= logging.ERROR and r.name.startswith(("bot", "apscheduler"))]  # fmt: skip
     assert not errors, [f"{r.name}: {r.getMessage()}" for r in errors]
+
+
+@pytest.fixture
+def logs() -> Iterator[Callable[[str, str], io.StringIO]]:
+    """Configure logging as `phosphore` does, into a buffer; the previous configuration comes back after."""
+    root, ours = logging.getLogger(), logging.getLogger("bot")
+    saved = (root.level, ours.level, list(root.handlers))
+    buffers: list[io.StringIO] = []
+
+    def configure(level: str, library_level: str) -> io.StringIO:
+        buffers.append(io.StringIO())
+        configure_logging(level, library_level, buffers[-1])
+        return buffers[-1]
+
+    yield configure
+    root.handlers[:] = saved[2]
+    root.setLevel(saved[0])
+    ours.setLevel(saved[1])
