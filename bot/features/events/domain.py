@@ -141,8 +141,24 @@ class Session:
         return self.starts_at < other.ends_at and other.starts_at < self.ends_at
 
 
+class Standing:
+    """What a sign-up's status means, for every shape of sign-up (the stored one, the rules' entry)."""
+
+    status: Status
+
+    @property
+    def holds_place(self) -> bool:
+        """Whether the member has a place (confirmed, or offered and not yet confirmed)."""
+        return self.status in HOLDING
+
+    @property
+    def active(self) -> bool:
+        """Whether the member is still signed up (holding a place or waiting)."""
+        return self.status in (*HOLDING, "waitlisted")
+
+
 @dataclass(frozen=True)
-class Signup:
+class Signup(Standing):
     """One member's sign-up to an event, as it stands."""
 
     event_id: int
@@ -158,16 +174,6 @@ class Signup:
     answer: str = ""
     sessions: tuple[str, ...] = ()  # workshops with a place, by number
     sessions_waiting: tuple[str, ...] = ()  # workshops waited for, by number
-
-    @property
-    def holds_place(self) -> bool:
-        """Whether the member has a place (confirmed, or offered and not yet confirmed)."""
-        return self.status in HOLDING
-
-    @property
-    def active(self) -> bool:
-        """Whether the member is still signed up (holding a place or waiting)."""
-        return self.status in (*HOLDING, "waitlisted")
 
 
 @dataclass(frozen=True)

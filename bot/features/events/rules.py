@@ -24,6 +24,7 @@ from bot.features.events.domain import (
     Mode,
     Session,
     SignupRequest,
+    Standing,
     Status,
     kind,
 )
@@ -32,7 +33,7 @@ ChoiceStatus = Literal["confirmed", "waitlisted"]
 
 
 @dataclass(frozen=True)
-class Entry:
+class Entry(Standing):
     """One member's row in an event's sign-up list, as the rules see it."""
 
     member: str
@@ -45,16 +46,6 @@ class Entry:
     antenna_id: int | None = None
     answer: str = ""
     offer_expires_at: datetime | None = None
-
-    @property
-    def holds_place(self) -> bool:
-        """Whether the member has a place (confirmed, or offered and not yet confirmed)."""
-        return self.status in HOLDING
-
-    @property
-    def active(self) -> bool:
-        """Whether the member is still signed up (holding a place or waiting)."""
-        return self.status in (*HOLDING, "waitlisted")
 
 
 @dataclass(frozen=True)
