@@ -59,8 +59,8 @@ async def test_posts_queued_while_discord_is_away_go_out_in_order_once_it_connec
                     assert not app.services.delivery.ready(f"discord:{on_discord.space.split(':')[1]}")
 
                     async def stored(text: str) -> bool:
-                        return await app.services.db.fetch_one("SELECT 1 FROM live_messages WHERE text = ?", (text,))\
-                            is not None  # fmt: skip
+                        row = await app.services.db.fetch_one("SELECT 1 FROM live_messages WHERE text = ?", (text,))
+                        return row is not None
 
                     async def member_says(text: str, ts: str) -> None:
                         await bot.slack_event(said(text, ts, s_thread))
@@ -95,7 +95,7 @@ async def bridge(app: App, sent: RecordingDelivery) -> tuple[int, int]:
     app.services.delivery.register("console", sent, INBOUND)
     dispatcher = app.dispatcher
     await dispatcher.invoke_text(HOME, "general", ALICE_HERE, 'event create "Rencontre TMN" --start "30 juin 9h30"'
-                                 ' --end "17h" --onsite 10')  # fmt: skip
+                                 ' --end "17h" --onsite 10 --remote 20')  # fmt: skip
     code = CODE.search((await dispatcher.invoke_text(HOME, "general", ALICE_HERE, "live start 1")).text or "")
     assert code
     await dispatcher.invoke_text(HOME, "lyon", ALICE_HERE, f"live join {code.group(0)}")
@@ -159,3 +159,21 @@ async def test_an_announcement_keeps_its_place_among_relayed_messages(settings: 
         "Zoé (Console) : un\nZoé (Console) : deux", "📣 Annonce de l'équipe : Pause", "Zoé (Console) : trois",
     ]  # fmt: skip
     assert [t for t in texts(sent, "lyon") if "Pause" in t] == ["📣 Annonce de l'équipe : Pause"]
+
+
+async def test_a_relayed_message_names_the_antenna_its_author_follows_from(settings: Settings) -> None:
+    """The copy's label carries the antenna of the author's remote sign-up to the thread's event; none without one."""
+    sent = RecordingDelivery()
+    async with running_app(settings) as app:
+        await bridge(app, sent)
+        await app.dispatcher.invoke_text(HOME, "general", ALICE_HERE, "event antenna Nantes")
+        signed = await app.dispatcher.invoke_text(HOME, "lyon", ZOE, "event signup 1 --mode remote --antenna Nantes")
+        assert "Nantes" in (signed.text or "") or signed.card is not None, signed.text
+        now = app.services.clock.now()
+        bob = Member("console:bob", "Bob")
+        for who, text, message_id in ((ZOE, "Bonjour de Nantes", "x1"), (bob, "Bonjour d'ici", "x2")):
+            await app.dispatcher.receive(InboundMessage(HOME, "lyon", None, who, text, (), message_id, "posted", now))
+        await until(lambda: any("Bonjour d'ici" in t for t in texts(sent, "general")))
+        await deps_of(app).stage.relay.idle()
+    shown = "\n".join(texts(sent, "general"))
+    assert "Zoé (Console, Nantes) : Bonjour de Nantes" in shown and "Bob (Console) : Bonjour d'ici" in shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.livecards import subject_id
+from bot.core.model import InboundMessage
 from bot.feature import Built, Feature, Kernel, Unit
 from bot.features.events.domain import EventService
 from bot.features.live.commands import LiveDeps
@@ -79,10 +80,18 @@ def build(kernel: Kernel, store: LiveStore, built: Built) -> Unit:
         if await engage.due_sessions():
             await relay.wake()
 
+    async def antenna_of(message: InboundMessage) -> str | None:
+        """The antenna a member follows the thread's event from: their (remote) sign-up's, when active."""
+        found = None if message.member is None else await store.attached(message.space, message.channel)
+        if found is None or message.member is None:
+            return None
+        signup = await events.signup_of(await live.event_of(found[0]), message.member)
+        return signup.antenna if signup is not None and signup.active else None
+
     # The bot's own posts are queued with their change and sent by the relay's per-channel senders.
     publisher = Publisher(live, engage, SqliteItemStore(kernel.db), kernel.cards, kernel.spaces,
                           {"livequestion": render_question, "livepoll": render_poll})  # fmt: skip
-    relay = Relay(SqliteRelayStore(kernel.db), kernel.delivery, kernel.clock, publisher)  # relay.py, relaying.py
+    relay = Relay(SqliteRelayStore(kernel.db), kernel.delivery, kernel.clock, publisher, antenna_of)  # relay*.py
     stage = Stage(engage, kernel.delivery, kernel.cards, kernel.spaces, relay)
     kernel.delivery.on_register.append(relay.on_register)
     polls.closed.append(poll_closed)

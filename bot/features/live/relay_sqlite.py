@@ -37,7 +37,7 @@ def _names(conn: sqlite3.Connection, thread_id: int) -> dict[str, str]:
 
 def _line(row: sqlite3.Row, target: str, names: dict[str, str]) -> str:
     """A stored message as it reads on `target`."""
-    copy = Copy(row["name"] or "", row["platform"], row["text"], tuple(json.loads(row["attachments"])))
+    copy = Copy(row["name"] or "", row["platform"], row["text"], tuple(json.loads(row["attachments"])), row["antenna"])
     return line(copy, target, names.get)
 
 
@@ -51,8 +51,8 @@ class SqliteRelayStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def record(self, message: InboundMessage) -> list[int]:
-        """Store a member's new message and one waiting copy per other attached channel, in one write."""
+    async def record(self, message: InboundMessage, antenna: str | None = None) -> list[int]:
+        """Store a member's new message (and the antenna they follow from) and one waiting copy per other channel."""
         if message.member is None or not (message.text.strip() or message.attachments):
             return []
         member = message.member
@@ -67,10 +67,11 @@ class SqliteRelayStore:
                 return []
             row = conn.execute(
                 "INSERT INTO live_messages (thread_id, channel_id, source_id, kind, member, name, platform, text,"
-                " attachments, posted_at) VALUES (?, ?, ?, 'message', ?, ?, ?, ?, ?, ?)"
+                " attachments, posted_at, antenna) VALUES (?, ?, ?, 'message', ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (channel_id, source_id) DO NOTHING RETURNING id",
                 (source["thread_id"], source["id"], message.message_id, member.key, member.name,
-                 platform_of(message.space), message.text, json.dumps(list(message.attachments)), to_iso(message.at)),
+                 platform_of(message.space), message.text, json.dumps(list(message.attachments)), to_iso(message.at),
+                 antenna),
             ).fetchone()  # fmt: skip
             if row is None:
                 return []  # a platform's retry of a message already stored
@@ -150,7 +151,7 @@ class SqliteRelayStore:
                 return None
             item = posts_sqlite.next_item(conn, channel_id)
             rows = conn.execute(
-                "SELECT c.id, m.name, m.platform, m.text, m.attachments, m.deleted_at FROM live_copies c"
+                "SELECT c.id, m.name, m.platform, m.text, m.attachments, m.antenna, m.deleted_at FROM live_copies c"
                 " JOIN live_messages m ON m.id = c.source_id"
                 " WHERE c.channel_id = ? AND c.post_id IS NULL AND c.skipped = 0 AND c.source_id <= ?"
                 " ORDER BY c.source_id LIMIT ?",
@@ -205,7 +206,7 @@ class SqliteRelayStore:
                 (channel_id,),
             ).fetchall():
                 rows = conn.execute(
-                    "SELECT m.name, m.platform, m.text, m.attachments FROM live_copies c"
+                    "SELECT m.name, m.platform, m.text, m.attachments, m.antenna FROM live_copies c"
                     " JOIN live_messages m ON m.id = c.source_id"
                     " WHERE c.post_id = ? AND m.deleted_at IS NULL ORDER BY c.source_id",
                     (post["id"],),

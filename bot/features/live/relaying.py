@@ -91,7 +91,7 @@ class Mirror:
 class RelayStore(Protocol):
     """Where the relay keeps messages, copies and posts (relay_sqlite.py)."""
 
-    async def record(self, message: InboundMessage) -> list[int]:
+    async def record(self, message: InboundMessage, antenna: str | None = None) -> list[int]:
         """Store a member's new message and its copies, in one write; the target channel ids (none if not relayed)."""
         ...
 
@@ -145,6 +145,7 @@ class Relay:
         delivery: DeliveryHub,
         clock: Clock,
         presenter: Presenter | None = None,
+        antenna_of: Callable[[InboundMessage], Awaitable[str | None]] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -152,6 +153,7 @@ class Relay:
         self.delivery = delivery
         self.clock = clock
         self.presenter = presenter
+        self.antenna_of = antenna_of  # the antenna a member follows the event from, for their copies' label
         self._monotonic = monotonic
         self._sleep = sleep
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -164,7 +166,8 @@ class Relay:
     async def on_message(self, message: InboundMessage) -> None:
         """A member posted, edited or deleted a message in an attached thread."""
         if message.kind == "posted":
-            targets = await self.store.record(message)
+            antenna = None if self.antenna_of is None else await self.antenna_of(message)
+            targets = await self.store.record(message, antenna)
         else:
             targets = await self.store.revise(message)
         for channel_id in targets:

@@ -23,3 +23,6 @@ CREATE TABLE live_item_posts (
     UNIQUE (item_id, channel_id)
 );
 CREATE INDEX live_item_posts_waiting ON live_item_posts (channel_id, item_id) WHERE status = 'waiting';
+
+-- The antenna a member follows the event from (their remote sign-up), shown with their relayed messages.
+ALTER TABLE live_messages ADD COLUMN antenna TEXT;
