@@ -295,9 +295,12 @@ class PhosphoreClient(discord.Client):
             return
         channel, thread = self.place(message.channel, message.channel.id)
         at = (message.edited_at if kind == "edited" else None) or message.created_at
+        # The names Discord sent along with the message, so that a copy elsewhere shows them instead of ids.
+        mentions = {f"discord:{user.id}": user.display_name for user in message.mentions}
+        mentions.update({f"discord:&{role.id}": role.name for role in message.role_mentions})
         await self.app.dispatcher.receive(InboundMessage(
             f"discord:{message.guild.id}", channel, thread, self.author(message.author), message.content,
-            tuple(attachment.url for attachment in message.attachments), str(message.id), kind, at,
+            tuple(attachment.url for attachment in message.attachments), str(message.id), kind, at, mentions,
         ))  # fmt: skip
 
     @staticmethod

@@ -38,7 +38,8 @@ def _names(conn: sqlite3.Connection, thread_id: int) -> dict[str, str]:
 def _line(row: sqlite3.Row, target: str, names: dict[str, str]) -> str:
     """A stored message as it reads on `target`."""
     copy = Copy(row["name"] or "", row["platform"], row["text"], tuple(json.loads(row["attachments"])), row["antenna"])
-    return line(copy, target, names.get)
+    mentioned: dict[str, str] = json.loads(row["mentions"])  # names the platform gave with the message come first
+    return line(copy, target, lambda key: mentioned.get(key) or names.get(key))
 
 
 def _target(row: sqlite3.Row) -> Target:
@@ -67,11 +68,11 @@ class SqliteRelayStore:
                 return []
             row = conn.execute(
                 "INSERT INTO live_messages (thread_id, channel_id, source_id, kind, member, name, platform, text,"
-                " attachments, posted_at, antenna) VALUES (?, ?, ?, 'message', ?, ?, ?, ?, ?, ?, ?)"
+                " attachments, posted_at, antenna, mentions) VALUES (?, ?, ?, 'message', ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (channel_id, source_id) DO NOTHING RETURNING id",
                 (source["thread_id"], source["id"], message.message_id, member.key, member.name,
                  platform_of(message.space), message.text, json.dumps(list(message.attachments)), to_iso(message.at),
-                 antenna),
+                 antenna, json.dumps(dict(message.mentions), ensure_ascii=False)),
             ).fetchone()  # fmt: skip
             if row is None:
                 return []  # a platform's retry of a message already stored
@@ -106,8 +107,14 @@ class SqliteRelayStore:
                 conn.execute("UPDATE live_messages SET deleted_at = ? WHERE id = ?", (to_iso(message.at), found["id"]))
             else:
                 conn.execute(
-                    "UPDATE live_messages SET text = ?, attachments = ?, edited_at = ? WHERE id = ?",
-                    (message.text, json.dumps(list(message.attachments)), to_iso(message.at), found["id"]),
+                    "UPDATE live_messages SET text = ?, attachments = ?, mentions = ?, edited_at = ? WHERE id = ?",
+                    (
+                        message.text,
+                        json.dumps(list(message.attachments)),
+                        json.dumps(dict(message.mentions), ensure_ascii=False),
+                        to_iso(message.at),
+                        found["id"],
+                    ),
                 )
             rows = conn.execute(
                 "UPDATE live_posts SET revision = revision + 1 WHERE status IN ('sending', 'sent')"
@@ -151,7 +158,7 @@ class SqliteRelayStore:
                 return None
             item = posts_sqlite.next_item(conn, channel_id)
             rows = conn.execute(
-                "SELECT c.id, m.name, m.platform, m.text, m.attachments, m.antenna, m.deleted_at FROM live_copies c"
+                "SELECT c.id, m.name, m.platform, m.text, m.attachments, m.antenna, m.mentions, m.deleted_at FROM live_copies c"
                 " JOIN live_messages m ON m.id = c.source_id"
                 " WHERE c.channel_id = ? AND c.post_id IS NULL AND c.skipped = 0 AND c.source_id <= ?"
                 " ORDER BY c.source_id LIMIT ?",
@@ -206,7 +213,7 @@ class SqliteRelayStore:
                 (channel_id,),
             ).fetchall():
                 rows = conn.execute(
-                    "SELECT m.name, m.platform, m.text, m.attachments, m.antenna FROM live_copies c"
+                    "SELECT m.name, m.platform, m.text, m.attachments, m.antenna, m.mentions FROM live_copies c"
                     " JOIN live_messages m ON m.id = c.source_id"
                     " WHERE c.post_id = ? AND m.deleted_at IS NULL ORDER BY c.source_id",
                     (post["id"],),

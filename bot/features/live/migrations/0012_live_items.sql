@@ -26,3 +26,5 @@ CREATE INDEX live_item_posts_waiting ON live_item_posts (channel_id, item_id) WH
 
 -- The antenna a member follows the event from (their remote sign-up), shown with their relayed messages.
 ALTER TABLE live_messages ADD COLUMN antenna TEXT;
+-- The names of the people and roles a member's message mentions, as the platform gave them (JSON).
+ALTER TABLE live_messages ADD COLUMN mentions TEXT NOT NULL DEFAULT '{}';
