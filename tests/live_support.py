@@ -64,6 +64,7 @@ async def fakes() -> AsyncIterator[tuple[FakeSlack, FakeDiscord]]:
     """Fake Slack and fake Discord (alice manages the server; zoe and carla are members; a role 'orga')."""
     async with fake_slack() as slack, FakeDiscord() as discord:
         slack.users[BOB] = {"profile": {"display_name": "Bob"}}
+        slack.users["U0ALICE"] = {"profile": {"display_name": "Alice"}}  # mentioned, never posts in the thread
         discord.add_guild(GUILD, channels=[DCHANNEL, DOTHER], roles=[{"id": ROLE, "name": "orga"}],
                           members=[{"id": DALICE, "username": "alice"}, {"id": DBOB, "username": "zoe"},
                                    {"id": DCARLA, "username": "carla"}])  # fmt: skip

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.app import App
 from bot.core.clock import ManualClock
+from bot.features.live.commands import LiveDeps
 from bot.features.live.domain import CODE_LIFETIME, normalize_code
 from tests.helpers import ConsoleSession, member
 
@@ -79,6 +80,10 @@ async def test_detach_then_stop_posts_the_summary_where_it_is_still_attached(app
     spare = CODE.search(await console.say("/live code"))
     assert spare is not None
     out = await console.say("/live stop")
+    deps = app.units["live"].deps
+    assert isinstance(deps, LiveDeps)
+    await deps.stage.relay.idle()  # the summary was queued with the stop; its sender posts it
+    out += await console.say()
     assert "Bilan du direct · #1 · Rencontre TMN" in out and "terminé : le bilan est publié dans 1 salon(s)" in out
     assert "Rien en direct" in await console.say("/live status")
     assert "fil en direct est terminé" in await join(app, "nantes", spare.group(0))  # unused, but its thread ended

@@ -49,6 +49,14 @@ async def live_in_two_spaces(bot: Session, options: str = "--onsite 10 --remote 
     return antenna
 
 
+async def sent(bot: Session) -> None:
+    """Wait until what the thread queued has been posted (the relay's senders are idle) and cards edited."""
+    deps = bot.app.units["live"].deps
+    assert isinstance(deps, LiveDeps)
+    await deps.stage.relay.idle()
+    await bot.settle()
+
+
 def posted(bot: Session, title: str) -> list[tuple[str, str, Card]]:
     """(space, channel, card) of the posts whose card title contains `title`, in order."""
     return [(space, channel, r.card) for space, channel, r in bot.sent.posts if r.card and title in r.card.title]
@@ -83,6 +91,7 @@ async def test_questions_are_ranked_toggled_and_marked_answered(app: App, bot: S
     assert "n°1 est publiée" in said(await bot.as_("bob").say('/live ask "Quel calendrier ?"'))
     await antenna.as_("carla").say('/live ask "Et les antennes ?"')
     await bot.as_("erin").say('/live ask "Où sont les slides ?"')
+    await sent(bot)
     cards = posted(bot, "Question n°2")
     assert [space for space, _c, _card in cards] == [HOME, ANTENNA]  # one copy per attached thread
     upvote2 = action_of(cards[0][2], "soutiens")
@@ -118,6 +127,7 @@ async def test_an_anonymous_question_names_nobody_anywhere(
     secret = bot.as_("zephyrine")
     reply = await secret.say('/live ask "Pourquoi si cher ?" --anonymous')
     assert "anonymement" in said(reply)
+    await sent(bot)
     card = posted(bot, "Question n°1")[0][2]
     await antenna.as_("carla").act(action_of(card, "soutiens"))
     await bot.settle()
@@ -145,6 +155,7 @@ async def test_a_live_poll_counts_votes_from_both_spaces_once_and_closing_freeze
     """One poll, copies in both threads, the same merged result on both; closing freezes both."""
     antenna = await live_in_two_spaces(bot)
     assert "publié dans 2 salon(s)" in said(await bot.say('/live poll "Quel format ?" "Atelier" "Table ronde"'))
+    await sent(bot)
     copies = posted(bot, "Quel format ?")
     assert [space for space, _c, _card in copies] == [HOME, ANTENNA]
     atelier, table = action_of(copies[1][2], "Atelier"), action_of(copies[1][2], "Table ronde")
@@ -170,6 +181,7 @@ async def test_clicks_from_a_channel_that_is_not_attached_are_refused(app: App, 
     antenna = await live_in_two_spaces(bot)
     await bot.say('/live poll "Quel format ?" "Atelier" "Table ronde"')
     await bot.as_("bob").say('/live ask "Une question ?"')
+    await sent(bot)
     poll_card, question_card = posted(bot, "Quel format ?")[0][2], posted(bot, "Question n°1")[0][2]
     stranger = antenna.as_(channel="ailleurs")  # staff of the antenna's space, in a channel that is not attached
     outsider = bot.as_(Member("console:eve", "eve", is_staff=True), space="console:lyon", channel="general")
@@ -187,6 +199,7 @@ async def test_clicks_from_a_channel_that_is_not_attached_are_refused(app: App, 
     other = bot.as_(channel="autre")
     await other.say("/live start 2")
     await other.say('/live poll "Autre ?" "Oui" "Non"')
+    await sent(bot)
     assert "Aucun sondage" in said(await antenna.act(action_of(posted(bot, "Autre ?")[0][2], "Oui")))
 
 
@@ -197,6 +210,7 @@ async def test_antennas_check_in_and_the_header_counts_who_takes_part(app: App, 
     await bot.as_("bob").say("/event signup 1 --mode onsite")
     await bot.as_("carla").say("/event signup 1 --mode remote --antenna Nantes")
     assert "Nantes signalée : 6" in said(await antenna.as_("hote").say("/live here nantes 6"))
+    await sent(bot)
     assert (ANTENNA, None, "📍 Nantes : 6 personnes") in texts(bot)
     assert "Aucune antenne « Lille »" in said(await antenna.say("/live here Lille 3"))
     await antenna.say("/live here Nantes 8")  # the latest count replaces the previous one
@@ -215,6 +229,7 @@ async def test_announcements_are_posted_everywhere_by_staff_only(app: App, bot: 
     antenna = await live_in_two_spaces(bot)
     assert "Seule l'équipe" in said(await bot.as_("bob").say('/live post "Pause"'))
     assert "2 salon(s)" in said(await antenna.say('/live post "Reprise à 14h"'))
+    await sent(bot)
     assert [(s, t) for s, _th, t in texts(bot) if "Annonce" in t] == [
         (HOME, "📣 Annonce de l'équipe : Reprise à 14h"), (ANTENNA, "📣 Annonce de l'équipe : Reprise à 14h"),
     ]  # fmt: skip
@@ -227,11 +242,13 @@ async def test_the_summary_and_the_csv_agree_with_what_happened(app: App, bot: S
     await antenna.say("/live here Nantes 6")
     await bot.as_("bob").say('/live ask "Quel calendrier ?"')
     await antenna.as_("carla").say('/live ask "Et après ?" --anonymous')
+    await sent(bot)
     first = posted(bot, "Question n°1")[0][2]
     for who in ("bob", "erin"):
         await bot.as_(who).act(action_of(first, "soutiens"))
     await bot.say("/live answered 1")
     await bot.say('/live poll "Quel format ?" "Atelier" "Table ronde"')
+    await sent(bot)
     vote = action_of(posted(bot, "Quel format ?")[0][2], "Table ronde")
     await bot.as_("bob").act(vote)
     await antenna.as_("carla").act(vote)
@@ -247,6 +264,7 @@ async def test_the_summary_and_the_csv_agree_with_what_happened(app: App, bot: S
     assert "Seule l'équipe" in said(await bot.as_("bob").say("/live export"))
     stop = await bot.say("/live stop")
     assert "publié dans 2 salon(s)" in said(stop)
+    await sent(bot)
     summaries = posted(bot, "Bilan du direct")
     assert [space for space, _c, _card in summaries] == [HOME, ANTENNA]
     fields = {field.name: field.value for field in summaries[0][2].fields}
@@ -288,6 +306,7 @@ async def test_workshop_starts_are_announced_once_even_across_a_restart(settings
         clock.advance(timedelta(hours=1, minutes=31))  # 11:31 in Paris
         await app.services.wakeups.run_due()
         await app.services.wakeups.run_due()
+        await sent(bot)
         started = [(s, t) for s, _th, t in texts(bot) if "Ça commence" in t]
         assert started == [(HOME, "▶️ Ça commence : atelier 1 · Données (salle : B)"),
                            (ANTENNA, "▶️ Ça commence : atelier 1 · Données (salle : B)")]  # fmt: skip
@@ -299,6 +318,7 @@ async def test_workshop_starts_are_announced_once_even_across_a_restart(settings
         assert not again.sent.posts
         clock.advance(timedelta(hours=3))
         await app.services.wakeups.run_due()
+        await sent(again)
         assert [t for _s, _th, t in texts(again) if "Ça commence" in t] == [
             "▶️ Ça commence : atelier 2 · Billetterie (salle : —)"
         ] * 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -80,7 +81,9 @@ class InboundMessage:
 
     Adapters never hand over the bot's own messages. `member` is None when the platform does
     not say who it was (a deletion on Discord names no author); `text` is then empty.
-    `attachments` are the URLs of the files the message carries.
+    `attachments` are the URLs of the files the message carries. `mentions` gives the display
+    names of the people and roles the text mentions, by member key ("slack:U1", "discord:42")
+    or role key ("discord:&7"), so that a copy elsewhere can show names instead of raw ids.
     """
 
     space: str
@@ -92,3 +95,4 @@ class InboundMessage:
     message_id: str
     kind: InboundKind
     at: datetime
+    mentions: Mapping[str, str] = field(default_factory=dict)

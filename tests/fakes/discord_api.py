@@ -1338,8 +1338,7 @@ class FakeDiscord:
             ],
             "author": self.user_payload(user_id),
             "member": {k: v for k, v in self._guilds[guild_id]["members"][user_id].items() if k != "user"},
-            "mentions": [],
-            "mention_roles": [],
+            **self._mentions(guild_id, content),
             "mention_everyone": False,
             "pinned": False,
             "tts": False,
@@ -1352,10 +1351,26 @@ class FakeDiscord:
         await self.dispatch("MESSAGE_CREATE", message)
         return json.loads(json.dumps(message))
 
+    def _mentions(self, guild_id: int, content: str) -> JsonDict:
+        """The users and roles a message's text mentions, as Discord sends them along with it."""
+        members = self._guilds[guild_id]["members"]
+        users = [int(found) for found in dict.fromkeys(re.findall(r"<@!?(\d+)>", content))]
+        return {
+            "mentions": [
+                {**self.user_payload(user), "member": {k: v for k, v in members[user].items() if k != "user"}}
+                if user in members
+                else self.user_payload(user)
+                for user in users
+            ],
+            "mention_roles": list(dict.fromkeys(re.findall(r"<@&(\d+)>", content))),
+        }
+
     async def member_edits(self, message_id: int, content: str) -> JsonDict:
         """A member edits a message: MESSAGE_UPDATE with the whole message, as Discord sends it."""
         message = self.messages[message_id]
-        message.update(content=content, edited_timestamp=_now_iso())
+        message.update(
+            content=content, edited_timestamp=_now_iso(), **self._mentions(int(message["guild_id"]), content)
+        )
         await self.dispatch("MESSAGE_UPDATE", message)
         return json.loads(json.dumps(message))
 

@@ -97,7 +97,7 @@ class PhosphoreClient(discord.Client):
         freeze_gc: bool = False,
         message_content: bool | None = None,
     ) -> None:
-        """Build the tree and register as the Discord Delivery of the app (`message_content`: override the setting)."""
+        """Build the tree (`message_content`: override the setting); it becomes the app's Discord Delivery once logged in."""
         setting: bool = app.services.settings["discord.message_content"]
         self.inbound = setting if message_content is None else message_content
         super().__init__(
@@ -115,8 +115,6 @@ class PhosphoreClient(discord.Client):
         for command in build_groups(app.services.registry, self.on_command, self.complete_ref):
             self.tree.add_command(command)
         self.delivery = DiscordDelivery(self)
-        capabilities = Capabilities(threads=True, inbound=self.inbound, edits=True)
-        app.services.delivery.register("discord", self.delivery, capabilities)
 
     async def close(self) -> None:
         """Show the last live states while still connected, then stop being the app's Discord delivery."""
@@ -133,6 +131,9 @@ class PhosphoreClient(discord.Client):
                 " listen to channels or threads will refuse; enable the privileged Message Content intent to use them"
             )
         await self.tree.set_translator(CatalogTranslator())
+        # Logged in: REST calls work from here on, so what waits for Discord (queued posts, notices) may go now.
+        capabilities = Capabilities(threads=True, inbound=self.inbound, edits=True)
+        self.app.services.delivery.register("discord", self.delivery, capabilities)
         if self.freeze_gc:
             # Everything loaded so far lives as long as the process: keep it out of full collections,
             # whose pauses (~100 ms with discord.py, aiohttp, babel loaded) are the tail of a vote burst.
@@ -294,9 +295,12 @@ class PhosphoreClient(discord.Client):
             return
         channel, thread = self.place(message.channel, message.channel.id)
         at = (message.edited_at if kind == "edited" else None) or message.created_at
+        # The names Discord sent along with the message, so that a copy elsewhere shows them instead of ids.
+        mentions = {f"discord:{user.id}": user.display_name for user in message.mentions}
+        mentions.update({f"discord:&{role.id}": role.name for role in message.role_mentions})
         await self.app.dispatcher.receive(InboundMessage(
             f"discord:{message.guild.id}", channel, thread, self.author(message.author), message.content,
-            tuple(attachment.url for attachment in message.attachments), str(message.id), kind, at,
+            tuple(attachment.url for attachment in message.attachments), str(message.id), kind, at, mentions,
         ))  # fmt: skip
 
     @staticmethod

@@ -44,6 +44,8 @@ FORM_IDS = re.compile(r"^cmd:")
 RATE_LIMIT_RETRIES = 5  # a 429 is retried after Retry-After: Slack did not act on the request
 EDIT_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)  # a 5xx on chat.update: Slack is struggling, back off (15 s at most)
 CAPABILITIES = Capabilities(threads=True, inbound=True, edits=True)  # inbound: message.* events in the manifest
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")  # a user mention in a member's message
+MENTIONS_MAX = 20  # names looked up per message: a message full of mentions costs no more than this
 POSTED_SUBTYPES = {None, "file_share", "thread_broadcast", "me_message"}  # a member's new message; others are noise
 
 
@@ -271,8 +273,13 @@ class SlackAdapter:
         text = "" if kind == "deleted" else unescape(message.get("text") or "")
         at = datetime.fromtimestamp(float(event.get("event_ts") or message.get("ts") or 0), UTC)
         message_id = str(message.get("ts") or event.get("deleted_ts") or "")
+        mentions: dict[
+            str, str
+        ] = {}  # names of the people mentioned, from the cached profiles (a copy elsewhere shows them)
+        for user_id in list(dict.fromkeys(MENTION.findall(text)))[:MENTIONS_MAX]:
+            mentions[f"slack:{user_id}"] = (await self.people.profile(client, team, user_id, user_id)).name
         inbound = InboundMessage(f"slack:{team}", event["channel"], thread_of(message), member, text, files, message_id,
-                                 kind, at)  # fmt: skip
+                                 kind, at, mentions)  # fmt: skip
         await self.app.dispatcher.receive(inbound)
 
     # ------------------------------------------------------------------ replies

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.livecards import subject_id
+from bot.core.model import InboundMessage
 from bot.feature import Built, Feature, Kernel, Unit
 from bot.features.events.domain import EventService
 from bot.features.live.commands import LiveDeps
@@ -12,6 +13,8 @@ from bot.features.live.engage_hosting import Stage
 from bot.features.live.engage_sqlite import SqliteEngageStore
 from bot.features.live.engage_views import LIVE_VOTE, question_card
 from bot.features.live.hosting import Host
+from bot.features.live.posts_sqlite import SqliteItemStore
+from bot.features.live.publishing import Publisher
 from bot.features.live.relay_sqlite import SqliteRelayStore
 from bot.features.live.relaying import Relay
 from bot.features.live.sqlite import SqliteLiveStore
@@ -31,7 +34,6 @@ def build(kernel: Kernel, store: LiveStore, built: Built) -> Unit:
     assert isinstance(events, EventService) and isinstance(polls, PollService)
     live = LiveService(store, events, kernel.clock)
     engage = Engage(SqliteEngageStore(kernel.db), live, events, polls, kernel.cards, kernel.clock)
-    stage = Stage(engage, kernel.delivery, kernel.cards, kernel.spaces)
     host = Host(live, kernel.delivery, kernel.cards, kernel.subscriptions, kernel.spaces, engage.summary)
 
     async def render_header(subject: str) -> Card | None:
@@ -49,7 +51,7 @@ def build(kernel: Kernel, store: LiveStore, built: Built) -> Unit:
         found = None if question is None else await store.get(question.thread_id)
         if question is None or found is None:
             return None
-        return question_card(question, stage.thread_language(found))
+        return question_card(question, Translator(kernel.spaces(found.space).locale))  # one language everywhere
 
     async def render_poll(subject: str) -> Card | None:
         """A thread poll's copies: the poll's card, voting through the live route."""
@@ -59,8 +61,8 @@ def build(kernel: Kernel, store: LiveStore, built: Built) -> Unit:
         if poll is None or found is None:
             return None
         space = kernel.spaces(poll.space)
-        return poll_card(poll, await polls.tally(poll), stage.thread_language(found), space.tz, kernel.clock.now(),
-                         route=LIVE_VOTE)  # fmt: skip
+        return poll_card(poll, await polls.tally(poll), Translator(kernel.spaces(found.space).locale), space.tz,
+                         kernel.clock.now(), route=LIVE_VOTE)  # fmt: skip
 
     async def poll_closed(poll: Poll) -> None:
         """A thread poll closed (by /poll close or its time): every copy freezes now."""
@@ -74,12 +76,23 @@ def build(kernel: Kernel, store: LiveStore, built: Built) -> Unit:
                 kernel.wakeups.wake_at(session.starts_at)
 
     async def announce_sessions() -> None:
-        """Announce the workshops that start now in their event's running threads (claimed once each)."""
-        for thread, _event, session in await engage.due_sessions(kernel.delivery.ready):
-            await stage.say(thread, lambda _, s=session: _("live.session_start", number=s.number, title=s.title,  # type: ignore[misc]
-                                                            room=s.room or "—"))  # fmt: skip
+        """Announce the workshops that start now in their event's running threads (claimed and queued once each)."""
+        if await engage.due_sessions():
+            await relay.wake()
 
-    relay = Relay(SqliteRelayStore(kernel.db), kernel.delivery, kernel.clock)  # relay.py, relaying.py
+    async def antenna_of(message: InboundMessage) -> str | None:
+        """The antenna a member follows the thread's event from: their (remote) sign-up's, when active."""
+        found = None if message.member is None else await store.attached(message.space, message.channel)
+        if found is None or message.member is None:
+            return None
+        signup = await events.signup_of(await live.event_of(found[0]), message.member)
+        return signup.antenna if signup is not None and signup.active else None
+
+    # The bot's own posts are queued with their change and sent by the relay's per-channel senders.
+    publisher = Publisher(live, engage, SqliteItemStore(kernel.db), kernel.cards, kernel.spaces,
+                          {"livequestion": render_question, "livepoll": render_poll})  # fmt: skip
+    relay = Relay(SqliteRelayStore(kernel.db), kernel.delivery, kernel.clock, publisher, antenna_of)  # relay*.py
+    stage = Stage(engage, kernel.delivery, kernel.cards, kernel.spaces, relay)
     kernel.delivery.on_register.append(relay.on_register)
     polls.closed.append(poll_closed)
     live.observers.append(started)

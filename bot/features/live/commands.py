@@ -69,7 +69,8 @@ async def stop(ctx: Context[LiveDeps]) -> Reply:
     live, attached = await ctx.deps.live.stop(ctx.space, ctx.channel, ctx.member)
     for channel in attached:
         await ctx.deps.host.hide(live, channel)
-    await ctx.deps.host.summarize(live, attached)
+    await ctx.deps.host.summarize(live)
+    await ctx.deps.stage.published(live)  # the summary, queued as the thread stopped
     return Reply(text=ctx._("live.stopped_done", ref=live.ref, count=len(attached)))
 
 

@@ -7,7 +7,7 @@ Everything that happens is written to the transcript (`live_messages`) in the sa
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -133,8 +133,8 @@ class EngageStore(Protocol):
         """Add a transcript row the bot made (an announcement)."""
         ...
 
-    async def claim_session(self, thread_id: int, session_id: int, text: str, now: datetime) -> bool:
-        """Claim a workshop start's announcement in a thread, with its transcript row; False if already claimed."""
+    async def claim_session(self, thread_id: int, session: Session, now: datetime) -> bool:
+        """Claim a workshop start's announcement in a thread, with its transcript row and posts; False if already."""
         ...
 
     async def announced(self, thread_id: int) -> set[int]:
@@ -294,11 +294,11 @@ class Engage:
         counts = await self.events.counts(event)
         return event, [session for session, _ in counts.sessions]
 
-    async def due_sessions(self, ready: Callable[[str], bool]) -> list[tuple[LiveThread, Event, Session]]:
+    async def due_sessions(self) -> list[tuple[LiveThread, Event, Session]]:
         """Workshop starts to announce now, each claimed once per thread (never twice, restarts included).
 
-        A start waits until every attached platform is connected, so that no thread misses it; one
-        that began before the thread started is not announced.
+        Claiming queues its posts in every attached thread (a platform not connected yet gets it once
+        it is); a start that began before the thread started is not announced.
         """
         now = self.clock.now()
         due = []
@@ -306,15 +306,12 @@ class Engage:
             live = await self.live.store.get(live_id)
             if live is None or not live.running:
                 continue
-            channels = await self.live.channels(live)
-            if not all(ready(channel.space) for channel in channels):
-                continue
             event, sessions = await self.sessions(live)
             announced = await self.store.announced(live.id)
             for session in sessions:
                 if session.id in announced or not live.started_at <= session.starts_at <= now:
                     continue
-                if await self.store.claim_session(live.id, session.id, session_text(session), now):
+                if await self.store.claim_session(live.id, session, now):
                     due.append((live, event, session))
         return due
 

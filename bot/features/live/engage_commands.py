@@ -6,10 +6,10 @@ from bot.commands.context import Context
 from bot.commands.exports import SEP, csv_reply, export_separator
 from bot.commands.registry import Kind, Option, action, command
 from bot.features.live.commands import LiveDeps
-from bot.features.live.engage import ANNOUNCEMENT_MAX, CHECKIN_MAX, live_poll_subject
+from bot.features.live.engage import ANNOUNCEMENT_MAX, CHECKIN_MAX
 from bot.features.live.engage_views import LIVE_VOTE
 from bot.features.polls.domain import OPTIONS_MAX, QUESTION_MAX, check_draft
-from bot.features.polls.views import choices_text, poll_card
+from bot.features.polls.views import choices_text
 from bot.ui import Reply
 
 
@@ -29,10 +29,7 @@ async def poll(
     stage = ctx.deps.stage
     draft = check_draft(question, options, multi, anonymous)
     live, opened = await stage.engage.open_poll(ctx.space, ctx.channel, ctx.member, draft)
-    tally = await stage.engage.polls.tally(opened)
-    space = stage.spaces(opened.space)
-    card = poll_card(opened, tally, stage.thread_language(live), space.tz, ctx.now(), route=LIVE_VOTE)
-    count = await stage.show(live, live_poll_subject(opened.id), card)
+    count = await stage.published(live)  # its card, queued with the poll (rendered by the live feature's livepoll)
     return Reply(text=ctx._("live.poll_opened", ref=opened.ref, count=count))
 
 
@@ -52,7 +49,7 @@ async def here(ctx: Context[LiveDeps], antenna: str, count: int = 1) -> Reply:
     """Check an antenna in: how many people follow the thread from there."""
     stage = ctx.deps.stage
     live, checkin = await stage.engage.check_in(ctx.space, ctx.channel, ctx.member, antenna, count)
-    await stage.say(live, lambda _: _("live.checkin", antenna=checkin.antenna, count=checkin.count))
+    await stage.published(live)
     return Reply(text=ctx._("live.checked_in", antenna=checkin.antenna, count=checkin.count))
 
 
@@ -63,8 +60,8 @@ async def here(ctx: Context[LiveDeps], antenna: str, count: int = 1) -> Reply:
 async def post(ctx: Context[LiveDeps], text: str) -> Reply:
     """A staff announcement in every attached thread, marked as such."""
     stage = ctx.deps.stage
-    live, said = await stage.engage.announce(ctx.space, ctx.channel, ctx.member, text)
-    count = await stage.say(live, lambda _: _("live.announcement", text=said))
+    live, _said = await stage.engage.announce(ctx.space, ctx.channel, ctx.member, text)
+    count = await stage.published(live)
     return Reply(text=ctx._("live.announced", count=count))
 
 

@@ -7,7 +7,9 @@ from datetime import datetime
 
 from bot.core.errors import UserError
 from bot.core.model import Member, platform_of
-from bot.features.live.engage import Checkin, TranscriptRow
+from bot.features.events.domain import Session
+from bot.features.live.engage import Checkin, TranscriptRow, live_poll_subject, session_text
+from bot.features.live.posts_sqlite import enqueue
 from bot.features.live.questions import Question
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.rows import from_iso, to_iso
@@ -34,13 +36,15 @@ def _load(conn: sqlite3.Connection, where: str, params: tuple[object, ...]) -> Q
 def _transcribe(
     conn: sqlite3.Connection, thread_id: int, channel_id: int | None, kind: str, member: str | None,
     name: str | None, platform: str, text: str, now: datetime,
-) -> None:  # fmt: skip
-    conn.execute(
+) -> int:  # fmt: skip
+    """Write a transcript row; its id (the place of what the bot posts about it, posts_sqlite.py)."""
+    (row_id,) = conn.execute(
         "INSERT INTO live_messages (thread_id, channel_id, kind, member, name, platform, anonymous, text, posted_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (thread_id, channel_id, kind, member, name, platform, int(kind == "question" and member is None), text,
          to_iso(now)),
-    )  # fmt: skip
+    ).fetchone()  # fmt: skip
+    return int(row_id)
 
 
 class SqliteEngageStore:
@@ -64,9 +68,10 @@ class SqliteEngageStore:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (thread_id, number, channel_id, platform, author, name, text, to_iso(now)),
             ).fetchone()
-            _transcribe(conn, thread_id, channel_id, "question", author, name, platform, text, now)
+            row = _transcribe(conn, thread_id, channel_id, "question", author, name, platform, text, now)
             found = _load(conn, "q.id = ?", (question_id,))
             assert found is not None
+            enqueue(conn, thread_id, "question", now, position=row, subject=found.subject)  # no author: rendered live
             return found
 
         return await self.db.write(op)
@@ -127,9 +132,10 @@ class SqliteEngageStore:
 
         def op(conn: sqlite3.Connection) -> None:
             conn.execute("INSERT INTO live_polls (poll_id, thread_id) VALUES (?, ?)", (poll_id, thread_id))
-            _transcribe(
+            row = _transcribe(
                 conn, thread_id, channel_id, "poll", member.key, member.name, platform_of(member.key), text, now
             )
+            enqueue(conn, thread_id, "poll", now, position=row, subject=live_poll_subject(poll_id))
 
         await self.db.write(op)
 
@@ -157,8 +163,9 @@ class SqliteEngageStore:
                 " by_member = excluded.by_member, checked_at = excluded.checked_at",
                 (thread_id, antenna, count, member.key, to_iso(now)),
             )
-            _transcribe(conn, thread_id, channel_id, "checkin", member.key, member.name, platform_of(member.key),
-                        f"{antenna}: {count}", now)  # fmt: skip
+            row = _transcribe(conn, thread_id, channel_id, "checkin", member.key, member.name,
+                              platform_of(member.key), f"{antenna}: {count}", now)  # fmt: skip
+            enqueue(conn, thread_id, "checkin", now, position=row, params={"antenna": antenna, "count": count})
 
         await self.db.write(op)
 
@@ -173,20 +180,28 @@ class SqliteEngageStore:
         self, thread_id: int, channel_id: int | None, kind: str, member: Member | None, platform: str, text: str,
         now: datetime,
     ) -> None:  # fmt: skip
-        """Add one transcript row."""
+        """Add one transcript row; an announcement is queued for every attached thread in the same write."""
         key, name = (member.key, member.name) if member else (None, None)
-        await self.db.write(lambda conn: _transcribe(conn, thread_id, channel_id, kind, key, name, platform, text, now))
 
-    async def claim_session(self, thread_id: int, session_id: int, text: str, now: datetime) -> bool:
-        """Claim a workshop start once per thread, with its transcript row in the same write."""
+        def op(conn: sqlite3.Connection) -> None:
+            row = _transcribe(conn, thread_id, channel_id, kind, key, name, platform, text, now)
+            if kind == "announcement":
+                enqueue(conn, thread_id, kind, now, position=row, params={"text": text})
+
+        await self.db.write(op)
+
+    async def claim_session(self, thread_id: int, session: Session, now: datetime) -> bool:
+        """Claim a workshop start once per thread, with its transcript row and its posts in the same write."""
 
         def op(conn: sqlite3.Connection) -> bool:
             claimed = conn.execute(
                 "INSERT OR IGNORE INTO live_sessions_announced (thread_id, session_id, announced_at) VALUES (?, ?, ?)",
-                (thread_id, session_id, to_iso(now)),
+                (thread_id, session.id, to_iso(now)),
             ).rowcount
             if claimed:
-                _transcribe(conn, thread_id, None, "session", None, None, "", text, now)
+                row = _transcribe(conn, thread_id, None, "session", None, None, "", session_text(session), now)
+                shown = {"number": session.number, "title": session.title, "room": session.room}
+                enqueue(conn, thread_id, "session", now, position=row, params=shown)
             return bool(claimed)
 
         return await self.db.write(op)

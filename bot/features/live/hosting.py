@@ -14,11 +14,9 @@ from bot.core.subscriptions import Subscriptions
 from bot.features.events.domain import Event
 from bot.features.live.domain import FEATURE, LiveChannel, LiveService, LiveThread, Started
 from bot.features.live.engage import Summary
-from bot.features.live.views import header_card, summary_card
+from bot.features.live.views import header_card
 from bot.i18n import Translator
 from bot.ui import Reply
-
-ReplyFor = Callable[[Translator], Reply]  # a message built in a reader's language
 
 
 @dataclass(frozen=True)
@@ -69,17 +67,6 @@ class Host:
         """Stop listening in a channel (its header and copies stay, as a record)."""
         await self.subscriptions.unsubscribe(FEATURE, channel.space, channel.channel, channel.thread)
 
-    async def summarize(self, live: LiveThread, channels: list[LiveChannel]) -> None:
-        """Post the summary of a stopped thread in every channel it was attached in, and freeze the headers."""
-        event = await self.live.event_of(live)
-        summary = None if self.summary_of is None else await self.summary_of(live)
-        await self.say_everywhere(channels, lambda _: Reply(card=summary_card(live, event, channels, _, summary)))
+    async def summarize(self, live: LiveThread) -> None:
+        """A thread stopped: freeze the headers now (its summary was queued with the stop, posts_sqlite.py)."""
         await self.cards.flush_now(live.subject)
-
-    async def say_everywhere(self, channels: list[LiveChannel], reply_for: ReplyFor) -> None:
-        """Post a message in the thread of every channel, in each space's language."""
-        for attached in channels:
-            reply = reply_for(Translator(self.spaces(attached.space).locale))
-            await self.delivery.post(attached.space, attached.channel, Reply(
-                text=reply.text, card=reply.card, public=True, thread=attached.thread,
-            ))  # fmt: skip

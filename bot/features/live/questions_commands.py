@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.commands.context import Context
 from bot.commands.registry import Kind, Option, action, command
 from bot.features.live.commands import LiveDeps
-from bot.features.live.engage_views import ANSWERED, UPVOTE, question_card, questions_card
+from bot.features.live.engage_views import ANSWERED, UPVOTE, questions_card
 from bot.features.live.questions import QUESTION_MAX, Question
 from bot.ui import Reply
 
@@ -27,7 +27,7 @@ async def ask(ctx: Context[LiveDeps], question: str, anonymous: bool = False) ->
     """Ask a question in the live thread: it is shown in every attached thread, where everyone can upvote it."""
     stage = ctx.deps.stage
     live, asked = await stage.engage.ask(ctx.space, ctx.channel, ctx.member, question, anonymous)
-    await stage.show(live, asked.subject, question_card(asked, stage.thread_language(live)))
+    await stage.published(live)  # its card, queued with the question
     return Reply(text=ctx._("live.asked_anonymous" if anonymous else "live.asked", number=asked.number))
 
 

@@ -23,7 +23,7 @@ POST_MAX = {"slack": 3000, "discord": 2000, "console": 4000}  # characters of on
 GAPS = {"slack": 1.05, "discord": 1.05}
 DEFAULT_GAP = 0.0  # the console has no limit
 
-Names = Callable[[str], str | None]  # a member key ("discord:123") -> their display name, when known
+Names = Callable[[str], str | None]  # a member key ("discord:123") or role key ("discord:&7") -> its name, when known
 
 # Slack's tokens (text as the adapter hands it over, unescaped): <!here>, <!subteam^S1|@team>, <@U1|bob>, <#C1|x>, <url|label>.
 SLACK_SPECIAL = re.compile(r"<!(channel|here|everyone)(?:\|[^>]*)?>")
@@ -63,7 +63,7 @@ def plain(text: str, platform: str, names: Names) -> str:
         text = SLACK_LINK.sub(lambda m: f"{m[2]} ({m[1]})" if m[2] and m[2] != m[1] else m[1], text)
     elif platform == "discord":
         text = DISCORD_USER.sub(lambda m: f"@{names(f'discord:{m[1]}') or m[1]}", text)
-        text = DISCORD_ROLE.sub(lambda m: f"@{m[1]}", text)
+        text = DISCORD_ROLE.sub(lambda m: f"@{names(f'discord:&{m[1]}') or m[1]}", text)
         text = DISCORD_CHANNEL.sub(lambda m: f"#{m[1]}", text)
         text = DISCORD_EMOJI.sub(lambda m: f":{m[1]}:", text)
     return text

@@ -7,8 +7,9 @@ import sqlite3
 from datetime import datetime
 
 from bot.core.model import InboundMessage, MessageRef, platform_of
+from bot.features.live import posts_sqlite
 from bot.features.live.relay import Copy, joined, line, pack
-from bot.features.live.relaying import Claimed, Mirror, Target
+from bot.features.live.relaying import Claimed, ClaimedItem, Mirror, Target
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.rows import to_iso
 
@@ -36,8 +37,9 @@ def _names(conn: sqlite3.Connection, thread_id: int) -> dict[str, str]:
 
 def _line(row: sqlite3.Row, target: str, names: dict[str, str]) -> str:
     """A stored message as it reads on `target`."""
-    copy = Copy(row["name"] or "", row["platform"], row["text"], tuple(json.loads(row["attachments"])))
-    return line(copy, target, names.get)
+    copy = Copy(row["name"] or "", row["platform"], row["text"], tuple(json.loads(row["attachments"])), row["antenna"])
+    mentioned: dict[str, str] = json.loads(row["mentions"])  # names the platform gave with the message come first
+    return line(copy, target, lambda key: mentioned.get(key) or names.get(key))
 
 
 def _target(row: sqlite3.Row) -> Target:
@@ -50,8 +52,8 @@ class SqliteRelayStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def record(self, message: InboundMessage) -> list[int]:
-        """Store a member's new message and one waiting copy per other attached channel, in one write."""
+    async def record(self, message: InboundMessage, antenna: str | None = None) -> list[int]:
+        """Store a member's new message (and the antenna they follow from) and one waiting copy per other channel."""
         if message.member is None or not (message.text.strip() or message.attachments):
             return []
         member = message.member
@@ -66,10 +68,11 @@ class SqliteRelayStore:
                 return []
             row = conn.execute(
                 "INSERT INTO live_messages (thread_id, channel_id, source_id, kind, member, name, platform, text,"
-                " attachments, posted_at) VALUES (?, ?, ?, 'message', ?, ?, ?, ?, ?, ?)"
+                " attachments, posted_at, antenna, mentions) VALUES (?, ?, ?, 'message', ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (channel_id, source_id) DO NOTHING RETURNING id",
                 (source["thread_id"], source["id"], message.message_id, member.key, member.name,
-                 platform_of(message.space), message.text, json.dumps(list(message.attachments)), to_iso(message.at)),
+                 platform_of(message.space), message.text, json.dumps(list(message.attachments)), to_iso(message.at),
+                 antenna, json.dumps(dict(message.mentions), ensure_ascii=False)),
             ).fetchone()  # fmt: skip
             if row is None:
                 return []  # a platform's retry of a message already stored
@@ -104,8 +107,14 @@ class SqliteRelayStore:
                 conn.execute("UPDATE live_messages SET deleted_at = ? WHERE id = ?", (to_iso(message.at), found["id"]))
             else:
                 conn.execute(
-                    "UPDATE live_messages SET text = ?, attachments = ?, edited_at = ? WHERE id = ?",
-                    (message.text, json.dumps(list(message.attachments)), to_iso(message.at), found["id"]),
+                    "UPDATE live_messages SET text = ?, attachments = ?, mentions = ?, edited_at = ? WHERE id = ?",
+                    (
+                        message.text,
+                        json.dumps(list(message.attachments)),
+                        json.dumps(dict(message.mentions), ensure_ascii=False),
+                        to_iso(message.at),
+                        found["id"],
+                    ),
                 )
             rows = conn.execute(
                 "UPDATE live_posts SET revision = revision + 1 WHERE status IN ('sending', 'sent')"
@@ -125,34 +134,42 @@ class SqliteRelayStore:
         return None if row is None else _target(row)
 
     async def waiting(self, channel_id: int) -> bool:
-        """Whether copies wait for a channel."""
+        """Whether copies or the bot's own posts wait for a channel."""
         row = await self.db.fetch_one(
-            "SELECT 1 FROM live_copies WHERE channel_id = ? AND post_id IS NULL AND skipped = 0 LIMIT 1", (channel_id,)
+            "SELECT 1 FROM live_copies WHERE channel_id = ? AND post_id IS NULL AND skipped = 0"
+            " UNION ALL SELECT 1 FROM live_item_posts WHERE channel_id = ? AND status = 'waiting' LIMIT 1",
+            (channel_id, channel_id),
         )
         return row is not None
 
-    async def claim(self, channel_id: int, now: datetime) -> Claimed | None:
-        """Assign the channel's oldest waiting copies (as many as one post carries) to a new 'sending' post."""
+    async def claim(self, channel_id: int, now: datetime) -> Claimed | ClaimedItem | None:
+        """Assign the channel's oldest waiting copies (as many as one post carries) to a new 'sending' post.
 
-        def op(conn: sqlite3.Connection) -> Claimed | None:
+        The bot's own queued posts (posts_sqlite.py) take their turn in the thread's order: copies of
+        messages said before one of them go first, then it goes alone, then the copies said after it.
+        """
+
+        def op(conn: sqlite3.Connection) -> Claimed | ClaimedItem | None:
             channel = conn.execute(
                 "SELECT id, thread_id, space, channel, thread, detached_at FROM live_channels WHERE id = ?",
                 (channel_id,),
             ).fetchone()
             if channel is None:
                 return None
+            item = posts_sqlite.next_item(conn, channel_id)
             rows = conn.execute(
-                "SELECT c.id, m.name, m.platform, m.text, m.attachments, m.deleted_at FROM live_copies c"
+                "SELECT c.id, m.name, m.platform, m.text, m.attachments, m.antenna, m.mentions, m.deleted_at FROM live_copies c"
                 " JOIN live_messages m ON m.id = c.source_id"
-                " WHERE c.channel_id = ? AND c.post_id IS NULL AND c.skipped = 0 ORDER BY c.source_id LIMIT ?",
-                (channel_id, CLAIM_MAX),
+                " WHERE c.channel_id = ? AND c.post_id IS NULL AND c.skipped = 0 AND c.source_id <= ?"
+                " ORDER BY c.source_id LIMIT ?",
+                (channel_id, item["position"] if item is not None else 2**62, CLAIM_MAX),
             ).fetchall()
             # A detached channel gets nothing more; a source deleted before its copy went out is not shown.
             gone = [r["id"] for r in rows if channel["detached_at"] is not None or r["deleted_at"] is not None]
             conn.executemany("UPDATE live_copies SET skipped = 1 WHERE id = ?", [(i,) for i in gone])
             rows = [r for r in rows if r["id"] not in set(gone)]
             if not rows:
-                return None
+                return posts_sqlite.claim_item(conn, channel, _target(channel))
             target = platform_of(channel["space"])
             names = _names(conn, channel["thread_id"])
             lines = [_line(r, target, names) for r in rows]
@@ -175,6 +192,10 @@ class SqliteRelayStore:
             )
         )
 
+    async def item_posted(self, post_id: int, message_id: str | None) -> None:
+        """A claimed post of the bot was sent (its platform id) or refused."""
+        await self.db.write(lambda conn: posts_sqlite.item_posted(conn, post_id, message_id))
+
     async def to_mirror(self, channel_id: int) -> list[Mirror]:
         """The channel's sent posts whose sources changed since they were shown, with their text now."""
 
@@ -192,7 +213,7 @@ class SqliteRelayStore:
                 (channel_id,),
             ).fetchall():
                 rows = conn.execute(
-                    "SELECT m.name, m.platform, m.text, m.attachments FROM live_copies c"
+                    "SELECT m.name, m.platform, m.text, m.attachments, m.antenna, m.mentions FROM live_copies c"
                     " JOIN live_messages m ON m.id = c.source_id"
                     " WHERE c.post_id = ? AND m.deleted_at IS NULL ORDER BY c.source_id",
                     (post["id"],),
@@ -215,16 +236,18 @@ class SqliteRelayStore:
 
     async def recover(self) -> int:
         """Posts left 'sending' by a stopped process become 'unsure': never sent again."""
-        rows = await self.db.write(
-            lambda conn: conn.execute("UPDATE live_posts SET status = 'unsure' WHERE status = 'sending' RETURNING id")
-            .fetchall()
-        )  # fmt: skip
-        return len(rows)
+
+        def op(conn: sqlite3.Connection) -> int:
+            rows = conn.execute("UPDATE live_posts SET status = 'unsure' WHERE status = 'sending' RETURNING id")
+            return len(rows.fetchall()) + posts_sqlite.recover(conn)
+
+        return await self.db.write(op)
 
     async def pending(self) -> list[int]:
         """Channels with copies waiting or posts to mirror."""
         rows = await self.db.fetch_all(
             "SELECT channel_id FROM live_copies WHERE post_id IS NULL AND skipped = 0"
             " UNION SELECT channel_id FROM live_posts WHERE revision > mirrored AND status = 'sent'"
+            f" UNION {posts_sqlite.WAITING}"
         )
         return sorted(row[0] for row in rows)

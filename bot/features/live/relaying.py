@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.core.clock import Clock
 from bot.core.delivery import DeliveryHub
@@ -26,6 +26,7 @@ from bot.features.live.relay import gap
 from bot.ui import Reply
 
 log = logging.getLogger(__name__)
+STOP_GRACE = 5.0  # seconds a stopping process keeps sending what waits
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,31 @@ class Claimed:
 
 
 @dataclass(frozen=True)
+class ClaimedItem:
+    """A post of the bot about to be sent (a card, an announcement, the summary): what to render, and where."""
+
+    post_id: int
+    item_id: int
+    thread_id: int
+    target: Target
+    kind: str
+    params: dict[str, Any]
+    subject: str | None  # the live card it shows, attached once posted
+
+
+class Presenter(Protocol):
+    """Renders the bot's queued posts at send time, in the target channel's language (publishing.py)."""
+
+    async def render(self, item: ClaimedItem) -> Reply | None:
+        """What to post for an item there (None: nothing left to show)."""
+        ...
+
+    async def shown(self, item: ClaimedItem, ref: MessageRef) -> None:
+        """An item was posted: a live card's copy is now kept up to date."""
+        ...
+
+
+@dataclass(frozen=True)
 class Mirror:
     """A post whose sources changed: its new text, or None when every source was deleted."""
 
@@ -65,7 +91,7 @@ class Mirror:
 class RelayStore(Protocol):
     """Where the relay keeps messages, copies and posts (relay_sqlite.py)."""
 
-    async def record(self, message: InboundMessage) -> list[int]:
+    async def record(self, message: InboundMessage, antenna: str | None = None) -> list[int]:
         """Store a member's new message and its copies, in one write; the target channel ids (none if not relayed)."""
         ...
 
@@ -81,12 +107,16 @@ class RelayStore(Protocol):
         """Whether copies wait for a channel."""
         ...
 
-    async def claim(self, channel_id: int, now: datetime) -> Claimed | None:
-        """The next post of a channel: its waiting copies (as many as fit), claimed in one write; None if none."""
+    async def claim(self, channel_id: int, now: datetime) -> Claimed | ClaimedItem | None:
+        """The next post of a channel, in order: waiting copies (as many as fit) or the bot's own item; None if none."""
         ...
 
     async def posted(self, post_id: int, message_id: str | None) -> None:
         """Record how sending a claimed post went (None: refused, 'failed')."""
+        ...
+
+    async def item_posted(self, post_id: int, message_id: str | None) -> None:
+        """Record how sending a claimed post of the bot went (None: refused, 'failed')."""
         ...
 
     async def to_mirror(self, channel_id: int) -> list[Mirror]:
@@ -114,12 +144,16 @@ class Relay:
         store: RelayStore,
         delivery: DeliveryHub,
         clock: Clock,
+        presenter: Presenter | None = None,
+        antenna_of: Callable[[InboundMessage], Awaitable[str | None]] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.store = store
         self.delivery = delivery
         self.clock = clock
+        self.presenter = presenter
+        self.antenna_of = antenna_of  # the antenna a member follows the event from, for their copies' label
         self._monotonic = monotonic
         self._sleep = sleep
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -132,7 +166,8 @@ class Relay:
     async def on_message(self, message: InboundMessage) -> None:
         """A member posted, edited or deleted a message in an attached thread."""
         if message.kind == "posted":
-            targets = await self.store.record(message)
+            antenna = None if self.antenna_of is None else await self.antenna_of(message)
+            targets = await self.store.record(message, antenna)
         else:
             targets = await self.store.revise(message)
         for channel_id in targets:
@@ -175,8 +210,15 @@ class Relay:
         while running := [task for task in self._tasks.values() if not task.done()]:
             await asyncio.wait(running)
 
-    async def stop(self) -> None:
-        """Claim nothing more; a post being sent is finished first."""
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Send what waits for connected platforms for up to `grace` seconds, then claim nothing more.
+
+        What is still waiting then stays queued and goes at the next start (a summary typed just before a
+        rehearsal's input ends is shown; a long burst does not hold the process for minutes).
+        """
+        await self.wake()
+        if running := [task for task in self._tasks.values() if not task.done()]:
+            await asyncio.wait(running, timeout=grace)
         self._stopping = True
         await self.idle()
 
@@ -207,6 +249,9 @@ class Relay:
         if claimed is None:
             return False
         self._last_post[target.channel_id] = self._monotonic()
+        if isinstance(claimed, ClaimedItem):
+            await self._post_item(claimed)
+            return True
         ref = None
         try:
             ref = await self.delivery.post(target.space, target.channel, Reply(
@@ -218,6 +263,23 @@ class Relay:
             log.warning("live relay: post refused space=%s channel=%s copies=%d",
                         target.space, target.channel, claimed.copies)  # fmt: skip
         return True
+
+    async def _post_item(self, item: ClaimedItem) -> None:
+        """Render one of the bot's posts for its channel now, post it, record it, then keep its card live."""
+        ref = None
+        try:
+            reply = None if self.presenter is None else await self.presenter.render(item)
+            if reply is not None:
+                target = item.target
+                ref = await self.delivery.post(target.space, target.channel, Reply(
+                    text=reply.text, card=reply.card, public=True, thread=target.thread,
+                ))  # fmt: skip
+        finally:
+            await self.store.item_posted(item.post_id, None if ref is None else ref.message_id)
+        if ref is None:
+            log.warning("live: %s not posted space=%s channel=%s", item.kind, item.target.space, item.target.channel)
+        elif self.presenter is not None:
+            await self.presenter.shown(item, ref)
 
     async def _mirror(self, channel_id: int) -> bool:
         """Edit (or delete) the channel's posts whose sources changed; whether there were any."""

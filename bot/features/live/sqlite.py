@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.core.errors import UserError
 from bot.features.live.domain import LiveChannel, LiveThread
+from bot.features.live.posts_sqlite import enqueue
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso
 
@@ -121,6 +122,8 @@ class SqliteLiveStore:
                 f"UPDATE live_threads SET stopped_at = ? WHERE id = ? RETURNING {THREAD_COLUMNS}",
                 (to_iso(now), live_id),
             ).fetchone()
+            # The summary is queued for the channels it is in now, in this same write (posts_sqlite.py).
+            enqueue(conn, live_id, "summary", now)
             # Its channels are free again; they stay recorded, with when they left.
             conn.execute(
                 "UPDATE live_channels SET detached_at = ? WHERE thread_id = ? AND detached_at IS NULL",
