@@ -92,7 +92,7 @@ def build(kernel: Kernel, store: LiveStore, built: Built) -> Unit:
     publisher = Publisher(live, engage, SqliteItemStore(kernel.db), kernel.cards, kernel.spaces,
                           {"livequestion": render_question, "livepoll": render_poll})  # fmt: skip
     relay = Relay(SqliteRelayStore(kernel.db), kernel.delivery, kernel.clock, publisher, antenna_of)  # relay*.py
-    stage = Stage(engage, kernel.delivery, kernel.cards, kernel.spaces, relay)
+    stage = Stage(engage, kernel.cards, relay)
     kernel.delivery.on_register.append(relay.on_register)
     polls.closed.append(poll_closed)
     live.observers.append(started)
