@@ -38,6 +38,9 @@ async def upvotes(votes: int, interval: float) -> None:
             assert code is not None
             await say(ANTENNA, "antenne", Member("console:dora", "dora", is_staff=True), f"live join {code.group(0)}")
             await say(HOME, "general", staff, 'live ask "Quelle suite ?"')
+            await delivery.wait_until(
+                lambda: sum(1 for *_, r in delivery.posts if r.card and "Question" in r.card.title) == 2
+            )
             card = next(r.card for _s, _c, r in delivery.posts if r.card and "Question" in r.card.title)
             upvote = card.controls[0].action_id
             await app.services.cards.drain()
