@@ -9,8 +9,6 @@ from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-import icalendar
-
 from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.core.exports import COMMA, to_csv
@@ -269,6 +267,8 @@ def attendees_csv(event: Event, signups: Sequence[Signup], sep: str = COMMA) -> 
 
 def ics_bytes(event: Event, now: datetime, with_link: bool = False) -> bytes:
     """The event as an iCalendar file, times in UTC; the online link only for remote attendees."""
+    import icalendar  # only /event ics needs it: imported when used, not at every start
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Phosphore//events//FR")
     calendar.add("version", "2.0")
