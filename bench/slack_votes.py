@@ -57,8 +57,11 @@ async def hammer(url: str, bodies: list[str], concurrency: int) -> tuple[float, 
     return len(bodies) / elapsed, latencies
 
 
-def clicks(poll_id: int, ts: str, count: int, voters: int) -> list[str]:
-    """Click bodies on option 0/1 by `voters` distinct members (toggles, as real members do)."""
+def clicks(poll_id: int, ts: str, count: int, voters: int, salt: str = "1") -> list[str]:
+    """Click bodies on option 0/1 by `voters` distinct members (toggles, as real members do).
+
+    Each carries its own trigger id, as Slack's do: the adapter ignores a request replayed byte for byte.
+    """
     return [
         block_actions_body(
             f"poll:vote:{poll_id}:{n % 2}",
@@ -67,6 +70,7 @@ def clicks(poll_id: int, ts: str, count: int, voters: int) -> list[str]:
             team_id=TEAM,
             channel_id=CHANNEL,
             message_ts=ts,
+            trigger_id=f"{salt}.{n}.bench",
         )
         for n in range(count)
     ]
@@ -117,7 +121,7 @@ async def phosphore(
                 await until_counted(base_url, "chat.postMessage", 1)
                 await until_counted(base_url, "chat.update", 0)
                 bodies = clicks(1, "1700000000.000100", count, voters)
-                await hammer(url, bodies[:50], concurrency)  # warm-up: auth.test, connections
+                await hammer(url, clicks(1, "1700000000.000100", 50, voters, salt="warm"), concurrency)  # warm-up
                 await until_counted(base_url, "chat.postEphemeral", 50)
                 started = time.perf_counter()
                 rate, latencies = await hammer(url, bodies, concurrency)
