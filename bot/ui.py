@@ -225,6 +225,9 @@ class Card:
     bars: tuple[ResultBar, ...] = ()
     controls: tuple[Control, ...] = ()
     footer: str | None = None
+    # The text is the bot's own words with the neutral markup (a `*heading*` line, `code`), never a member's:
+    # platforms render that markup instead of showing it as typed.
+    markup: bool = False
 
 
 InputKind = Literal["text", "paragraph", "choice", "flag"]

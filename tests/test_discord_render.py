@@ -242,3 +242,12 @@ def test_member_text_is_escaped_but_not_the_renderers_own_formatting() -> None:
     )
     buttons = render.view(Card("t", controls=(Button("[A](https://x.example)", "poll:vote:1:0"),)))
     assert buttons is not None and buttons.to_components()[0]["components"][0]["label"] == "[A](https://x.example)"
+
+
+def test_the_bots_own_markup_renders_but_a_members_stays_as_typed() -> None:
+    """/help's `*heading*` lines become bold and `code` stays code; the same text from a member is escaped."""
+    text = '*Sondages*\n`/poll create "question" [--multi N]`\n    Ouvrir un sondage.'
+    own = render.embed(Card("Aide", text=(text,), markup=True)).to_dict()
+    assert own["description"] == '**Sondages**\n`/poll create "question" [--multi N]`\n    Ouvrir un sondage.'
+    member = render.embed(Card("Idée", text=(text,))).to_dict()
+    assert "\\*Sondages\\*" in member["description"] and "\\`" in member["description"]

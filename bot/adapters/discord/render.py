@@ -69,6 +69,14 @@ def rich(text: str) -> str:
     return render_moments(text, escape, timestamp)
 
 
+HEADING_LINE = re.compile(r"^\*([^*\n]+)\*$", re.MULTILINE)
+
+
+def bot_markup(text: str) -> str:
+    """The bot's own neutral markup as Discord's: `*heading*` lines in bold (Discord's `*x*` is italics), `code` kept."""
+    return render_moments(HEADING_LINE.sub(r"**\1**", text), lambda part: part, timestamp)
+
+
 def flat(text: str) -> str:
     """Neutral text where Discord shows no timestamp (titles, footers, field names): moments in the space's zone."""
     return escape(fallbacks(text))
@@ -113,7 +121,7 @@ def embed(card: Card) -> discord.Embed:
             kept.append((name, value))
             used += len(name) + len(value)
         fields, budget = kept, EMBED_TOTAL_MAX - used
-    blocks = [block for block in (*map(rich, card.text), bar_lines(card)) if block]
+    blocks = [block for block in (*map(bot_markup if card.markup else rich, card.text), bar_lines(card)) if block]
     description = clip("\n\n".join(blocks), min(DESCRIPTION_MAX, max(budget, 0))) or None
     result = discord.Embed(title=title, description=description, colour=discord.Colour.blurple())
     for name, value in fields:

@@ -64,4 +64,4 @@ async def help_me(ctx: Context[HelpDeps], topic: str | None = None) -> Reply:
                     lines += [option_line(ctx, c, option) for option in c.options]
         if lines:
             blocks.append(f"*{ctx._(f'cmd.{group}.help')}*\n" + "\n".join(lines))
-    return Reply(card=Card(title=ctx._("help.title"), text=tuple(blocks), footer=ctx._("help.footer")))
+    return Reply(card=Card(title=ctx._("help.title"), text=tuple(blocks), footer=ctx._("help.footer"), markup=True))
