@@ -61,8 +61,9 @@ async def signups(app: App, event: Event) -> dict[str, Signup]:
 
 
 async def settle(app: App) -> None:
-    """Wait for the live edits started so far (notices are sent once their change has committed)."""
+    """Wait for the live edits started so far and for the notices already committed to be sent."""
     await app.services.cards.drain()
+    await app.notices.idle()
 
 
 async def test_200_concurrent_signups_for_50_places(app: App, bot: Session, sent: RecordingDelivery) -> None:
@@ -217,6 +218,7 @@ async def test_deadline_then_cancellation(app: App, bot: Session, sent: Recordin
     for name in ("bob", "carol", "dave"):
         await bot.as_(name).act(f"event:join:{event.id}:onsite")
     await bot.as_("dave").act(f"event:leave:{event.id}")
+    await settle(app)  # carol's promotion notice is sent before the cancellation's are counted
     clock.set(datetime(2026, 6, 27, 22, 0, tzinfo=UTC))
     reply = await bot.as_("erin").act(f"event:join:{event.id}:remote")
     assert "sont closes" in (reply.text or "")
