@@ -1,0 +1,1 @@
+"""The live web page: a presentation layer over the live thread, for the room's projector and remote antennas."""
