@@ -122,6 +122,15 @@ def _public_url(raw: Any) -> str:
     return url.rstrip("/")
 
 
+def _web_base(raw: Any) -> str:
+    """The http(s) address members reach the live pages at (links are built on it)."""
+    text = str(raw).strip()
+    url = web_url(text)
+    if url is None or urlsplit(url).scheme not in ("http", "https"):
+        raise ValueError(f"{text[:80]!r} is not an http:// or https:// address")
+    return url.rstrip("/")
+
+
 # dotted key -> (parser, default, environment variable)
 SCHEMA: dict[str, tuple[Callable[[Any], Any], Any, str | None]] = {
     "bot.database": (str, "phosphore.db", "PHOSPHORE_DB"),
@@ -150,6 +159,10 @@ SCHEMA: dict[str, tuple[Callable[[Any], Any], Any, str | None]] = {
     "slack.app_name": (str, "Phosphore", None),
     "discord.staff_role": (str, "", "PHOSPHORE_DISCORD_STAFF_ROLE"),
     "discord.message_content": (_boolean, False, "PHOSPHORE_DISCORD_MESSAGE_CONTENT"),  # privileged intent
+    "web.enabled": (_boolean, True, "PHOSPHORE_WEB_ENABLED"),
+    "web.port": (_port, 8080, "PHOSPHORE_WEB_PORT"),
+    "web.host": (str, "0.0.0.0", "PHOSPHORE_WEB_HOST"),
+    "web.public_url": (_web_base, "http://localhost:8080", "PHOSPHORE_WEB_URL"),
 }
 SPACE_KEYS = {"locale": "bot.locale", "timezone": "bot.timezone", "poll_creators": "polls.creators",
               "reminder_offsets": "schedule.reminder_offsets"}  # fmt: skip

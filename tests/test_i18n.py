@@ -12,7 +12,7 @@ import pytest
 from bot.commands.registry import build_registry
 from bot.config import SCHEMA
 from bot.features import FEATURES
-from bot.i18n import SUPPORTED, Translator, catalog, normalize_locale
+from bot.i18n import SUPPORTED, Translator, catalog, catalog_files, normalize_locale
 
 BOT = Path(__file__).resolve().parents[1] / "bot"
 KEY = re.compile(r"^[a-z]+(\.[a-z0-9_]+)+$")
@@ -91,3 +91,18 @@ def test_plural_forms_follow_each_language() -> None:
 def test_platform_locales_are_normalised(tag: str | None, expected: str | None) -> None:
     """Discord sends "en-US", Slack "en-GB": both mean English."""
     assert normalize_locale(tag) == expected
+
+
+@pytest.mark.parametrize("locale", SUPPORTED)
+def test_no_key_is_defined_twice(locale: str) -> None:
+    """Two catalogs (or two blocks of one) defining the same key would silently hide one of the texts."""
+    seen: dict[str, str] = {}
+    doubled = []
+    for po_file in catalog_files(locale):
+        for line in po_file.read_text("utf-8").splitlines():
+            if line.startswith('msgid "') and line != 'msgid ""':
+                key = line[len('msgid "') : -1]
+                if key in seen:
+                    doubled.append(f"{key}: {seen[key]} and {po_file.name}")
+                seen[key] = str(po_file)
+    assert not doubled, doubled

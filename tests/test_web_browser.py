@@ -20,7 +20,7 @@ from aiohttp import web
 
 from bot.web import page as page_module
 from bot.web.page import render_gone, render_page
-from bot.web.state import PageState
+from tests.web_support import PageState
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(

@@ -10,7 +10,7 @@ import pytest
 
 from bot.i18n import catalog
 from bot.web.page import SCRIPT_TEXTS, render_gone, render_page
-from bot.web.state import PageState
+from tests.web_support import PageState
 
 STATIC = Path(__file__).resolve().parents[1] / "bot" / "web" / "static"
 
@@ -203,3 +203,13 @@ def test_every_theme_meets_wcag_aa(theme: str) -> None:
     assert all(ratio >= 4.5 for ratio in low_text.values()), low_text
     low_other = {pair: round(contrast(colours[pair[0]], colours[pair[1]]), 2) for pair in NON_TEXT_PAIRS}
     assert all(ratio >= 3 for ratio in low_other.values()), low_other
+
+
+def test_the_page_tests_use_the_servers_state_shape() -> None:
+    """The plain state these tests render has exactly the fields the server streams."""
+    from dataclasses import fields
+
+    from bot.web import state as served
+    from tests import web_support
+
+    assert [f.name for f in fields(served.PageState)] == [f.name for f in fields(web_support.PageState)]

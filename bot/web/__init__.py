@@ -1,1 +1,1 @@
-"""The live web page: a presentation layer over the live thread, for the room's projector and remote antennas."""
+"""The live thread's web page for the room's projector and remote antennas: links, routes, Server-Sent Events, the page."""

@@ -263,7 +263,7 @@ def render_page(
         body = f'{_header(data, _)}<main class="stage">{slides}</main>{join}{status}'
         return _document(_.locale, title, "present", body, {**_texts(_), "csrf": None})
     note = (
-        f'<p class="note personal">{_e(_("live.web.personal"))}</p>'
+        f'<p class="note personal">{_e(_("live.web.personal_note"))}</p>'
         if personal
         else f'<p class="note">{_e(_("live.web.readonly"))}</p>'
     )

@@ -25,6 +25,7 @@ from bot.features.polls.views import poll_card
 from bot.i18n import Translator
 from bot.scheduler import Source
 from bot.ui import Card
+from bot.web.links import Links, SqliteLinkStore
 
 
 def build(kernel: Kernel, store: LiveStore, built: Built) -> Unit:
@@ -66,8 +67,10 @@ def build(kernel: Kernel, store: LiveStore, built: Built) -> Unit:
 
     async def poll_closed(poll: Poll) -> None:
         """A thread poll closed (by /poll close or its time): every copy freezes now."""
-        if await engage.store.poll_thread(poll.id) is not None:
+        thread_id = await engage.store.poll_thread(poll.id)
+        if thread_id is not None:
             await kernel.cards.flush_now(live_poll_subject(poll.id))
+            live.notify(thread_id)
 
     async def started(thread: LiveThread) -> None:
         """A thread started: wake up at each of its workshops' starts."""
@@ -96,14 +99,24 @@ def build(kernel: Kernel, store: LiveStore, built: Built) -> Unit:
     kernel.delivery.on_register.append(relay.on_register)
     polls.closed.append(poll_closed)
     live.observers.append(started)
+
+    async def on_message(message: InboundMessage) -> None:
+        """Relay a member's message, then tell the thread's listeners (its web page shows the latest ones)."""
+        await relay.on_message(message)
+        if live.listeners:
+            found = await store.attached(message.space, message.channel)
+            if found is not None:
+                live.notify(found[0].id)
+
+    links = Links(SqliteLinkStore(kernel.db), store, kernel.clock)
     return Unit(
         service=live,
-        deps=LiveDeps(live, host, stage),
+        deps=LiveDeps(live, host, stage, links, kernel.settings["web.public_url"]),
         renderers={"livehead": render_header, "livequestion": render_question, "livepoll": render_poll},
         wakeups=(Source(announce_sessions, engage.pending_sessions),),
         on_start=(relay.start,),
         on_stop=(relay.stop,),
-        on_message=relay.on_message,
+        on_message=on_message,
     )
 
 
@@ -112,5 +125,5 @@ FEATURE = Feature(
     __name__,
     build,
     store=SqliteLiveStore,
-    command_modules=("commands", "questions_commands", "engage_commands"),
+    command_modules=("commands", "questions_commands", "engage_commands", "web_commands"),
 )

@@ -11,6 +11,7 @@ from bot.features.live.engage_hosting import Stage
 from bot.features.live.hosting import Host
 from bot.features.live.views import channels_card, platform_name
 from bot.ui import Reply
+from bot.web.links import Links
 
 EVENT = Option("event", Kind.REF, required=True, positional=True, refers="event")
 
@@ -22,6 +23,8 @@ class LiveDeps:
     live: LiveService
     host: Host
     stage: Stage  # questions, polls, check-ins, announcements (engage_commands, questions_commands)
+    links: Links  # the links to the thread's web page (web_commands)
+    web_url: str  # where the web page is reached, without a trailing slash
 
 
 @command("live", "start", EVENT, permission="staff")

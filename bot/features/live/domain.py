@@ -110,6 +110,12 @@ class LiveService:
         self.events = events
         self.clock = clock
         self.observers: list[Callable[[LiveThread], Awaitable[None]]] = []  # told of each start (workshop wake-ups)
+        self.listeners: list[Callable[[int], None]] = []  # told of each change of a thread, by id (its web page)
+
+    def notify(self, thread_id: int) -> None:
+        """Something a thread shows changed: tell the listeners (they coalesce and read the state themselves)."""
+        for listener in self.listeners:
+            listener(thread_id)
 
     @staticmethod
     def require_staff(by: Member) -> None:
@@ -186,6 +192,7 @@ class LiveService:
             raise UserError("live.stop_forbidden")
         attached = await self.store.channels(live.id)
         stopped = await self.store.stop(live.id, self.clock.now())
+        self.notify(live.id)
         return stopped, attached
 
     async def event_of(self, live: LiveThread) -> Event:

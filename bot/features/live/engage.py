@@ -80,7 +80,7 @@ class EngageStore(Protocol):
     """Where questions, votes, check-ins, the thread's polls and announced workshops live."""
 
     async def add_question(
-        self, thread_id: int, channel_id: int, platform: str, author: str | None, name: str | None, text: str,
+        self, thread_id: int, channel_id: int | None, platform: str, author: str | None, name: str | None, text: str,
         now: datetime,
     ) -> Question:  # fmt: skip
         """Store a question with the next number of its thread, and its transcript row, in one write."""
@@ -187,9 +187,10 @@ class Engage:
         return await self.live.here(space, channel)
 
     def changed(self, live: LiveThread, *subjects: str) -> None:
-        """Refresh these live cards and the header (its figures count who takes part), coalesced."""
+        """Refresh these live cards and the header (its figures count who takes part), coalesced; tell listeners."""
         for subject in (*subjects, live.subject):
             self.cards.touch(subject)
+        self.live.notify(live.id)
 
     # Questions
 
@@ -198,16 +199,31 @@ class Engage:
     ) -> tuple[LiveThread, Question]:
         """Ask a question in the thread; anonymous keeps no author at all."""
         live, attached = await self.here(space, channel)
+        return live, await self.ask_in(live, attached, member, text, anonymous)
+
+    async def ask_in(
+        self, live: LiveThread, attached: LiveChannel | None, member: Member, text: str, anonymous: bool
+    ) -> Question:
+        """Ask in a running thread, from an attached channel or (None) from its web page."""
+        if not live.running:
+            raise UserError("live.not_here")
         cleaned = check_question(text)
         author, name = (None, None) if anonymous else (member.key, member.name)
-        question = await self.store.add_question(live.id, attached.id, attached.platform, author, name, cleaned,
-                                                 self.clock.now())  # fmt: skip
-        self.cards.touch(live.subject)
-        return live, question
+        platform = platform_of(member.key) if attached is None else attached.platform
+        question = await self.store.add_question(live.id, None if attached is None else attached.id, platform,
+                                                 author, name, cleaned, self.clock.now())  # fmt: skip
+        self.changed(live)
+        return question
 
     async def upvote(self, space: str, channel: str, member: Member, question_id: int) -> tuple[Question, bool]:
         """Upvote a question from any attached channel, or take the upvote back."""
         live, _ = await self.here(space, channel)
+        return await self.upvote_in(live, member, question_id)
+
+    async def upvote_in(self, live: LiveThread, member: Member, question_id: int) -> tuple[Question, bool]:
+        """Upvote a question of a running thread (from a channel or its web page), or take the upvote back."""
+        if not live.running:
+            raise UserError("live.not_here")
         question, on = await self.store.toggle_vote(live.id, question_id, member.key, self.clock.now())
         self.changed(live, question.subject)
         return question, on
@@ -241,7 +257,7 @@ class Engage:
         live, attached = await self.here(space, channel)
         poll = await self.polls.create(space, channel, member, draft)
         await self.store.link_poll(poll.id, live.id, attached.id, member, poll.question, self.clock.now())
-        self.cards.touch(live.subject)
+        self.changed(live)
         return live, poll
 
     async def vote(
@@ -249,6 +265,14 @@ class Engage:
     ) -> tuple[Poll, tuple[int, ...]]:
         """A click on a live poll's copy: counted in the one poll, only from a channel attached to its thread."""
         live, _ = await self.here(space, channel)
+        return await self.vote_in(live, member, poll_id, option)
+
+    async def vote_in(
+        self, live: LiveThread, member: Member, poll_id: int, option: int
+    ) -> tuple[Poll, tuple[int, ...]]:
+        """A vote on a poll of a running thread, from a channel or its web page: once per member in the one poll."""
+        if not live.running:
+            raise UserError("live.not_here")
         if await self.store.poll_thread(poll_id) != live.id:
             raise UserError("poll.not_found", ref=poll_id)  # as if it did not exist, like another space's poll
         poll = await self.polls.store.get_poll(poll_id)
@@ -273,7 +297,7 @@ class Engage:
         except UserError:
             antenna = await self.events.find_antenna(live.space, name)
         await self.store.checkin(live.id, attached.id, antenna.name, count, member, self.clock.now())
-        self.cards.touch(live.subject)
+        self.changed(live)
         return live, Checkin(antenna.name, count)
 
     async def announce(self, space: str, channel: str, by: Member, text: str) -> tuple[LiveThread, str]:
@@ -313,6 +337,7 @@ class Engage:
                     continue
                 if await self.store.claim_session(live.id, session, now):
                     due.append((live, event, session))
+                    self.live.notify(live.id)  # the page shows the workshop now on
         return due
 
     async def pending_sessions(self) -> list[datetime]:

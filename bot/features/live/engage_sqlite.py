@@ -54,7 +54,7 @@ class SqliteEngageStore:
         self.db = db
 
     async def add_question(
-        self, thread_id: int, channel_id: int, platform: str, author: str | None, name: str | None, text: str,
+        self, thread_id: int, channel_id: int | None, platform: str, author: str | None, name: str | None, text: str,
         now: datetime,
     ) -> Question:  # fmt: skip
         """Number the question in its thread and write its transcript row, in one write."""
