@@ -74,6 +74,7 @@ class Hub:
         self.feeds: dict[int, Feed] = {}
         self.closing = asyncio.Event()
         self.builds = 0
+        self.tasks: set[asyncio.Task[None]] = set()  # rebuilds scheduled or running, ended before the bot stops
 
     def feed(self, thread_id: int) -> Feed:
         """The thread's feed; ids start at the current millisecond, so they keep growing across restarts."""
@@ -91,6 +92,14 @@ class Hub:
             return
         if feed.pending is None:
             feed.pending = asyncio.get_running_loop().create_task(self._rebuild_later(thread_id, feed))
+            self.tasks.add(feed.pending)
+            feed.pending.add_done_callback(self.tasks.discard)
+
+    async def stop(self) -> None:
+        """Cancel the rebuilds still waiting or running: the database closes after the server."""
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
 
     def revoked(self, thread_id: int) -> None:
         """The thread's links were revoked: streams re-check theirs at once."""
@@ -192,6 +201,7 @@ async def _shutdown(application: web.Application) -> None:
     deps = server.deps
     with contextlib.suppress(ValueError):
         deps.live.listeners.remove(server.hub.changed)
+    await server.hub.stop()
     with contextlib.suppress(ValueError):
         deps.links.revocations.remove(server.hub.revoked)
 
