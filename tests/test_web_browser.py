@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,15 +19,10 @@ from aiohttp import web
 
 from bot.web import page as page_module
 from bot.web.page import render_gone, render_page
-from tests.web_support import PageState
+from tests.web_support import NEEDS_CHROMIUM, PageState, serving
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="no Chromium installed (apt-get install chromium): browser tests skipped"
-)
-playwright_api = pytest.importorskip(
-    "playwright.async_api", reason="playwright is not installed (pip install '.[test]')"
-)
+pytestmark = NEEDS_CHROMIUM
+pytest.importorskip("playwright.async_api", reason="playwright is not installed (pip install '.[test]')")
 
 STATIC = Path(__file__).resolve().parents[1] / "bot" / "web" / "static"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -166,20 +160,12 @@ class Served:
 @pytest.fixture
 async def served() -> AsyncIterator[Served]:
     hub = Hub()
-    runner = web.AppRunner(make_app(hub), shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    async with playwright_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM)
+    async with serving(make_app(hub)) as (base, browser):
         try:
-            yield Served(hub, f"http://{host}:{port}", browser)
+            yield Served(hub, base, browser)
         finally:
             for queue in list(hub.streams):
                 queue.put_nowait(None)
-            await browser.close()
-    await runner.cleanup()
 
 
 async def open_page(served: Served, token: str, query: str = "", **context: Any) -> tuple[Any, list[str]]:

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from bot.app import App
 from bot.core.ports import Capabilities
 from bot.web.server import web_app
 from tests.helpers import Session
+from tests.web_support import serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(
@@ -63,18 +63,8 @@ async def live(app: App, bot: Session) -> AsyncIterator[Live]:
     await bot.say('/live ask "Qui finance la suite ?"')
     staff = LINK.findall((await bot.say("/live web")).text or "")
     (bob,) = LINK.findall((await bot.as_("bob").say("/live web")).text or "")
-    runner = web.AppRunner(web_app(app), shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    async with playwright_api.async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM)
-        try:
-            yield Live(bot, f"http://{host}:{port}", browser, staff[1], staff[2], bob)
-        finally:
-            await browser.close()
-            await runner.cleanup()
+    async with serving(web_app(app)) as (base, browser):
+        yield Live(bot, base, browser, staff[1], staff[2], bob)
 
 
 def card_button(bot: Session, title: str, label: str) -> str:
