@@ -26,7 +26,8 @@ from bot.core.livecards import LiveCards
 from bot.core.model import Member
 from bot.feature import migration_folders
 from bot.features import FEATURES
-from bot.features.ideas.domain import SIMILAR_PER_WORD, Idea, IdeaDraft, IdeaService, Wall
+from bot.features.ideas import domain
+from bot.features.ideas.domain import SIMILAR_PER_WORD, Idea, IdeaDraft, IdeaService, Wall, export_rows
 from bot.features.ideas.sqlite import SqliteIdeaStore
 from bot.store.sqlite.database import Database, migrations, statements
 from bot.store.sqlite.messages import SqliteMessageStore
@@ -278,3 +279,23 @@ async def test_an_upgraded_wall_keeps_its_counts_and_its_ideas_are_found_again(t
         assert hidden.idea is not None  # a hidden idea is not offered as the similar one
     finally:
         await db.close()
+
+
+async def test_an_export_read_in_chunks_is_the_export_read_at_once(
+    db: RecordingDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of two ideas, equal creation times included: every idea once, in order, the header once."""
+    ideas = service(db)
+    store = ideas.store
+    walls = [await store.create_wall(SPACE, "general", "console:alice", f"Mur {n}", (), None, NOW) for n in (1, 2)]
+    for n in range(7):  # all at NOW: the chunks go on by id
+        draft = IdeaDraft(SPACE, walls[n % 2].id, "general", f"console:a{n}", f"a{n}", f"=Idée {n}", None, n == 3)
+        await store.add_idea(draft, NOW, NOW, 99)
+    await store.withdraw(3, NOW)
+    whole = [i for wall in walls for i in await store.wall_ideas(wall.id) if not i.withdrawn]
+    expected = export_rows({wall.id: wall for wall in walls}, whole, ";")
+    monkeypatch.setattr(domain, "EXPORT_CHUNK", 2)
+    db.reads.clear()
+    assert await ideas.export_csv(SPACE, sep=";") == expected
+    assert len([sql for sql, _ in db.reads if "LIMIT" in sql]) == 3 + 3  # per wall: chunks of 2, then an empty one
+    assert expected.count("\ufeff") == 1 and len(expected.splitlines()) == 1 + 6
