@@ -32,6 +32,7 @@ from bot.features.ideas.sqlite import SqliteIdeaStore
 from bot.store.sqlite.database import Database, migrations, statements
 from bot.store.sqlite.messages import SqliteMessageStore
 from tests.fakes.delivery import RecordingDelivery
+from tests.helpers import make_settings, running_app
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 SPACE = "console:local"
@@ -229,9 +230,8 @@ async def test_a_like_costs_the_same_few_statements_whatever_the_idea_has(db: Re
     assert [i.likes for i in await store.wall_ideas(wall.id)] == [1, 301]
 
 
-async def test_an_upgraded_wall_keeps_its_counts_and_its_ideas_are_found_again(tmp_path: Path) -> None:
-    """Migration 0015 fills each idea's like count and each wall's listed count; the first start indexes words."""
-    path = tmp_path / "old.db"
+def schema_14_database(path: Path) -> None:
+    """A database as version 14 left it: five ideas (one hidden, one merged, one withdrawn), some liked."""
     conn = sqlite3.connect(path)
     for version, script in migrations(migration_folders(FEATURES)):
         if version < 15:
@@ -263,6 +263,11 @@ async def test_an_upgraded_wall_keeps_its_counts_and_its_ideas_are_found_again(t
     conn.commit()
     conn.close()
 
+
+async def test_an_upgraded_wall_keeps_its_counts_and_its_ideas_are_found_again(tmp_path: Path) -> None:
+    """Migration 0015 fills each idea's like count and each wall's listed count; the first start indexes words."""
+    path = tmp_path / "old.db"
+    schema_14_database(path)
     db = Database(path, migrations=migration_folders(FEATURES))
     await db.open()
     try:
@@ -279,6 +284,20 @@ async def test_an_upgraded_wall_keeps_its_counts_and_its_ideas_are_found_again(t
         assert hidden.idea is not None  # a hidden idea is not offered as the similar one
     finally:
         await db.close()
+
+
+async def test_the_bot_indexes_the_upgraded_wall_in_the_background(tmp_path: Path) -> None:
+    """Started on an upgraded database, the bot indexes the older ideas' words by itself; the hint then finds them."""
+    path = tmp_path / "old.db"
+    schema_14_database(path)
+    async with running_app(make_settings(path)) as app:
+        assert app.services.ideas.indexing is not None
+        assert await app.services.ideas.indexing == 2  # the two listed ones: nothing finds the others by words
+        assert (await app.services.db.fetch_all("SELECT idea_id FROM idea_words_backlog")) == []
+        reply = await app.dispatcher.invoke_text(
+            SPACE, "general", Member("console:z", "z"), 'idea submit "Un spectacle, le soir"'
+        )
+        assert reply.card is not None and "#2 · Un spectacle le soir" in "\n".join(reply.card.text)
 
 
 async def test_an_export_read_in_chunks_is_the_export_read_at_once(

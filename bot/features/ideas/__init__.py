@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from bot.core.livecards import subject_id
 from bot.feature import Built, Feature, Kernel, Unit
 from bot.features.ideas.commands import IdeaDeps
@@ -15,8 +13,6 @@ from bot.features.polls.domain import PollService
 from bot.i18n import Translator
 from bot.scheduler import Source
 from bot.ui import Card, Reply
-
-log = logging.getLogger(__name__)
 
 
 def build(kernel: Kernel, store: IdeaStore, built: Built) -> Unit:
@@ -44,10 +40,9 @@ def build(kernel: Kernel, store: IdeaStore, built: Built) -> Unit:
             card = top_card(wall, ranking, Translator(kernel.spaces(wall.space).locale), final=True)
             await kernel.delivery.post(wall.space, wall.channel, Reply(card=card, public=True))
 
-    async def index_backlog() -> None:
-        """Ideas listed before the duplicate hint indexed words become findable (once, after the upgrade)."""
-        if indexed := await ideas.index_backlog():
-            log.info("indexed the words of %d ideas", indexed)
+    async def start_indexing() -> None:
+        """The words of ideas listed before the upgrade are indexed in the background (see IdeaService)."""
+        ideas.start_indexing()
 
     return Unit(
         service=ideas,
@@ -55,7 +50,8 @@ def build(kernel: Kernel, store: IdeaStore, built: Built) -> Unit:
         renderers={"idea": render},
         notices={"idea": render_notice},
         wakeups=(Source(close_due, store.next_closing_times),),
-        on_start=(index_backlog,),
+        on_start=(start_indexing,),
+        on_stop=(ideas.stop_indexing,),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
 import unicodedata
 from collections import Counter
@@ -24,6 +25,8 @@ from bot.core.refs import parse_ref
 from bot.core.text import compare_key, is_blank, visible
 from bot.features.ideas.store import IdeaStore
 from bot.features.polls.domain import OPTION_MAX, OPTIONS_MAX, OPTIONS_MIN, QUESTION_MAX
+
+log = logging.getLogger(__name__)
 
 STATUSES = ("new", "exploring", "retained", "done", "declined")
 DEFAULT_WALL_REF = 0
@@ -47,7 +50,7 @@ WORD_MIN = 3  # shorter words ("de", "un") say little about an idea
 SEARCH_WORDS = 12
 SIMILAR_PER_WORD = 50
 EXPORT_CHUNK = 1000  # ideas read, and written as CSV, at a time
-BACKLOG_BATCH = 500  # ideas whose words are indexed per write, at the first start after the upgrade
+BACKLOG_BATCH = 100  # ideas whose words are indexed per write after the upgrade: a short hold on the writer
 
 
 @dataclass(frozen=True)
@@ -319,6 +322,12 @@ def export_lines(walls: dict[int, Wall], ideas: Sequence[Idea]) -> list[list[obj
     ]
 
 
+def log_failure(task: asyncio.Task[int]) -> None:
+    """Say when background indexing failed: nobody awaits it to see."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("indexing the words of older ideas failed; the next start goes on", exc_info=error)
+
+
 class IdeaService:
     """Everything members and staff do with the idea wall, whatever the platform."""
 
@@ -335,6 +344,7 @@ class IdeaService:
         self.clock = clock
         self.limits = limits
         self.wake_at = wake_at  # a wall with a closing time must be closed then
+        self.indexing: asyncio.Task[int] | None = None
 
     # Walls
 
@@ -605,7 +615,21 @@ class IdeaService:
         done = 0
         while indexed := await self.store.index_backlog(BACKLOG_BATCH):
             done += indexed
+        if done:
+            log.info("indexed the words of %d ideas listed before the upgrade", done)
         return done
+
+    def start_indexing(self) -> None:
+        """Index the backlog in the background: once, after the upgrade, a while on a large wall; the bot serves
+        meanwhile and the duplicate hint finds those ideas as their words arrive."""
+        self.indexing = asyncio.get_running_loop().create_task(self.index_backlog())
+        self.indexing.add_done_callback(log_failure)
+
+    async def stop_indexing(self) -> None:
+        """Stop where it is: a batch is one write, and the next start goes on from there."""
+        if self.indexing is not None:
+            self.indexing.cancel()
+            await asyncio.gather(self.indexing, return_exceptions=True)
 
     def poll_choices(self, ideas: Sequence[Idea]) -> list[str]:
         """The top ideas as poll options, cut to the poll limits."""

@@ -272,11 +272,11 @@ class SqliteIdeaStore:
         bound = -1 if limit is None else limit  # SQLite reads LIMIT -1 as no limit
         if after is None:
             return await self._ideas(f"i.wall_id = ? {OLDEST_FIRST}", (wall_id, bound))
-        # The index on (wall_id, created_at) holds the id too: a chunk goes on from where the last one ended.
-        at = to_iso(after.created_at)
+        # A range of the index on (wall_id, created_at), which holds the id too: the chunk goes on from where
+        # the last one ended, compared with the stored text of its creation time, whatever its format.
         return await self._ideas(
-            f"i.wall_id = ? AND i.created_at >= ? AND (i.created_at > ? OR i.id > ?) {OLDEST_FIRST}",
-            (wall_id, at, at, after.id, bound),
+            f"i.wall_id = ? AND (i.created_at, i.id) > (SELECT created_at, id FROM ideas WHERE id = ?) {OLDEST_FIRST}",
+            (wall_id, after.id, bound),
         )
 
     async def top_ideas(self, wall_id: int, category: str | None, limit: int) -> list[Idea]:
