@@ -1,14 +1,13 @@
-"""The idea wall costs the same on 100 ideas as on 10,000: rows read and statements counted, never timed.
+"""The idea wall costs the same on 1,000 ideas as on 10,000: rows read and statements counted, never timed.
 
 How the work is counted. SQLite runs its statements on a virtual machine and calls a connection's progress
 handler every N instructions; with N = 1 the number of calls is the statement's work, the same on every run
 and on any machine, because it does not depend on a clock. Each row SQLite visits costs a few instructions,
-so a request that reads O(limit) rows costs about as many on a wall of 100 ideas as on a wall of 10,000,
-while one that reads the wall costs a hundred times more. The reads the idea store asks for are recorded
-and replayed on a connection of the test's own that counts; the writes are counted on the writer itself
-(a handler installed through `Database.write`). The query plans are checked too: no SCAN of a table and no
-sort of a wall's ideas (EXPLAIN QUERY PLAN), which is what makes the counts stay flat.
-"""
+so a request that reads O(limit) rows costs about as many on a wall of 1,000 ideas as on a wall of 10,000,
+while one that reads the wall costs ten times more. The reads the idea store asks for are recorded and
+replayed on a connection of the test's own that counts; the writes are counted on the writer itself (a
+handler and a trace callback installed through `Database.write`). The query plans are checked too: no SCAN
+of a table and no sort of a wall's ideas (EXPLAIN QUERY PLAN), which is what keeps the counts flat."""
 
 from __future__ import annotations
 
