@@ -29,6 +29,7 @@ from bot.store.sqlite.database import connect, migrations, statements
 from tests.helpers import START, make_settings, running_app
 
 SPACE = "console:local"
+POPULAR = 5000  # likes of the newest idea
 BASE_SCHEMA = 14  # the data is written as this version holds it; later migrations run when the bot opens
 WORDS = [
     "atelier",
@@ -92,7 +93,7 @@ WORDS = [
 
 
 def build(path: Path, ideas: int, seed: int = 1) -> None:
-    """A database at schema BASE_SCHEMA with one default wall of `ideas` ideas and about 3 likes each."""
+    """A database at schema BASE_SCHEMA with one default wall of `ideas` ideas, about 3 likes each, POPULAR on the newest."""
     rng = random.Random(seed)
     conn = connect(path)
     for version, script in migrations(migration_folders(FEATURES)):
@@ -125,6 +126,7 @@ def build(path: Path, ideas: int, seed: int = 1) -> None:
         for n in range(1, ideas + 1)
         for m in rng.sample(range(2000), min(2000, int(rng.paretovariate(1.2)) - 1 + rng.randint(0, 3)))
     ]
+    likes += [(ideas, f"console:p{k}", created.isoformat()) for k in range(POPULAR)]  # the newest is a hit
     conn.executemany("INSERT INTO idea_likes (idea_id, member, liked_at) VALUES (?, ?, ?)", likes)
     conn.execute("INSERT INTO counters (space, kind, value) VALUES (?, 'idea', ?)", (SPACE, ideas))
     conn.execute("COMMIT")
@@ -195,6 +197,11 @@ async def run(size: int, reps: int) -> None:
                     Action(SPACE, "general", Member(f"console:l{rep}", "l"), f"idea:like:{idea}")
                 )
 
+            async def like_popular(rep: int) -> Any:
+                return await dispatcher.act(
+                    Action(SPACE, "general", Member(f"console:l{rep}", "l"), f"idea:like:{size}")
+                )
+
             async def submit(rep: int) -> Any:
                 text = " ".join(rng.choice(WORDS) for _ in range(8)) + f" nouvelle {rep}"
                 return await say(f'idea submit "{text}"', Member(f"console:s{rep}", "s"))
@@ -210,6 +217,7 @@ async def run(size: int, reps: int) -> None:
                 "list p50": await measure(lambda _: say("idea list --page 50"), reps),
                 "submit": await measure(submit, reps),
                 "like": await measure(like, reps),
+                "like hit": await measure(like_popular, reps),
             }
             await app.services.cards.drain()
     print(
