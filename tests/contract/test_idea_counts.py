@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.core.errors import UserError
-from bot.features.ideas.domain import Idea, IdeaDraft, Wall
+from bot.features.ideas.domain import Idea, IdeaDraft, Wall, idea_words
 from bot.features.ideas.store import IdeaStore
 from bot.store.sqlite.database import Database
 
@@ -82,3 +82,34 @@ async def test_counts_equal_a_recount_after_300_concurrent_likes_and_unlikes_and
     listed = [idea for idea in await ideas.wall_ideas(wall.id) if idea.listed]
     assert [idea.id for idea in listed] == [first.id] and await ideas.listed_count(wall.id) == 1
     assert (await ideas.top_ideas(wall.id, None, 10)) == listed
+
+
+async def test_the_hint_finds_listed_ideas_by_their_current_words(ideas: IdeaStore) -> None:
+    """Candidates share a word with the text; an edit changes what finds an idea; leaving the listings hides it."""
+    wall = await ideas.create_wall(SPACE, "general", "console:alice", "Vos idées ?", (), None, NOW)
+    other = await ideas.create_wall(SPACE, "general", "console:alice", "Ailleurs ?", (), None, NOW)
+
+    async def add(target: Wall, text: str) -> Idea:
+        return await ideas.add_idea(
+            IdeaDraft(SPACE, target.id, "general", "console:bob", "bob", text, None, False), NOW, NOW, 99
+        )
+
+    async def found(text: str) -> list[str]:
+        return [i.text for i in await ideas.similar_candidates(wall.id, idea_words(text), 50)]
+
+    concert, ateliers, spectacle, hidden, withdrawn = [
+        await add(wall, text)
+        for text in ("Un concert le soir", "Des ateliers", "Un spectacle", "Concerts cachés", "Concert retiré")
+    ]
+    await add(other, "Un concert ailleurs")  # another wall's idea is never a candidate
+    await ideas.hide(hidden.id, None, [], NOW)
+    await ideas.withdraw(withdrawn.id, NOW)
+    assert await found("concerts") == ["Un concert le soir"]
+    assert await found("ATELIER !") == ["Des ateliers"]
+    assert await found("le soir un concert") == ["Un concert le soir"]  # the same words: found by the whole text
+
+    await ideas.edit_text(concert.id, "Une fanfare", NOW)
+    assert await found("concerts") == [] and await found("fanfares") == ["Une fanfare"]
+    await ideas.merge(ateliers.id, spectacle.id, [], NOW)
+    assert await found("ateliers") == [] and await found("spectacles") == ["Un spectacle"]
+    assert await ideas.listed_count(wall.id) == 2 and await ideas.listed_count(other.id) == 1
