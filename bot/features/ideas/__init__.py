@@ -40,12 +40,18 @@ def build(kernel: Kernel, store: IdeaStore, built: Built) -> Unit:
             card = top_card(wall, ranking, Translator(kernel.spaces(wall.space).locale), final=True)
             await kernel.delivery.post(wall.space, wall.channel, Reply(card=card, public=True))
 
+    async def start_indexing() -> None:
+        """The words of ideas listed before the upgrade are indexed in the background (see IdeaService)."""
+        ideas.start_indexing()
+
     return Unit(
         service=ideas,
         deps=IdeaDeps(ideas, polls),
         renderers={"idea": render},
         notices={"idea": render_notice},
         wakeups=(Source(close_due, store.next_closing_times),),
+        on_start=(start_indexing,),
+        on_stop=(ideas.stop_indexing,),
     )
 
 

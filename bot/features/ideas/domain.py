@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import logging
 import re
 import unicodedata
 from collections import Counter
@@ -14,7 +17,7 @@ from rapidfuzz import fuzz, process, utils
 
 from bot.core.clock import Clock
 from bot.core.errors import UserError
-from bot.core.exports import COMMA, to_csv
+from bot.core.exports import BOM, COMMA, to_csv
 from bot.core.livecards import LiveCards
 from bot.core.model import Member
 from bot.core.notices import Notice
@@ -22,6 +25,8 @@ from bot.core.refs import parse_ref
 from bot.core.text import compare_key, is_blank, visible
 from bot.features.ideas.store import IdeaStore
 from bot.features.polls.domain import OPTION_MAX, OPTIONS_MAX, OPTIONS_MIN, QUESTION_MAX
+
+log = logging.getLogger(__name__)
 
 STATUSES = ("new", "exploring", "retained", "done", "declined")
 DEFAULT_WALL_REF = 0
@@ -38,6 +43,14 @@ FLOOD_WINDOW = timedelta(minutes=1)
 Telling = Literal["author", "anonymous", "own"]
 NOTICE_TEXT_WIDTH = 80  # the idea's text as quoted in a notice to its author
 DRAFT_LIFETIME = timedelta(days=1)
+# The duplicate hint compares a submission with the ideas sharing a word with it: for each of its
+# SEARCH_WORDS longest words, the SIMILAR_PER_WORD newest ideas carrying that word (at most a few hundred).
+STEM = 5  # letters a word is known by, so that plurals and feminines meet ("atelier", "ateliers")
+WORD_MIN = 3  # shorter words ("de", "un") say little about an idea
+SEARCH_WORDS = 12
+SIMILAR_PER_WORD = 50
+EXPORT_CHUNK = 1000  # ideas read, and written as CSV, at a time
+BACKLOG_BATCH = 100  # ideas whose words are indexed per write after the upgrade: a short hold on the writer
 
 
 @dataclass(frozen=True)
@@ -207,11 +220,6 @@ def shorten(text: str, width: int) -> str:
     return cut.rstrip(" ,;:.-") + "…"
 
 
-def ranked(ideas: Sequence[Idea]) -> list[Idea]:
-    """Most liked first; on a tie the older idea first."""
-    return sorted(ideas, key=lambda idea: (-idea.likes, idea.created_at, idea.id))
-
-
 def poll_labels(ideas: Sequence[Idea]) -> list[str]:
     """Poll options from ideas: one line each, within the option limit, distinct even after cutting."""
     labels = [shorten(idea.text, OPTION_MAX) for idea in ideas]
@@ -223,6 +231,28 @@ def poll_labels(ideas: Sequence[Idea]) -> list[str]:
             label = shorten(idea.text, OPTION_MAX - len(suffix)) + suffix
         distinct.append(label)
     return distinct
+
+
+ACCENTS = re.compile(r"[\u0300-\u036f]")  # combining marks, once letters are decomposed
+
+
+def stem(word: str) -> str:
+    """A lowercase word as the duplicate hint looks it up: without a final s or x, cut to STEM letters."""
+    if len(word) > WORD_MIN and word[-1] in "sx":
+        word = word[:-1]
+    return word[:STEM]
+
+
+def idea_words(text: str) -> tuple[str, ...]:
+    """What finds an idea again: its whole text (words in any order) as one key, then its words, longest first.
+
+    The key makes an idea typed again always found, however common its words; the words find the near ones.
+    """
+    tokens = utils.default_process(text).split()  # as the similarity score sees the text
+    whole = hashlib.blake2b(" ".join(sorted(tokens)).encode(), digest_size=8).hexdigest()
+    folded = ACCENTS.sub("", unicodedata.normalize("NFD", " ".join(sorted(tokens, key=len, reverse=True))))
+    stems = dict.fromkeys(stem(token) for token in folded.split())
+    return ("=" + whole, *(word for word in stems if len(word) >= WORD_MIN))
 
 
 def most_similar(text: str, ideas: Sequence[Idea], threshold: int) -> Idea | None:
@@ -246,24 +276,33 @@ def author_notices(idea: Idea, by: Member, what: str, **params: Any) -> tuple[tu
     return (Notice(idea.space, idea.author, f"idea.{what}", values),), "anonymous" if idea.anonymous else "author"
 
 
-def export_rows(walls: dict[int, Wall], ideas: Sequence[Idea], sep: str = COMMA) -> str:
-    """The export format: one row per idea, no author for anonymous ones."""
-    header = [
-        "wall",
-        "prompt",
-        "idea",
-        "text",
-        "category",
-        "author",
-        "anonymous",
-        "likes",
-        "status",
-        "hidden",
-        "merged_into",
-        "created_at",
-        "updated_at",
-    ]
-    rows = [
+EXPORT_HEADER = (
+    "wall",
+    "prompt",
+    "idea",
+    "text",
+    "category",
+    "author",
+    "anonymous",
+    "likes",
+    "status",
+    "hidden",
+    "merged_into",
+    "created_at",
+    "updated_at",
+)
+
+
+def export_rows(walls: dict[int, Wall], ideas: Sequence[Idea], sep: str = COMMA, first: bool = True) -> str:
+    """The export format: one row per idea, no author for anonymous ones; the BOM and header before the `first` chunk."""
+    if first:
+        return to_csv([[EXPORT_HEADER, *export_lines(walls, ideas)]], sep)
+    return to_csv([export_lines(walls, ideas)], sep).removeprefix(BOM)
+
+
+def export_lines(walls: dict[int, Wall], ideas: Sequence[Idea]) -> list[list[object]]:
+    """One row of the export per idea, no author for anonymous ones."""
+    return [
         [
             walls[i.wall_id].ref,
             walls[i.wall_id].prompt,
@@ -281,7 +320,12 @@ def export_rows(walls: dict[int, Wall], ideas: Sequence[Idea], sep: str = COMMA)
         ]
         for i in ideas
     ]
-    return to_csv([[header, *rows]], sep)
+
+
+def log_failure(task: asyncio.Task[int]) -> None:
+    """Say when background indexing failed: nobody awaits it to see."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        log.error("indexing the words of older ideas failed; the next start goes on", exc_info=error)
 
 
 class IdeaService:
@@ -300,6 +344,7 @@ class IdeaService:
         self.clock = clock
         self.limits = limits
         self.wake_at = wake_at  # a wall with a closing time must be closed then
+        self.indexing: asyncio.Task[int] | None = None
 
     # Walls
 
@@ -393,13 +438,21 @@ class IdeaService:
             wall.category(category),
             anonymous,
         )
-        similar = most_similar(text, await self.store.wall_ideas(wall.id), self.limits.duplicate_threshold)
+        similar = await self._similar(wall, text)
         now = self.clock.now()
         if similar is not None:
             return Submitted(similar=similar, draft_id=await self.store.save_draft(draft, now - DRAFT_LIFETIME, now))
         return Submitted(
             idea=await self.store.add_idea(draft, now, self._flood_since(now), self.limits.flood_per_minute)
         )
+
+    async def _similar(self, wall: Wall, text: str) -> Idea | None:
+        """A listed idea of the wall like `text`, looked for among the ideas sharing its words."""
+        threshold = self.limits.duplicate_threshold
+        if threshold <= 0:
+            return None
+        words = idea_words(text)[: 1 + SEARCH_WORDS]
+        return most_similar(text, await self.store.similar_candidates(wall.id, words, SIMILAR_PER_WORD), threshold)
 
     async def submit_draft(self, space: str, author: Member, draft_id: int) -> Idea:
         """ "Submit anyway": store the held-back draft (its author only; once)."""
@@ -447,19 +500,13 @@ class IdeaService:
 
     async def top(self, wall: Wall, category: str | None = None, limit: int = 10) -> list[Idea]:
         """The most liked listed ideas of a wall (ties: older first)."""
-        chosen = wall.category(category)
-        ideas = [
-            i for i in await self.store.wall_ideas(wall.id) if i.listed and (chosen is None or i.category == chosen)
-        ]
-        return ranked(ideas)[:limit]
+        return await self.store.top_ideas(wall.id, wall.category(category), limit)
 
     async def page(self, wall: Wall, number: int) -> tuple[list[Idea], int]:
         """One page of a wall's listed ideas, newest first, and the number of pages."""
-        ideas = [idea for idea in await self.store.wall_ideas(wall.id) if idea.listed]
-        ideas.sort(key=lambda idea: (idea.created_at, idea.id), reverse=True)
-        pages = max(1, -(-len(ideas) // PAGE_SIZE))
+        pages = max(1, -(-await self.store.listed_count(wall.id) // PAGE_SIZE))
         number = min(max(1, number), pages)
-        return ideas[(number - 1) * PAGE_SIZE : number * PAGE_SIZE], pages
+        return await self.store.newest_ideas(wall.id, (number - 1) * PAGE_SIZE, PAGE_SIZE), pages
 
     async def mine(self, space: str, member: Member) -> list[Idea]:
         """A member's own ideas (anonymous ones included), newest first."""
@@ -552,8 +599,37 @@ class IdeaService:
     async def export_csv(self, space: str, wall_ref: str | None = None, sep: str = COMMA) -> str:
         """CSV of a space's ideas (one wall, or all), withdrawn ones left out; columns split by `sep`."""
         walls = [await self.wall(space, "", wall_ref)] if wall_ref else await self.store.walls(space)
-        ideas = [i for wall in reversed(walls) for i in await self.store.wall_ideas(wall.id) if not i.withdrawn]
-        return export_rows({wall.id: wall for wall in walls}, ideas, sep)
+        by_id = {wall.id: wall for wall in walls}
+        parts = [export_rows(by_id, [], sep)]
+        for wall in reversed(walls):
+            after: Idea | None = None
+            # A chunk at a time, written off the event loop: a large wall never holds up other members.
+            while chunk := await self.store.wall_ideas(wall.id, after, EXPORT_CHUNK):
+                after = chunk[-1]
+                kept = [idea for idea in chunk if not idea.withdrawn]
+                parts.append(await asyncio.to_thread(export_rows, by_id, kept, sep, False))
+        return "".join(parts)
+
+    async def index_backlog(self) -> int:
+        """Index the words of the ideas listed before words were indexed, a batch per write; how many."""
+        done = 0
+        while indexed := await self.store.index_backlog(BACKLOG_BATCH):
+            done += indexed
+        if done:
+            log.info("indexed the words of %d ideas listed before the upgrade", done)
+        return done
+
+    def start_indexing(self) -> None:
+        """Index the backlog in the background: once, after the upgrade, a while on a large wall; the bot serves
+        meanwhile and the duplicate hint finds those ideas as their words arrive."""
+        self.indexing = asyncio.get_running_loop().create_task(self.index_backlog())
+        self.indexing.add_done_callback(log_failure)
+
+    async def stop_indexing(self) -> None:
+        """Stop where it is: a batch is one write, and the next start goes on from there."""
+        if self.indexing is not None:
+            self.indexing.cancel()
+            await asyncio.gather(self.indexing, return_exceptions=True)
 
     def poll_choices(self, ideas: Sequence[Idea]) -> list[str]:
         """The top ideas as poll options, cut to the poll limits."""

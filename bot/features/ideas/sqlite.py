@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from bot.core.errors import UserError
 from bot.core.notices import Notice
-from bot.features.ideas.domain import DEFAULT_WALL_REF, Idea, IdeaDraft, StatusChange, Wall
+from bot.features.ideas.domain import DEFAULT_WALL_REF, Idea, IdeaDraft, StatusChange, Wall, idea_words
 from bot.features.ideas.store import LikeRule
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.outbox import enqueue
@@ -19,11 +20,15 @@ WALL_COLUMNS = "id, space, ref, channel, prompt, is_default, closes_at, closed_a
 IDEA_SELECT = (
     "SELECT i.id, i.space, i.ref, i.wall_id, i.channel, i.author, i.anonymous, i.text, i.category, i.status,"
     " CASE WHEN i.anonymous THEN NULL ELSE COALESCE(m.name, i.author) END AS author_name,"
-    " i.hidden, i.hidden_reason, i.withdrawn_at, t.ref AS merged_into_ref, i.created_at, i.updated_at,"
-    " (SELECT COUNT(*) FROM idea_likes l WHERE l.idea_id = i.id) AS likes"
+    " i.hidden, i.hidden_reason, i.withdrawn_at, i.merged_into, t.ref AS merged_into_ref, i.created_at,"
+    " i.updated_at, i.likes"
     " FROM ideas i LEFT JOIN members m ON m.space = i.space AND m.member = i.author"
     " LEFT JOIN ideas t ON t.id = i.merged_into"
 )
+# As the partial indexes of migration 0015 say it, word for word, so that SQLite uses them.
+LISTED = "i.hidden = 0 AND i.withdrawn_at IS NULL AND i.merged_into IS NULL"
+TOP_ORDER = "ORDER BY i.likes DESC, i.created_at, i.id LIMIT ?"  # most liked first; ties: older first
+OLDEST_FIRST = "ORDER BY i.created_at, i.id LIMIT ?"
 
 
 def _wall(row: sqlite3.Row, categories: list[str]) -> Wall:
@@ -79,10 +84,18 @@ def _load_idea(conn: sqlite3.Connection, idea_id: int) -> Idea | None:
     return None if row is None else _idea(row)
 
 
-def _resolve_merges(conn: sqlite3.Connection, idea_id: int) -> int:
-    """The idea a click on `idea_id` lands on: merges are followed (merge keeps chains one step long)."""
-    row = conn.execute("SELECT merged_into FROM ideas WHERE id = ?", (idea_id,)).fetchone()
-    return idea_id if row is None or row[0] is None else int(row[0])
+def _index_words(conn: sqlite3.Connection, ideas: Sequence[tuple[int, int, str]]) -> None:
+    """Record the words listed ideas, given as (id, wall id, text), are found by (for the duplicate hint)."""
+    conn.executemany(
+        "INSERT INTO idea_words (wall_id, word, idea_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        [(wall_id, word, idea_id) for idea_id, wall_id, text in ideas for word in idea_words(text)],
+    )
+
+
+def _unlisted(conn: sqlite3.Connection, idea: Idea) -> None:
+    """Bookkeeping for an idea that just left the listings: its wall lists one fewer, nothing finds it by words."""
+    conn.execute("UPDATE idea_walls SET listed_ideas = listed_ideas - 1 WHERE id = ?", (idea.wall_id,))
+    conn.execute("DELETE FROM idea_words WHERE idea_id = ?", (idea.id,))
 
 
 def _insert_idea(
@@ -116,6 +129,8 @@ def _insert_idea(
         ),
     ).fetchone()
     _record_status(conn, idea_id, StatusChange("new", None, draft.author), now)
+    conn.execute("UPDATE idea_walls SET listed_ideas = listed_ideas + 1 WHERE id = ?", (draft.wall_id,))
+    _index_words(conn, [(idea_id, draft.wall_id, draft.text)])
     if draft.author_name is not None:
         upsert_member(conn, draft.space, draft.author, draft.author_name, now)
     idea = _load_idea(conn, idea_id)
@@ -248,13 +263,52 @@ class SqliteIdeaStore:
 
     # Ideas
 
-    async def _ideas(self, where: str, params: tuple[object, ...]) -> list[Idea]:
+    async def _ideas(self, where: str, params: Sequence[object]) -> list[Idea]:
         """Ideas matching a WHERE clause, with their like counts."""
         return [_idea(row) for row in await self.db.fetch_all(f"{IDEA_SELECT} WHERE {where}", params)]
 
-    async def wall_ideas(self, wall_id: int) -> list[Idea]:
-        """Every idea of a wall, oldest first."""
-        return await self._ideas("i.wall_id = ? ORDER BY i.created_at, i.id", (wall_id,))
+    async def wall_ideas(self, wall_id: int, after: Idea | None = None, limit: int | None = None) -> list[Idea]:
+        """Ideas of a wall, oldest first: all, or `limit` of them after `after`."""
+        bound = -1 if limit is None else limit  # SQLite reads LIMIT -1 as no limit
+        if after is None:
+            return await self._ideas(f"i.wall_id = ? {OLDEST_FIRST}", (wall_id, bound))
+        # A range of the index on (wall_id, created_at), which holds the id too: the chunk goes on from where
+        # the last one ended, compared with the stored text of its creation time, whatever its format.
+        return await self._ideas(
+            f"i.wall_id = ? AND (i.created_at, i.id) > (SELECT created_at, id FROM ideas WHERE id = ?) {OLDEST_FIRST}",
+            (wall_id, after.id, bound),
+        )
+
+    async def top_ideas(self, wall_id: int, category: str | None, limit: int) -> list[Idea]:
+        """The most liked listed ideas, read in order from an ideas_top index: `limit` rows, whatever the wall."""
+        if category is None:
+            return await self._ideas(f"i.wall_id = ? AND {LISTED} {TOP_ORDER}", (wall_id, limit))
+        return await self._ideas(
+            f"i.wall_id = ? AND {LISTED} AND i.category = ? {TOP_ORDER}", (wall_id, category, limit)
+        )
+
+    async def newest_ideas(self, wall_id: int, offset: int, limit: int) -> list[Idea]:
+        """Listed ideas newest first, read in order from the ideas_newest index."""
+        return await self._ideas(
+            f"i.wall_id = ? AND {LISTED} ORDER BY i.created_at DESC, i.id DESC LIMIT ? OFFSET ?",
+            (wall_id, limit, offset),
+        )
+
+    async def listed_count(self, wall_id: int) -> int:
+        """The count the wall keeps of its listed ideas."""
+        row = await self.db.fetch_one("SELECT listed_ideas FROM idea_walls WHERE id = ?", (wall_id,))
+        return 0 if row is None else int(row[0])
+
+    async def similar_candidates(self, wall_id: int, words: Sequence[str], per_word: int) -> list[Idea]:
+        """The newest `per_word` listed ideas of each word, each an index range of idea_words."""
+        if not words:
+            return []
+        newest = "SELECT idea_id FROM (SELECT idea_id FROM idea_words WHERE wall_id = ? AND word = ?" \
+                 " ORDER BY idea_id DESC LIMIT ?)"  # fmt: skip
+        union = " UNION ".join([newest] * len(words))
+        params = [value for word in words for value in (wall_id, word, per_word)]
+        found = await self._ideas(f"i.id IN ({union})", params)
+        return sorted(found, key=lambda idea: (idea.created_at, idea.id))  # a few hundred at most
 
     async def author_ideas(self, space: str, author: str) -> list[Idea]:
         """A member's ideas in a space, newest first."""
@@ -336,49 +390,60 @@ class SqliteIdeaStore:
     async def toggle_like(
         self, idea_id: int, member: str, now: datetime, rule: LikeRule, only_add: bool = False
     ) -> tuple[Idea, bool]:
-        """Check the rule and toggle (or add) the like inside one transaction."""
+        """Check the rule and toggle (or add) the like inside one transaction; the count moves by one."""
 
         def op(conn: sqlite3.Connection) -> tuple[Idea, bool]:
-            named = _load_idea(conn, idea_id)
-            if named is None:
+            row = conn.execute(f"{IDEA_SELECT} WHERE i.id = ?", (idea_id,)).fetchone()
+            if row is None:
                 raise UserError("idea.not_found", ref=idea_id)
-            rule(named, _load_wall(conn, named.wall_id))  # the space check is on the idea the click names
-            target_id = _resolve_merges(conn, idea_id)
-            target = _load_idea(conn, target_id) if target_id != idea_id else named
+            named, wall = _idea(row), _load_wall(conn, row["wall_id"])
+            rule(named, wall)  # the space check is on the idea the click names
+            # A click on a merged idea lands on the idea it went into (merge keeps chains one step long).
+            target = named if row["merged_into"] is None else _load_idea(conn, row["merged_into"])
             assert target is not None
-            rule(target, _load_wall(conn, target.wall_id))
-            removed = (
-                0
-                if only_add
-                else conn.execute(
-                    "DELETE FROM idea_likes WHERE idea_id = ? AND member = ?", (target_id, member)
-                ).rowcount
-            )
-            if not removed:
-                conn.execute(
-                    "INSERT INTO idea_likes (idea_id, member, liked_at) VALUES (?, ?, ?)"
-                    " ON CONFLICT (idea_id, member) DO NOTHING",
-                    (target_id, member, to_iso(now)),
-                )
-            after = _load_idea(conn, target_id)
-            assert after is not None
-            return after, not removed
+            if target is not named:
+                rule(target, wall if target.wall_id == wall.id else _load_wall(conn, target.wall_id))
+            removed = 0 if only_add else conn.execute(
+                "DELETE FROM idea_likes WHERE idea_id = ? AND member = ?", (target.id, member)
+            ).rowcount  # fmt: skip
+            added = 0 if removed else conn.execute(
+                "INSERT INTO idea_likes (idea_id, member, liked_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (idea_id, member) DO NOTHING",
+                (target.id, member, to_iso(now)),
+            ).rowcount  # fmt: skip
+            change = added - removed
+            if change:
+                conn.execute("UPDATE ideas SET likes = likes + ? WHERE id = ?", (change, target.id))
+            # The count read above is the committed one: this transaction is the only writer.
+            return replace(target, likes=target.likes + change), not removed
 
         return await self.db.write(op)
 
     async def edit_text(self, idea_id: int, text: str, now: datetime) -> Idea:
-        """Replace an idea's text."""
-        return await self.db.write(lambda conn: _changed(
-            conn, idea_id, "UPDATE ideas SET text = ?, updated_at = ? WHERE id = ?", (text, to_iso(now), idea_id),
-            "idea.not_found",
-        ))  # fmt: skip
+        """Replace an idea's text, and the words it is found by."""
+
+        def op(conn: sqlite3.Connection) -> Idea:
+            idea = _changed(conn, idea_id, "UPDATE ideas SET text = ?, updated_at = ? WHERE id = ?",
+                            (text, to_iso(now), idea_id), "idea.not_found")  # fmt: skip
+            if idea.listed:
+                conn.execute("DELETE FROM idea_words WHERE idea_id = ?", (idea_id,))
+                _index_words(conn, [(idea_id, idea.wall_id, text)])
+            return idea
+
+        return await self.db.write(op)
 
     async def withdraw(self, idea_id: int, now: datetime) -> Idea:
         """Mark an idea withdrawn (once)."""
-        return await self.db.write(lambda conn: _changed(
-            conn, idea_id, "UPDATE ideas SET withdrawn_at = ?, updated_at = ? WHERE id = ? AND withdrawn_at IS NULL",
-            (to_iso(now), to_iso(now), idea_id), "idea.not_found",
-        ))  # fmt: skip
+
+        def op(conn: sqlite3.Connection) -> Idea:
+            idea = _changed(conn, idea_id,
+                            "UPDATE ideas SET withdrawn_at = ?, updated_at = ? WHERE id = ? AND withdrawn_at IS NULL",
+                            (to_iso(now), to_iso(now), idea_id), "idea.not_found")  # fmt: skip
+            if not idea.hidden and idea.merged_into_ref is None:  # it was listed until now
+                _unlisted(conn, idea)
+            return idea
+
+        return await self.db.write(op)
 
     async def set_status(self, idea_id: int, change: StatusChange, notices: Sequence[Notice], now: datetime) -> Idea:
         """Change the status unless it already is that one, record the step and the notices, in one transaction."""
@@ -399,6 +464,8 @@ class SqliteIdeaStore:
             idea = _changed(conn, idea_id,
                             "UPDATE ideas SET hidden = 1, hidden_reason = ?, updated_at = ? WHERE id = ? AND hidden = 0",
                             (reason, to_iso(now), idea_id), "idea.already_hidden")  # fmt: skip
+            if not idea.withdrawn and idea.merged_into_ref is None:  # it was listed until now
+                _unlisted(conn, idea)
             enqueue(conn, notices, now)
             return idea
 
@@ -414,20 +481,37 @@ class SqliteIdeaStore:
                 raise UserError("idea.not_found", ref=source_id if source is None else target_id)
             if not (source.listed and target.listed):
                 raise UserError("idea.merge_unlisted", ref=source.ref, into=target.ref)
-            conn.execute(
+            moved = conn.execute(
                 "INSERT INTO idea_likes (idea_id, member, liked_at)"
                 " SELECT ?, member, liked_at FROM idea_likes WHERE idea_id = ?"
                 " ON CONFLICT (idea_id, member) DO NOTHING",
                 (target_id, source_id),
-            )
+            ).rowcount  # the source's likers who had not liked the target
             conn.execute("DELETE FROM idea_likes WHERE idea_id = ?", (source_id,))
+            conn.execute("UPDATE ideas SET likes = likes + ? WHERE id = ?", (moved, target_id))
+            # Ideas merged into the source before follow it (their likes had moved already).
             conn.execute(
-                "UPDATE ideas SET merged_into = ?, updated_at = ? WHERE id = ? OR merged_into = ?",
+                "UPDATE ideas SET merged_into = ?, likes = 0, updated_at = ? WHERE id = ? OR merged_into = ?",
                 (target_id, to_iso(now), source_id, source_id),
             )
-            idea = _load_idea(conn, target_id)
-            assert idea is not None
+            _unlisted(conn, source)
             enqueue(conn, notices, now)
-            return idea
+            return replace(target, likes=target.likes + moved)
+
+        return await self.db.write(op)
+
+    async def index_backlog(self, limit: int) -> int:
+        """Index the words of up to `limit` ideas of the backlog migration 0015 left; how many it took."""
+
+        def op(conn: sqlite3.Connection) -> int:
+            rows = conn.execute(
+                f"SELECT i.id, i.wall_id, i.text, {LISTED} AS listed FROM idea_words_backlog b"
+                " JOIN ideas i ON i.id = b.idea_id ORDER BY b.idea_id LIMIT ?",
+                (limit,),
+            ).fetchall()
+            # An idea hidden, withdrawn or merged since the upgrade is found by no word.
+            _index_words(conn, [(row["id"], row["wall_id"], row["text"]) for row in rows if row["listed"]])
+            conn.executemany("DELETE FROM idea_words_backlog WHERE idea_id = ?", [(row["id"],) for row in rows])
+            return len(rows)
 
         return await self.db.write(op)

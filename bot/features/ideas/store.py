@@ -57,8 +57,30 @@ class IdeaStore(Protocol):
         """The closing times of open walls (to schedule wake-ups)."""
         ...
 
-    async def wall_ideas(self, wall_id: int) -> list[Idea]:
-        """Every idea of a wall, whatever its state, oldest first, with like counts."""
+    async def wall_ideas(self, wall_id: int, after: Idea | None = None, limit: int | None = None) -> list[Idea]:
+        """Ideas of a wall, whatever their state, oldest first, with like counts: every one, or the `limit`
+        that come after `after` (to walk a wall a chunk at a time)."""
+        ...
+
+    async def top_ideas(self, wall_id: int, category: str | None, limit: int) -> list[Idea]:
+        """The `limit` most liked listed ideas of a wall (of one category, if given); ties: older first."""
+        ...
+
+    async def newest_ideas(self, wall_id: int, offset: int, limit: int) -> list[Idea]:
+        """Listed ideas of a wall, newest first: `limit` of them after skipping `offset`."""
+        ...
+
+    async def listed_count(self, wall_id: int) -> int:
+        """How many ideas a wall lists (not hidden, withdrawn or merged)."""
+        ...
+
+    async def similar_candidates(self, wall_id: int, words: Sequence[str], per_word: int) -> list[Idea]:
+        """Listed ideas of a wall having one of `words` (see `idea_words`), the `per_word` newest for each word;
+        oldest first."""
+        ...
+
+    async def index_backlog(self, limit: int) -> int:
+        """Index the words of up to `limit` ideas listed before words were indexed; how many were taken."""
         ...
 
     async def author_ideas(self, space: str, author: str) -> list[Idea]:
@@ -96,7 +118,8 @@ class IdeaStore(Protocol):
     ) -> tuple[Idea, bool]:
         """Atomically check `rule(idea, wall)` and toggle (or add) a like; the idea and whether it is liked now.
 
-        A like on an idea merged into another goes to that other idea.
+        A like on an idea merged into another goes to that other idea. The idea's like count changes in the
+        same write, without counting its likes.
         """
         ...
 
