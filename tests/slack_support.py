@@ -156,6 +156,7 @@ async def slack_bot(
         try:
             async with http_server(bolt, "127.0.0.1", 0, SECRET) as url, aiohttp.ClientSession() as session:
                 yield SlackBot(app, adapter, fake, url, session)
+                await adapter.drain()
                 await app.services.cards.drain()
         finally:
             await close_bolt(bolt)
