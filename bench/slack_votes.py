@@ -16,12 +16,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
-import gc
-import json
 import re
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -32,6 +28,7 @@ from typing import Any
 
 import aiohttp
 
+from bench.processes import Meter, ask, child, metered, read_line, serve_commands, spread
 from tests.fakes.slack_api import block_actions_body, post_signed, slash_command_body
 from tests.slack_support import ALICE, CHANNEL, SECRET, TEAM, slack_settings
 
@@ -100,60 +97,12 @@ async def serve_phosphore(api: str, answer: str) -> AsyncIterator[str]:
                 await close_bolt(bolt)
 
 
-class Meter:
-    """CPU of the process and of the loop's thread, and full collections, from `start` to `stop`."""
-
-    def __init__(self, freeze: bool, profile: str | None) -> None:
-        self.freeze = freeze
-        self.profiler = cProfile.Profile(time.thread_time) if profile else None  # the loop's CPU, not waits
-        self.cpu = self.loop_cpu = self.gc_started = 0.0
-        self.gc_pauses: list[float] = []
-
-    def start(self) -> None:
-        """Freeze the GC if asked, as `phosphore run` does after start-up (what is loaded stays loaded)."""
-        if self.freeze:
-            gc.collect()
-            gc.freeze()
-        gc.callbacks.append(self.watch_gc)
-        self.cpu, self.loop_cpu = time.process_time(), time.thread_time()
-        if self.profiler:
-            self.profiler.enable()
-
-    def watch_gc(self, phase: str, info: dict[str, int]) -> None:
-        """Time generation-2 collections: the loop stands still meanwhile."""
-        if info["generation"] == 2:
-            if phase == "start":
-                self.gc_started = time.perf_counter()
-            else:
-                self.gc_pauses.append((time.perf_counter() - self.gc_started) * 1000)
-
-    def stop(self, profile: str | None) -> dict[str, float]:
-        """The figures since start."""
-        if self.profiler:
-            self.profiler.disable()
-            self.profiler.dump_stats(profile)
-        gc.callbacks.remove(self.watch_gc)
-        return {
-            "cpu": time.process_time() - self.cpu,
-            "loop_cpu": time.thread_time() - self.loop_cpu,
-            "gc2": len(self.gc_pauses),
-            "gc2_max_ms": max(self.gc_pauses, default=0.0),
-        }
-
-
 async def serve(side: str, api: str, answer: str, freeze: bool, profile: str | None) -> None:
-    """Serve one app; print its URL, then obey stdin: `start`, then `stop` (answers the figures in JSON)."""
+    """Serve one app; print its URL, then obey `start` and `stop` on stdin."""
     app = serve_bare(api, answer) if side == "bare" else serve_phosphore(api, answer)
-    loop = asyncio.get_running_loop()
-    meter = Meter(freeze, profile)
     async with app as url:
         print(url, flush=True)
-        while line := (await loop.run_in_executor(None, sys.stdin.readline)).strip():
-            if line == "start":
-                meter.start()
-                print("started", flush=True)
-            elif line == "stop":
-                print(json.dumps(meter.stop(profile and f"{profile}.{side}")), flush=True)
+        await serve_commands(Meter(freeze, profile and f"{profile}.{side}"))
 
 
 # ---------------------------------------------------------------- the load generator and the measure
@@ -238,35 +187,12 @@ class Measure:
     gc2: tuple[int, float]  # full collections during the measure: how many, the longest (ms)
 
 
-@asynccontextmanager
-async def child(*args: str) -> AsyncIterator[asyncio.subprocess.Process]:
-    """A child process of this module, stdin and stdout piped; stdin closed (its signal to end) on exit."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
-    )
-    assert process.stdin is not None
-    try:
-        yield process
-    finally:
-        process.stdin.close()
-        await process.wait()
-
-
-async def ask(process: asyncio.subprocess.Process, line: str) -> str:
-    """Send a line to a child and read its one-line answer."""
-    assert process.stdin is not None and process.stdout is not None
-    process.stdin.write(f"{line}\n".encode())
-    await process.stdin.drain()
-    return (await process.stdout.readline()).decode().strip()
-
-
 async def measure(side: str, fake: Fake, args: argparse.Namespace, run: int) -> Measure:
     """Start the app in a fresh process, warm it up (every voter once), then time `args.clicks` clicks."""
     options = ["--answer", args.answer, *(["--freeze"] if args.freeze else [])]
     options += ["--profile", args.profile] if args.profile else []
     async with child("bench.slack_votes", "serve", side, "--api", fake.base_url, *options) as app:
-        assert app.stdout is not None
-        url = (await app.stdout.readline()).decode().strip()
+        url = await read_line(app)
         assert url.startswith("http"), f"the {side} app did not start"
         response_urls = fake.base_url.replace("/api/", "/response/")
         await fake.call("bench.reset")
@@ -279,7 +205,7 @@ async def measure(side: str, fake: Fake, args: argparse.Namespace, run: int) -> 
         rate, latencies = await hammer(url, bodies, args.concurrency)
         await fake.until_answered(args.clicks)
         done_rate = args.clicks / (time.perf_counter() - started)
-        figures = json.loads(await ask(app, "stop"))
+        figures = await metered(app)
     cuts = statistics.quantiles(latencies, n=100)
     ms = 1000 / args.clicks
     cpu, loop_cpu, gc2 = figures["cpu"] * ms, figures["loop_cpu"] * ms, (figures["gc2"], figures["gc2_max_ms"])
@@ -295,11 +221,6 @@ def line(m: Measure) -> str:
     )
 
 
-def spread(values: list[float]) -> str:
-    """Median [min–max]."""
-    return f"{statistics.median(values):.2f} [{min(values):.2f}–{max(values):.2f}]"
-
-
 async def main(args: argparse.Namespace) -> None:
     """Alternating runs against one fake Slack; per-run figures, then medians and ranges of the ratios."""
     print(
@@ -308,8 +229,7 @@ async def main(args: argparse.Namespace) -> None:
     )
     runs: list[dict[str, Measure]] = []
     async with child("bench.fake_server") as server, aiohttp.ClientSession() as session:
-        assert server.stdout is not None
-        fake = Fake((await server.stdout.readline()).decode().strip(), session)
+        fake = Fake(await read_line(server), session)
         for run in range(args.runs):
             order = SIDES if run % 2 == 0 else SIDES[::-1]
             measures = {side: await measure(side, fake, args, run) for side in order}
