@@ -1,7 +1,7 @@
 """The loopback fake Slack in its own process, so a benchmark measures only the bot's CPU.
 
-Prints its Web API base URL and serves until stdin closes; `POST /api/bench.counts` answers the
-number of recorded calls per method.
+Prints its Web API base URL and serves until stdin closes. Two methods of its own:
+`POST /api/bench.counts` answers the number of calls per method since the last `POST /api/bench.reset`.
 """
 
 from __future__ import annotations
@@ -9,24 +9,34 @@ from __future__ import annotations
 import asyncio
 import collections
 import sys
-from typing import Any
 
-from tests.fakes.slack_api import FakeSlack, SlackCall, fake_slack
+from tests.fakes.slack_api import FakeSlack, SlackCall
 
 
-def counter(fake: FakeSlack) -> Any:
-    """The bench.counts answer."""
+class CountingSlack(FakeSlack):
+    """Counts calls per method as they come, and forgets them on reset (a long bench records many)."""
 
-    def counts(call: SlackCall) -> dict[str, Any]:
-        return {"ok": True, "counts": collections.Counter(c.method for c in fake.calls())}
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.on("bench.counts", lambda call: {"ok": True, "counts": self.counts})
+        self.on("bench.reset", lambda call: self.reset())
 
-    return counts
+    async def _record(self, call: SlackCall) -> None:
+        if not call.method.startswith("bench."):
+            self.counts[call.method] += 1
+            await super()._record(call)
+
+    def reset(self) -> dict[str, bool]:
+        """Forget the calls recorded so far."""
+        self.counts.clear()
+        self.clear()
+        return {"ok": True}
 
 
 async def main() -> None:
     """Serve until the parent closes our stdin."""
-    async with fake_slack() as fake:
-        fake.on("bench.counts", counter(fake))
+    async with CountingSlack() as fake:
         print(fake.base_url, flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 

@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.feature import Feature
 from bot.features import FEATURES
 from tests.fakes.slack_api import (
+    UNROUTED_RESPONSE_URL,
     FakeSlack,
     SlackCall,
     block_actions_body,
@@ -93,12 +94,30 @@ class SlackBot:
         return await self.send(body, **extra)
 
     async def click(
-        self, action_id: str, user: str, ts: str, team: str = TEAM, value: str | None = None, **extra: Any
+        self,
+        action_id: str,
+        user: str,
+        ts: str,
+        team: str = TEAM,
+        value: str | None = None,
+        response_url: str = UNROUTED_RESPONSE_URL,
+        **extra: Any,
     ) -> tuple[int, str]:
-        """A click on a message button (a select when `value` is given)."""
+        """A click on a message button (a select when `value` is given).
+
+        Its response_url leads nowhere unless given (`fake.response_url()`): the answer then falls
+        back to chat.postEphemeral.
+        """
         kind = "static_select" if value is not None else "button"
         body = block_actions_body(
-            action_id, value, user_id=user, team_id=team, channel_id=CHANNEL, message_ts=ts, action_type=kind
+            action_id,
+            value,
+            user_id=user,
+            team_id=team,
+            channel_id=CHANNEL,
+            message_ts=ts,
+            action_type=kind,
+            response_url=response_url,
         )
         return await self.send(body, **extra)
 
@@ -156,6 +175,7 @@ async def slack_bot(
         try:
             async with http_server(bolt, "127.0.0.1", 0, SECRET) as url, aiohttp.ClientSession() as session:
                 yield SlackBot(app, adapter, fake, url, session)
+                await adapter.drain()
                 await app.services.cards.drain()
         finally:
             await close_bolt(bolt)

@@ -315,6 +315,18 @@ async def test_http_respond_posts_to_a_recorded_response_url(fake: FakeSlack) ->
     assert reply.params["_url"] == response_url
 
 
+async def test_response_url_failures_and_handlers_are_scripted(fake: FakeSlack) -> None:
+    """fail("response_url") answers an error status once; on("response_url") runs before the answer."""
+    seen: list[str] = []
+    fake.on("response_url", lambda call: seen.append(call.params["text"]))
+    fake.fail("response_url", error="expired_url", status=404)
+    async with aiohttp.ClientSession() as session:
+        for text in ("first", "second"):
+            async with session.post(fake.response_url(), json={"text": text}) as resp:
+                assert (resp.status, await resp.text()) == ((404, "expired_url") if text == "first" else (200, "ok"))
+    assert seen == ["first", "second"] == [c.params["text"] for c in fake.calls("response_url")]
+
+
 async def test_http_process_before_response_finishes_work_before_replying(fake: FakeSlack) -> None:
     """With process_before_response=True the handler's API calls are done when the POST returns."""
     app = make_app(fake, process_before_response=True)

@@ -357,13 +357,26 @@ class FakeSlack:
         return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
 
     async def _response_url(self, request: web.Request) -> web.Response:
-        """Accept a response_url POST (respond()); recorded with the URL under "_url"."""
+        """Accept a response_url POST (respond()); recorded with the URL under "_url".
+
+        `fail("response_url", …)` scripts an error status; `on("response_url", handler)` runs the
+        handler before the answer (what it returns is ignored: Slack answers "ok").
+        """
         raw = await request.text()
         try:
             body = json.loads(raw) if raw.lstrip().startswith("{") else dict(parse_qsl(raw))
         except ValueError:
             body = {"_raw": raw}
-        await self._record(SlackCall("response_url", {**body, "_url": str(request.url)}, None))
+        call = SlackCall("response_url", {**body, "_url": str(request.url)}, None)
+        await self._record(call)
+        handler = self._handlers.get("response_url")
+        if handler is not None:
+            result = handler(call)
+            if inspect.isawaitable(result):
+                await result
+        failure = self._take_failure("response_url")
+        if failure is not None:
+            return web.Response(status=failure.status, text=failure.error, headers=failure.headers)
         return web.Response(text="ok", content_type="text/html")
 
     # ---------------------------------------------------------------- default answers

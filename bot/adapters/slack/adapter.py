@@ -7,7 +7,7 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +16,7 @@ import aiohttp
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
-from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -47,6 +47,7 @@ CAPABILITIES = Capabilities(threads=True, inbound=True, edits=True)  # inbound: 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")  # a user mention in a member's message
 MENTIONS_MAX = 20  # names looked up per message: a message full of mentions costs no more than this
 POSTED_SUBTYPES = {None, "file_share", "thread_broadcast", "me_message"}  # a member's new message; others are noise
+DRAIN_SECONDS = 10.0  # at a stop, how long requests already acked may take to finish
 
 
 def build_bolt(settings: Settings, base_url: str = SLACK_API) -> AsyncApp:
@@ -59,10 +60,12 @@ def build_bolt(settings: Settings, base_url: str = SLACK_API) -> AsyncApp:
     handlers = [*async_default_handlers(), AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES)]
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
     client = AsyncWebClient(token=token, base_url=base_url, retry_handlers=handlers, session=session)
+    # Each listener acks, then hands its work to a task of the adapter's own (SlackAdapter.later):
+    # with process_before_response=False Bolt would instead poll for the ack every 10 ms.
     return AsyncApp(
         client=client,
         signing_secret=settings.secrets.get("SLACK_SIGNING_SECRET", ""),
-        process_before_response=False,
+        process_before_response=True,
         raise_error_for_unhandled_request=False,
     )
 
@@ -146,6 +149,29 @@ def guarded(work: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[Non
     return run
 
 
+class DropRetries(AsyncMiddleware):
+    """Ack and ignore Slack's retries: Bolt never de-duplicates them, and a vote must not toggle twice.
+
+    Slack retries only Events API deliveries (X-Slack-Retry-Num over HTTP, retry_attempt over
+    Socket Mode, which Bolt turns into the same header); the first delivery was processed, and
+    every event we handle (app_home_opened) is idempotent. A command or click carrying the
+    header would be a replay, so it is dropped too; so is a repeated message event, which must
+    reach the features listening to its channel once. A middleware class rather than a function:
+    Bolt calls it as is, without building the arguments of a function middleware for every request.
+    """
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse | None:
+        """Answer a retry at once; let anything else through."""
+        retry = (req.headers.get("x-slack-retry-num") or ["0"])[0]
+        if retry not in ("", "0"):
+            log.info("dropped a Slack retry (attempt %s)", retry)
+            return BoltResponse(status=200, body="")
+        await next()
+        return resp
+
+
 class SlackAdapter:
     """Wires Bolt listeners to the dispatcher and implements the Delivery port with the Web API."""
 
@@ -158,11 +184,14 @@ class SlackAdapter:
         self.edit_retry_delays: tuple[float, ...] = EDIT_RETRY_DELAYS
         self._edit_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self.dm_channels = DmChannels(app.services.db)
-        bolt.middleware(self.drop_retries)
-        for name in self.commands:
-            bolt.command(name)(guarded(self.on_command))
+        self._tasks: set[asyncio.Task[None]] = set()
+        bolt.use(DropRetries())
+        # Bolt tries listeners in this order, each costing a matcher call: clicks, the most frequent
+        # requests by far, come first.
         bolt.action(ACTION_IDS)(guarded(self.on_action))
         bolt.view(FORM_IDS)(guarded(self.on_submit))
+        for name in self.commands:
+            bolt.command(name)(guarded(self.on_command))
         bolt.event("app_home_opened")(guarded(self.on_home))
         bolt.event("message")(guarded(self.on_message))  # every subtype: edits and deletions too
         app.services.delivery.register("slack", self, CAPABILITIES)
@@ -172,32 +201,43 @@ class SlackAdapter:
         """The app-level Web API client (live edits and notices happen outside any request)."""
         return self.bolt.client
 
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The Web API client's HTTP session, shared by the answers sent to response_urls."""
+        session = self.bolt.client.session
+        if session is None:
+            raise RuntimeError("the Bolt app was not built by build_bolt (its client has no shared session)")
+        return session
+
+    def later(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run a request's work after its ack, in a task of our own, kept until done (drain waits for it)."""
+        task = asyncio.create_task(work, name=f"slack {getattr(work, '__qualname__', 'request')}")
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        """Forget a finished task; log its failure (nobody awaits it)."""
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s failed after its ack", task.get_name(), exc_info=task.exception())
+
+    async def drain(self, timeout: float = DRAIN_SECONDS) -> None:
+        """Let the requests already acked finish (a vote being committed, its confirmation on its way)."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
     # ------------------------------------------------------------------ incoming
-
-    async def drop_retries(self, request: AsyncBoltRequest, next: Callable[[], Awaitable[None]]) -> BoltResponse | None:
-        """Ack and ignore Slack's retries: Bolt never de-duplicates them, and a vote must not toggle twice.
-
-        Slack retries only Events API deliveries (X-Slack-Retry-Num over HTTP, retry_attempt over
-        Socket Mode, which Bolt turns into the same header); the first delivery was processed, and
-        every event we handle (app_home_opened) is idempotent. A command or click carrying the
-        header would be a replay, so it is dropped too; so is a repeated message event, which must
-        reach the features listening to its channel once.
-        """
-        retry = (request.headers.get("x-slack-retry-num") or ["0"])[0]
-        if retry not in ("", "0"):
-            log.info("dropped a Slack retry (attempt %s)", retry)
-            return BoltResponse(status=200, body="")
-        await next()
-        return None
 
     def _context(self, space: str, channel: str, member: Member, locale: str | None) -> Context:
         return self.app.dispatcher.context(space, channel, member, locale)
 
-    async def on_command(
-        self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
-    ) -> None:
-        """A slash command: ack at once, run the typed text like the console, then show the reply."""
+    async def on_command(self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient) -> None:
+        """A slash command: ack at once; run it after."""
         await ack()
+        self.later(self.run_command(command, client))
+
+    async def run_command(self, command: dict[str, Any], client: AsyncWebClient) -> None:
+        """Run the typed text like the console, then show the reply."""
         space, channel = f"slack:{command['team_id']}", command["channel_id"]
         member, locale = await self.people.member(
             client, command["team_id"], command["user_id"], command.get("user_name")
@@ -207,7 +247,8 @@ class SlackAdapter:
         line = f"{group} {text}" if text else self.default_line(group)
         reply = await self.app.dispatcher.invoke_text(space, channel, member, line, locale, can_open_modal=True)
         typed = f"{command['command']} {text}".strip()
-        await self.show(client, reply, space, channel, member, locale, command.get("trigger_id"), typed, respond)
+        trigger, response_url = command.get("trigger_id"), command.get("response_url")
+        await self.show(client, reply, space, channel, member, locale, trigger, typed, response_url)
 
     def default_line(self, group: str) -> str:
         """A bare `/poll` opens the group's form command (poll creation) when it has one."""
@@ -217,8 +258,12 @@ class SlackAdapter:
     async def on_action(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
     ) -> None:
-        """A click or a select: ack, then the dispatcher commits the vote and answers privately."""
+        """A click or a select: ack at once; act on it after."""
         await ack()
+        self.later(self.act(body, action, client))
+
+    async def act(self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        """The dispatcher acts (a vote is committed), then the member is answered privately."""
         team = team_of(body)
         space = f"slack:{team}"
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
@@ -226,7 +271,8 @@ class SlackAdapter:
         member, locale = await self.people.member(client, team, user["id"], user.get("username"))
         act = Action(space, channel, member, action["action_id"], action_values(action), {}, locale)
         reply = await self.app.dispatcher.act(act)
-        await self.show(client, reply, space, channel, member, locale, body.get("trigger_id"))
+        trigger, response_url = body.get("trigger_id"), body.get("response_url")
+        await self.show(client, reply, space, channel, member, locale, trigger, response_url=response_url)
 
     async def on_submit(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
@@ -243,9 +289,13 @@ class SlackAdapter:
             await ack(response_action="errors", errors=view_errors(view, reply.field_errors))
             return
         await ack()
-        await self.show(client, reply, space, channel, member, locale, None)
+        self.later(self.show(client, reply, space, channel, member, locale, None))
 
     async def on_home(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
+        """The App Home tab opened (Bolt acks events once this returns): publish it after."""
+        self.later(self.publish_home(event, body, client))
+
+    async def publish_home(self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         """The App Home tab: my open polls and my votes, published for this member."""
         if event.get("tab", "home") != "home":
             return
@@ -260,12 +310,18 @@ class SlackAdapter:
     async def on_message(
         self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
     ) -> None:
+        """A message event (Bolt acks events once this returns): hand it to the features after."""
+        self.later(self.receive(event, body, client, context.bot_user_id))
+
+    async def receive(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient, bot_user_id: str | None
+    ) -> None:
         """A member posted, edited or deleted a message: the features listening there get it (never our own)."""
         found = message_of(event)
         if found is None:
             return
         kind, message = found
-        if message["user"] == context.bot_user_id:
+        if message["user"] == bot_user_id:
             return  # Bolt already drops most of our own events; an edit of our message names us only inside
         team = team_of(body)
         member, _ = await self.people.member(client, team, message["user"])
@@ -294,27 +350,27 @@ class SlackAdapter:
         locale: str | None,
         trigger_id: str | None,
         typed: str | None = None,
-        respond: AsyncRespond | None = None,
+        response_url: str | None = None,
     ) -> None:
         """Open a modal, post a public card (kept live), or answer privately.
 
-        `typed` is the slash command as typed, `respond` its response_url (commands only).
+        `typed` is the slash command as typed; `response_url` the request's, for private answers.
         """
         _ = self._context(space, channel, member, locale)._
         if reply.modal is not None and trigger_id:
             view = modal_view(reply.modal, _("slack.modal.cancel"), {"channel": channel})
             if not await self._open_form(client, trigger_id, view):
                 text = "\n".join((_("slack.form_failed"), reply.modal.usage))
-                await self._private(client, space, channel, member, Reply(text=text), respond)
+                await self._private(client, space, channel, member, Reply(text=text), response_url)
         elif reply.public and channel:
             ref, failure = await self._try_post(client, space, channel, reply)
             if ref is not None:
                 await self.app.dispatcher.posted(reply, ref)
             else:
                 text = await self._not_posted(reply, failure, typed, _)
-                await self._private(client, space, channel, member, Reply(text=text), respond)
+                await self._private(client, space, channel, member, Reply(text=text), response_url)
         else:
-            await self._private(client, space, channel, member, reply, respond)
+            await self._private(client, space, channel, member, reply, response_url)
 
     @staticmethod
     async def _open_form(client: AsyncWebClient, trigger_id: str, view: dict[str, Any]) -> bool:
@@ -389,10 +445,10 @@ class SlackAdapter:
         channel: str,
         member: Member,
         reply: Reply,
-        respond: AsyncRespond | None = None,
+        response_url: str | None = None,
     ) -> None:
-        """Through the command's response_url, else an ephemeral message; files, or failures, go by DM instead."""
-        if not reply.files and respond is not None and await self._respond(respond, reply):
+        """Through the response_url, else an ephemeral message; files, or failures, go by DM instead."""
+        if not reply.files and response_url and await self._respond(response_url, reply):
             return
         if not reply.files and channel:
             try:
@@ -402,17 +458,22 @@ class SlackAdapter:
                 log.info("chat.postEphemeral failed channel=%s error=%s", channel, error.response.get("error"))
         await self._direct(client, space, member.user_id, reply)
 
-    @staticmethod
-    async def _respond(respond: AsyncRespond, reply: Reply) -> bool:
-        """An ephemeral answer through the response_url: it works where the bot is no member (private channels, DMs)."""
+    async def _respond(self, response_url: str, reply: Reply) -> bool:
+        """An ephemeral answer through the response_url: it works where the bot is no member (private channels, DMs).
+
+        Posted on the shared session: Bolt's respond() opens a new HTTP session for every answer.
+        A click's answer must not replace the card clicked (replace_original), only join it.
+        """
+        payload = {"response_type": "ephemeral", "replace_original": False, **message(reply.text, reply.card)}
         try:
-            answer = await respond(response_type="ephemeral", **message(reply.text, reply.card))
+            async with self.session.post(response_url, json=payload) as answer:
+                status, body = answer.status, await answer.text()
         except (aiohttp.ClientError, TimeoutError) as error:
             log.info("response_url failed error=%s", type(error).__name__)
             return False
-        if answer.status_code != 200:
-            log.info("response_url failed status=%s body=%s", answer.status_code, answer.body[:100])
-        return answer.status_code == 200
+        if status != 200:
+            log.info("response_url failed status=%s body=%s", status, body[:100])
+        return status == 200
 
     async def _direct(self, client: AsyncWebClient, space: str, user_id: str, reply: Reply) -> bool:
         """Post in the DM between the bot and a user."""

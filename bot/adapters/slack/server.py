@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -90,6 +91,10 @@ async def serve(app: App) -> None:
         if not app_token and not signing_secret:
             raise ConfigError("SLACK_SIGNING_SECRET is not set (needed to check requests in HTTP mode)")
         adapter = SlackAdapter(app, bolt)
+        # Everything loaded so far lives as long as the process: keep it out of full collections,
+        # whose pauses (100 ms and more with Bolt, aiohttp and Babel loaded) hold every pending ack.
+        gc.collect()
+        gc.freeze()
         if app_token:
             async with socket_mode(bolt, app_token):
                 log.warning("Slack adapter connected in Socket Mode")
@@ -99,5 +104,6 @@ async def serve(app: App) -> None:
             await asyncio.Event().wait()
     finally:
         if adapter is not None:
+            await adapter.drain()
             await app.detach("slack", adapter)
         await close_bolt(bolt)
