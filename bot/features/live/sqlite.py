@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.core.errors import UserError
 from bot.features.live.domain import LiveChannel, LiveThread
 from bot.features.live.posts_sqlite import enqueue
+from bot.store.sql import for_update, lock
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso
 
@@ -46,6 +47,7 @@ class SqliteLiveStore:
         """A new running thread for an event (one per event at a time)."""
 
         def op(conn: sqlite3.Connection) -> LiveThread:
+            lock(conn, f"live-start {event_id}")
             if conn.execute(
                 "SELECT 1 FROM live_threads WHERE event_id = ? AND stopped_at IS NULL", (event_id,)
             ).fetchone():
@@ -71,6 +73,7 @@ class SqliteLiveStore:
 
         def op(conn: sqlite3.Connection) -> LiveChannel:
             _running(conn, live_id)
+            lock(conn, f"live-channel {space} {channel}")
             if conn.execute(
                 "SELECT 1 FROM live_channels WHERE space = ? AND channel = ? AND detached_at IS NULL", (space, channel)
             ).fetchone():
@@ -147,7 +150,7 @@ class SqliteLiveStore:
 
         def op(conn: sqlite3.Connection) -> LiveThread:
             row = conn.execute(
-                "SELECT thread_id, expires_at, used_at FROM live_codes WHERE code = ?", (code,)
+                f"SELECT thread_id, expires_at, used_at FROM live_codes WHERE code = ?{for_update(conn)}", (code,)
             ).fetchone()
             if row is None:
                 raise UserError("live.bad_code", code=code)

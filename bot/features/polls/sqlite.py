@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.core.errors import UserError
 from bot.features.polls.domain import Poll, PollDraft, Tally, VoterRow
 from bot.features.polls.store import VoteRule
+from bot.store.sql import lock
 from bot.store.sqlite.database import Database
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso, upsert_member
 
@@ -130,6 +131,7 @@ class SqlitePollStore:
         """Replace a voter's choices by `rule(poll, current)` inside one transaction."""
 
         def op(conn: sqlite3.Connection) -> tuple[Poll, tuple[int, ...]]:
+            lock(conn, f"vote {poll_id} {voter}")  # the same voter's click in another process waits
             poll = self._current(conn, poll_id)
             if poll is None:
                 raise UserError("poll.not_found", ref=poll_id)
