@@ -222,6 +222,24 @@ def connect(url: str) -> psycopg.Connection[Row]:
         raise DatabaseError(f"cannot connect to {masked(url)}: {_without(str(error), url)}") from None
 
 
+def migrate_url(url: str, folders: Sequence[Traversable] = ()) -> int:
+    """Connect, apply the migrations the database lacks, disconnect; the version (`phosphore migrate`)."""
+    with connect(url) as conn:
+        try:
+            return migrate(conn, folders)
+        except psycopg.Error as error:
+            raise DatabaseError(f"cannot migrate {masked(url)}: {_without(str(error), url)}") from error
+
+
+@contextlib.contextmanager
+def session_lock(url: str, name: str) -> Iterator[bool]:
+    """Hold the advisory lock `name` (per schema) while the block runs, if free; yields whether it was."""
+    # A session lock: the server drops it when this connection ends, however the process ends.
+    with connect(url) as conn:
+        row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s || current_schema()))", (name,)).fetchone()
+        yield bool(row and row[0])
+
+
 def _without(message: str, url: str) -> str:
     """An error message with the URL's password taken out, should the driver quote it."""
     password = urlsplit(url).password
@@ -292,16 +310,8 @@ class Database:
         return found
 
     def _open_writer(self) -> WriterConnection:
-        conn = connect(self.url)
-        try:
-            migrate(conn, self._migrations)
-        except psycopg.Error as error:
-            conn.close()
-            raise DatabaseError(f"cannot migrate {self.path}: {_without(str(error), self.url)}") from error
-        except BaseException:
-            conn.close()
-            raise
-        return WriterConnection(conn)
+        migrate_url(self.url, self._migrations)
+        return WriterConnection(connect(self.url))
 
     async def close(self) -> None:
         """Finish pending writes, then close everything."""
