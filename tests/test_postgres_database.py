@@ -171,9 +171,10 @@ async def test_migrations_apply_once_under_a_lock(url: str, folder: Path) -> Non
             return migrate(conn, [folder])
 
     versions = await asyncio.gather(*(asyncio.to_thread(run) for _ in range(4)))
-    assert versions == [2, 2, 2, 2]
+    assert len(set(versions)) == 1 and versions[0] >= 2  # the shared folder's versions come too
     with psycopg.connect(url) as conn:
-        assert conn.execute("SELECT version FROM schema_version ORDER BY version").fetchall() == [(1,), (2,)]
+        applied = [version for (version,) in conn.execute("SELECT version FROM schema_version ORDER BY version")]
+        assert applied[:2] == [1, 2] and len(applied) == len(set(applied))
 
 
 async def test_a_failing_migration_leaves_the_previous_version(url: str, folder: Path) -> None:
@@ -184,7 +185,7 @@ async def test_a_failing_migration_leaves_the_previous_version(url: str, folder:
     with psycopg.connect(url, autocommit=True) as conn:
         with pytest.raises(psycopg.errors.UndefinedColumn):
             migrate(conn, [folder])
-        assert conn.execute("SELECT max(version) FROM schema_version").fetchone() == (1,)
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone() == (1,)  # nothing after the failure
         columns = conn.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'votes'"
                                " AND table_schema = current_schema()").fetchall()  # fmt: skip
         assert ("x",) not in columns
@@ -196,3 +197,13 @@ async def test_an_unreachable_server_is_named_without_its_password() -> None:
     with pytest.raises(Exception, match=r"bot:\*\*\*@127\.0\.0\.1:1") as caught:
         await db.open()
     assert "s3cret" not in str(caught.value)
+
+
+async def test_a_dropped_writer_connection_is_replaced(db: Database, url: str) -> None:
+    """The server ends the writer's connection (a restart, an admin): the next write reconnects and commits."""
+    pid = await db.write(lambda conn: conn.execute("SELECT pg_backend_pid()").fetchone()[0])
+    with psycopg.connect(url, autocommit=True) as admin:
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
+    await db.write(lambda conn: conn.execute("INSERT INTO votes (voter, choice) VALUES ('ana', 1)"))
+    assert await db.write(lambda conn: conn.execute("SELECT pg_backend_pid()").fetchone()[0]) != pid
+    assert [row["voter"] for row in await db.fetch_all("SELECT voter FROM votes")] == ["ana"]

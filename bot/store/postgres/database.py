@@ -380,18 +380,15 @@ class Database:
 
     def _transaction(self, ops: Sequence[WriteOp[Any]]) -> Batch:
         """The ops in one transaction, each in a savepoint so one failure spares the others."""
-        conn = self._connected()
+        conn = self._begin()
         raw = conn.raw
         outcomes: list[Outcome] = []
-        conn.wrote_notices = False
-        # Savepoint bookkeeping shares round trips: statements without parameters go together in one message.
-        step = "BEGIN; SAVEPOINT op"
         try:
-            for op in ops:
-                raw.execute(step.encode(), prepare=False)
+            for index, op in enumerate(ops):
+                if index:  # savepoint bookkeeping shares one round trip: statements without parameters go together
+                    raw.execute(b"RELEASE SAVEPOINT op; SAVEPOINT op", prepare=False)
                 try:
                     outcomes.append((True, op(conn)))
-                    step = "RELEASE SAVEPOINT op; SAVEPOINT op"
                 except TRANSIENT:
                     raise  # the whole transaction is the victim: it is run again
                 except Exception as error:
@@ -399,22 +396,29 @@ class Database:
                         raise error.__cause__ from None
                     raw.execute(b"ROLLBACK TO SAVEPOINT op", prepare=False)
                     outcomes.append((False, error))
-                    step = "RELEASE SAVEPOINT op; SAVEPOINT op"
             raw.execute(b"RELEASE SAVEPOINT op; COMMIT", prepare=False)
         except BaseException:
             if not raw.closed and conn.in_transaction:
-                raw.execute(b"ROLLBACK", prepare=False)
+                with contextlib.suppress(psycopg.Error):  # a lost connection has nothing left to roll back
+                    raw.execute(b"ROLLBACK", prepare=False)
             raise
         self.commits += 1
         # An op that recorded notices and then failed leaves the flag up: one needless look, no harm.
         return outcomes, conn.wrote_notices
 
-    def _connected(self) -> WriterConnection:
-        """The writer connection, connected again if the server dropped it."""
+    def _begin(self) -> WriterConnection:
+        """The writer connection in a new transaction, connected again first if the server dropped it."""
         assert self._writer is not None, "database is not open"
-        if self._writer.raw.closed or self._writer.raw.broken:
+        try:
+            self._writer.raw.execute(b"BEGIN; SAVEPOINT op", prepare=False)
+        except psycopg.OperationalError:
+            if not (self._writer.raw.closed or self._writer.raw.broken):
+                raise
+            # Nothing of the batch has run: after a server restart or a failover it simply goes on a new connection.
             log.warning("reconnecting the writer to %s", self.path)
             self._writer = WriterConnection(connect(self.url))
+            self._writer.raw.execute(b"BEGIN; SAVEPOINT op", prepare=False)
+        self._writer.wrote_notices = False
         return self._writer
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
