@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import sqlite3
 
+from bot.store.database import Connection
 
-def for_update(conn: sqlite3.Connection) -> str:
+
+def for_update(conn: Connection) -> str:
     """` FOR UPDATE` after a SELECT whose rows the op decides on (held until it commits); nothing on SQLite."""
     return "" if isinstance(conn, sqlite3.Connection) else " FOR UPDATE"
 
 
-def lock(conn: sqlite3.Connection, key: str) -> None:
+def lock(conn: Connection, key: str) -> None:
     """Hold a lock named `key` until the transaction ends: for a rule over rows that may not exist yet."""
     if not isinstance(conn, sqlite3.Connection):
         # A transaction-level advisory lock: released by COMMIT or ROLLBACK, never left behind by a crash.
