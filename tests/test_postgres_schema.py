@@ -1,4 +1,4 @@
-"""The PostgreSQL schema is SQLite's: same tables, columns in the same order, keys, indexes and defaults.
+"""The PostgreSQL schema is SQLite's: same tables, columns in the same order, keys, indexes and defaults; tables made on use.
 
 Both are built from the project's migrations (SQLite's numbered files, PostgreSQL's `postgres/` folders) and read
 back from each database's catalog, so a migration added on one side only, or translated loosely, fails here.
@@ -6,6 +6,7 @@ back from each database's catalog, so a migration added on one side only, or tra
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -134,3 +135,20 @@ def test_ids_are_never_given_twice() -> None:
             first = conn.execute(draft).fetchone()
             conn.execute("DELETE FROM idea_drafts")
             assert first is not None and conn.execute(draft).fetchone() == (first[0] + 1,)
+
+
+async def test_processes_creating_the_slack_dm_table_at_once_all_succeed() -> None:
+    """The Slack adapter's cache table, created on first use: six processes at once, no catalog conflict."""
+    from bot.adapters.slack.dm_channels import DmChannels
+    from bot.store.postgres.database import Database
+
+    with fresh_schema() as url:
+        databases = [Database(url, migration_folders(FEATURES)) for _ in range(6)]
+        for database in databases:
+            await database.open()
+        try:
+            await asyncio.gather(*(DmChannels(database)._ensure_table() for database in databases))
+            assert await databases[0].fetch_all("SELECT * FROM slack_dm_channels") == []
+        finally:
+            for database in databases:
+                await database.close()
