@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from bot.store.database import Connection, masked
+from bot.store.database import Connection, DatabaseError, masked
 from bot.store.database import Database as DatabasePort
 from bot.store.postgres.database import Database, migrate, translate
 from bot.store.sqlite.database import Database as SqliteDatabase
@@ -227,3 +227,17 @@ async def test_a_dropped_writer_connection_is_replaced(db: Database, url: str) -
     await db.write(lambda conn: conn.execute("INSERT INTO votes (voter, choice) VALUES ('ana', 1)"))
     assert await db.write(lambda conn: conn.execute("SELECT pg_backend_pid()").fetchone()[0]) != pid
     assert [row["voter"] for row in await db.fetch_all("SELECT voter FROM votes")] == ["ana"]
+
+
+async def test_a_read_only_opening_reads_the_version_and_cannot_write(db: Database, url: str) -> None:
+    """Exports open the database read-only: the schema version is read, and nothing can be written."""
+    reader = Database(url)
+    try:
+        assert await reader.open_read_only() >= 1
+        assert await reader.fetch_all("SELECT voter FROM votes") == []
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            await reader.fetch_all("INSERT INTO votes (voter, choice) VALUES ('x', 1) RETURNING id")
+    finally:
+        await reader.close()
+    with pytest.raises(DatabaseError, match=r"bot:\*\*\*@127\.0\.0\.1:1"):
+        await Database("postgresql://bot:s3cret@127.0.0.1:1/x?connect_timeout=2").open_read_only()

@@ -231,7 +231,8 @@ def migrate(conn: psycopg.Connection[Any], folders: Sequence[Traversable] = ()) 
             current = version
         return current
     finally:
-        conn.execute(lock.format("pg_advisory_unlock"))
+        with contextlib.suppress(psycopg.OperationalError):  # a lost connection has dropped the lock already
+            conn.execute(lock.format("pg_advisory_unlock"))
 
 
 def connect(url: str) -> psycopg.Connection[Row]:
@@ -290,44 +291,52 @@ class Database:
         loop = asyncio.get_running_loop()
         try:
             self._writer = await loop.run_in_executor(self._executor, self._open_writer)
-            self._readers = AsyncConnectionPool(
-                self.url,
-                min_size=1,
-                max_size=READERS,
-                open=False,
-                kwargs={"autocommit": True, "row_factory": row_factory},
-                connection_class=psycopg.AsyncConnection[Row],
-                name="phosphore-readers",
-            )
-            await self._readers.open(wait=True)
+            self._readers = await self._open_readers(READERS)
         except BaseException:
             await self.close()  # a half-open database keeps threads that would stop the process exiting
             raise
 
     async def open_read_only(self) -> int:
-        """Open the readers alone, changing nothing; the schema version."""
-        loop = asyncio.get_running_loop()
-
-        def version() -> int:
-            with connect(self.url) as conn:
-                return schema_version(conn)
-
+        """Open one reader alone, whose transactions cannot write; the schema version."""
         try:
-            found = await loop.run_in_executor(self._executor, version)
-            self._readers = AsyncConnectionPool(
-                self.url,
-                min_size=1,
-                max_size=1,
-                open=False,
-                kwargs={"autocommit": True, "row_factory": row_factory},
-                connection_class=psycopg.AsyncConnection[Row],
-                name="phosphore-readers",
-            )
-            await self._readers.open(wait=True)
+            # Connecting once first fails fast, with the server named, where the pool would keep retrying.
+            await asyncio.get_running_loop().run_in_executor(self._executor, lambda: connect(self.url).close())
+            self._readers = await self._open_readers(1, read_only=True)
+            async with self._readers.connection() as conn:
+                cursor = await conn.execute(
+                    "SELECT CASE WHEN to_regclass('schema_version') IS NULL THEN 0 ELSE"
+                    " (SELECT coalesce(max(version), 0) FROM schema_version) END"
+                )
+                row = await cursor.fetchone()
         except BaseException:
             await self.close()
             raise
-        return found
+        return int(row[0]) if row else 0
+
+    async def _open_readers(
+        self, size: int, read_only: bool = False
+    ) -> AsyncConnectionPool[psycopg.AsyncConnection[Row]]:
+        """The pool `fetch_all` reads through, each statement its own transaction."""
+
+        async def configure(conn: psycopg.AsyncConnection[Row]) -> None:
+            await conn.execute("SET default_transaction_read_only = on")
+
+        pool = AsyncConnectionPool(
+            self.url,
+            min_size=1,
+            max_size=size,
+            open=False,
+            kwargs={"autocommit": True, "row_factory": row_factory},
+            connection_class=psycopg.AsyncConnection[Row],
+            configure=configure if read_only else None,
+            name="phosphore-readers",
+        )
+        try:
+            await pool.open(wait=True)
+        except BaseException:
+            await pool.close()
+            raise
+        return pool
 
     def _open_writer(self) -> WriterConnection:
         migrate_url(self.url, self._migrations)
