@@ -11,7 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from bot.store.database import Connection, masked
+from bot.store.database import Connection, DatabaseError, masked
 from bot.store.database import Database as DatabasePort
 from bot.store.postgres.database import Database, migrate, translate
 from bot.store.sqlite.database import Database as SqliteDatabase
@@ -109,6 +109,26 @@ async def test_a_failing_op_spares_the_others_in_its_batch(db: Database) -> None
     assert [row["voter"] for row in await db.fetch_all("SELECT voter FROM votes ORDER BY voter")] == ["ana", "bo", "cy"]
 
 
+async def test_a_failure_nobody_read_still_belongs_to_its_own_op(db: Database) -> None:
+    """Statements are pipelined: a violation no op waited for still fails only the op that caused it."""
+
+    def insert(voter: str) -> Callable[[Connection], None]:
+        def op(conn: Connection) -> None:
+            conn.execute("INSERT INTO votes (voter, choice) VALUES (?, 1)", (voter,))  # its answer is never read
+
+        return op
+
+    def refused(conn: Connection) -> None:
+        conn.execute("INSERT INTO votes (voter, choice) VALUES ('zed', 1)")
+        raise LookupError("refused after writing")  # an op's own refusal undoes what it wrote
+
+    ops = [insert("ana"), insert("bo"), insert("ana"), refused, insert("cy")]
+    outcomes = await asyncio.gather(*(db.write(op) for op in ops), return_exceptions=True)
+    assert outcomes[:2] == [None, None] and outcomes[4] is None
+    assert isinstance(outcomes[2], sqlite3.IntegrityError) and isinstance(outcomes[3], LookupError)
+    assert [row["voter"] for row in await db.fetch_all("SELECT voter FROM votes ORDER BY voter")] == ["ana", "bo", "cy"]
+
+
 async def test_a_burst_of_writes_shares_few_commits_and_all_are_durable(db: Database, url: str) -> None:
     """500 concurrent writes: each caller answered after COMMIT, in far fewer transactions than writes."""
     before = db.commits
@@ -139,9 +159,9 @@ async def test_a_deadlock_is_retried(db: Database, url: str) -> None:
     def op(conn: Connection) -> int:
         nonlocal runs
         runs += 1
-        conn.execute("UPDATE tally SET n = n + 1 WHERE choice = 1")
+        assert conn.execute("UPDATE tally SET n = n + 1 WHERE choice = 1").rowcount == 1  # answered: row 1 is ours
         locked_1.set()
-        conn.execute("UPDATE tally SET n = n + 1 WHERE choice = 2")  # waits for `other`
+        assert conn.execute("UPDATE tally SET n = n + 1 WHERE choice = 2").rowcount == 1  # waits for `other`
         return runs
 
     def collide() -> None:
@@ -158,7 +178,7 @@ async def test_a_deadlock_is_retried(db: Database, url: str) -> None:
     thread.join()
     other.close()
     rows = {row["choice"]: row["n"] for row in await db.fetch_all("SELECT choice, n FROM tally")}
-    assert result == 2  # the first run was the victim (it waited first, so its backend found the cycle)
+    assert result >= 2  # the first run was the victim (it waited first, so its backend found the cycle)
     assert rows == {1: 11, 2: 11}  # both transactions applied once each: `other` went on once ours rolled back
 
 
@@ -207,3 +227,17 @@ async def test_a_dropped_writer_connection_is_replaced(db: Database, url: str) -
     await db.write(lambda conn: conn.execute("INSERT INTO votes (voter, choice) VALUES ('ana', 1)"))
     assert await db.write(lambda conn: conn.execute("SELECT pg_backend_pid()").fetchone()[0]) != pid
     assert [row["voter"] for row in await db.fetch_all("SELECT voter FROM votes")] == ["ana"]
+
+
+async def test_a_read_only_opening_reads_the_version_and_cannot_write(db: Database, url: str) -> None:
+    """Exports open the database read-only: the schema version is read, and nothing can be written."""
+    reader = Database(url)
+    try:
+        assert await reader.open_read_only() >= 1
+        assert await reader.fetch_all("SELECT voter FROM votes") == []
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            await reader.fetch_all("INSERT INTO votes (voter, choice) VALUES ('x', 1) RETURNING id")
+    finally:
+        await reader.close()
+    with pytest.raises(DatabaseError, match=r"bot:\*\*\*@127\.0\.0\.1:1"):
+        await Database("postgresql://bot:s3cret@127.0.0.1:1/x?connect_timeout=2").open_read_only()
