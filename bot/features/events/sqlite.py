@@ -1,11 +1,11 @@
 """Events, antennas, workshops and sign-ups in SQLite: load the aggregate, run a rule, write the difference.
 
-The writer connection serialises writes, so the `EventState` an op loads stays current until its commit.
+The `EventState` an op loads stays current until its commit: SQLite's writer serialises writes, and on
+PostgreSQL the op locks the event's row first, so sign-ups from other processes wait (no overselling).
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -25,7 +25,8 @@ from bot.features.events.domain import (
     SignupRequest,
 )
 from bot.features.events.rules import Choice, Decision, Entry, EventState
-from bot.store.sqlite.database import Database
+from bot.store.database import Connection, Database, Row
+from bot.store.sql import for_update
 from bot.store.sqlite.outbox import enqueue
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso, upsert_member
 
@@ -51,7 +52,6 @@ CHOICES_SELECT = (
     " JOIN event_sessions es ON es.id = c.session_id WHERE c.event_id = ? ORDER BY es.number"
 )
 HOLDING_SQL = "('confirmed', 'offered')"
-Row = sqlite3.Row
 
 
 def _event(row: Row) -> Event:
@@ -106,12 +106,14 @@ def _choices_by_member(rows: Iterable[Row]) -> dict[str, list[Row]]:
 # --- inside a write: sync helpers on the writer connection -------------------------------------
 
 
-def _load_event(conn: sqlite3.Connection, event_id: int) -> Event | None:
-    row = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)).fetchone()
+def _load_event(conn: Connection, event_id: int, lock: bool = False) -> Event | None:
+    """An event read in a write; `lock` holds its row (the aggregate's) until the commit."""
+    suffix = for_update(conn) if lock else ""
+    row = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?{suffix}", (event_id,)).fetchone()
     return None if row is None else _event(row)
 
 
-def _read_signup(conn: sqlite3.Connection, event_id: int, member: str) -> Signup | None:
+def _read_signup(conn: Connection, event_id: int, member: str) -> Signup | None:
     row = conn.execute(f"{SIGNUP_SELECT} WHERE s.event_id = ? AND s.member = ?", (event_id, member)).fetchone()
     if row is None:
         return None
@@ -138,7 +140,7 @@ def _choice(row: Row) -> Choice:
     return Choice(row["session_id"], row["member"], row["status"], row["seq"], from_iso(row["chosen_at"]))  # type: ignore[arg-type]
 
 
-def _load_state(conn: sqlite3.Connection, event: Event) -> EventState:
+def _load_state(conn: Connection, event: Event) -> EventState:
     """The event's aggregate, read on the writer connection inside the caller's transaction."""
     sessions = conn.execute(
         f"SELECT {SESSION_COLUMNS} FROM event_sessions WHERE event_id = ? ORDER BY number", (event.id,)
@@ -155,15 +157,15 @@ def _load_state(conn: sqlite3.Connection, event: Event) -> EventState:
     )
 
 
-def _state_in(conn: sqlite3.Connection, space: str | None, event_id: int) -> EventState:
+def _state_in(conn: Connection, space: str | None, event_id: int) -> EventState:
     """The aggregate of an event; another space's event (when `space` is given) is refused as not found."""
-    event = _load_event(conn, event_id)
+    event = _load_event(conn, event_id, lock=True)
     if event is None or (space is not None and event.space != space):
         raise UserError("event.not_found", ref=event_id)
     return _load_state(conn, event)
 
 
-def _write(conn: sqlite3.Connection, decision: Decision, now: datetime) -> None:
+def _write(conn: Connection, decision: Decision, now: datetime) -> None:
     """Write what a rule changed and queue its notices, in the caller's transaction."""
     event = decision.after.event
     if decision.event_changed:
@@ -195,7 +197,7 @@ def _write(conn: sqlite3.Connection, decision: Decision, now: datetime) -> None:
     enqueue(conn, decision.notices, now)
 
 
-def _change(conn: sqlite3.Connection, decision: Decision, member: str | None, now: datetime) -> Change:
+def _change(conn: Connection, decision: Decision, member: str | None, now: datetime) -> Change:
     """Write a decision and say what became of it, with the acting member's sign-up as it now stands."""
     _write(conn, decision, now)
     event = decision.after.event
@@ -214,7 +216,7 @@ class SqliteEventStore:
     ) -> Event:
         """Store a new event with the next short reference of its space."""
 
-        def op(conn: sqlite3.Connection) -> Event:
+        def op(conn: Connection) -> Event:
             ref = next_ref(conn, space, "event")
             (event_id,) = conn.execute(
                 f"INSERT INTO events (space, ref, channel, author, timezone, {DRAFT_COLUMNS}, created_at, updated_at)"
@@ -230,7 +232,7 @@ class SqliteEventStore:
     async def update_event(self, event_id: int, draft: EventDraft, now: datetime) -> Change:
         """Replace an event's details; fill places a larger capacity opened."""
 
-        def op(conn: sqlite3.Connection) -> Change:
+        def op(conn: Connection) -> Change:
             return _change(conn, rules.update_event(_state_in(conn, None, event_id), draft, now), None, now)
 
         return await self.db.write(op)
@@ -238,7 +240,7 @@ class SqliteEventStore:
     async def cancel_event(self, event_id: int, now: datetime) -> Change:
         """Mark an event cancelled and tell everyone signed up; refused when it already was."""
 
-        def op(conn: sqlite3.Connection) -> Change:
+        def op(conn: Connection) -> Change:
             return _change(conn, rules.cancel_event(_state_in(conn, None, event_id), now), None, now)
 
         return await self.db.write(op)
@@ -266,7 +268,7 @@ class SqliteEventStore:
     ) -> Change:
         """Sign up or change mode/antenna: load, decide and write in one transaction."""
 
-        def op(conn: sqlite3.Connection) -> Change:
+        def op(conn: Connection) -> Change:
             decision = rules.apply_signup(_state_in(conn, space, event_id), member, name, request, now)
             upsert_member(conn, space, member, name, now)
             return _change(conn, decision, member, now)
@@ -276,7 +278,7 @@ class SqliteEventStore:
     async def withdraw(self, space: str, event_id: int, member: str, now: datetime) -> Change:
         """Withdraw a member; the first waiting members move up in the same transaction."""
 
-        def op(conn: sqlite3.Connection) -> Change:
+        def op(conn: Connection) -> Change:
             return _change(conn, rules.withdraw(_state_in(conn, space, event_id), member, now), member, now)
 
         return await self.db.write(op)
@@ -284,7 +286,7 @@ class SqliteEventStore:
     async def confirm_offer(self, space: str, event_id: int, member: str, now: datetime) -> Change:
         """Turn an offered place into a confirmed one, if the offer still runs."""
 
-        def op(conn: sqlite3.Connection) -> Change:
+        def op(conn: Connection) -> Change:
             return _change(conn, rules.confirm_offer(_state_in(conn, space, event_id), member, now), member, now)
 
         return await self.db.write(op)
@@ -292,7 +294,7 @@ class SqliteEventStore:
     async def expire_offers(self, now: datetime) -> list[Change]:
         """Expire offers not confirmed in time, event by event; each place goes to the next in line."""
 
-        def op(conn: sqlite3.Connection) -> list[Change]:
+        def op(conn: Connection) -> list[Change]:
             due = conn.execute(
                 "SELECT event_id FROM event_signups WHERE status = 'offered' AND offer_expires_at <= ?"
                 " GROUP BY event_id ORDER BY MIN(offer_expires_at), event_id",
@@ -315,7 +317,7 @@ class SqliteEventStore:
     async def toggle_session(self, space: str, event_id: int, member: str, number: int, now: datetime) -> Change:
         """Choose a workshop or drop it: capacity and overlaps checked inside the transaction."""
 
-        def op(conn: sqlite3.Connection) -> Change:
+        def op(conn: Connection) -> Change:
             decision = rules.toggle_session(_state_in(conn, space, event_id), member, number, now)
             return _change(conn, decision, member, now)
 
@@ -362,7 +364,8 @@ class SqliteEventStore:
     async def counts(self, event_id: int) -> Counts:
         """Places and waitlists per mode, antenna and workshop."""
         rows = await self.db.fetch_all(
-            f"SELECT mode, SUM(status IN {HOLDING_SQL}) AS held, SUM(status = 'waitlisted') AS waiting"
+            f"SELECT mode, COUNT(*) FILTER (WHERE status IN {HOLDING_SQL}) AS held,"
+            " COUNT(*) FILTER (WHERE status = 'waitlisted') AS waiting"
             " FROM event_signups WHERE event_id = ? GROUP BY mode",
             (event_id,),
         )
@@ -371,12 +374,13 @@ class SqliteEventStore:
         antenna_rows = await self.db.fetch_all(
             "SELECT a.id, a.space, a.name, a.region, a.host, a.channel, COUNT(s.id) AS n FROM event_antennas a"
             f" JOIN events e ON e.space = a.space AND e.id = ? LEFT JOIN event_signups s ON s.antenna_id = a.id"
-            f" AND s.event_id = e.id AND s.status IN {HOLDING_SQL} GROUP BY a.id ORDER BY a.name COLLATE NOCASE",
+            f" AND s.event_id = e.id AND s.status IN {HOLDING_SQL} GROUP BY a.id ORDER BY lower(a.name), a.id",
             (event_id,),
         )
         session_rows = await self.db.fetch_all(
             f"SELECT {', '.join('es.' + c.strip() for c in SESSION_COLUMNS.split(','))},"
-            " COALESCE(SUM(c.status = 'confirmed'), 0) AS held, COALESCE(SUM(c.status = 'waitlisted'), 0) AS waiting"
+            " COUNT(*) FILTER (WHERE c.status = 'confirmed') AS held,"
+            " COUNT(*) FILTER (WHERE c.status = 'waitlisted') AS waiting"
             " FROM event_sessions es LEFT JOIN event_session_choices c ON c.session_id = es.id"
             " WHERE es.event_id = ? GROUP BY es.id ORDER BY es.number",
             (event_id,),
@@ -390,15 +394,15 @@ class SqliteEventStore:
     async def add_antenna(self, space: str, antenna: Antenna, now: datetime) -> Antenna:
         """Store a new antenna of a space; names are unique per space."""
 
-        def op(conn: sqlite3.Connection) -> Antenna:
-            try:
-                row = conn.execute(
-                    "INSERT INTO event_antennas (space, name, region, host, channel, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?) RETURNING id, space, name, region, host, channel",
-                    (space, antenna.name, antenna.region, antenna.host, antenna.channel, to_iso(now)),
-                ).fetchone()
-            except sqlite3.IntegrityError:
-                raise UserError("event.antenna_exists", field="name", name=antenna.name) from None
+        def op(conn: Connection) -> Antenna:
+            # The only uniqueness an antenna has is its name in its space (whatever the case).
+            row = conn.execute(
+                "INSERT INTO event_antennas (space, name, region, host, channel, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING RETURNING id, space, name, region, host, channel",
+                (space, antenna.name, antenna.region, antenna.host, antenna.channel, to_iso(now)),
+            ).fetchone()
+            if row is None:
+                raise UserError("event.antenna_exists", field="name", name=antenna.name)
             return _antenna(row)
 
         return await self.db.write(op)
@@ -414,7 +418,7 @@ class SqliteEventStore:
         """The antennas of a space, by name."""
         rows = await self.db.fetch_all(
             "SELECT id, space, name, region, host, channel FROM event_antennas WHERE space = ?"
-            " ORDER BY name COLLATE NOCASE",
+            " ORDER BY lower(name), id",
             (space,),
         )
         return [_antenna(row) for row in rows]
@@ -422,8 +426,8 @@ class SqliteEventStore:
     async def add_session(self, event_id: int, space: str, draft: Session, now: datetime) -> Session:
         """Check a new workshop against its event and store it with the next number, in one transaction."""
 
-        def op(conn: sqlite3.Connection) -> Session:
-            event = _load_event(conn, event_id)
+        def op(conn: Connection) -> Session:
+            event = _load_event(conn, event_id, lock=True)  # the next number is read below
             if event is None or event.space != space:
                 raise UserError("event.not_found", ref=event_id)
             session = rules.check_workshop(event, draft, now)
