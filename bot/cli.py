@@ -142,17 +142,22 @@ async def _run(settings: Settings, adapters: list[str]) -> int:
     stop_requested = asyncio.Event()
     with _sole_process(settings.database), _stop_signals(stop_requested):
         await app.start()
-        web = None
+        runners: list[Any] = []
         try:
             if settings["web.enabled"]:
                 # The live pages, beside whichever adapters run (aiohttp.web is imported only then).
                 from bot.web.server import start_web
 
-                web = await start_web(app, settings["web.host"], settings["web.port"])
+                runners.append(await start_web(app, settings["web.host"], settings["web.port"]))
+            if settings["ops.port"]:
+                from bot.ops.server import start_ops
+
+                runners.append(await start_ops(app, settings["ops.host"], settings["ops.port"]))
             await _serve(app, servers, stop_requested)
         finally:
-            if web is not None:
-                await web.cleanup()
+            for runner in runners:
+                if runner is not None:
+                    await runner.cleanup()
             await app.stop()
     log.info("stopped cleanly")
     return EXIT_OK

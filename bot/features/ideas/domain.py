@@ -16,6 +16,7 @@ from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.core.exports import COMMA, to_csv
 from bot.core.livecards import LiveCards
+from bot.core.metrics import Metrics
 from bot.core.model import Member
 from bot.core.notices import Notice
 from bot.core.refs import parse_ref
@@ -294,12 +295,14 @@ class IdeaService:
         clock: Clock,
         limits: IdeaLimits = IdeaLimits(),
         wake_at: Callable[[datetime], None] = lambda _moment: None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.live = live
         self.clock = clock
         self.limits = limits
         self.wake_at = wake_at  # a wall with a closing time must be closed then
+        self.metrics = metrics or Metrics()
 
     # Walls
 
@@ -480,6 +483,7 @@ class IdeaService:
                 raise UserError("idea.wall_closed", wall=wall.ref)
 
         idea, liked = await self.store.toggle_like(idea_id, member.key, now, rule, only_add)
+        self.metrics.count("likes", space)
         self.live.touch(idea.subject)
         return idea, liked
 
