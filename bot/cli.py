@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="create or upgrade the database, then exit")
     commands.add_parser("slack-manifest", help="print the Slack app manifest (YAML) for the current settings")
 
+    copy = commands.add_parser("copy-db", help="copy a whole database into an empty one (SQLite or PostgreSQL)",
+                               description="Copy every table of FROM into TO, ids kept, in one transaction, and check"
+                               " the row counts. TO is created and migrated if need be; a TO with rows is refused."
+                               " Stop the bot first.")  # fmt: skip
+    copy.add_argument("source", metavar="FROM", help="a SQLite file or a postgresql:// URL")
+    copy.add_argument("target", metavar="TO", help="a SQLite file or a postgresql:// URL (empty)")
+
     export = commands.add_parser("export", help="write a CSV export to stdout or a file")
     kinds = _Subcommands(export.add_subparsers(dest="kind", required=True, metavar="KIND"), common)
     poll = kinds.add_parser("poll", help="a poll: counts per option, and voters unless anonymous")
@@ -228,6 +235,32 @@ async def _migrate(settings: Settings) -> int:
     return EXIT_OK
 
 
+def _copy_db(source: str, target: str) -> int:
+    """Copy FROM into the empty TO, table by table; print the rows copied per table."""
+    from bot.feature import migration_folders
+    from bot.features import FEATURES
+    from bot.store.copy import CopyError, copy_database, open_side
+    from bot.store.sqlite.database import migrations
+
+    folders = migration_folders(FEATURES)
+    latest = migrations(folders)[-1][0]
+    locks = [_sole_process(Path(where)) for where in (source, target) if "://" not in where]
+    try:
+        with contextlib.ExitStack() as stack:
+            for lock in locks:  # no bot may write to either file meanwhile
+                stack.enter_context(lock)
+            reader = stack.enter_context(contextlib.closing(open_side(source, write=False)))
+            writer = stack.enter_context(contextlib.closing(open_side(target, write=True, folders=folders)))
+            copied = copy_database(reader, writer, latest)
+    except CopyError as error:
+        print(f"phosphore: copy-db: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    for table, count in copied.items():
+        print(f"{table}: {count}")
+    print(f"copied {sum(copied.values())} rows in {len(copied)} tables from {reader.describe()} to {writer.describe()}")
+    return EXIT_OK
+
+
 async def _export_content(app: App, args: argparse.Namespace, space: str, sep: str) -> str:
     """The text of one export, as trusted staff (the command line has no member); CSV columns split by `sep`."""
     if args.kind == "ideas":
@@ -335,6 +368,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_discord_sync(settings, args.guild))
         if args.command == "export":
             return asyncio.run(_export(settings, args))
+        if args.command == "copy-db":
+            return _copy_db(args.source, args.target)
         return asyncio.run(_run(settings, choose_adapters(args.adapter, settings)))
     except ConfigError as error:
         print(f"phosphore: configuration error: {error}", file=sys.stderr)
