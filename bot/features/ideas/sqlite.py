@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -10,7 +9,7 @@ from bot.core.errors import UserError
 from bot.core.notices import Notice
 from bot.features.ideas.domain import DEFAULT_WALL_REF, Idea, IdeaDraft, StatusChange, Wall
 from bot.features.ideas.store import LikeRule
-from bot.store.sqlite.database import Database
+from bot.store.database import Connection, Database, Row
 from bot.store.sqlite.outbox import enqueue
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso, upsert_member
 
@@ -26,7 +25,7 @@ IDEA_SELECT = (
 )
 
 
-def _wall(row: sqlite3.Row, categories: list[str]) -> Wall:
+def _wall(row: Row, categories: list[str]) -> Wall:
     """A Wall from its row and category labels."""
     return Wall(
         id=row["id"],
@@ -42,7 +41,7 @@ def _wall(row: sqlite3.Row, categories: list[str]) -> Wall:
     )
 
 
-def _idea(row: sqlite3.Row) -> Idea:
+def _idea(row: Row) -> Idea:
     """An Idea from a row of IDEA_SELECT."""
     return Idea(
         id=row["id"],
@@ -66,28 +65,26 @@ def _idea(row: sqlite3.Row) -> Idea:
     )
 
 
-def _load_wall(conn: sqlite3.Connection, wall_id: int) -> Wall:
+def _load_wall(conn: Connection, wall_id: int) -> Wall:
     """A wall read inside a write transaction."""
     row = conn.execute(f"SELECT {WALL_COLUMNS} FROM idea_walls WHERE id = ?", (wall_id,)).fetchone()
     labels = conn.execute("SELECT label FROM idea_categories WHERE wall_id = ? ORDER BY position", (wall_id,))
     return _wall(row, [label for (label,) in labels])
 
 
-def _load_idea(conn: sqlite3.Connection, idea_id: int) -> Idea | None:
+def _load_idea(conn: Connection, idea_id: int) -> Idea | None:
     """An idea read inside a write transaction."""
     row = conn.execute(f"{IDEA_SELECT} WHERE i.id = ?", (idea_id,)).fetchone()
     return None if row is None else _idea(row)
 
 
-def _resolve_merges(conn: sqlite3.Connection, idea_id: int) -> int:
+def _resolve_merges(conn: Connection, idea_id: int) -> int:
     """The idea a click on `idea_id` lands on: merges are followed (merge keeps chains one step long)."""
     row = conn.execute("SELECT merged_into FROM ideas WHERE id = ?", (idea_id,)).fetchone()
     return idea_id if row is None or row[0] is None else int(row[0])
 
 
-def _insert_idea(
-    conn: sqlite3.Connection, draft: IdeaDraft, now: datetime, flood_since: datetime, flood_limit: int
-) -> Idea:
+def _insert_idea(conn: Connection, draft: IdeaDraft, now: datetime, flood_since: datetime, flood_limit: int) -> Idea:
     """Insert an idea after the flood and open-wall checks, in the caller's transaction."""
     (recent,) = conn.execute(
         "SELECT COUNT(*) FROM ideas WHERE space = ? AND author = ? AND created_at > ?",
@@ -123,7 +120,7 @@ def _insert_idea(
     return idea
 
 
-def _changed(conn: sqlite3.Connection, idea_id: int, sql: str, params: tuple[object, ...], refusal: str) -> Idea:
+def _changed(conn: Connection, idea_id: int, sql: str, params: tuple[object, ...], refusal: str) -> Idea:
     """Run an UPDATE of one idea guarded by its WHERE clause; the idea after, or `refusal` if nothing changed."""
     changed = conn.execute(sql, params).rowcount
     idea = _load_idea(conn, idea_id)
@@ -134,7 +131,7 @@ def _changed(conn: sqlite3.Connection, idea_id: int, sql: str, params: tuple[obj
     return idea
 
 
-def _record_status(conn: sqlite3.Connection, idea_id: int, change: StatusChange, now: datetime) -> None:
+def _record_status(conn: Connection, idea_id: int, change: StatusChange, now: datetime) -> None:
     """Add a step to an idea's status history."""
     conn.execute(
         "INSERT INTO idea_status_history (idea_id, status, reason, changed_by, changed_at) VALUES (?, ?, ?, ?, ?)",
@@ -162,7 +159,7 @@ class SqliteIdeaStore:
     ) -> Wall:
         """Store a new wall with the next short reference of its space."""
 
-        def op(conn: sqlite3.Connection) -> Wall:
+        def op(conn: Connection) -> Wall:
             ref = next_ref(conn, space, "wall")
             (wall_id,) = conn.execute(
                 "INSERT INTO idea_walls (space, ref, channel, prompt, opened_by, closes_at, created_at)"
@@ -183,7 +180,7 @@ class SqliteIdeaStore:
         if found is not None:
             return found
 
-        def op(conn: sqlite3.Connection) -> Wall:
+        def op(conn: Connection) -> Wall:
             row = conn.execute("SELECT id FROM idea_walls WHERE space = ? AND is_default = 1", (space,)).fetchone()
             if row is None:
                 row = conn.execute(
@@ -227,7 +224,7 @@ class SqliteIdeaStore:
     async def close_wall(self, wall_id: int, now: datetime) -> Wall | None:
         """Close an open wall; None when it was already closed."""
 
-        def op(conn: sqlite3.Connection) -> Wall | None:
+        def op(conn: Connection) -> Wall | None:
             changed = conn.execute(
                 "UPDATE idea_walls SET closed_at = ? WHERE id = ? AND closed_at IS NULL", (to_iso(now), wall_id)
             ).rowcount
@@ -277,7 +274,7 @@ class SqliteIdeaStore:
     async def save_draft(self, draft: IdeaDraft, purge_before: datetime, now: datetime) -> int:
         """Hold a submission back; drop drafts nobody came back to."""
 
-        def op(conn: sqlite3.Connection) -> int:
+        def op(conn: Connection) -> int:
             conn.execute("DELETE FROM idea_drafts WHERE created_at < ?", (to_iso(purge_before),))
             (draft_id,) = conn.execute(
                 "INSERT INTO idea_drafts (space, wall_id, channel, author, author_name, text, category, anonymous,"
@@ -303,7 +300,7 @@ class SqliteIdeaStore:
     ) -> Idea:
         """Turn a held-back draft into an idea, once; a refusal (flood, closed wall) keeps the draft."""
 
-        def op(conn: sqlite3.Connection) -> Idea:
+        def op(conn: Connection) -> Idea:
             row = conn.execute(
                 "DELETE FROM idea_drafts WHERE id = ? AND space = ? AND author = ?"
                 " RETURNING wall_id, channel, author_name, text, category, anonymous",
@@ -338,7 +335,7 @@ class SqliteIdeaStore:
     ) -> tuple[Idea, bool]:
         """Check the rule and toggle (or add) the like inside one transaction."""
 
-        def op(conn: sqlite3.Connection) -> tuple[Idea, bool]:
+        def op(conn: Connection) -> tuple[Idea, bool]:
             named = _load_idea(conn, idea_id)
             if named is None:
                 raise UserError("idea.not_found", ref=idea_id)
@@ -383,7 +380,7 @@ class SqliteIdeaStore:
     async def set_status(self, idea_id: int, change: StatusChange, notices: Sequence[Notice], now: datetime) -> Idea:
         """Change the status unless it already is that one, record the step and the notices, in one transaction."""
 
-        def op(conn: sqlite3.Connection) -> Idea:
+        def op(conn: Connection) -> Idea:
             idea = _changed(conn, idea_id, "UPDATE ideas SET status = ?, updated_at = ? WHERE id = ? AND status != ?",
                             (change.status, to_iso(now), idea_id, change.status), "idea.same_status")  # fmt: skip
             _record_status(conn, idea_id, change, now)
@@ -395,7 +392,7 @@ class SqliteIdeaStore:
     async def hide(self, idea_id: int, reason: str | None, notices: Sequence[Notice], now: datetime) -> Idea:
         """Hide the idea unless it already is, and record the notices, in one transaction."""
 
-        def op(conn: sqlite3.Connection) -> Idea:
+        def op(conn: Connection) -> Idea:
             idea = _changed(conn, idea_id,
                             "UPDATE ideas SET hidden = 1, hidden_reason = ?, updated_at = ? WHERE id = ? AND hidden = 0",
                             (reason, to_iso(now), idea_id), "idea.already_hidden")  # fmt: skip
@@ -408,7 +405,7 @@ class SqliteIdeaStore:
         """Unite likes on the target (the primary key counts each member once), point the source at it, and
         record the notices, in one transaction; refused when either left the listings meanwhile."""
 
-        def op(conn: sqlite3.Connection) -> Idea:
+        def op(conn: Connection) -> Idea:
             source, target = _load_idea(conn, source_id), _load_idea(conn, target_id)
             if source is None or target is None:
                 raise UserError("idea.not_found", ref=source_id if source is None else target_id)
