@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import fcntl
-import os
 import sqlite3
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
 from bot.cli import main
 from bot.config import Settings
+from bot.feature import migration_folders
+from bot.features import FEATURES
 from bot.features.polls.domain import PollDraft
+from bot.store.postgres import database as postgres
 from tests.helpers import SPACE, Session, make_settings, member, running_app
+from tests.postgres import fresh_schema
 
 ALICE, BOB, CAROL = member("alice", staff=True), member("bob"), member("carol")
 Dump = dict[str, list[tuple[Any, ...]]]
@@ -102,10 +106,17 @@ async def test_a_missing_source_and_a_running_bot_are_refused(
     assert "another phosphore process is running" in capsys.readouterr().err
 
 
-POSTGRES = os.environ.get("PHOSPHORE_TEST_POSTGRES")
-
-
-@pytest.mark.skipif(not POSTGRES, reason="PHOSPHORE_TEST_POSTGRES is not set: the PostgreSQL round trip is skipped")
 async def test_round_trip_through_postgresql_gives_the_same_rows(tmp_path: Path) -> None:
-    """SQLite -> PostgreSQL -> SQLite: the same rows in every table."""
-    pytest.skip("copy-db has no PostgreSQL side in this build")
+    """SQLite -> PostgreSQL -> SQLite: the same rows in every table, id counters included; then PostgreSQL is refused."""
+    if not postgres.migrations(migration_folders(FEATURES)):
+        pytest.skip("no PostgreSQL migrations (migrations/postgres/) to build the schema from")
+    source, back = tmp_path / "source.db", tmp_path / "back.db"
+    await fill(make_settings(source))
+    with fresh_schema() as url:
+        assert main(["copy-db", str(source), url]) == 0
+        assert main(["copy-db", str(source), url]) == 1  # now it has rows
+        assert main(["copy-db", url, str(back)]) == 0
+        with psycopg.connect(url) as conn:  # the server's ids go on after the source's, a dropped draft's included
+            nextval = "SELECT nextval(pg_get_serial_sequence(%s, 'id'))"
+            assert [conn.execute(nextval, (table,)).fetchone() for table in ("idea_drafts", "polls")] == [(3,), (2,)]
+    assert dump(back) == dump(source)

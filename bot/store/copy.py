@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from importlib.resources.abc import Traversable
@@ -43,6 +43,8 @@ class Table:
 
 class Side(Protocol):
     """One database, as the copy reads or writes it."""
+
+    pseudo_columns: tuple[str, ...]  # columns every table has without declaring them (SQLite's rowid)
 
     def describe(self) -> str:
         """How to name it in messages (never with a password)."""
@@ -122,8 +124,7 @@ def copy_database(source: Side, target: Side, latest: int, chunk: int = CHUNK) -
                 f"{target.describe()} is not empty ({_listing(filled)}): copy-db only fills an empty database"
             )
         _check_versions(source, target, latest)
-        tables = source.tables()
-        _check_same_tables(tables, target_tables, source, target)
+        tables = _matched(source.tables(), target_tables, source, target)
         copied = {table.name: _copy_table(source, target, table, chunk) for table in copy_order(tables)}
         target.set_high_water(source.high_water())
         for name, expected in copied.items():
@@ -133,6 +134,12 @@ def copy_database(source: Side, target: Side, latest: int, chunk: int = CHUNK) -
                     f"table {name}: {expected} rows read but {found} in {target.describe()}; nothing copied"
                 )
         target.commit()
+    except CopyError:
+        target.rollback()
+        raise
+    except Exception as error:  # a driver's error: said plainly, the target left as it was
+        target.rollback()
+        raise CopyError(f"{type(error).__name__}: {error}; nothing was copied") from error
     except BaseException:
         target.rollback()
         raise
@@ -172,15 +179,24 @@ def _check_versions(source: Side, target: Side, latest: int) -> None:
                             " run `phosphore migrate` on it with this version of Phosphore first")  # fmt: skip
 
 
-def _check_same_tables(tables: dict[str, Table], others: dict[str, Table], source: Side, target: Side) -> None:
-    """The same tables with the same columns on both sides."""
+def _matched(tables: dict[str, Table], others: dict[str, Table], source: Side, target: Side) -> dict[str, Table]:
+    """The source's tables, checked against the target's: the same tables with the same columns.
+
+    A column that one side declares and the other has without declaring it (SQLite's rowid, which
+    the PostgreSQL schema declares where the stores order by it) is copied too.
+    """
     missing = sorted(set(tables) - set(others))
     if missing:
         raise CopyError(f"{target.describe()} has no table {', '.join(missing)}")
+    matched = {}
     for name, table in tables.items():
-        if set(table.columns) != set(others[name].columns):
-            raise CopyError(f"table {name} has columns {sorted(table.columns)} in {source.describe()}"
-                            f" but {sorted(others[name].columns)} in {target.describe()}")  # fmt: skip
+        mine, theirs = set(table.columns), set(others[name].columns)
+        implicit = tuple(sorted((theirs - mine) & set(source.pseudo_columns)))  # read from the source as well
+        if not (mine | set(implicit)) - theirs <= set(target.pseudo_columns) or not theirs <= mine | set(implicit):
+            raise CopyError(f"table {name} has columns {sorted(mine)} in {source.describe()}"
+                            f" but {sorted(theirs)} in {target.describe()}")  # fmt: skip
+        matched[name] = Table(name, table.columns + implicit, table.key, table.parents)
+    return matched
 
 
 def _listing(counts: dict[str, int]) -> str:
@@ -196,6 +212,8 @@ def _quoted(name: str) -> str:
 
 class SqliteSide:
     """A SQLite file: the source opened read-only, the target created and migrated if need be."""
+
+    pseudo_columns: tuple[str, ...] = ("rowid",)
 
     def __init__(self, path: Path, *, write: bool = False, folders: Sequence[Traversable] = ()) -> None:
         from bot.store.sqlite.database import connect, migrate
@@ -298,7 +316,136 @@ class SqliteSide:
         self.conn.close()
 
 
+class PostgresSide:
+    """A PostgreSQL schema (the URL's search_path): the source read in one snapshot, the target migrated if need be."""
+
+    BOOKKEEPING = ("schema_version",)  # the migrations' own table: each side keeps its own
+    pseudo_columns: tuple[str, ...] = ()
+
+    def __init__(self, url: str, *, write: bool = False, folders: Sequence[Traversable] = ()) -> None:
+        from bot.store.database import masked
+        from bot.store.postgres.database import connect, migrate
+
+        self.name = masked(url)
+        self.write = write
+        self.conn = connect(url)
+        if write and not self._filled():
+            migrate(self.conn, folders)
+
+    def _filled(self) -> bool:
+        """Whether any table already holds rows."""
+        return any(self.count(name) for name in self.tables())
+
+    def describe(self) -> str:
+        """The URL, its password masked."""
+        return self.name
+
+    def version(self) -> int:
+        """The last migration applied."""
+        from bot.store.postgres.database import schema_version
+
+        return schema_version(self.conn)
+
+    def tables(self) -> dict[str, Table]:
+        """The schema's tables from the catalog, with their columns, primary key and references."""
+        names = [row[0] for row in self.conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+            " AND table_type = 'BASE TABLE' ORDER BY table_name")]  # fmt: skip
+        found = {}
+        for name in names:
+            if name in self.BOOKKEEPING:
+                continue
+            columns = tuple(row[0] for row in self.conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+                " AND table_name = %s ORDER BY ordinal_position", (name,)))  # fmt: skip
+            key = tuple(row[0] for row in self.conn.execute(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid"
+                " AND a.attnum = ANY (i.indkey) WHERE i.indrelid = %s::regclass AND i.indisprimary"
+                " ORDER BY array_position(i.indkey, a.attnum)", (_quoted(name),)))  # fmt: skip
+            parents = tuple((row[0], row[1]) for row in self.conn.execute(
+                "SELECT a.attname, c.confrelid::regclass::text FROM pg_constraint c"
+                " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]"
+                " WHERE c.contype = 'f' AND c.conrelid = %s::regclass", (_quoted(name),)))  # fmt: skip
+            found[name] = Table(name, columns, key, tuple((column, parent.strip('"')) for column, parent in parents))
+        return found
+
+    def count(self, table: str) -> int:
+        """SELECT COUNT(*)."""
+        row = self.conn.execute(f"SELECT COUNT(*) FROM {_quoted(table)}").fetchone()
+        return int(row[0]) if row else 0
+
+    def rows(self, table: Table, chunk: int) -> Iterator[list[Row]]:
+        """The rows in key order, `chunk` at a time, through a server-side cursor."""
+        order = ", ".join(map(_quoted, table.key or table.columns))
+        with self.conn.cursor(name=f"copy_{table.name}") as cursor:
+            cursor.execute(f"SELECT {', '.join(map(_quoted, table.columns))} FROM {_quoted(table.name)} ORDER BY {order}")  # fmt: skip
+            while batch := cursor.fetchmany(chunk):
+                yield [tuple(row) for row in batch]
+
+    def _identities(self, table: str) -> dict[str, str]:
+        """The table's generated columns (ids, rowids) and the sequence behind each."""
+        rows = self.conn.execute(
+            "SELECT column_name, pg_get_serial_sequence(%s, column_name) FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = %s AND is_identity = 'YES'",
+            (_quoted(table), table),
+        )
+        return {row[0]: row[1] for row in rows if row[1]}
+
+    def insert(self, table: Table, rows: Sequence[Row]) -> None:
+        """executemany INSERT, generated columns given (OVERRIDING SYSTEM VALUE)."""
+        marks = ", ".join("%s" for _ in table.columns)
+        columns = ", ".join(map(_quoted, table.columns))
+        overriding = " OVERRIDING SYSTEM VALUE" if self._identities(table.name) else ""
+        with self.conn.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {_quoted(table.name)} ({columns}){overriding} VALUES ({marks})", rows)
+
+    def update(self, table: Table, column: str, pairs: Sequence[tuple[Any, Row]]) -> None:
+        """executemany UPDATE by key."""
+        where = " AND ".join(f"{_quoted(key)} = %s" for key in table.key)
+        with self.conn.cursor() as cursor:
+            cursor.executemany(f"UPDATE {_quoted(table.name)} SET {_quoted(column)} = %s WHERE {where}",
+                               [(value, *key) for value, key in pairs])  # fmt: skip
+
+    def high_water(self) -> dict[str, int]:
+        """Each generated id's last value given out (0 when none was)."""
+        marks = {}
+        for name in self.tables():
+            sequence = self._identities(name).get("id")
+            if sequence is not None:
+                row = self.conn.execute(f"SELECT last_value, is_called FROM {sequence}").fetchone()
+                marks[name] = int(row[0]) if row and row[1] else 0
+        return marks
+
+    def set_high_water(self, marks: dict[str, int]) -> None:
+        """Each sequence restarts after the largest value copied (or the id's mark, if higher)."""
+        for name in self.tables():
+            for column, sequence in self._identities(name).items():
+                row = self.conn.execute(f"SELECT COALESCE(MAX({_quoted(column)}), 0) FROM {_quoted(name)}").fetchone()
+                last = max(marks.get(name, 0) if column == "id" else 0, int(row[0]) if row else 0)
+                # setval(…, 1, false): the next value is 1, as on a fresh table.
+                self.conn.execute("SELECT setval(%s, %s, %s)", (sequence, max(last, 1), last > 0))
+
+    def begin(self) -> None:
+        """The target's transaction; the source's, one read-only snapshot for every table."""
+        self.conn.execute("BEGIN" if self.write else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+    def commit(self) -> None:
+        """COMMIT."""
+        self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        """ROLLBACK (a warning only when no transaction is open)."""
+        self.conn.execute("ROLLBACK")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+
 def open_side(location: str, *, write: bool, folders: Sequence[Traversable] = ()) -> Side:
     """The database at `location`: a PostgreSQL URL or a SQLite path."""
-    opener: Callable[..., Side] = SqliteSide
-    return opener(Path(location), write=write, folders=folders)
+    from bot.store.database import is_url
+
+    if is_url(location):
+        return PostgresSide(location, write=write, folders=folders)
+    return SqliteSide(Path(location), write=write, folders=folders)
