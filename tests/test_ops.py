@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -19,11 +20,14 @@ from bot.app import App
 from bot.config import Settings
 from bot.core.clock import ManualClock
 from bot.core.notices import Notice
+from bot.features import FEATURES
 from bot.ops.health import health
 from bot.ops.server import start_ops
 from bot.store.sqlite.outbox import enqueue
 from bot.web.server import web_app
-from tests.helpers import START, Session, running_app
+from tests import echo
+from tests.echo.commands import Heard
+from tests.helpers import START, ConsoleSession, Session, running_app
 from tests.slack_support import BOB, SECRET, TEAM, slack_bot
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -95,6 +99,7 @@ async def test_likes_signups_notices_and_the_outbox_queue_on_the_ops_port(app: A
         submitted = await app.services.ideas.submit("console:local", "general", bot.as_("bob").member, "Un atelier")
         assert submitted.idea is not None
         await bot.as_("carol").act(f"idea:like:{submitted.idea.id}")
+        await bot.say('/idea hide 1 --reason "Hors sujet"')  # bob is told privately, through the outbox
         await bot.say('/event create "Rencontre" --start "30 juin 9h30" --end "17h" --onsite 1 --remote 0')
         [event] = await app.services.events.upcoming("console:local")
         await bot.as_("bob").act(f"event:join:{event.id}:onsite")
@@ -110,6 +115,8 @@ async def test_likes_signups_notices_and_the_outbox_queue_on_the_ops_port(app: A
     assert samples[("phosphore_signups_total", (("platform", "console"), ("status", "confirmed")))] == 1
     assert samples[("phosphore_signups_total", (("platform", "console"), ("status", "waitlisted")))] == 1
     assert samples[("phosphore_queue_depth", (("platform", "discord"), ("queue", "outbox")))] == 1
+    assert samples[("phosphore_notices_total", (("outcome", "sent"), ("platform", "console")))] == 1
+    assert bot.private("bob")
     assert ("phosphore_handler_errors_total", (("platform", "console"),)) not in samples
 
 
@@ -168,3 +175,16 @@ async def test_slack_http_mode_serves_health_and_metrics_on_its_port(tmp_path: P
             await close_bolt(bolt)
     assert votes(samples, "slack") == 1 and votes(samples) == 0
     assert status == 200 and body["database"]["ok"]
+
+
+@pytest.mark.logs_errors
+async def test_a_failing_handler_counts_as_a_handler_error(settings: Settings) -> None:
+    """An incident (a handler raising) moves phosphore_handler_errors_total for its platform."""
+    async with running_app(settings, features=(*FEATURES, echo.FEATURE)) as app, served(web_app(app)) as base:
+        app.services.get(Heard).fail_on = "boum"
+        console = ConsoleSession(app)
+        await console.say("/echo watch")
+        await console.say("boum")
+        await console.say("ensuite")
+        samples = await scrape(base)
+    assert samples[("phosphore_handler_errors_total", (("platform", "console"),))] == 1
