@@ -3,7 +3,8 @@
 Two ways per driver: `raw` commits each row on its own (a pool of connections shared by the coroutines);
 `batched` hands the rows to one writer that commits everything waiting in one transaction (group commit).
 psycopg is measured twice in the batched way: its async connection, and its sync connection driven from
-one writer thread (how the store's Database uses it, so store code stays synchronous).
+one writer thread (how the store's Database uses it, so store code stays synchronous), and through that
+Database itself (a savepoint per op, as the stores' writes get).
 
 Run: .venv/bin/python bench/pg_driver.py [--dsn postgresql://postgres@127.0.0.1:5432/test] [--voters 500]
      [--rows-per-voter 10] [--rounds 3] [--pool 10]
@@ -25,6 +26,8 @@ import asyncpg
 import psycopg
 import psycopg_pool
 from _common import median
+
+from bot.store.postgres.database import Database
 
 TABLE = "bench_pg_driver"
 CREATE = f"CREATE TABLE {TABLE} (poll_id INTEGER, voter TEXT, position INTEGER, voted_at TEXT, PRIMARY KEY (poll_id, voter, position))"
@@ -156,12 +159,27 @@ async def psycopg_sync_thread(dsn: str, voters: int, per_voter: int, pool_size: 
         executor.shutdown()
 
 
+async def store_database(dsn: str, voters: int, per_voter: int, pool_size: int) -> float:
+    """The store's own Database: group commit, a savepoint per op, qmark translation, callers answered after COMMIT."""
+    db = Database(dsn)
+    await db.open()
+    try:
+
+        async def vote(voter: str) -> None:
+            await db.write(lambda conn: conn.execute(f"INSERT INTO {TABLE} VALUES (1, ?, 0, '2026-01-01')", (voter,)))
+
+        return await _voters(voters, per_voter, vote)
+    finally:
+        await db.close()
+
+
 WAYS: dict[str, Callable[..., Awaitable[float]]] = {
     "asyncpg raw": asyncpg_raw,
     "psycopg raw": psycopg_raw,
     "asyncpg batched": asyncpg_batched,
     "psycopg batched (async)": psycopg_batched,
     "psycopg batched (sync, writer thread)": psycopg_sync_thread,
+    "store Database (psycopg, savepoint per op)": store_database,
 }
 
 

@@ -110,24 +110,36 @@ def row_factory(cursor: psycopg.Cursor[Any] | psycopg.AsyncCursor[Any]) -> psyco
 class Cursor:
     """A statement's result, read as a sqlite3 cursor is."""
 
-    def __init__(self, cursor: psycopg.Cursor[Row]) -> None:
+    def __init__(self, cursor: psycopg.Cursor[Row], conn: WriterConnection) -> None:
         self._cursor = cursor
+        self._conn = conn
 
     @property
     def rowcount(self) -> int:
         """Rows changed by the statement (-1 when not known)."""
-        return self._cursor.rowcount
+        with self._conn.reporting():
+            if self._conn.pipeline is not None:
+                self._conn.pipeline.sync()  # in a pipeline the count is known once the server has answered
+            return self._cursor.rowcount
 
     def fetchone(self) -> Row | None:
         """The next row, or None."""
-        return self._cursor.fetchone() if self._cursor.description else None
+        with self._conn.reporting():
+            return self._cursor.fetchone() if self._has_rows() else None
 
     def fetchall(self) -> list[Row]:
         """The rows not read yet."""
-        return self._cursor.fetchall() if self._cursor.description else []
+        with self._conn.reporting():
+            return self._cursor.fetchall() if self._has_rows() else []
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.fetchall())
+
+    def _has_rows(self) -> bool:
+        """Whether the statement returns rows (in a pipeline, asked once its answer is in)."""
+        if self._cursor.description is None and self._conn.pipeline is not None:
+            self._conn.pipeline.sync()
+        return self._cursor.description is not None
 
 
 class WriterConnection:
@@ -136,6 +148,8 @@ class WriterConnection:
     def __init__(self, conn: psycopg.Connection[Row]) -> None:
         self.raw = conn
         self.wrote_notices = False  # set by the outbox; the database wakes the sender after the commit
+        self.pipeline: psycopg.Pipeline | None = None  # statements are sent without waiting for their answers
+        self.failed = False  # a statement of the current op failed (its transaction can no longer commit)
 
     @property
     def in_transaction(self) -> bool:
@@ -145,25 +159,31 @@ class WriterConnection:
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Cursor:
         """Run one statement with qmark parameters."""
         cursor = self.raw.cursor()
-        with _integrity_as_sqlite():
+        with self.reporting():
             cursor.execute(translate(sql), tuple(parameters))
-        return Cursor(cursor)
+        return Cursor(cursor, self)
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Cursor:
         """Run one statement once per parameter row."""
         cursor = self.raw.cursor()
-        with _integrity_as_sqlite():
+        with self.reporting():
             cursor.executemany(translate(sql), [tuple(row) for row in parameters])
-        return Cursor(cursor)
+        return Cursor(cursor, self)
+
+    @contextlib.contextmanager
+    def reporting(self) -> Iterator[None]:
+        """Remember that a statement failed; constraint violations raise `sqlite3.IntegrityError`, which stores catch."""
+        try:
+            yield
+        except psycopg.Error as error:
+            self.failed = True
+            if isinstance(error, psycopg.errors.IntegrityError):
+                raise sqlite3.IntegrityError(str(error)) from error
+            raise
 
 
-@contextlib.contextmanager
-def _integrity_as_sqlite() -> Iterator[None]:
-    """Constraint violations raise `sqlite3.IntegrityError`, which the stores already catch."""
-    try:
-        yield
-    except psycopg.errors.IntegrityError as error:
-        raise sqlite3.IntegrityError(str(error)) from error
+class _Replay(Exception):
+    """A pipelined batch met a failed statement: it is run again, statement by statement."""
 
 
 def migrations(folders: Sequence[Traversable] = ()) -> list[tuple[int, str]]:
@@ -211,7 +231,8 @@ def migrate(conn: psycopg.Connection[Any], folders: Sequence[Traversable] = ()) 
             current = version
         return current
     finally:
-        conn.execute(lock.format("pg_advisory_unlock"))
+        with contextlib.suppress(psycopg.OperationalError):  # a lost connection has dropped the lock already
+            conn.execute(lock.format("pg_advisory_unlock"))
 
 
 def connect(url: str) -> psycopg.Connection[Row]:
@@ -270,44 +291,52 @@ class Database:
         loop = asyncio.get_running_loop()
         try:
             self._writer = await loop.run_in_executor(self._executor, self._open_writer)
-            self._readers = AsyncConnectionPool(
-                self.url,
-                min_size=1,
-                max_size=READERS,
-                open=False,
-                kwargs={"autocommit": True, "row_factory": row_factory},
-                connection_class=psycopg.AsyncConnection[Row],
-                name="phosphore-readers",
-            )
-            await self._readers.open(wait=True)
+            self._readers = await self._open_readers(READERS)
         except BaseException:
             await self.close()  # a half-open database keeps threads that would stop the process exiting
             raise
 
     async def open_read_only(self) -> int:
-        """Open the readers alone, changing nothing; the schema version."""
-        loop = asyncio.get_running_loop()
-
-        def version() -> int:
-            with connect(self.url) as conn:
-                return schema_version(conn)
-
+        """Open one reader alone, whose transactions cannot write; the schema version."""
         try:
-            found = await loop.run_in_executor(self._executor, version)
-            self._readers = AsyncConnectionPool(
-                self.url,
-                min_size=1,
-                max_size=1,
-                open=False,
-                kwargs={"autocommit": True, "row_factory": row_factory},
-                connection_class=psycopg.AsyncConnection[Row],
-                name="phosphore-readers",
-            )
-            await self._readers.open(wait=True)
+            # Connecting once first fails fast, with the server named, where the pool would keep retrying.
+            await asyncio.get_running_loop().run_in_executor(self._executor, lambda: connect(self.url).close())
+            self._readers = await self._open_readers(1, read_only=True)
+            async with self._readers.connection() as conn:
+                cursor = await conn.execute(
+                    "SELECT CASE WHEN to_regclass('schema_version') IS NULL THEN 0 ELSE"
+                    " (SELECT coalesce(max(version), 0) FROM schema_version) END"
+                )
+                row = await cursor.fetchone()
         except BaseException:
             await self.close()
             raise
-        return found
+        return int(row[0]) if row else 0
+
+    async def _open_readers(
+        self, size: int, read_only: bool = False
+    ) -> AsyncConnectionPool[psycopg.AsyncConnection[Row]]:
+        """The pool `fetch_all` reads through, each statement its own transaction."""
+
+        async def configure(conn: psycopg.AsyncConnection[Row]) -> None:
+            await conn.execute("SET default_transaction_read_only = on")
+
+        pool = AsyncConnectionPool(
+            self.url,
+            min_size=1,
+            max_size=size,
+            open=False,
+            kwargs={"autocommit": True, "row_factory": row_factory},
+            connection_class=psycopg.AsyncConnection[Row],
+            configure=configure if read_only else None,
+            name="phosphore-readers",
+        )
+        try:
+            await pool.open(wait=True)
+        except BaseException:
+            await pool.close()
+            raise
+        return pool
 
     def _open_writer(self) -> WriterConnection:
         migrate_url(self.url, self._migrations)
@@ -369,7 +398,10 @@ class Database:
         delay = RETRY_DELAY
         for attempt in range(RETRIES + 1):
             try:
-                return self._transaction(ops)
+                try:
+                    return self._pipelined(ops)
+                except _Replay:
+                    return self._transaction(ops)
             except TRANSIENT as error:
                 if attempt == RETRIES:
                     raise
@@ -378,20 +410,64 @@ class Database:
                 delay *= 2
         raise AssertionError("unreachable")
 
-    def _transaction(self, ops: Sequence[WriteOp[Any]]) -> Batch:
-        """The ops in one transaction, each in a savepoint so one failure spares the others."""
+    def _pipelined(self, ops: Sequence[WriteOp[Any]]) -> Batch:
+        """The ops in one transaction sent as a pipeline: only statements whose answer an op reads wait for it.
+
+        A statement that fails leaves the transaction unable to commit, and in a pipeline its error may show
+        in a later op: the batch is then rolled back and replayed statement by statement (`_Replay`), where
+        each failure belongs to its own op. Nothing is committed before every statement has been answered.
+        """
         conn = self._connected()
         raw = conn.raw
         outcomes: list[Outcome] = []
-        conn.wrote_notices = False
-        # Savepoint bookkeeping shares round trips: statements without parameters go together in one message.
-        step = "BEGIN; SAVEPOINT op"
+        conn.wrote_notices = conn.failed = False
         try:
-            for op in ops:
-                raw.execute(step.encode(), prepare=False)
+            with raw.pipeline() as pipeline:
+                conn.pipeline = pipeline
+                try:
+                    raw.execute(b"BEGIN")
+                    for op in ops:
+                        raw.execute(b"SAVEPOINT op")
+                        try:
+                            outcomes.append((True, op(conn)))
+                        except Exception as error:
+                            if conn.failed or isinstance(error, psycopg.Error):
+                                raise _Replay from error
+                            raw.execute(b"ROLLBACK TO SAVEPOINT op")  # an op's own refusal undoes its writes
+                            outcomes.append((False, error))
+                        raw.execute(b"RELEASE SAVEPOINT op")
+                    pipeline.sync()  # every statement answered: a failure shows here, before COMMIT is sent
+                except TRANSIENT:
+                    raise
+                except psycopg.Error as error:
+                    raise _Replay from error
+                raw.execute(b"COMMIT")  # answered when the pipeline ends; a failure then is the commit's own
+        except BaseException:
+            conn.pipeline = None
+            self._roll_back(conn)
+            raise
+        conn.pipeline = None
+        self.commits += 1
+        # An op that recorded notices and then failed leaves the flag up: one needless look, no harm.
+        return outcomes, conn.wrote_notices
+
+    def _roll_back(self, conn: WriterConnection) -> None:
+        """End a failed transaction; a lost connection has nothing left to roll back."""
+        if not conn.raw.closed and conn.in_transaction:
+            with contextlib.suppress(psycopg.Error):
+                conn.raw.execute(b"ROLLBACK", prepare=False)
+
+    def _transaction(self, ops: Sequence[WriteOp[Any]]) -> Batch:
+        """The ops in one transaction, each statement answered before the next, each op in a savepoint."""
+        conn = self._begin()
+        raw = conn.raw
+        outcomes: list[Outcome] = []
+        try:
+            for index, op in enumerate(ops):
+                if index:  # savepoint bookkeeping shares one round trip: statements without parameters go together
+                    raw.execute(b"RELEASE SAVEPOINT op; SAVEPOINT op", prepare=False)
                 try:
                     outcomes.append((True, op(conn)))
-                    step = "RELEASE SAVEPOINT op; SAVEPOINT op"
                 except TRANSIENT:
                     raise  # the whole transaction is the victim: it is run again
                 except Exception as error:
@@ -399,22 +475,34 @@ class Database:
                         raise error.__cause__ from None
                     raw.execute(b"ROLLBACK TO SAVEPOINT op", prepare=False)
                     outcomes.append((False, error))
-                    step = "RELEASE SAVEPOINT op; SAVEPOINT op"
             raw.execute(b"RELEASE SAVEPOINT op; COMMIT", prepare=False)
         except BaseException:
-            if not raw.closed and conn.in_transaction:
-                raw.execute(b"ROLLBACK", prepare=False)
+            self._roll_back(conn)
             raise
         self.commits += 1
-        # An op that recorded notices and then failed leaves the flag up: one needless look, no harm.
         return outcomes, conn.wrote_notices
 
     def _connected(self) -> WriterConnection:
-        """The writer connection, connected again if the server dropped it."""
+        """The writer connection, connected again if it is known to be lost."""
         assert self._writer is not None, "database is not open"
         if self._writer.raw.closed or self._writer.raw.broken:
             log.warning("reconnecting the writer to %s", self.path)
             self._writer = WriterConnection(connect(self.url))
+        return self._writer
+
+    def _begin(self) -> WriterConnection:
+        """The writer connection in a new transaction, connected again first if the server dropped it."""
+        assert self._writer is not None, "database is not open"
+        try:
+            self._writer.raw.execute(b"BEGIN; SAVEPOINT op", prepare=False)
+        except psycopg.OperationalError:
+            if not (self._writer.raw.closed or self._writer.raw.broken):
+                raise
+            # Nothing of the batch has run: after a server restart or a failover it simply goes on a new connection.
+            log.warning("reconnecting the writer to %s", self.path)
+            self._writer = WriterConnection(connect(self.url))
+            self._writer.raw.execute(b"BEGIN; SAVEPOINT op", prepare=False)
+        self._writer.wrote_notices = False
         return self._writer
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
