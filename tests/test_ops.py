@@ -27,7 +27,8 @@ from bot.store.sqlite.outbox import enqueue
 from bot.web.server import web_app
 from tests import echo
 from tests.echo.commands import Heard
-from tests.helpers import START, ConsoleSession, Session, running_app
+from tests.helpers import START, ConsoleSession, Session, make_settings, running_app
+from tests.postgres import fresh_schema
 from tests.slack_support import BOB, SECRET, TEAM, slack_bot
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -188,3 +189,22 @@ async def test_a_failing_handler_counts_as_a_handler_error(settings: Settings) -
         await console.say("ensuite")
         samples = await scrape(base)
     assert samples[("phosphore_handler_errors_total", (("platform", "console"),))] == 1
+
+
+async def test_health_and_metrics_on_postgresql(tmp_path: Path) -> None:
+    """On PostgreSQL too: a vote counted, the queues read from the server, 200 while running and 503 once stopped."""
+    with fresh_schema() as url:
+        app = App(make_settings(tmp_path / "unused.db", bot__database=url), ManualClock(START))
+        async with served(web_app(app)) as base:
+            await app.start()
+            try:
+                bot = Session(app)
+                await bot.say('/poll create "Quel jour ?" "Lundi" "Mardi"')
+                await bot.as_("bob").click(1)
+                samples = await scrape(base)
+                status, body = await probe(base)
+            finally:
+                await app.stop()
+            assert (await probe(base))[0] == 503
+    assert votes(samples) == 1 and samples[("phosphore_db_commits_total", ())] >= 2
+    assert status == 200 and body["database"]["ok"] and body["scheduler"]["running"]
