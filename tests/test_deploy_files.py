@@ -1,11 +1,18 @@
-"""The Dockerfile and compose.yaml keep their promises: non-root, a data volume, no secret baked in, a health check."""
+"""The Dockerfile and compose.yaml keep their promises: non-root, a data volume, no secret baked in, a working health check."""
 
 from __future__ import annotations
 
+import json
 import re
+import signal
+import socket
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 from bot.config import SCHEMA, SECRET_NAMES, SECRET_WORDS
+from tests.test_process import running
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRETS = (*SECRET_NAMES, "PHOSPHORE_DATABASE_URL", "POSTGRES_PASSWORD")  # a DSN carries its password
@@ -75,3 +82,24 @@ def test_compose_takes_every_secret_from_the_environment() -> None:
             assert value.startswith("${" + name), f"{name} has a value written in compose.yaml: {value}"
     assert "postgres:" in text and "image: postgres:" in text
     assert re.search(r"^  bot:\n", text, re.MULTILINE)
+
+
+def test_the_image_health_check_passes_against_a_running_bot(tmp_path: Path) -> None:
+    """`phosphore run` with the ops port set: the Dockerfile's own HEALTHCHECK command succeeds, /metrics counts."""
+    [check] = [args for keyword, args in instructions(ROOT / "Dockerfile") if keyword == "HEALTHCHECK"]
+    command = json.loads(check.split(" CMD ", 1)[1])
+    with socket.socket() as probe:  # a free port for the ops server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable if part == "python" else part.replace(":9464/", f":{port}/") for part in command]
+    with running(tmp_path / "p.db", PHOSPHORE_OPS_PORT=str(port), PHOSPHORE_OPS_HOST="127.0.0.1",
+                 PHOSPHORE_WEB_ENABLED="false") as bot:  # fmt: skip
+        bot.type('/poll create "Q ?" "A" "B"', "/as bob", "/click 1")
+        bot.wait_for("1 votant ·")
+        assert subprocess.run(command, capture_output=True, timeout=30).returncode == 0
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+            assert 'phosphore_votes_total{platform="console"} 1.0' in response.read().decode()
+        bot.process.send_signal(signal.SIGTERM)
+        code, _rest, err = bot.finish()
+    assert code == 0, err
+    assert subprocess.run(command, capture_output=True, timeout=30).returncode != 0  # nothing answers any more
