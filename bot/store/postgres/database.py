@@ -117,19 +117,19 @@ class Cursor:
     @property
     def rowcount(self) -> int:
         """Rows changed by the statement (-1 when not known)."""
-        with self._conn.reporting():
+        with _integrity_as_sqlite():
             if self._conn.pipeline is not None:
                 self._conn.pipeline.sync()  # in a pipeline the count is known once the server has answered
             return self._cursor.rowcount
 
     def fetchone(self) -> Row | None:
         """The next row, or None."""
-        with self._conn.reporting():
+        with _integrity_as_sqlite():
             return self._cursor.fetchone() if self._has_rows() else None
 
     def fetchall(self) -> list[Row]:
         """The rows not read yet."""
-        with self._conn.reporting():
+        with _integrity_as_sqlite():
             return self._cursor.fetchall() if self._has_rows() else []
 
     def __iter__(self) -> Iterator[Row]:
@@ -149,7 +149,6 @@ class WriterConnection:
         self.raw = conn
         self.wrote_notices = False  # set by the outbox; the database wakes the sender after the commit
         self.pipeline: psycopg.Pipeline | None = None  # statements are sent without waiting for their answers
-        self.failed = False  # a statement of the current op failed (its transaction can no longer commit)
 
     @property
     def in_transaction(self) -> bool:
@@ -159,31 +158,29 @@ class WriterConnection:
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Cursor:
         """Run one statement with qmark parameters."""
         cursor = self.raw.cursor()
-        with self.reporting():
+        with _integrity_as_sqlite():
             cursor.execute(translate(sql), tuple(parameters))
         return Cursor(cursor, self)
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Cursor:
         """Run one statement once per parameter row."""
         cursor = self.raw.cursor()
-        with self.reporting():
+        with _integrity_as_sqlite():
             cursor.executemany(translate(sql), [tuple(row) for row in parameters])
         return Cursor(cursor, self)
 
-    @contextlib.contextmanager
-    def reporting(self) -> Iterator[None]:
-        """Remember that a statement failed; constraint violations raise `sqlite3.IntegrityError`, which stores catch."""
-        try:
-            yield
-        except psycopg.Error as error:
-            self.failed = True
-            if isinstance(error, psycopg.errors.IntegrityError):
-                raise sqlite3.IntegrityError(str(error)) from error
-            raise
+
+@contextlib.contextmanager
+def _integrity_as_sqlite() -> Iterator[None]:
+    """Constraint violations raise `sqlite3.IntegrityError`, which the stores already catch."""
+    try:
+        yield
+    except psycopg.errors.IntegrityError as error:
+        raise sqlite3.IntegrityError(str(error)) from error
 
 
 class _Replay(Exception):
-    """A pipelined batch met a failed statement: it is run again, statement by statement."""
+    """A pipelined batch met a failure: it is run again, statement by statement, each op in a savepoint."""
 
 
 def migrations(folders: Sequence[Traversable] = ()) -> list[tuple[int, str]]:
@@ -413,33 +410,25 @@ class Database:
     def _pipelined(self, ops: Sequence[WriteOp[Any]]) -> Batch:
         """The ops in one transaction sent as a pipeline: only statements whose answer an op reads wait for it.
 
-        A statement that fails leaves the transaction unable to commit, and in a pipeline its error may show
-        in a later op: the batch is then rolled back and replayed statement by statement (`_Replay`), where
-        each failure belongs to its own op. Nothing is committed before every statement has been answered.
+        This is the way when no op fails, as nearly always. When one does (a refusal, a constraint), its
+        writes must be undone and, in a pipeline, a statement's error may even show in a later op: the batch
+        is then rolled back and replayed statement by statement, each op in its savepoint (`_Replay`).
+        COMMIT is sent only once every statement has been answered, so a replay never follows a commit.
         """
         conn = self._connected()
         raw = conn.raw
         outcomes: list[Outcome] = []
-        conn.wrote_notices = conn.failed = False
+        conn.wrote_notices = False
         try:
             with raw.pipeline() as pipeline:
                 conn.pipeline = pipeline
                 try:
                     raw.execute(b"BEGIN")
-                    for op in ops:
-                        raw.execute(b"SAVEPOINT op")
-                        try:
-                            outcomes.append((True, op(conn)))
-                        except Exception as error:
-                            if conn.failed or isinstance(error, psycopg.Error):
-                                raise _Replay from error
-                            raw.execute(b"ROLLBACK TO SAVEPOINT op")  # an op's own refusal undoes its writes
-                            outcomes.append((False, error))
-                        raw.execute(b"RELEASE SAVEPOINT op")
+                    outcomes = [(True, op(conn)) for op in ops]
                     pipeline.sync()  # every statement answered: a failure shows here, before COMMIT is sent
                 except TRANSIENT:
                     raise
-                except psycopg.Error as error:
+                except Exception as error:
                     raise _Replay from error
                 raw.execute(b"COMMIT")  # answered when the pipeline ends; a failure then is the commit's own
         except BaseException:
@@ -448,7 +437,6 @@ class Database:
             raise
         conn.pipeline = None
         self.commits += 1
-        # An op that recorded notices and then failed leaves the flag up: one needless look, no harm.
         return outcomes, conn.wrote_notices
 
     def _roll_back(self, conn: WriterConnection) -> None:
