@@ -172,7 +172,7 @@ class SqliteEngageStore:
         await self.db.write(op)
 
     async def checkins(self, thread_id: int) -> list[Checkin]:
-        """Antennas checked in, in the order they first came (rowid keeps it through updates)."""
+        """Antennas checked in, in the order they first came (rowid keeps it through updates; a column on PostgreSQL)."""
         rows = await self.db.fetch_all(
             "SELECT antenna, count FROM live_checkins WHERE thread_id = ? ORDER BY rowid", (thread_id,)
         )
