@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import DeliveryHub
 from bot.core.livecards import LiveCards
+from bot.core.metrics import Metrics
 from bot.core.outbox import NoticeSender
 from bot.core.pacing import Pacer, parse_rates
 from bot.core.ports import Delivery
@@ -47,6 +48,7 @@ class Services:
         self.registry = kernel.registry
         self.pacer = kernel.pacer
         self.subscriptions = kernel.subscriptions
+        self.metrics = kernel.metrics
         self.units = units
 
     def __getattr__(self, feature: str) -> Any:
@@ -91,7 +93,8 @@ class App:
         clock = clock or SystemClock()
         db = open_database(settings, features)
         delivery = delivery or DeliveryHub()
-        cards = LiveCards(SqliteMessageStore(db), delivery, clock, settings["bot.live_update_interval"])
+        metrics = Metrics()
+        cards = LiveCards(SqliteMessageStore(db), delivery, clock, settings["bot.live_update_interval"], None, metrics)
         wakeups = Wakeups(clock)
         spaces = SpaceDirectory(settings.space_defaults(), settings.spaces)
         registry: Registry = build_registry(features)
@@ -100,18 +103,20 @@ class App:
         for folder in (feature.locales() for feature in features):
             if folder is not None:
                 add_catalogs(Path(str(folder)))
-        kernel = Kernel(settings, clock, spaces, db, delivery, cards, wakeups, registry, pacer, subscriptions)
+        kernel = Kernel(settings, clock, spaces, db, delivery, cards, wakeups, registry, pacer, subscriptions, metrics)
         self.units = self._build(kernel, features, stores or {})
+        notice_store = SqliteNoticeStore(db)
         self.notices = NoticeSender(
-            SqliteNoticeStore(db), delivery, pacer, spaces, clock, self._notice_renderers(),
-            {prefix: tell for unit in self.units.values() for prefix, tell in unit.undelivered.items()},
+            notice_store, delivery, pacer, spaces, clock, self._notice_renderers(),
+            {prefix: tell for unit in self.units.values() for prefix, tell in unit.undelivered.items()}, metrics,
         )  # fmt: skip
+        metrics.add_queue("outbox", notice_store.waiting_by_platform)
         wakeups.add_source(self.notices.run)
         db.on_notices.append(self.notices.nudge)
         self.services = Services(kernel, self.units)
         deps = {name: unit.deps for name, unit in self.units.items()}
         inbound = {name: unit.on_message for name, unit in self.units.items() if unit.on_message is not None}
-        self.dispatcher = Dispatcher(registry, deps, clock, spaces, cards, subscriptions, inbound)
+        self.dispatcher = Dispatcher(registry, deps, clock, spaces, cards, subscriptions, inbound, metrics)
         delivery.on_register.append(lambda _platform: wakeups.wake_at(clock.now()))
 
     @staticmethod

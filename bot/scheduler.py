@@ -94,6 +94,11 @@ class Wakeups:
         """The instants a wake-up is scheduled for, soonest first."""
         return sorted(self._moments)
 
+    @property
+    def running(self) -> bool:
+        """Whether wake-ups fire: started and not shutting down."""
+        return bool(self._scheduler.running) and not self._stopping
+
     async def clock_moved(self) -> None:
         """The app's clock jumped forward: do what became due, then re-time the remaining jobs."""
         now = self.clock.now()

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from bot.core.clock import Clock
+from bot.core.metrics import Metrics
 from bot.core.model import MessageRef
 from bot.core.ports import Delivery, MessageStore
 from bot.ui import Card
@@ -56,8 +57,10 @@ class LiveCards:
         clock: Clock,
         interval: float = 2.0,
         timer: Timer | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.messages = messages
+        self.metrics = metrics or Metrics()
         self.delivery = delivery
         self.clock = clock
         self.interval = interval
@@ -106,6 +109,7 @@ class LiveCards:
                 return
             for ref in await self.messages.refs(subject):
                 self.edits += 1
+                self.metrics.count("card_edits", ref.space)
                 await self.delivery.edit(ref, card)
         except Exception:
             log.exception("live update failed subject=%s", subject)

@@ -11,6 +11,7 @@ from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.core.exports import COMMA, to_csv
 from bot.core.livecards import LiveCards
+from bot.core.metrics import Metrics
 from bot.core.model import Member
 from bot.core.refs import parse_ref
 from bot.core.spaces import SpaceDirectory
@@ -149,12 +150,14 @@ class PollService:
         clock: Clock,
         spaces: SpaceDirectory,
         wake_at: Callable[[datetime], None] = lambda _moment: None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.live = live
         self.clock = clock
         self.spaces = spaces
         self.wake_at = wake_at  # a poll with a closing time must be closed then
+        self.metrics = metrics or Metrics()
         self.closed: list[Callable[[Poll], Awaitable[None]]] = []  # told of every closing (copies elsewhere freeze)
 
     async def _closed(self, poll: Poll) -> Poll:
@@ -201,6 +204,7 @@ class PollService:
             return next_choices(poll, current, position)
 
         poll, choices = await self.store.apply_vote(space, poll_id, voter.key, voter.name, now, rule)
+        self.metrics.count("votes", space)
         self.live.touch(poll.subject)
         return poll, choices
 
