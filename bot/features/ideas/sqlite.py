@@ -306,7 +306,7 @@ class SqliteIdeaStore:
         if not words:
             return []
         newest = "SELECT idea_id FROM (SELECT idea_id FROM idea_words WHERE wall_id = ? AND word = ?" \
-                 " ORDER BY idea_id DESC LIMIT ?) AS newest"  # fmt: skip
+                 " ORDER BY idea_id DESC LIMIT ?) AS newest_words"  # PostgreSQL wants the alias  # fmt: skip
         union = " UNION ".join([newest] * len(words))
         params = [value for word in words for value in (wall_id, word, per_word)]
         found = await self._ideas(f"i.id IN ({union})", params)
