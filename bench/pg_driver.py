@@ -4,7 +4,7 @@ Two ways per driver: `raw` commits each row on its own (a pool of connections sh
 `batched` hands the rows to one writer that commits everything waiting in one transaction (group commit).
 psycopg is measured twice in the batched way: its async connection, and its sync connection driven from
 one writer thread (how the store's Database uses it, so store code stays synchronous), and through that
-Database itself (a savepoint per op, as the stores' writes get).
+Database itself (group commit, statements pipelined, as the stores' writes get).
 
 Run: .venv/bin/python bench/pg_driver.py [--dsn postgresql://postgres@127.0.0.1:5432/test] [--voters 500]
      [--rows-per-voter 10] [--rounds 3] [--pool 10]
@@ -179,7 +179,7 @@ WAYS: dict[str, Callable[..., Awaitable[float]]] = {
     "asyncpg batched": asyncpg_batched,
     "psycopg batched (async)": psycopg_batched,
     "psycopg batched (sync, writer thread)": psycopg_sync_thread,
-    "store Database (psycopg, savepoint per op)": store_database,
+    "store Database (group commit, pipelined)": store_database,
 }
 
 
