@@ -3,10 +3,12 @@
 Each size gets its own database, built with bulk inserts of base rows (bench/scale_data.py) and migrated
 by the app itself; requests then go through the whole bot as members send them (tests/helpers.py Session).
 While a request runs, a task ticking every millisecond records the widest gap between two ticks: how long
-every other member's click would have waited. CPU is the whole process's CPU time (every thread) during the
-request: on a shared machine it moves less than the elapsed time. Exports also show their peak Python memory
-(tracemalloc, in a separate untimed run, since tracing slows everything down).
+every other member's click would have waited. Another reads `SELECT 1` every 5 ms: a query queued on
+the one reader connection delays every other read even while the loop stays free. CPU is the whole
+process's CPU time (every thread) during the request: on a shared machine it moves less than elapsed time.
+Exports also show their peak Python memory (tracemalloc, in a separate untimed run: tracing is slow).
 
+Starting with 10,000 events can be the slowest part: `--reps 1` keeps it short.
 Run: .venv/bin/python bench/scale.py [--quick] [--only polls,ideas,events,fanout] [--reps 5] [--million]
 """
 
@@ -21,7 +23,6 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -36,10 +37,12 @@ from bot.app import App
 from bot.core.clock import ManualClock
 from bot.features.ideas.domain import PAGE_SIZE
 from bot.features.schedule.domain import before
+from bot.store.sqlite.database import Database
 from bot.ui import Reply
 from tests.helpers import SPACE, START, Session, make_settings, running_app
 
-TICK = 0.001  # seconds between the stall meter's ticks
+TICK = 0.001  # seconds between two ticks of a Watch
+READ_PAUSE = 0.005  # seconds between two of its reads: each costs CPU, and a queue worth noticing lasts longer
 REMINDER_OFFSETS = (timedelta(days=7), timedelta(days=1), timedelta(hours=1))  # the default schedule.reminder_offsets
 
 Request = Callable[[int], Awaitable[object]]  # one repetition, numbered (each may act as a new member)
@@ -53,41 +56,64 @@ class Figures:
     times: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)  # the whole process's CPU seconds, all threads
     stalls: list[float] = field(default_factory=list)
+    read_waits: list[float] = field(default_factory=list)
     peak: int | None = None  # bytes
     counts: dict[str, list[int]] = field(default_factory=dict)
 
+    def watched(self, watch: Watch) -> None:
+        """Keep what `watch` saw during one repetition."""
+        self.stalls.append(watch.stall)
+        if watch.read_wait:
+            self.read_waits.append(watch.read_wait)
 
-class StallMeter:
-    """A task ticking every millisecond on the loop; `longest` is the widest gap seen between two ticks."""
 
-    def __init__(self) -> None:
-        self.longest = 0.0
+class Watch:
+    """What other members feel while a request runs: the loop's longest stall and a concurrent read's longest wait.
+
+    A task ticking every millisecond on the loop records the widest gap between two ticks; another, given the
+    app's database, reads `SELECT 1` every 5 ms: work queued on the single reader connection delays it.
+    """
+
+    def __init__(self, db: Database | None = None) -> None:
+        self.stall = 0.0
+        self.read_wait = 0.0
+        self._db = db
         self._last = 0.0
-        self._task: asyncio.Task[None] | None = None
+        self._reading_since: float | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
-    async def __aenter__(self) -> StallMeter:
+    async def __aenter__(self) -> Watch:
         self._last = time.perf_counter()
-        self._task = asyncio.create_task(self._tick())
+        self._tasks = [asyncio.create_task(self._tick())]
+        if self._db is not None:
+            self._tasks.append(asyncio.create_task(self._read(self._db)))
         return self
 
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        self._note()  # a stall at the very end is not followed by a tick
-        assert self._task is not None
-        self._task.cancel()
-        with suppress(asyncio.CancelledError):
-            await self._task
+        now = time.perf_counter()  # a stall or a wait still open at the end counts too
+        self.stall = max(self.stall, now - self._last)
+        if self._reading_since is not None:
+            self.read_wait = max(self.read_wait, now - self._reading_since)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _tick(self) -> None:
         while True:
             await asyncio.sleep(TICK)
-            self._note()
+            now = time.perf_counter()
+            self.stall = max(self.stall, now - self._last)
+            self._last = now
 
-    def _note(self) -> None:
-        now = time.perf_counter()
-        self.longest = max(self.longest, now - self._last)
-        self._last = now
+    async def _read(self, db: Database) -> None:
+        while True:
+            self._reading_since = time.perf_counter()
+            await db.fetch_one("SELECT 1")
+            self.read_wait = max(self.read_wait, time.perf_counter() - self._reading_since)
+            self._reading_since = None
+            await asyncio.sleep(READ_PAUSE)
 
 
 class Stopwatch:
@@ -108,15 +134,19 @@ class Stopwatch:
 
 
 async def measure(
-    request: Request, reps: int, between: Callable[[], Awaitable[None]] | None = None, memory: bool = False
+    app: App,
+    request: Request,
+    reps: int,
+    between: Callable[[], Awaitable[None]] | None = None,
+    memory: bool = False,
 ) -> Figures:
-    """Time `request` `reps` times under the stall meter; `between` runs untimed after each; then peak memory."""
+    """Time `request` `reps` times, watched; `between` runs untimed after each; then its peak memory."""
     figures = Figures()
     for rep in range(reps):
-        async with StallMeter() as meter:
+        async with Watch(app.services.db) as watch:
             with Stopwatch(figures):
                 await request(rep)
-        figures.stalls.append(meter.longest)
+        figures.watched(watch)
         if between is not None:
             await between()
     if memory:
@@ -156,10 +186,12 @@ async def polls(path: Path, votes: int, reps: int) -> Results:
             assert reply.files, reply.text
 
         return {
-            "/poll results 1": await measure(lambda _: alice.say("/poll results 1"), reps),
-            "vote (click, a new voter)": await measure(vote, reps, between=alice.settle),
-            "live card re-render (tally + edit)": await measure(lambda _: app.services.cards.flush_now("poll:1"), reps),
-            "/poll export 1": await measure(export, reps, memory=True),
+            "/poll results 1": await measure(app, lambda _: alice.say("/poll results 1"), reps),
+            "vote (click, a new voter)": await measure(app, vote, reps, between=alice.settle),
+            "live card re-render (tally + edit)": await measure(
+                app, lambda _: app.services.cards.flush_now("poll:1"), reps
+            ),
+            "/poll export 1": await measure(app, export, reps, memory=True),
         }
 
 
@@ -187,14 +219,14 @@ async def ideas(path: Path, count: int, reps: int) -> Results:
             assert reply.files, reply.text
 
         results = {
-            "/idea top": await measure(lambda _: alice.say("/idea top"), reps),
-            "/idea list": await measure(lambda _: alice.say("/idea list"), reps),
-            "/idea list, last page": await measure(lambda _: alice.say(f"/idea list --page {last_page}"), reps),
-            "/idea submit (a new author)": await measure(submit, reps, between=alice.settle),
+            "/idea top": await measure(app, lambda _: alice.say("/idea top"), reps),
+            "/idea list": await measure(app, lambda _: alice.say("/idea list"), reps),
+            "/idea list, last page": await measure(app, lambda _: alice.say(f"/idea list --page {last_page}"), reps),
+            "/idea submit (a new author)": await measure(app, submit, reps, between=alice.settle),
         }
         await alice.say(f"/idea show {count // 2 + 1}")  # its Like button is what `click` presses
-        results["like (click, a new member)"] = await measure(like, reps, between=alice.settle)
-        results["/idea export"] = await measure(export, reps, memory=True)
+        results["like (click, a new member)"] = await measure(app, like, reps, between=alice.settle)
+        results["/idea export"] = await measure(app, export, reps, memory=True)
         return results
 
 
@@ -205,10 +237,10 @@ async def startup(path: Path, events: int, reps: int) -> Results:
     for rep in range(reps + 1):
         app = App(settings, ManualClock(START))
         figures = first if rep == 0 else again
-        async with StallMeter() as meter:
+        async with Watch() as watch:  # the database opens inside start(): no read to watch
             with Stopwatch(figures):
                 await app.start()
-        figures.stalls.append(meter.longest)
+        figures.watched(watch)
         try:
             planned = await app.services.db.fetch_one("SELECT COUNT(DISTINCT event_id) FROM scheduled_messages")
             assert planned is not None and planned[0] == events, f"{planned and planned[0]} of {events} events planned"
@@ -227,10 +259,10 @@ async def fanout(path: Path, recipients: int, reps: int) -> Results:
         for offset in REMINDER_OFFSETS[: max(1, min(reps, len(REMINDER_OFFSETS)))]:
             clock.set(before(scale_data.EVENT_STARTS, ZoneInfo(scale_data.TIMEZONE), offset))
             commits, sent = app.services.db.commits, len(alice.sent.private)
-            async with StallMeter() as meter:
+            async with Watch(app.services.db) as watch:
                 with Stopwatch(figures):
                     await app.services.wakeups.run_due()
-            figures.stalls.append(meter.longest)
+            figures.watched(watch)
             figures.counts.setdefault("commits", []).append(app.services.db.commits - commits)
             delivered = len(alice.sent.private) - sent
             assert delivered == recipients, f"{delivered} of {recipients} reminders sent"
@@ -283,6 +315,8 @@ def rows(figures: Figures) -> list[tuple[str, str]]:
         ("CPU ms, median", ms(median(figures.cpu))),
         ("longest loop stall ms", ms(max(figures.stalls))),
     ]
+    if figures.read_waits:
+        found.append(("longest read wait ms", ms(max(figures.read_waits))))
     if figures.peak is not None:
         found.append(("peak Python memory MB", f"{figures.peak / 1e6:.1f}"))
     found += [(f"{name}, median", f"{median(values):,.0f}") for name, values in figures.counts.items()]
@@ -343,6 +377,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(f"bench/scale.py: {os.cpu_count()} cores, load average {load} (other work shares the machine)")
     print(f"stall: widest gap between {TICK * 1000:.0f} ms ticks of a task on the loop (so ~1 ms means not blocked)")
+    print("read wait: the longest a concurrent `SELECT 1` waited meanwhile (the reader connection is shared)")
     print("CPU: the process's CPU time during the request, every thread; time and stall are elapsed (wall) time")
     for name in args.only:
         kind = KINDS[name]

@@ -33,7 +33,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_quick_run_prints_a_table_per_request_with_every_size() -> None:
-    """Every request's table has a median per size; exports their memory, the fan-out its commits."""
+    """Every request's table has a median and a stall per size; exports their memory, the fan-out its commits."""
     done = run("--quick")
     assert done.returncode == 0, done.stderr
     tables = {block.split("  (")[0]: block for block in done.stdout.split("\n\n")}
@@ -41,6 +41,8 @@ def test_the_quick_run_prints_a_table_per_request_with_every_size() -> None:
         assert request in tables, f"no table for {request!r} in:\n{done.stdout}"
         median = re.search(r"time ms, median +(\S+) +(\S+)$", tables[request], re.MULTILINE)
         assert median is not None, tables[request]
+        assert "longest loop stall ms" in tables[request]
+    assert "longest read wait ms" in tables["/idea top"]
     for export in ("/poll export 1", "/idea export"):
         assert "peak Python memory MB" in tables[export]
     commits = re.search(r"commits, median +([\d,]+) +([\d,]+)$", tables["reminder fan-out"], re.MULTILINE)
