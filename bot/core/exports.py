@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from itertools import chain
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Without it Excel reads UTF-8 as the machine's legacy code page ("Ã©" for "é").
@@ -36,17 +37,22 @@ def safe_cell(value: object, sep: str = COMMA) -> object:
     return value
 
 
-def to_csv(sections: Iterable[Sequence[Sequence[object]]], sep: str = COMMA) -> str:
-    """CSV text of one or more tables (header row first), separated by a blank line, starting with a BOM."""
+def to_csv(sections: Iterable[Iterable[Sequence[object]]], sep: str = COMMA) -> str:
+    """CSV text of one or more tables (header row first), separated by a blank line, starting with a BOM.
+
+    A table may be a generator: its rows are written as they come, never all held at once.
+    """
     if sep not in SEPARATORS:
         raise ValueError(f"unsupported CSV separator {sep!r}")
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, delimiter=sep)
-    for index, rows in enumerate(sections):
-        if not rows:
+    for index, table in enumerate(sections):
+        rows = iter(table)
+        first = next(rows, None)
+        if first is None:  # an empty table is left out, with its separating line
             continue
         if index:
             writer.writerow([])
-        writer.writerows([safe_cell(cell, sep) for cell in row] for row in rows)
+        writer.writerows([safe_cell(cell, sep) for cell in row] for row in chain((first,), rows))
     return out.getvalue()

@@ -76,8 +76,8 @@ async def close(ctx: Context[PollDeps], ref: str) -> Reply:
 @command("poll", "results", REF)
 async def results(ctx: Context[PollDeps], ref: str) -> Reply:
     """Show a poll's results to me."""
-    poll, _tally = await ctx.deps.polls.results(ctx.space, ref)
-    return Reply(card=await card_for(ctx, poll))
+    poll, tally = await ctx.deps.polls.results(ctx.space, ref)
+    return Reply(card=poll_card(poll, tally, ctx._, ctx.settings.tz, ctx.now()))
 
 
 @command("poll", "list")

@@ -6,12 +6,13 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import aiosqlite
 
@@ -20,6 +21,7 @@ WriteOp = Callable[[sqlite3.Connection], T]
 Pending = tuple[WriteOp[Any], "asyncio.Future[Any]"]
 Outcome = tuple[bool, Any]  # (committed, result) or (False, the exception the op raised)
 Batch = tuple[list[Outcome], bool]  # the ops' outcomes, and whether the transaction recorded notices
+GroupRun = Callable[[sqlite3.Connection, Sequence[Any]], list[Outcome]]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,41 @@ def migrations(folders: Sequence[Traversable] = ()) -> list[tuple[int, str]]:
             if name.endswith(".sql") and name[:4].isdigit():
                 scripts.setdefault(int(name[:4]), []).append((name, entry.read_text(encoding="utf-8")))
     return [(version, "\n".join(text for _, text in sorted(parts))) for version, parts in sorted(scripts.items())]
+
+
+@dataclass(frozen=True)
+class Grouped(Generic[T]):
+    """A write that runs together with the neighbouring writes of the same `run`, in a few set-based statements.
+
+    `run(conn, items)` applies the items in order as if one after the other, and returns one outcome
+    per item; an item it refuses must have changed nothing. If `run` raises, the transaction is
+    replayed with every write alone in its savepoint, where `run` sees one item at a time.
+    """
+
+    run: GroupRun
+    item: Any
+
+    def __call__(self, conn: sqlite3.Connection) -> T:
+        """Apply the item alone."""
+        ((ok, value),) = self.run(conn, [self.item])
+        if not ok:
+            raise value
+        return value
+
+
+def _runs(ops: Sequence[WriteOp[Any]]) -> Iterator[tuple[GroupRun | None, list[WriteOp[Any]]]]:
+    """The ops in order, consecutive `Grouped` ops of the same `run` together, others alone."""
+    run: GroupRun | None = None
+    pending: list[WriteOp[Any]] = []
+    for op in ops:
+        key = op.run if isinstance(op, Grouped) else None
+        if pending and (key is None or key != run):
+            yield run, pending
+            pending = []
+        run = key
+        pending.append(op)
+    if pending:
+        yield run, pending
 
 
 class WriterConnection(sqlite3.Connection):
@@ -223,21 +260,19 @@ class Database:
                 listener()
 
     def _run_batch(self, ops: Sequence[WriteOp[Any]]) -> Batch:
-        """Run the ops in one transaction, each in a savepoint so one failure spares the others."""
+        """Run the ops in one transaction; one failing op spares the others."""
         conn = self._writer
         assert isinstance(conn, WriterConnection), "database is not open"
-        outcomes: list[Outcome] = []
         conn.wrote_notices = False
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for op in ops:
-                conn.execute("SAVEPOINT op")
-                try:
-                    outcomes.append((True, op(conn)))
-                except Exception as error:
-                    conn.execute("ROLLBACK TO op")
-                    outcomes.append((False, error))
-                conn.execute("RELEASE op")
+            outcomes = _run_together(conn, ops)
+            if outcomes is None:  # an op failed after changing rows: start again, each op in a savepoint
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                conn.wrote_notices = False
+                conn.execute("BEGIN IMMEDIATE")
+                outcomes = _run_isolated(conn, ops)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -246,6 +281,27 @@ class Database:
         self.commits += 1
         # An op that recorded notices and then failed leaves the flag up: one needless look, no harm.
         return outcomes, conn.wrote_notices
+
+    async def read_apart(self, read: Callable[[sqlite3.Connection], T]) -> T:
+        """`read(conn)` in a worker thread, on a read-only connection of its own, inside one read transaction.
+
+        For long reads (exports): neither the event loop nor the shared reader waits for them,
+        and everything they read comes from the same snapshot.
+        """
+        return await asyncio.to_thread(self._read_apart, read)
+
+    def _read_apart(self, read: Callable[[sqlite3.Connection], T]) -> T:
+        uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute("BEGIN")  # one snapshot for every statement of `read`
+            try:
+                return read(conn)
+            finally:
+                conn.execute("ROLLBACK")
+        finally:
+            conn.close()
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Rows of a read-only query."""
@@ -258,3 +314,36 @@ class Database:
         """The first row of a read-only query, or None."""
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
+
+
+def _run_together(conn: sqlite3.Connection, ops: Sequence[WriteOp[Any]]) -> list[Outcome] | None:
+    """The ops' outcomes without savepoints; None if one failed after changing rows (the rest is then unknown)."""
+    # Two statements per op saved. A refusal (a rule's UserError) changes nothing and is
+    # answered as it stands; the rare failure that leaves changes behind costs a replay.
+    outcomes: list[Outcome] = []
+    for run, group in _runs(ops):
+        before = conn.total_changes
+        try:
+            if run is not None:
+                outcomes.extend(run(conn, [op.item for op in group]))  # type: ignore[attr-defined]
+                continue
+            outcomes.append((True, group[0](conn)))
+        except Exception as error:
+            if run is not None or conn.total_changes != before or not conn.in_transaction:
+                return None
+            outcomes.append((False, error))
+    return outcomes
+
+
+def _run_isolated(conn: sqlite3.Connection, ops: Sequence[WriteOp[Any]]) -> list[Outcome]:
+    """The ops' outcomes, each op in its own savepoint so that its failure undoes only its own changes."""
+    outcomes: list[Outcome] = []
+    for op in ops:
+        conn.execute("SAVEPOINT op")
+        try:
+            outcomes.append((True, op(conn)))
+        except Exception as error:
+            conn.execute("ROLLBACK TO op")
+            outcomes.append((False, error))
+        conn.execute("RELEASE op")
+    return outcomes
