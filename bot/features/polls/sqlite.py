@@ -127,14 +127,20 @@ class _Votes:
                 f"INSERT INTO votes (poll_id, voter, position, voted_at) VALUES {_marks(len(inserted), 4)}",
                 _flat(inserted),
             )
-        conn.executemany(
-            "UPDATE poll_counts SET n = n + ? WHERE poll_id = ? AND position = ?",
-            [(delta, poll_id, position) for (poll_id, position), delta in counts.items() if delta],
-        )
-        conn.executemany(
-            "UPDATE polls SET voters = voters + ? WHERE id = ?",
-            [(delta, poll_id) for poll_id, delta in voters.items() if delta],
-        )
+        changed = [(poll_id, position, delta) for (poll_id, position), delta in counts.items() if delta]
+        if changed:
+            conn.execute(
+                f"UPDATE poll_counts SET n = n + d.column3 FROM (VALUES {_marks(len(changed), 3)}) AS d"
+                " WHERE poll_counts.poll_id = d.column1 AND poll_counts.position = d.column2",
+                _flat(changed),
+            )
+        joined = [(poll_id, delta) for poll_id, delta in voters.items() if delta]
+        if joined:
+            conn.execute(
+                f"UPDATE polls SET voters = voters + d.column2 FROM (VALUES {_marks(len(joined), 2)}) AS d"
+                " WHERE polls.id = d.column1",
+                _flat(joined),
+            )
         if self.renamed:
             conn.execute(
                 f"INSERT INTO members (space, member, name, updated_at) VALUES {_marks(len(self.renamed), 4)}"
@@ -168,30 +174,44 @@ class SqlitePollStore:
         # only the closing columns from disk, which keeps the writer thread short in a burst.
         self._fixed: dict[int, Poll] = {}
 
-    def _polls(self, conn: sqlite3.Connection, ids: set[int]) -> dict[int, Poll]:
-        """Polls as they are inside the running transaction (only their closing columns read from disk)."""
-        found = {}
-        marks = ", ".join("?" * len(ids))
-        for poll_id, closes_text, closed_text in conn.execute(
-            f"SELECT id, closes_at, closed_at FROM polls WHERE id IN ({marks})", tuple(ids)
+    def _poll(self, conn: sqlite3.Connection, poll_id: int, closes_text: str | None, closed_text: str | None) -> Poll:
+        """A poll as it is inside the running transaction, given its closing columns read from disk."""
+        poll = self._fixed.get(poll_id)
+        if poll is None:
+            poll = self._fixed[poll_id] = _load(conn, poll_id)  # type: ignore[assignment]
+            assert poll is not None
+        closes_at, closed_at = from_iso(closes_text), from_iso(closed_text)
+        if (closes_at, closed_at) != (poll.closes_at, poll.closed_at):
+            poll = replace(poll, closes_at=closes_at, closed_at=closed_at)
+        return poll
+
+    def _state(self, conn: sqlite3.Connection, clicks: Sequence[_Click]) -> tuple[dict[int, Poll], _Votes]:
+        """The clicked polls, the voters' choices and their names, as on disk, in one statement."""
+        keys = {(click.poll_id, click.voter, click.space) for click in clicks}
+        polls: dict[int, Poll] = {}
+        choices: dict[Pair, list[int]] = {}
+        names: dict[tuple[str, str], str] = {}
+        # A join on the listed keys: SQLite finds each row by its primary key (an IN over row values would scan).
+        for poll_id, voter, space, closes_text, closed_text, position, name in conn.execute(
+            "SELECT k.column1, k.column2, k.column3, p.closes_at, p.closed_at, v.position, m.name"
+            f" FROM (VALUES {_marks(len(keys), 3)}) AS k JOIN polls p ON p.id = k.column1"
+            " LEFT JOIN votes v ON v.poll_id = k.column1 AND v.voter = k.column2"
+            " LEFT JOIN members m ON m.space = k.column3 AND m.member = k.column2",
+            _flat(keys),
         ):
-            poll = self._fixed.get(poll_id)
-            if poll is None:
-                poll = self._fixed[poll_id] = _load(conn, poll_id)  # type: ignore[assignment]
-                assert poll is not None
-            closes_at, closed_at = from_iso(closes_text), from_iso(closed_text)
-            if (closes_at, closed_at) != (poll.closes_at, poll.closed_at):
-                poll = replace(poll, closes_at=closes_at, closed_at=closed_at)
-            found[poll_id] = poll
-        return found
+            if poll_id not in polls:
+                polls[poll_id] = self._poll(conn, poll_id, closes_text, closed_text)
+            if position is not None:
+                choices.setdefault((poll_id, voter), []).append(position)
+            if name is not None:
+                names[(space, voter)] = name
+        return polls, _Votes({pair: tuple(sorted(found)) for pair, found in choices.items()}, names)
 
     def _apply_clicks(self, conn: sqlite3.Connection, clicks: Sequence[_Click]) -> list[Outcome]:
         """Apply the clicks of one transaction in order, each rule seeing the clicks before it; write once."""
-        polls = self._polls(conn, {click.poll_id for click in clicks})
-        pairs = {(click.poll_id, click.voter) for click in clicks if click.poll_id in polls}
-        named = {(click.space, click.voter) for click in clicks if click.poll_id in polls}
-        votes = _Votes(_stored_choices(conn, pairs), _stored_names(conn, named))
+        polls, votes = self._state(conn, clicks)
         outcomes: list[Outcome] = []
+        stamps: dict[datetime, str] = {}  # clicks of one instant share its text
         for click in clicks:
             pair = (click.poll_id, click.voter)
             try:
@@ -202,8 +222,7 @@ class SqlitePollStore:
             except Exception as error:  # this click is refused; the others go on
                 outcomes.append((False, error))
                 continue
-            now = to_iso(click.now)
-            assert now is not None
+            now = stamps.get(click.now) or stamps.setdefault(click.now, str(to_iso(click.now)))
             votes.apply(pair, wanted, now)
             if not poll.anonymous:
                 votes.seen(click.space, click.voter, click.voter_name, now)
@@ -279,8 +298,10 @@ class SqlitePollStore:
         """Replace a voter's choices by `rule(poll, current)` inside one transaction, counts included."""
         # Clicks arriving together share their statements: a burst costs a few statements per
         # transaction instead of a few per vote.
-        click = _Click(space, poll_id, voter, voter_name, now, rule)
-        return await self.db.write(Grouped[tuple[Poll, tuple[int, ...]]](self._apply_clicks, click))
+        vote: Grouped[tuple[Poll, tuple[int, ...]]] = Grouped(
+            self._apply_clicks, _Click(space, poll_id, voter, voter_name, now, rule)
+        )
+        return await self.db.write(vote)
 
     async def choices(self, poll_id: int, voter: str) -> tuple[int, ...]:
         """A voter's current choices."""
@@ -352,33 +373,6 @@ class SqlitePollStore:
             "SELECT DISTINCT closes_at FROM polls WHERE closed_at IS NULL AND closes_at IS NOT NULL"
         )
         return [from_iso(row["closes_at"]) for row in rows]  # type: ignore[misc]
-
-
-def _stored_choices(conn: sqlite3.Connection, pairs: set[Pair]) -> dict[Pair, tuple[int, ...]]:
-    """The voters' choices on disk, by (poll, voter)."""
-    found: dict[Pair, tuple[int, ...]] = {}
-    if not pairs:
-        return found
-    for poll_id, voter, position in conn.execute(
-        # A join on the listed keys: SQLite finds each by the primary key (an IN over row values would scan).
-        f"SELECT v.poll_id, v.voter, v.position FROM (VALUES {_marks(len(pairs), 2)}) AS k"
-        " JOIN votes v ON v.poll_id = k.column1 AND v.voter = k.column2 ORDER BY v.poll_id, v.voter, v.position",
-        _flat(pairs),
-    ):
-        found[(poll_id, voter)] = (*found.get((poll_id, voter), ()), position)
-    return found
-
-
-def _stored_names(conn: sqlite3.Connection, members: set[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """The members' names on disk, by (space, member)."""
-    if not members:
-        return {}
-    rows = conn.execute(
-        f"SELECT m.space, m.member, m.name FROM (VALUES {_marks(len(members), 2)}) AS k"
-        " JOIN members m ON m.space = k.column1 AND m.member = k.column2",
-        _flat(members),
-    )
-    return {(space, member): name for space, member, name in rows}
 
 
 def _voter_rows(conn: sqlite3.Connection, poll_id: int) -> Iterator[VoterRow]:

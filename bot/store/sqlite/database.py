@@ -171,6 +171,7 @@ class Database:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phosphore-db-writer")
         self._pending: list[Pending] = []
         self._in_flight: asyncio.Future[Batch] | None = None
+        self._starting = False  # a batch will start at the end of this turn of the loop
         self._idle = asyncio.Event()
         self._idle.set()
         self.commits = 0
@@ -221,14 +222,21 @@ class Database:
 
     async def write(self, op: WriteOp[T]) -> T:
         """Run `op` inside the next group transaction; return once that transaction is committed."""
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
         self._pending.append((op, future))
-        if self._in_flight is None:
-            self._start_batch()  # an idle writer starts at once; a busy one takes everything waiting next
+        if self._in_flight is None and not self._starting:
+            # An idle writer starts at the end of this turn of the loop: the writes of a burst handled
+            # in one turn share one transaction and one hand-off to the writer thread, instead of a
+            # lone first write fighting the loop for the GIL (a busy one takes everything waiting next).
+            self._starting = True
+            self._idle.clear()
+            loop.call_soon(self._start_batch)
         return await future
 
     def _start_batch(self) -> None:
         """Hand the waiting writes to the writer thread as one transaction."""
+        self._starting = False
         if not self._pending:
             self._in_flight = None
             self._idle.set()
