@@ -152,3 +152,15 @@ def test_the_migration_counts_the_votes_already_there(tmp_path: Path) -> None:
     assert counts == [(1, 0, 1), (1, 1, 2), (1, 2, 1), (2, 0, 0)]
     assert conn.execute("SELECT id, voters FROM polls ORDER BY id").fetchall() == [(1, 3), (2, 0)]
     conn.close()
+
+
+async def test_the_attached_file_is_the_csv_text_encoded(app: App, bot: Session) -> None:
+    """/poll export's file, built as bytes, is byte for byte the CSV text in UTF-8, with either separator."""
+    await bot.say('poll create "=Q ?" "é, «A»" "B;b" "C"')
+    for i, name in enumerate(("Zoé", "-1", 'Ann "A"', "Ünal;x")):
+        await store(app).apply_vote(SPACE, 1, f"console:m{i}", name, START, click(i % 3))
+    for sep in (";", ","):
+        reply = await bot.say(f'poll export 1 --sep "{sep}"')
+        (attachment,) = reply.files
+        _poll, text = await app.services.polls.export_csv(SPACE, 1, None, sep)
+        assert attachment.content == text.encode("utf-8") and text.count("\n") == 10

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from itertools import chain
+from typing import TextIO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Without it Excel reads UTF-8 as the machine's legacy code page ("Ã©" for "é").
@@ -42,9 +43,24 @@ def to_csv(sections: Iterable[Iterable[Sequence[object]]], sep: str = COMMA) -> 
 
     A table may be a generator: its rows are written as they come, never all held at once.
     """
+    out = io.StringIO()
+    write_csv(out, sections, sep)
+    return out.getvalue()
+
+
+def to_csv_file(sections: Iterable[Iterable[Sequence[object]]], sep: str = COMMA) -> bytes:
+    """The UTF-8 file of `to_csv`, encoded as it is written (no whole text held beside the bytes)."""
+    data = io.BytesIO()
+    with io.TextIOWrapper(data, encoding="utf-8", newline="") as out:  # newline="": the rows' \r\n kept as is
+        write_csv(out, sections, sep)
+        out.flush()
+        return data.getvalue()
+
+
+def write_csv(out: TextIO, sections: Iterable[Iterable[Sequence[object]]], sep: str = COMMA) -> None:
+    """Write the CSV of `to_csv` to `out`."""
     if sep not in SEPARATORS:
         raise ValueError(f"unsupported CSV separator {sep!r}")
-    out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, delimiter=sep)
     for index, table in enumerate(sections):
@@ -55,4 +71,3 @@ def to_csv(sections: Iterable[Iterable[Sequence[object]]], sep: str = COMMA) -> 
         if index:
             writer.writerow([])
         writer.writerows([safe_cell(cell, sep) for cell in row] for row in chain((first,), rows))
-    return out.getvalue()
