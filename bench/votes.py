@@ -72,7 +72,8 @@ async def through_core(path: Path, voters: int) -> tuple[Timing, Timing, int]:
         assert reply.card is not None
         ids = [control.action_id for control in reply.card.controls]
         actions = [Action(SPACE, "general", Member(f"console:v{i}", f"v{i}"), ids[i % 3]) for i in range(voters)]
-        overhead = await harness(actions)
+        runs = [await harness(actions) for _ in range(5)]  # a few milliseconds each: the median of five
+        overhead = (median([wall for wall, _ in runs]), median([cpu for _, cpu in runs]))
         commits = app.services.db.commits
         gc.collect()
         started, cpu = time.perf_counter(), time.process_time()
