@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from bot.app import App
 from bot.config import Settings
-from bot.core.clock import ManualClock
+from bot.core.clock import ManualClock, RehearsalClock
+from bot.scheduler import Wakeups
 from bot.store.sqlite.rows import to_iso
 from tests.helpers import START, running_app
 
@@ -83,3 +86,64 @@ async def test_start_up_with_2000_planned_events_runs_no_correlated_scan(setting
     assert any("NOT EXISTS" in statement for statement in statements)  # the unplanned events were looked for
     assert scans == {}
     assert len(statements) < 200  # not one look per event
+
+
+async def test_many_instants_hold_one_job_and_each_fires_in_turn() -> None:
+    """2,000 instants, half read at start and half added later: one APScheduler job, re-armed after each run."""
+    clock = ManualClock(START)
+    wakeups = Wakeups(clock)
+    runs: list[datetime] = []
+    instants = [START + timedelta(minutes=number) for number in range(1, 2001)]
+
+    async def work() -> None:
+        runs.append(clock.now())
+
+    async def pending() -> list[datetime]:
+        return instants[::2]
+
+    wakeups.add_source(work, pending)
+    await wakeups.start()
+    try:
+        for moment in reversed(instants[1::2]):  # each sooner than the last: the job is re-timed every time
+            wakeups.wake_at(moment)
+        runs.clear()  # the catch-up at start
+        for _ in instants:
+            (job,) = wakeups._scheduler.get_jobs()
+            (moment,) = job.args
+            clock.set(moment)
+            await job.func(*job.args)  # what APScheduler does when the job's time comes
+        assert wakeups._scheduler.get_jobs() == []
+        assert runs == instants and wakeups.pending() == []
+    finally:
+        await wakeups.shutdown()
+
+
+async def test_an_instant_falling_due_during_a_long_run_is_looked_at_after_it() -> None:
+    """The one job, re-armed while a run is still sending, fires at the next instant and runs once that one ends."""
+    clock = RehearsalClock()
+    wakeups = Wakeups(clock)
+    runs: list[datetime] = []
+    release = asyncio.Event()
+
+    async def work() -> None:
+        runs.append(clock.now())
+        if len(runs) == 2:  # the first wake-up after start's catch-up: a long fan-out
+            await release.wait()
+
+    async def until(condition: Callable[[], bool]) -> None:
+        while not condition():
+            await asyncio.sleep(0.01)
+
+    wakeups.add_source(work)
+    await wakeups.start()
+    try:
+        first, second = clock.now() + timedelta(milliseconds=50), clock.now() + timedelta(milliseconds=100)
+        wakeups.wake_at(first)
+        wakeups.wake_at(second)
+        await asyncio.wait_for(until(lambda: wakeups.pending() == []), 5)  # both fired, the second during the run
+        release.set()
+        await asyncio.wait_for(until(lambda: len(runs) == 3), 5)
+        assert runs[2] >= second
+    finally:
+        release.set()  # a failed wait must not leave shutdown waiting for the blocked run
+        await wakeups.shutdown()
