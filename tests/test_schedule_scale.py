@@ -10,8 +10,13 @@ from datetime import datetime, timedelta
 from bot.app import App
 from bot.config import Settings
 from bot.core.clock import ManualClock, RehearsalClock
+from bot.core.model import Member
+from bot.core.pacing import Pacer
+from bot.features.events.domain import EventDraft
 from bot.scheduler import Wakeups
 from bot.store.sqlite.rows import to_iso
+from bot.ui import Reply
+from tests.fakes.delivery import RecordingDelivery
 from tests.helpers import START, running_app
 
 SPACE = "console:local"
@@ -147,3 +152,106 @@ async def test_an_instant_falling_due_during_a_long_run_is_looked_at_after_it() 
     finally:
         release.set()  # a failed wait must not leave shutdown waiting for the blocked run
         await wakeups.shutdown()
+
+
+class VirtualTime:
+    """A monotonic clock the pacer sleeps on without really sleeping."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        """Virtual seconds elapsed."""
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        """Advance virtual time; yield so other senders run."""
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+class GatedDelivery(RecordingDelivery):
+    """Accepts the first `passing` private messages at once; the others wait for `gate`."""
+
+    def __init__(self, passing: int) -> None:
+        super().__init__()
+        self.passing = passing
+        self.calls = 0
+        self.gate = asyncio.Event()
+
+    async def send_private(self, space: str, member: str, reply: Reply) -> bool:
+        """Record the message once the gate lets it through."""
+        self.calls += 1
+        if self.calls > self.passing:
+            await self.gate.wait()
+        return await super().send_private(space, member, reply)
+
+
+async def reminder_for(app: App, recipients: int) -> datetime:
+    """An event with `recipients` confirmed members; the instant its 1-day reminder falls due."""
+    alice = Member("console:alice", "alice", is_staff=True)
+    starts = START + timedelta(days=3)
+    draft = EventDraft("Journée", starts, starts + timedelta(hours=6), onsite_capacity=recipients)
+    event = await app.services.events.create(SPACE, "general", alice, draft)
+    rows = [(event.id, SPACE, f"console:m{i}", "onsite", "confirmed", i, to_iso(START), to_iso(START))
+            for i in range(recipients)]  # fmt: skip
+    await app.services.db.write(lambda conn: conn.executemany(
+        "INSERT INTO event_signups (event_id, space, member, mode, status, seq, signed_up_at, status_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows))  # fmt: skip
+    return starts - timedelta(days=1)
+
+
+def paced(app: App, rate: float) -> Pacer:
+    """Pace the app's console sends at `rate` a second, on virtual time."""
+    virtual = VirtualTime()
+    pacer = Pacer({"console": rate}, virtual.monotonic, virtual.sleep)
+    app.services.schedule.sender.pacer = pacer
+    return pacer
+
+
+async def test_a_1000_recipient_fan_out_claims_and_marks_in_chunks(app: App) -> None:
+    """Paced at 20/s, a reminder to 1,000 members costs two commits per chunk of 40, each member reached once."""
+    delivery = RecordingDelivery()
+    app.services.delivery.register("console", delivery)
+    paced(app, 20)
+    sender = app.services.schedule.sender
+    assert sender.chunk_size(SPACE) == 40
+    due = await reminder_for(app, 1000)
+    app.services.clock.set(due)  # type: ignore[attr-defined]
+    before = app.services.db.commits
+    await sender.run_due()
+    commits = app.services.db.commits - before
+    reached = [who for who, _reply, _ok in delivery.private]
+    assert len(reached) == len(set(reached)) == 1000
+    assert commits <= 2 * 1000 // 40 + 2  # claims and marks per chunk, 'running' and 'done'
+    rows = await app.services.db.fetch_all("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status")
+    assert {row["status"]: row["n"] for row in rows} == {"sent": 1000}
+
+
+async def test_a_stop_mid_chunk_releases_the_claims_never_sent(settings: Settings) -> None:
+    """Stopping gracefully mid-chunk: sends under way finish, claims never sent are dropped and go after restart."""
+    clock = ManualClock(START)
+    async with running_app(settings, clock) as first:
+        delivery = GatedDelivery(passing=5)
+        first.services.delivery.register("console", delivery)
+        paced(first, 20)
+        sender = first.services.schedule.sender
+        clock.set(await reminder_for(first, 60))
+        fan_out = asyncio.ensure_future(sender.run_due())
+        while delivery.calls < 5 + 8 - 1:  # five sent, the other workers each waiting on one send
+            await asyncio.sleep(0.01)
+        stopping = asyncio.ensure_future(sender.stop())
+        await asyncio.sleep(0)
+        delivery.gate.set()
+        await asyncio.wait_for(asyncio.gather(stopping, fan_out), 5)
+        first_reached = {who for who, _reply, _ok in delivery.private}
+        rows = await first.services.db.fetch_all("SELECT recipient, status FROM deliveries")
+        assert {row["recipient"] for row in rows} == first_reached and {row["status"] for row in rows} == {"sent"}
+        assert len(first_reached) < 40  # the rest of the first chunk was claimed, then released
+    async with running_app(settings, clock) as second:
+        again = RecordingDelivery()
+        second.services.delivery.register("console", again)
+        await second.services.schedule.sender.run_due()
+        reached = [who for who, _reply, _ok in again.private]
+    assert len(reached) == len(set(reached)) and not set(reached) & first_reached
+    assert set(reached) | first_reached == {f"console:m{i}" for i in range(60)}
