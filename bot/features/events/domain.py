@@ -333,7 +333,8 @@ def find_signup(signups: Sequence[Signup], who: str | int) -> Signup:
             if signup.seq == who:
                 return signup
         raise UserError("event.present.unknown", field="member", name=str(who))
-    wanted = who.strip().removeprefix("<@").removesuffix(">").removeprefix("@").casefold()
+    # Mentions arrive as "<@U123>" (Discord, Slack) or "<@U123|name>" (Slack's escaped slash commands).
+    wanted = who.strip().removeprefix("<@").removesuffix(">").split("|", 1)[0].removeprefix("@").casefold()
     for signup in active:
         if signup.member.casefold() == wanted or signup.member.split(":", 1)[1].casefold() == wanted:
             return signup
