@@ -236,7 +236,7 @@ class SqliteEngageStore:
             " UNION ALL SELECT v.voter, 'upvote', MIN(v.voted_at) FROM live_question_votes v"
             " JOIN live_questions q ON q.id = v.question_id JOIN live_threads t ON t.id = q.thread_id"
             " WHERE t.event_id = ? GROUP BY v.voter"
-            " UNION ALL SELECT v.voter, 'poll', MIN(CASE WHEN p.anonymous THEN p.created_at ELSE v.voted_at END)"
+            " UNION ALL SELECT v.voter, 'poll', MIN(CASE WHEN p.anonymous <> 0 THEN p.created_at ELSE v.voted_at END)"
             " FROM votes v JOIN live_polls lp ON lp.poll_id = v.poll_id JOIN polls p ON p.id = v.poll_id"
             " JOIN live_threads t ON t.id = lp.thread_id WHERE t.event_id = ? GROUP BY v.voter",
             (event_id, event_id, event_id),
