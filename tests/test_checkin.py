@@ -153,6 +153,11 @@ async def test_remote_presence_from_the_live_thread_and_followups_reach_only_tho
     assert shown["Lendemain (la vôtre)"] == "Qu'avez-vous retenu de la matinée ?"
     assert shown["Un mois après (par défaut)"].startswith("Il y a un mois, vous participiez à « Rencontre TMN »")
     assert shown["Toucheraient maintenant"] == "3 membre(s) · pointage utilisé"  # bob, carol, dan: not erin, not gus
+    deps = app.units["schedule"].deps
+    assert isinstance(deps, ScheduleDeps)
+    day = next(m for m in await deps.schedule.upcoming(HOME) if m.kind == "followup_day")
+    preview, count = await deps.schedule.sample(day, "fr")  # what /schedule preview shows
+    assert count == 3 and preview.card is not None and preview.card.text == ("Qu'avez-vous retenu de la matinée ?",)
     await app.notices.idle()
     bot.sent.private.clear()
     await at(app, followup_due(event, "day"))
