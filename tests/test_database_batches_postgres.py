@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.store.database import Connection, Grouped, Outcome
-from bot.store.postgres.database import Database
+from bot.store.postgres.database import Database, numbered
 from tests.postgres import fresh_schema
 from tests.test_database_batches import insert, insert_all, refuse
 
@@ -75,3 +75,24 @@ async def test_a_failure_elsewhere_replays_each_grouped_write_alone(db: Database
     assert isinstance(results[2], ValueError) and isinstance(results[3], RuntimeError)
     assert calls == [2, 1, 1]  # together first, then alone in the replay
     assert await rows(db) == ["g1", "g2"]
+
+
+def test_the_writer_numbers_its_placeholders_and_keeps_percent_signs() -> None:
+    """`?` becomes `$1`, `$2`… outside quotes and comments; `%` stays as it is (nothing reads it)."""
+    assert numbered("SELECT * FROM t WHERE a = ? AND b LIKE '%?x' || ?") == (
+        "SELECT * FROM t WHERE a = $1 AND b LIKE '%?x' || $2"
+    )
+    assert numbered('SELECT "we?rd" -- why?\n, ? /* ? */, ?') == 'SELECT "we?rd" -- why?\n, $1 /* ? */, $2'
+
+
+async def test_percent_signs_and_many_values_reach_the_server_as_written(db: Database) -> None:
+    """A literal `%` and a statement of a thousand values, written and read back through the writer."""
+    values = [f"{n}%" for n in range(1000)]
+
+    def op(conn: Connection) -> int:
+        conn.execute(f"INSERT INTO t VALUES {', '.join(['(?)'] * len(values))}", values)
+        conn.executemany("INSERT INTO t VALUES (? || '%')", [("a",), ("b",)])
+        return int(conn.execute("SELECT count(*) FROM t WHERE v LIKE '%\\%' AND v <> ?", ("x%",)).fetchone()[0])
+
+    assert await db.write(op) == 1002
+    assert await rows(db) == sorted([*values, "a%", "b%"])

@@ -60,6 +60,26 @@ def translate(sql: str) -> str:
     return _TOKENS.sub(swap, sql)
 
 
+@functools.lru_cache(maxsize=1024)
+def numbered(sql: str) -> str:
+    """A statement with qmark placeholders numbered as PostgreSQL's own `$1, $2…`, for a `RawCursor`.
+
+    psycopg then sends the statement as it is: it does not read it for `%s` first, which costs more than the
+    statement itself when a set-based write carries thousands of values.
+    """
+    count = 0
+
+    def swap(match: re.Match[str]) -> str:
+        nonlocal count
+        token = match.group()
+        if token != "?":
+            return token
+        count += 1
+        return f"${count}"
+
+    return _TOKENS.sub(swap, sql)
+
+
 class Row:
     """A result row by position or by column name, as `sqlite3.Row`."""
 
@@ -163,18 +183,22 @@ class WriterConnection:
         """Run one statement with qmark parameters."""
         cursor = self._cursor()
         with _integrity_as_sqlite():
-            cursor.execute(translate(sql), tuple(parameters))
+            cursor.execute(self._query(sql), tuple(parameters))
         return Cursor(cursor, self)
 
     def _cursor(self) -> psycopg.Cursor[Row]:
-        """A cursor whose rows come all at once, with the statement's answer."""
-        return self.raw.cursor()
+        """A cursor whose rows come all at once, with the statement's answer; `$n` placeholders."""
+        return psycopg.RawCursor(self.raw)
+
+    def _query(self, sql: str) -> str:
+        """The statement in the placeholders `_cursor` reads."""
+        return numbered(sql)
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Cursor:
         """Run one statement once per parameter row."""
-        cursor = self.raw.cursor()
+        cursor = psycopg.RawCursor(self.raw)
         with _integrity_as_sqlite():
-            cursor.executemany(translate(sql), [tuple(row) for row in parameters])
+            cursor.executemany(numbered(sql), [tuple(row) for row in parameters])
         return Cursor(cursor, self)
 
 
@@ -187,6 +211,9 @@ class StreamingConnection(WriterConnection):
         # A named (server-side) cursor: fetchmany brings a chunk at a time, not the whole result.
         StreamingConnection._streams += 1
         return self.raw.cursor(name=f"phosphore_stream_{StreamingConnection._streams}")
+
+    def _query(self, sql: str) -> str:
+        return translate(sql)
 
 
 @contextlib.contextmanager
