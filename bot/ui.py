@@ -48,9 +48,10 @@ class Arg:
         """The typed value of `raw`, or None when it is malformed."""
         if self.kind is int:
             # ASCII digits only: str.isdigit() would take "²" and int() would take "١".
-            if not (raw.isascii() and raw.isdigit()) or len(raw) > 16 or int(raw) > ID_INT_MAX:
+            if not (raw.isascii() and raw.isdigit()) or len(raw) > 16:
                 return None
-            return int(raw)
+            number = int(raw)
+            return number if number <= ID_INT_MAX else None
         if not raw or (self.choices and raw not in self.choices):
             return None
         return raw
@@ -91,11 +92,12 @@ class Route:
     def parse(self, tail: str, values: tuple[str, ...] = ()) -> dict[str, ArgValue | None] | None:
         """The typed arguments of an id's tail (after `feature:verb:`), or None when malformed."""
         parts = tail.split(":") if tail else []
-        if len(parts) > len(self.args):
+        given = len(parts)
+        if given > len(self.args):
             return None
         parsed: dict[str, ArgValue | None] = {}
         for index, arg in enumerate(self.args):
-            if index < len(parts):
+            if index < given:
                 raw = parts[index]
             elif arg.from_value and values:
                 raw = values[0]

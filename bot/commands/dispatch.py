@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import Awaitable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from bot.commands.context import Context, coerce, form, label, usage
@@ -17,10 +19,13 @@ from bot.core.metrics import Metrics
 from bot.core.model import Action, InboundMessage, Invocation, Member, MessageRef
 from bot.core.spaces import SpaceDirectory
 from bot.core.subscriptions import InboundHandler, Subscriptions
-from bot.i18n import Translator, normalize_locale
+from bot.i18n import normalize_locale, translator
 from bot.ui import Reply
 
 log = logging.getLogger(__name__)
+
+CLICKS_REMEMBERED = 4096  # distinct action ids whose parsing is kept
+Click = Mapping[str, Any]  # the typed arguments of a click's id
 
 
 class Dispatcher:
@@ -39,12 +44,13 @@ class Dispatcher:
         self.subscriptions = subscriptions
         self.inbound = inbound or {}  # feature name -> its `on_message`
         self.metrics = metrics or Metrics()
+        # A card's buttons are clicked again and again: each id is parsed once, not once per click.
+        self._click = functools.lru_cache(maxsize=CLICKS_REMEMBERED)(self._parse_click)
 
     def context(self, space: str, channel: str, member: Member, locale: str | None, feature: str = "") -> Context[Any]:
         """A handler context for `feature`; the member's own language wins over the space's."""
         language = normalize_locale(locale) or self.spaces(space).locale
-        deps = self.deps.get(feature)
-        return Context(deps, space, channel, member, Translator(language), self.clock, self.spaces)
+        return Context(self.deps.get(feature), space, channel, member, translator(language), self.clock, self.spaces)
 
     def parse_text(self, text: str) -> tuple[str, dict[str, Any]]:
         """The command path and raw options of a typed command line (console, Slack)."""
@@ -110,22 +116,26 @@ class Dispatcher:
     async def act(self, action: Action) -> Reply:
         """Run a click, a select choice or a form submission named by its action id."""
         prefix, _, rest = action.action_id.partition(":")
-        verb, _, tail = rest.partition(":")
         if prefix == "cmd":
+            verb = rest.partition(":")[0]
             command = next((c for c in self.registry.commands.values() if c.key == verb), None)
             ctx = self.context(
                 action.space, action.channel, action.member, action.locale, command.feature if command else ""
             )
             return await self._guard(ctx, self._submit_form(ctx, command, action))
-        route = self.registry.actions.get(f"{prefix}:{verb}")
+        route, args = self._click(action.action_id, action.values)
         ctx = self.context(action.space, action.channel, action.member, action.locale, route.feature if route else "")
-        return await self._guard(ctx, self._act(ctx, route, tail, action))
+        if route is None or args is None:  # crafted or truncated: never reaches a handler
+            return self.user_error(ctx, UserError("action.malformed"))
+        return await self._guard(ctx, route.handler(ctx, **args))
 
-    async def _act(self, ctx: Context[Any], route: ActionRoute | None, tail: str, action: Action) -> Reply:
-        args = None if route is None else route.route.parse(tail, action.values)
-        if route is None or args is None:
-            raise UserError("action.malformed")  # crafted or truncated: never reaches a handler
-        return await route.handler(ctx, **args)
+    def _parse_click(self, action_id: str, values: tuple[str, ...]) -> tuple[ActionRoute | None, Click | None]:
+        """The route an action id names, and its typed arguments (None when it is malformed)."""
+        prefix, _, rest = action_id.partition(":")
+        verb, _, tail = rest.partition(":")
+        route = self.registry.actions.get(f"{prefix}:{verb}")
+        parsed = None if route is None else route.route.parse(tail, values)
+        return route, None if parsed is None else MappingProxyType(parsed)  # shared by every click on that id
 
     async def _submit_form(self, ctx: Context[Any], command: Command | None, action: Action) -> Reply:
         if command is None or not command.form:

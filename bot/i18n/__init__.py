@@ -81,3 +81,14 @@ class Translator:
 
     def __call__(self, key: str, /, **params: Any) -> str:
         return translate(self.locale, key, **params)
+
+
+_translators: dict[str, Translator] = {}
+
+
+def translator(language: str) -> Translator:
+    """The shared `Translator` of a supported language (it holds nothing else: one per language serves all)."""
+    found = _translators.get(language)
+    if found is None:
+        found = _translators[language] = Translator(language)
+    return found

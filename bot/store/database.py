@@ -110,3 +110,18 @@ class Grouped(Generic[T]):
         if not ok:
             raise value
         return value
+
+
+def runs(ops: Sequence[Any]) -> Iterator[tuple[GroupRun | None, list[Any]]]:
+    """The ops in order, consecutive `Grouped` ops of the same `run` together, others alone."""
+    run: GroupRun | None = None
+    pending: list[Any] = []
+    for op in ops:
+        key = op.run if isinstance(op, Grouped) else None
+        if pending and (key is None or key != run):
+            yield run, pending
+            pending = []
+        run = key
+        pending.append(op)
+    if pending:
+        yield run, pending

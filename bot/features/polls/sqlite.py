@@ -11,11 +11,12 @@ from bot.core.errors import UserError
 from bot.features.polls.domain import Poll, PollDraft, Tally, VoterRow
 from bot.features.polls.store import VoteRule
 from bot.store.database import Connection, Database, Grouped, Outcome, Row
-from bot.store.sql import lock
+from bot.store.sql import lock_all
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso
 
 T = TypeVar("T")
 Pair = tuple[int, str]  # (poll id, voter)
+NONE_UNDONE: frozenset[int] = frozenset()
 
 POLL_COLUMNS = (
     "id, space, ref, channel, author, question, max_choices, anonymous, results, closes_at, closed_at, created_at"
@@ -82,9 +83,8 @@ class _Votes:
         """A voter's choices as the clicks so far left them."""
         return self.current.get(pair, self.stored.get(pair, ()))
 
-    def apply(self, pair: Pair, wanted: tuple[int, ...], now: str) -> None:
-        """Replace a voter's choices."""
-        before = self.choices(pair)
+    def apply(self, pair: Pair, before: tuple[int, ...], wanted: tuple[int, ...], now: str) -> None:
+        """Replace a voter's choices, `before` as the clicks so far left them."""
         for position in before:
             if position not in wanted:
                 self.added.pop((pair, position), None)
@@ -108,7 +108,7 @@ class _Votes:
         counts: dict[tuple[int, int], int] = {}
         voters: dict[int, int] = {}
         for pair, final in self.current.items():
-            stored, undone = self.stored.get(pair, ()), self.undone.get(pair, set())
+            stored, undone = self.stored.get(pair, ()), self.undone.get(pair, NONE_UNDONE)
             for position in stored:
                 if position in undone:
                     deleted.append((*pair, position))
@@ -175,8 +175,8 @@ class SqlitePollStore:
     def _state(self, conn: Connection, clicks: Sequence[_Click]) -> tuple[dict[int, Poll], _Votes]:
         """The clicked polls, the voters' choices and their names, as on disk, in one statement."""
         keys = {(click.poll_id, click.voter, click.space) for click in clicks}
-        for poll_id, voter, _ in sorted(keys):  # in one order in every process, so two batches never deadlock
-            lock(conn, f"vote {poll_id} {voter}")  # the same voter's click in another process waits
+        # The same voter's click in another process waits; in one order everywhere, so two batches never deadlock.
+        lock_all(conn, (f"vote {poll_id} {voter}" for poll_id, voter, _ in sorted(keys)))
         polls: dict[int, Poll] = {}
         choices: dict[Pair, list[int]] = {}
         names: dict[tuple[str, str], str] = {}
@@ -207,12 +207,13 @@ class SqlitePollStore:
                 poll = polls.get(click.poll_id)
                 if poll is None:
                     raise UserError("poll.not_found", ref=click.poll_id)
-                wanted = click.rule(poll, votes.choices(pair))
+                current = votes.choices(pair)
+                wanted = click.rule(poll, current)
             except Exception as error:  # this click is refused; the others go on
                 outcomes.append((False, error))
                 continue
             now = stamps.get(click.now) or stamps.setdefault(click.now, str(to_iso(click.now)))
-            votes.apply(pair, wanted, now)
+            votes.apply(pair, current, wanted, now)
             if not poll.anonymous:
                 votes.seen(click.space, click.voter, click.voter_name, now)
             outcomes.append((True, (poll, wanted)))

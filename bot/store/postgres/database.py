@@ -25,12 +25,11 @@ import psycopg.errors
 import psycopg.rows
 from psycopg_pool import AsyncConnectionPool
 
-from bot.store.database import Connection, DatabaseError, masked
+from bot.store.database import Connection, DatabaseError, Outcome, masked, runs
 
 T = TypeVar("T")
 WriteOp = Callable[[Connection], T]
 Pending = tuple[WriteOp[Any], "asyncio.Future[Any]"]
-Outcome = tuple[bool, Any]  # (committed, result) or (False, the exception the op raised)
 Batch = tuple[list[Outcome], bool]  # the ops' outcomes, and whether the transaction recorded notices
 
 log = logging.getLogger(__name__)
@@ -57,6 +56,26 @@ def translate(sql: str) -> str:
         if token == "?":
             return "%s"
         return token.replace("%", "%%")
+
+    return _TOKENS.sub(swap, sql)
+
+
+@functools.lru_cache(maxsize=1024)
+def numbered(sql: str) -> str:
+    """A statement with qmark placeholders numbered as PostgreSQL's own `$1, $2…`, for a `RawCursor`.
+
+    psycopg then sends the statement as it is: it does not read it for `%s` first, which costs more than the
+    statement itself when a set-based write carries thousands of values.
+    """
+    count = 0
+
+    def swap(match: re.Match[str]) -> str:
+        nonlocal count
+        token = match.group()
+        if token != "?":
+            return token
+        count += 1
+        return f"${count}"
 
     return _TOKENS.sub(swap, sql)
 
@@ -164,18 +183,22 @@ class WriterConnection:
         """Run one statement with qmark parameters."""
         cursor = self._cursor()
         with _integrity_as_sqlite():
-            cursor.execute(translate(sql), tuple(parameters))
+            cursor.execute(self._query(sql), tuple(parameters))
         return Cursor(cursor, self)
 
     def _cursor(self) -> psycopg.Cursor[Row]:
-        """A cursor whose rows come all at once, with the statement's answer."""
-        return self.raw.cursor()
+        """A cursor whose rows come all at once, with the statement's answer; `$n` placeholders."""
+        return psycopg.RawCursor(self.raw)
+
+    def _query(self, sql: str) -> str:
+        """The statement in the placeholders `_cursor` reads."""
+        return numbered(sql)
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Cursor:
         """Run one statement once per parameter row."""
-        cursor = self.raw.cursor()
+        cursor = psycopg.RawCursor(self.raw)
         with _integrity_as_sqlite():
-            cursor.executemany(translate(sql), [tuple(row) for row in parameters])
+            cursor.executemany(numbered(sql), [tuple(row) for row in parameters])
         return Cursor(cursor, self)
 
 
@@ -188,6 +211,9 @@ class StreamingConnection(WriterConnection):
         # A named (server-side) cursor: fetchmany brings a chunk at a time, not the whole result.
         StreamingConnection._streams += 1
         return self.raw.cursor(name=f"phosphore_stream_{StreamingConnection._streams}")
+
+    def _query(self, sql: str) -> str:
+        return translate(sql)
 
 
 @contextlib.contextmanager
@@ -430,9 +456,11 @@ class Database:
     def _pipelined(self, ops: Sequence[WriteOp[Any]]) -> Batch:
         """The ops in one transaction sent as a pipeline: only statements whose answer an op reads wait for it.
 
-        This is the way when no op fails, as nearly always. When one does (a refusal, a constraint), its
+        Consecutive `Grouped` ops of the same `run` go together, a few statements for them all: a burst of
+        clicks waits for a few answers, not a few per click. A refusal a group reports (an item it left
+        unchanged) is kept as it stands. When an op fails otherwise (a refusal, a constraint), its
         writes must be undone and, in a pipeline, a statement's error may even show in a later op: the batch
-        is then rolled back and replayed statement by statement, each op in its savepoint (`_Replay`).
+        is then rolled back and replayed statement by statement, each op alone in its savepoint (`_Replay`).
         COMMIT is sent only once every statement has been answered, so a replay never follows a commit.
         """
         conn = self._connected()
@@ -444,7 +472,7 @@ class Database:
                 conn.pipeline = pipeline
                 try:
                     raw.execute(b"BEGIN")
-                    outcomes = [(True, op(conn)) for op in ops]
+                    outcomes = _run_together(conn, ops)
                     pipeline.sync()  # every statement answered: a failure shows here, before COMMIT is sent
                 except TRANSIENT:
                     raise
@@ -540,3 +568,14 @@ class Database:
         """The first row of a read-only query, or None."""
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
+
+
+def _run_together(conn: WriterConnection, ops: Sequence[WriteOp[Any]]) -> list[Outcome]:
+    """The ops' outcomes, consecutive `Grouped` ops of one `run` in one call; any exception means a replay."""
+    outcomes: list[Outcome] = []
+    for run, group in runs(ops):
+        if run is None:
+            outcomes.append((True, group[0](conn)))
+        else:
+            outcomes.extend(run(conn, [op.item for op in group]))
+    return outcomes

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
-from bot.store.database import Grouped, GroupRun, Outcome
+from bot.store.database import Outcome, runs
 
 T = TypeVar("T")
 WriteOp = Callable[[sqlite3.Connection], T]
@@ -51,21 +51,6 @@ def migrations(folders: Sequence[Traversable] = ()) -> list[tuple[int, str]]:
             if name.endswith(".sql") and name[:4].isdigit():
                 scripts.setdefault(int(name[:4]), []).append((name, entry.read_text(encoding="utf-8")))
     return [(version, "\n".join(text for _, text in sorted(parts))) for version, parts in sorted(scripts.items())]
-
-
-def _runs(ops: Sequence[WriteOp[Any]]) -> Iterator[tuple[GroupRun | None, list[WriteOp[Any]]]]:
-    """The ops in order, consecutive `Grouped` ops of the same `run` together, others alone."""
-    run: GroupRun | None = None
-    pending: list[WriteOp[Any]] = []
-    for op in ops:
-        key = op.run if isinstance(op, Grouped) else None
-        if pending and (key is None or key != run):
-            yield run, pending
-            pending = []
-        run = key
-        pending.append(op)
-    if pending:
-        yield run, pending
 
 
 class WriterConnection(sqlite3.Connection):
@@ -308,11 +293,11 @@ def _run_together(conn: sqlite3.Connection, ops: Sequence[WriteOp[Any]]) -> list
     # Two statements per op saved. A refusal (a rule's UserError) changes nothing and is
     # answered as it stands; the rare failure that leaves changes behind costs a replay.
     outcomes: list[Outcome] = []
-    for run, group in _runs(ops):
+    for run, group in runs(ops):
         before = conn.total_changes
         try:
             if run is not None:
-                outcomes.extend(run(conn, [op.item for op in group]))  # type: ignore[attr-defined]
+                outcomes.extend(run(conn, [op.item for op in group]))
                 continue
             outcomes.append((True, group[0](conn)))
         except Exception as error:
