@@ -3,7 +3,11 @@
 Beside it, what APScheduler's own SQLAlchemyJobStore on SQLite does with the same load, defaults kept
 (misfire_grace_time=1): how long each add_job blocks the loop and how many jobs run or are missed.
 
-Run: .venv/bin/python bench/reminders.py [--recipients 1000] [--events 10] [--rounds 3]
+With `--commits 10000` it also counts the write transactions (commits) of one reminder to that many
+members, paced at `--rate` on virtual time, and with `--before REV` the same count for the code of a
+git revision (each in its own process).
+
+Run: .venv/bin/python bench/reminders.py [--recipients 1000] [--events 10] [--rounds 3] [--commits 10000 --before main]
 Needs the `bench` extra for the comparison: pip install 'SQLAlchemy>=2,<3'.
 """
 
@@ -11,22 +15,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
+import os
+import subprocess
+import sys
+import tarfile
 import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 from pathlib import Path
 
 import _common  # noqa: F401  (puts the project on sys.path)
 from _common import median
 
-from bot.core.clock import ManualClock
-from bot.core.pacing import Pacer
-from bot.features.events.domain import EventDraft
-from bot.store.sqlite.rows import to_iso
-from bot.ui import Reply
-from tests.helpers import START, make_settings, running_app
+TREE = "PHOSPHORE_BENCH_TREE"  # set for a child measuring another checkout's code
+if os.environ.get(TREE):
+    sys.path.insert(0, os.environ[TREE])
+
+from bot.core.clock import ManualClock  # noqa: E402
+from bot.core.pacing import Pacer  # noqa: E402
+from bot.features.events.domain import EventDraft  # noqa: E402
+from bot.store.sqlite.rows import to_iso  # noqa: E402
+from bot.ui import Reply  # noqa: E402
+from tests.helpers import START, make_settings, running_app  # noqa: E402
 
 SPACE = "console:local"
 STARTS = START + timedelta(days=3)
@@ -123,6 +137,55 @@ async def ours(recipients: int, events: int, platform_rate: float) -> dict[str, 
             "per_send_ms": unpaced / recipients * 1000, "drain_virtual_s": virtual.now, "paced_cpu_s": paced_cpu}  # fmt: skip
 
 
+async def fan_out_commits(recipients: int, rate: float) -> int:
+    """Commits of one reminder to `recipients` members, paced at `rate` on virtual time (each reached once)."""
+    with tempfile.TemporaryDirectory() as folder:
+        clock = ManualClock(START)
+        async with running_app(make_settings(Path(folder) / "bench.db"), clock) as app:
+            await seed(app, recipients, 1)
+            sender = FakeSender()
+            app.services.delivery.register("console", sender)  # type: ignore[arg-type]
+            virtual = VirtualTime()
+            app.services.schedule.sender.pacer = Pacer({"console": rate}, virtual.monotonic, virtual.sleep)
+            clock.set(STARTS - timedelta(days=1))  # the 1-day reminder
+            before = app.services.db.commits
+            await app.services.schedule.sender.run_due()
+            commits = app.services.db.commits - before
+            assert len(sender.received) == recipients and set(sender.received.values()) == {1}, "not all once"
+    return commits
+
+
+def commits_in_child(recipients: int, rate: float, tree: Path | None) -> int:
+    """`fan_out_commits` in a fresh process, on the code of `tree` (this checkout when None)."""
+    env = dict(os.environ)
+    if tree is not None:
+        env[TREE] = str(tree)
+    out = subprocess.run([sys.executable, __file__, "--child-commits", str(recipients), "--rate", str(rate)],
+                         check=True, capture_output=True, text=True, env=env).stdout  # fmt: skip
+    return int(json.loads(out.splitlines()[-1]))
+
+
+def checkout(revision: str, folder: Path) -> Path:
+    """The files of a git revision, unpacked into `folder`."""
+    root = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(["git", "archive", revision], cwd=root, check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
+
+
+def compare_commits(recipients: int, rate: float, before: str | None) -> None:
+    """Print the commits of one fan-out, for this checkout and a revision before it."""
+    with tempfile.TemporaryDirectory() as folder:
+        trees: dict[str, Path | None] = {"this tree": None}
+        if before is not None:
+            trees = {f"before ({before})": checkout(before, Path(folder) / "before"), **trees}
+        counts = {name: commits_in_child(recipients, rate, tree) for name, tree in trees.items()}
+    print(f"commits of one reminder to {recipients} members, paced at {rate:.0f}/s on virtual time")
+    for name, count in counts.items():
+        print(f"  {name:>20}: {count} commits ({count / recipients:.3f} per recipient)")
+
+
 EXECUTED: list[str] = []
 
 
@@ -172,7 +235,9 @@ async def main(recipients: int, events: int, rounds: int, rate: float) -> None:
     pick = {key: median([r[key] for r in results]) for key in results[0]}
     print(f"Phosphore: {recipients} reminders in {events} fan-outs due within one minute, {rounds} rounds (medians)")
     print(f"  all delivered exactly once: yes ({2 * recipients} 'sent' rows over two reminder waves)")
-    print(f"  wake-up jobs rebuilt from the database: {pick['jobs']:.0f} instants in {pick['wake_ms']:.1f} ms")
+    print(
+        f"  wake-up instants rebuilt from the database: {pick['jobs']:.0f} in {pick['wake_ms']:.1f} ms (one APScheduler job)"
+    )
     print(
         f"  unpaced fan-out: {pick['unpaced_s']:.2f} s ({pick['per_send_ms']:.2f} ms per recipient: claim + send + mark,"
         f" {recipients / pick['unpaced_s']:.0f}/s)"
@@ -216,6 +281,14 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rate", type=float, default=20.0, help="sends per second of the paced run (Discord default)")
+    parser.add_argument("--commits", type=int, default=0, help="count the commits of one fan-out to this many")
+    parser.add_argument("--before", help="a git revision whose commits to count too, e.g. main")
+    parser.add_argument("--child-commits", type=int, default=0, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     logging.getLogger("apscheduler").setLevel(logging.CRITICAL)  # one "missed" line per job otherwise
-    asyncio.run(main(arguments.recipients, arguments.events, arguments.rounds, arguments.rate))
+    if arguments.child_commits:
+        print(json.dumps(asyncio.run(fan_out_commits(arguments.child_commits, arguments.rate))))
+    elif arguments.commits:
+        compare_commits(arguments.commits, arguments.rate, arguments.before)
+    else:
+        asyncio.run(main(arguments.recipients, arguments.events, arguments.rounds, arguments.rate))

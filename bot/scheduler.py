@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +16,8 @@ from apscheduler.triggers.date import DateTrigger
 from bot.core.clock import Clock, SystemClock
 
 log = logging.getLogger(__name__)
+
+JOB = "wake"  # the id of the one APScheduler job
 
 DueWork = Callable[[], Awaitable[object]]  # what it returns (a count, say) is ignored
 PendingTimes = Callable[[], Awaitable[Iterable[datetime]]]
@@ -28,13 +32,15 @@ class Source:
 
 
 class Wakeups:
-    """One job per due instant; each run asks every source what is due now and does it.
+    """One APScheduler job, for the soonest instant due work is expected; each run asks every source what is due.
 
-    The jobs live in memory and are rebuilt from the database at start, so the database
-    stays the only truth. `misfire_grace_time=None`: a wake-up late for any reason
-    (a busy loop, a suspended laptop) still runs; the sources decide what is still meaningful.
-    Instants are on the app's clock; APScheduler runs on real time, so each job runs at
-    `moment - (clock.now() - real now)`, and `clock_moved()` re-times them after a rehearsal jump.
+    The instants wait in a heap: however many there are, APScheduler holds a single job, re-armed
+    for the next instant when it fires or when a sooner one appears. They live in memory and are
+    rebuilt from the database at start, so the database stays the only truth.
+    `misfire_grace_time=None`: a wake-up late for any reason (a busy loop, a suspended laptop)
+    still runs; the sources decide what is still meaningful.
+    Instants are on the app's clock; APScheduler runs on real time, so the job runs at
+    `moment - (clock.now() - real now)`, and `clock_moved()` re-times it after a rehearsal jump.
     """
 
     def __init__(self, clock: Clock | None = None) -> None:
@@ -42,6 +48,8 @@ class Wakeups:
         self.clock: Clock = clock or SystemClock()
         self._real = SystemClock()
         self._moments: set[datetime] = set()
+        self._soonest: list[datetime] = []  # a heap of `_moments`
+        self._armed: datetime | None = None  # the instant the job waits for, if any
         self._scheduler = AsyncIOScheduler(timezone="UTC")
         # One run at a time: wake-ups that coincide do not work over each other, and
         # shutdown can wait for the run in progress before the database closes.
@@ -56,8 +64,10 @@ class Wakeups:
         """Start inside the running loop, wake-ups rebuilt from every source, then catch up."""
         self._scheduler.start()
         for source in self.sources:
-            for moment in await source.pending() if source.pending else ():
-                self.wake_at(moment)
+            self._moments.update(await source.pending() if source.pending else ())
+        self._soonest = list(self._moments)
+        heapq.heapify(self._soonest)
+        self._arm()
         await self.run_due()
 
     def lag(self) -> timedelta:
@@ -65,23 +75,45 @@ class Wakeups:
         return self.clock.now() - self._real.now()
 
     def wake_at(self, moment: datetime) -> None:
-        """Make sure due work is looked for at `moment` on the app's clock (one job per instant)."""
+        """Make sure due work is looked for at `moment` on the app's clock."""
         if not self._scheduler.running:
             return
-        self._moments.add(moment)
+        if moment not in self._moments:
+            self._moments.add(moment)
+            heapq.heappush(self._soonest, moment)
+        if self._armed is None or moment <= self._armed:  # the soonest instant: (re-)time the job for it
+            self._arm()
+
+    def _arm(self) -> None:
+        """Point the one job at the soonest instant, timed with the clock's current lag (none left: no job)."""
+        if not self._soonest:
+            if self._scheduler.get_job(JOB):
+                self._scheduler.remove_job(JOB)
+            self._armed = None
+            return
+        self._armed = self._soonest[0]
         self._scheduler.add_job(
             self._wake,
-            DateTrigger(run_date=moment - self.lag()),
-            args=(moment,),
-            id=f"wake:{moment.isoformat()}",
+            DateTrigger(run_date=self._armed - self.lag()),
+            args=(self._armed,),
+            id=JOB,
             replace_existing=True,
             misfire_grace_time=None,
-            coalesce=True,
+            # The job is re-armed while its previous run may still be sending: that run's instance
+            # must not make APScheduler skip the next one (it queues behind `_running` instead).
+            max_instances=sys.maxsize,
         )
 
+    def _forget(self, until: datetime) -> None:
+        """Drop the instants up to `until`: the run about to start covers them."""
+        while self._soonest and self._soonest[0] <= until:
+            self._moments.discard(heapq.heappop(self._soonest))
+
     async def _wake(self, moment: datetime) -> None:
-        """A job fired: forget its instant and do what is due."""
-        self._moments.discard(moment)
+        """The job fired: forget what is now due, re-arm for the next instant, and do what is due."""
+        self._armed = None
+        self._forget(max(moment, self.clock.now()))
+        self._arm()
         try:
             await self.run_due()
         except asyncio.CancelledError:
@@ -95,15 +127,10 @@ class Wakeups:
         return sorted(self._moments)
 
     async def clock_moved(self) -> None:
-        """The app's clock jumped forward: do what became due, then re-time the remaining jobs."""
-        now = self.clock.now()
-        for moment in [m for m in self._moments if m <= now]:
-            self._moments.discard(moment)
-            if self._scheduler.get_job(f"wake:{moment.isoformat()}"):
-                self._scheduler.remove_job(f"wake:{moment.isoformat()}")
+        """The app's clock jumped forward: do what became due, then re-time the job."""
+        self._forget(self.clock.now())
         await self.run_due()
-        for moment in list(self._moments):
-            self.wake_at(moment)
+        self._arm()
 
     async def run_due(self) -> None:
         """Do everything that is due now (nothing once shutting down)."""

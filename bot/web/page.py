@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any, Protocol
 
-import segno
-
 from bot.i18n import Translator, catalog, is_singular
 
 PRESENT_QUESTIONS = 5  # questions on one projector slide: readable from the back of the room
@@ -66,6 +64,8 @@ def _time(at: object) -> str:
 
 def qr_svg(url: str, label: str) -> str:
     """The QR code of `url` as inline SVG, black on white whatever the theme (phones read that best)."""
+    import segno  # only the projector view draws one: imported then, not at every start
+
     return str(segno.make(url, error="m").svg_inline(scale=4, omitsize=True, dark="#000", light="#fff", title=label))
 
 

@@ -71,6 +71,19 @@ async def test_a_recipient_is_claimed_once_even_by_racing_senders(schedule: Sche
     assert await schedule.claimed(message.id) == {"console:bob"}
 
 
+async def test_a_chunk_of_claims_skips_rows_already_there_and_released_claims_vanish(schedule: ScheduleStore) -> None:
+    """A chunk's claims skip recipients already holding a row; its outcomes mark rows, and released claims vanish."""
+    message = await schedule.add(SPACE, "post", "general", "console:alice", "Hi", NOW, NOW)
+    assert await schedule.claim(message.id, SPACE, "console:bob", "bob", NOW)
+    chunk = [(f"console:{name}", name) for name in ("bob", "carol", "dave", "erin")]
+    assert await schedule.claim_many(message.id, SPACE, chunk, NOW) == ["console:carol", "console:dave", "console:erin"]
+    outcomes = {"console:carol": "sent", "console:dave": "failed"}
+    await schedule.finish_many(message.id, outcomes, ["console:erin"], NOW)
+    assert await schedule.claimed(message.id) == {"console:bob", "console:carol", "console:dave"}
+    assert [(m.id, names) for m, names in await schedule.mark_unsure(NOW)] == [(message.id, ["bob"])]
+    assert await schedule.claim_many(message.id, SPACE, chunk, NOW) == ["console:erin"]  # released: claimable again
+
+
 async def test_claims_left_sending_become_unsure_and_are_reported_by_name(
     schedule: ScheduleStore, database: Database
 ) -> None:

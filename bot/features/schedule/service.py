@@ -15,7 +15,7 @@ from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.core.exports import COMMA, to_csv
 from bot.core.livecards import LiveCards
-from bot.core.model import Member
+from bot.core.model import Member, platform_of
 from bot.core.pacing import Pacer
 from bot.core.ports import ReadyDelivery
 from bot.core.refs import parse_ref
@@ -45,6 +45,8 @@ from bot.ui import Card, Reply
 log = logging.getLogger(__name__)
 
 WORKERS = 8  # sends in flight per fan-out; the pacer sets the rate
+CHUNK_SECONDS = 2.0  # a claim covers about this long of a platform's sends
+CHUNK_MAX = 100  # recipients claimed per write at most
 
 
 class Presenter(Protocol):
@@ -336,26 +338,49 @@ class Sender:
             await self.cards.attach(poll.subject, ref)
         return ref is not None
 
+    def chunk_size(self, space: str) -> int:
+        """Recipients claimed per write: about two seconds of the platform's rate, never fewer than are sent at once.
+
+        A process killed mid-chunk leaves that many deliveries unsure; an unpaced platform (the
+        console) claims only as many as are in flight.
+        """
+        rate = self.pacer.per_second(platform_of(space))
+        return WORKERS if rate is None else max(WORKERS, min(CHUNK_MAX, int(rate * CHUNK_SECONDS)))
+
     async def _fan_out(self, message: Scheduled, targets: Sequence[Target]) -> None:
-        """Send to each target not yet claimed, paced, claim committed before each send, outcome recorded after."""
+        """Send to each target not yet claimed, chunk by chunk: claims committed before the sends, outcomes after."""
         claimed = await self.store.claimed(message.id)
-        queue = iter([t for t in targets if t.key not in claimed])
+        waiting = [t for t in targets if t.key not in claimed]
+        size = self.chunk_size(message.space)
+        for start in range(0, len(waiting), size):
+            if self._stopping:
+                return
+            chunk = waiting[start : start + size]
+            won = set(await self.store.claim_many(
+                message.id, message.space, [(t.key, t.name) for t in chunk], self.clock.now()))  # fmt: skip
+            await self._send_chunk(message, [t for t in chunk if t.key in won])
+
+    async def _send_chunk(self, message: Scheduled, chunk: Sequence[Target]) -> None:
+        """Send to claimed targets, paced; record every outcome in one write, releasing the claims never sent."""
+        outcomes: dict[str, str] = {}
+        queue = iter(chunk)
 
         async def worker() -> None:
             for target in queue:
+                if not self._stopping:
+                    await self.pacer.acquire(message.space)
                 if self._stopping:
-                    return
-                await self.pacer.acquire(message.space)
-                if not await self.store.claim(message.id, message.space, target.key, target.name, self.clock.now()):
-                    continue
+                    return  # claimed but never sent: released below, sent after the restart
                 try:
                     sent = await target.send()
                 except Exception:
                     log.exception("scheduled send failed message=%s", message.id)
                     sent = False
-                await self.store.finish(message.id, target.key, "sent" if sent else "failed", self.clock.now())
+                outcomes[target.key] = "sent" if sent else "failed"
 
-        await asyncio.gather(*(worker() for _ in range(min(WORKERS, len(targets)) or 1)))
+        await asyncio.gather(*(worker() for _ in range(min(WORKERS, len(chunk)))))
+        released = [target.key for target in chunk if target.key not in outcomes]
+        await self.store.finish_many(message.id, outcomes, released, self.clock.now())
 
 
 class Followups:

@@ -224,25 +224,43 @@ class SqliteScheduleStore:
 
     async def claim(self, message_id: int, space: str, recipient: str, name: str, now: datetime) -> bool:
         """Commit a 'sending' row; False when the recipient already has one (never twice)."""
+        return bool(await self.claim_many(message_id, space, [(recipient, name)], now))
 
-        def op(conn: sqlite3.Connection) -> bool:
-            row = conn.execute(
+    async def claim_many(
+        self, message_id: int, space: str, recipients: Sequence[tuple[str, str]], now: datetime
+    ) -> list[str]:
+        """Commit 'sending' rows in one write; the recipients claimed (one with a row already is skipped: never twice)."""
+
+        def op(conn: sqlite3.Connection) -> list[str]:
+            return [recipient for recipient, name in recipients if conn.execute(
                 "INSERT INTO deliveries (message_id, recipient, space, name, status, claimed_at)"
                 " VALUES (?, ?, ?, ?, 'sending', ?) ON CONFLICT (message_id, recipient) DO NOTHING RETURNING 1",
                 (message_id, recipient, space, name, to_iso(now)),
-            ).fetchone()
-            return row is not None
+            ).fetchone()]  # fmt: skip
 
-        return await self.db.write(op)
+        return await self.db.write(op) if recipients else []
 
     async def finish(self, message_id: int, recipient: str, status: str, now: datetime) -> None:
         """Mark a claimed delivery 'sent' or 'failed'."""
-        await self.db.write(
-            lambda conn: conn.execute(
+        await self.finish_many(message_id, {recipient: status}, (), now)
+
+    async def finish_many(
+        self, message_id: int, outcomes: Mapping[str, str], released: Sequence[str], now: datetime
+    ) -> None:
+        """Mark claimed deliveries 'sent' or 'failed' and drop the claims never sent (the platform was not called)."""
+
+        def op(conn: sqlite3.Connection) -> None:
+            conn.executemany(
                 "UPDATE deliveries SET status = ?, finished_at = ? WHERE message_id = ? AND recipient = ?",
-                (status, to_iso(now), message_id, recipient),
+                [(status, to_iso(now), message_id, recipient) for recipient, status in outcomes.items()],
             )
-        )
+            conn.executemany(
+                "DELETE FROM deliveries WHERE message_id = ? AND recipient = ? AND status = 'sending'",
+                [(message_id, recipient) for recipient in released],
+            )
+
+        if outcomes or released:
+            await self.db.write(op)
 
     async def mark_unsure(self, now: datetime) -> list[tuple[Scheduled, list[str]]]:
         """Rows left 'sending' become 'unsure', each author told in the same write; per message, the names."""

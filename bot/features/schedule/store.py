@@ -87,8 +87,20 @@ class ScheduleStore(Protocol):
         """Commit a 'sending' row before sending; False when the recipient already has one."""
         ...
 
+    async def claim_many(
+        self, message_id: int, space: str, recipients: Sequence[tuple[str, str]], now: datetime
+    ) -> list[str]:
+        """Commit 'sending' rows for (recipient, name) pairs in one write; the recipients claimed (not those with a row)."""
+        ...
+
     async def finish(self, message_id: int, recipient: str, status: str, now: datetime) -> None:
         """Mark a claimed delivery 'sent' or 'failed'."""
+        ...
+
+    async def finish_many(
+        self, message_id: int, outcomes: Mapping[str, str], released: Sequence[str], now: datetime
+    ) -> None:
+        """In one write: mark claimed deliveries 'sent' or 'failed', and drop the claims of recipients never sent to."""
         ...
 
     async def mark_unsure(self, now: datetime) -> list[tuple[Scheduled, list[str]]]:
