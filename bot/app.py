@@ -21,7 +21,8 @@ from bot.feature import Feature, Kernel, NoticeRenderer, Unit, migration_folders
 from bot.features import FEATURES
 from bot.i18n import add_catalogs
 from bot.scheduler import Wakeups
-from bot.store.sqlite.database import Database
+from bot.store.database import Database
+from bot.store.sqlite.database import Database as SqliteDatabase
 from bot.store.sqlite.messages import SqliteMessageStore
 from bot.store.sqlite.outbox import SqliteNoticeStore
 from bot.store.sqlite.subscriptions import SqliteSubscriptionStore
@@ -63,6 +64,16 @@ class Services:
         return found[0]
 
 
+def open_database(settings: Settings, features: tuple[Feature, ...] = FEATURES) -> Database:
+    """The database `bot.database` names: a PostgreSQL server for a postgresql:// URL, else an SQLite file."""
+    url = settings.database_url
+    if url is not None:
+        from bot.store.postgres.database import Database as PostgresDatabase  # psycopg only for those who use it
+
+        return PostgresDatabase(url, migration_folders(features))
+    return SqliteDatabase(settings.database, settings["bot.synchronous"].upper(), migration_folders(features))
+
+
 class App:
     """A running Phosphore, built in one go: open it, hand `dispatcher` to adapters, close it.
 
@@ -78,7 +89,7 @@ class App:
         features: tuple[Feature, ...] = FEATURES,
     ) -> None:
         clock = clock or SystemClock()
-        db = Database(settings.database, settings["bot.synchronous"].upper(), migration_folders(features))
+        db = open_database(settings, features)
         delivery = delivery or DeliveryHub()
         cards = LiveCards(SqliteMessageStore(db), delivery, clock, settings["bot.live_update_interval"])
         wakeups = Wakeups(clock)

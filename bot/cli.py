@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
+from bot.store.database import DatabaseError
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -98,7 +99,11 @@ def _add_common_options(parser: argparse.ArgumentParser, default: object) -> Non
     """--config and --db, accepted before and after the subcommand."""
     parser.add_argument("--config", type=Path, default=default,
                         help="TOML settings file (default: $PHOSPHORE_CONFIG or ./phosphore.toml)")  # fmt: skip
-    parser.add_argument("--db", default=default, help="SQLite database path (overrides bot.database and $PHOSPHORE_DB)")
+    parser.add_argument(
+        "--db",
+        default=default,
+        help="SQLite database path or postgresql:// URL (overrides bot.database, $PHOSPHORE_DB and $PHOSPHORE_DATABASE_URL)",
+    )
 
 
 class _Subcommands:
@@ -140,7 +145,7 @@ async def _run(settings: Settings, adapters: list[str]) -> int:
     # The console alone rehearses: its clock is real time that `/clock +1d` moves forward.
     app = App(settings, RehearsalClock() if adapters == ["console"] else None)
     stop_requested = asyncio.Event()
-    with _sole_process(settings.database), _stop_signals(stop_requested):
+    with _sole_process(settings), _stop_signals(stop_requested):
         await app.start()
         web = None
         try:
@@ -162,18 +167,31 @@ class AlreadyRunning(RuntimeError):
     """Another process runs the bot on the same database file."""
 
 
+ONE_PROCESS = "run one process, with every adapter it needs: --adapter slack,discord"
+
+
 @contextlib.contextmanager
-def _sole_process(database: Path) -> Iterator[None]:
-    """Hold an exclusive lock beside the database while the bot runs; refuse if another process holds it."""
-    # Two processes on one file would each take the other's in-flight sends for a crash
-    # and mark them "unsure". The kernel drops the lock when the process ends, however it ends.
+def _sole_process(settings: Settings) -> Iterator[None]:
+    """Hold an exclusive lock on the database while the bot runs; refuse if another process holds it."""
+    # Two processes on one database would each take the other's in-flight sends for a crash
+    # and mark them "unsure". The lock goes when the process ends, however it ends.
+    url = settings.database_url
+    if url is not None:
+        from bot.store.postgres.database import session_lock
+
+        with session_lock(url, "phosphore.run.") as free:
+            if not free:
+                raise AlreadyRunning(f"another phosphore process is running on {settings.database_name}; {ONE_PROCESS}")
+            yield
+        return
+    database = settings.database
     lock_path = database.with_name(f"{database.name}.lock")
     with open(lock_path, "a", encoding="utf-8") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise AlreadyRunning(f"another phosphore process is running on {database} (it holds {lock_path});"
-                                 " run one process, with every adapter it needs: --adapter slack,discord") from None  # fmt: skip
+                                 f" {ONE_PROCESS}") from None  # fmt: skip
         yield
 
 
@@ -212,14 +230,22 @@ async def _serve(app: App, servers: list[Callable[[App], Awaitable[None]]], stop
 async def _migrate(settings: Settings) -> int:
     from bot.feature import migration_folders
     from bot.features import FEATURES
-    from bot.store.sqlite.database import connect, migrate
 
-    conn = connect(settings.database)
-    try:
-        version = migrate(conn, migration_folders(FEATURES))
-    finally:
-        conn.close()
-    print(f"database {settings.database} is at schema version {version}")
+    folders = migration_folders(FEATURES)
+    url = settings.database_url
+    if url is not None:
+        from bot.store.postgres.database import migrate_url
+
+        version = migrate_url(url, folders)
+    else:
+        from bot.store.sqlite.database import connect, migrate
+
+        conn = connect(settings.database)
+        try:
+            version = migrate(conn, folders)
+        finally:
+            conn.close()
+    print(f"database {settings.database_name} is at schema version {version}")
     return EXIT_OK
 
 
@@ -249,16 +275,20 @@ async def _export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.feature import migration_folders
     from bot.features import FEATURES
     from bot.i18n import Translator
-    from bot.store.sqlite.database import migrations
 
-    if not settings.database.is_file():
-        raise ConfigError(f"no database at {settings.database} (check --db, bot.database or $PHOSPHORE_DB)")
+    if settings.database_url is not None:
+        from bot.store.postgres.database import migrations
+    else:
+        from bot.store.sqlite.database import migrations
+
+        if not settings.database.is_file():
+            raise ConfigError(f"no database at {settings.database} (check --db, bot.database or $PHOSPHORE_DB)")
     # Not started: starting would expire offers, promote waitlists and mark a running bot's sends "unsure".
     app = App(settings)
     try:
         version, latest = await app.services.db.open_read_only(), migrations(migration_folders(FEATURES))[-1][0]
         if version < latest:
-            raise ConfigError(f"database {settings.database} is at schema version {version}, not {latest}:"
+            raise ConfigError(f"database {settings.database_name} is at schema version {version}, not {latest}:"
                               " run `phosphore migrate` first")  # fmt: skip
         space = args.space or settings["console.space"]
         _ = Translator(app.services.spaces(space).locale)
@@ -334,7 +364,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"phosphore: configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except sqlite3.Error as error:
+    except (sqlite3.Error, DatabaseError) as error:
         print(f"phosphore: database error: {error}", file=sys.stderr)
         return EXIT_FAILURE
     except AlreadyRunning as error:

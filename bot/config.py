@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.core.spaces import SpaceSettings
 from bot.core.text import web_url
 from bot.i18n import SUPPORTED
+from bot.store.database import is_url, masked
 
 SECRET_NAMES = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_TOKEN")
 SECRET_WORDS = ("token", "secret", "password")
@@ -131,6 +132,16 @@ def _web_base(raw: Any) -> str:
     return url.rstrip("/")
 
 
+def _database_url(raw: str) -> str:
+    """A PostgreSQL URL from PHOSPHORE_DATABASE_URL."""
+    text = raw.strip()
+    if not is_url(text):
+        raise ConfigError(f"{DATABASE_URL} must start with postgresql:// (got {masked(text)[:40]!r})")
+    return text
+
+
+DATABASE_URL = "PHOSPHORE_DATABASE_URL"  # selects PostgreSQL; `bot.database` may also be such a URL
+
 # dotted key -> (parser, default, environment variable)
 SCHEMA: dict[str, tuple[Callable[[Any], Any], Any, str | None]] = {
     "bot.database": (str, "phosphore.db", "PHOSPHORE_DB"),
@@ -185,6 +196,18 @@ class Settings:
         """Where the SQLite database lives."""
         return Path(self.values["bot.database"])
 
+    @property
+    def database_url(self) -> str | None:
+        """The PostgreSQL server's URL when `bot.database` names one rather than an SQLite file."""
+        value = str(self.values["bot.database"])
+        return value if is_url(value) else None
+
+    @property
+    def database_name(self) -> str:
+        """The database as it may be shown: the file, or the URL with its password masked."""
+        url = self.database_url
+        return masked(url) if url else str(self.database)
+
     def space_defaults(self) -> SpaceSettings:
         """What every space gets unless overridden."""
         return SpaceSettings(self["bot.locale"], self["bot.timezone"], self["polls.creators"],
@@ -192,7 +215,8 @@ class Settings:
 
     def describe(self) -> list[str]:
         """Every setting as `key = value`, secrets shown only as set or not."""
-        lines = [f"{key} = {value!r}" for key, value in sorted(self.values.items())]
+        shown = {**self.values, "bot.database": self.database_name}
+        lines = [f"{key} = {value!r}" for key, value in sorted(shown.items())]
         lines += [f"{name} = {'(set)' if name in self.secrets else '(not set)'}" for name in SECRET_NAMES]
         return lines
 
@@ -264,6 +288,8 @@ def load_settings(
     for key, (_, _, variable) in SCHEMA.items():
         if variable and env.get(variable):
             values[key] = _parse(key, env[variable])
+    if env.get(DATABASE_URL):  # a server named in the environment wins over a file named anywhere else
+        values["bot.database"] = _database_url(env[DATABASE_URL])
     if database:
         values["bot.database"] = database
     secrets = {name: env[name] for name in SECRET_NAMES if env.get(name)}

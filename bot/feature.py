@@ -20,7 +20,7 @@ from bot.core.spaces import SpaceDirectory
 from bot.core.subscriptions import InboundHandler, Subscriptions
 from bot.i18n import Translator
 from bot.scheduler import Source, Wakeups
-from bot.store.sqlite.database import Database
+from bot.store.database import Database
 from bot.ui import Reply
 
 Hook = Callable[[], Awaitable[None]]

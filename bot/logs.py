@@ -18,6 +18,8 @@ SECRET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Interaction tokens in webhook and callback URLs: whoever has one can answer as the bot for 15 minutes.
     (re.compile(r"(/(?:interactions|webhooks)/\d+/)[^/?\s'\"]+"), rf"\1{REDACTED}"),
     (re.compile(r"""(["']?\b\w*token["']?\s*[:=]\s*["']?)[^\s"',}&]+""", re.IGNORECASE), rf"\1{REDACTED}"),
+    (re.compile(r"(\bpostgres(?:ql)?://[^:/@\s]*:)[^@\s]+@"), rf"\1{REDACTED}@"),  # a database URL's password
+    (re.compile(r"""(\bpassword\s*=\s*)[^\s&'"]+""", re.IGNORECASE), rf"\1{REDACTED}"),  # libpq's password=…
 )
 
 

@@ -79,3 +79,13 @@ def test_redaction_of_slack_tokens_and_urls(logs: Callable[[str, str], io.String
     for secret in ("1234-5678-abcdef", "A0-123-abc", "xoxp-9-9", "secretwebhooktoken", "999-888-zzz"):
         assert secret not in text, text
     assert "/webhooks/123/[redacted]" in text and "RuntimeError" in text
+
+
+def test_redaction_of_database_passwords(logs: Callable[[str, str], io.StringIO]) -> None:
+    """A PostgreSQL URL's password, or libpq's `password=…`, never reaches a log line, whoever logs it."""
+    out = logs("debug", "debug")
+    logging.getLogger("psycopg.pool").warning("error connecting to postgresql://bot:s3cret-1@db:5432/phosphore")
+    logging.getLogger("bot.test").warning("conninfo host=db user=bot password=s3cret-2 dbname=phosphore")
+    text = out.getvalue()
+    assert "s3cret" not in text, text
+    assert "postgresql://bot:[redacted]@db:5432/phosphore" in text and "password=[redacted] dbname" in text

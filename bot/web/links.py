@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +20,7 @@ from bot.core.clock import Clock
 from bot.core.model import Member
 from bot.features.live.domain import LiveThread
 from bot.features.live.store import LiveStore
-from bot.store.sqlite.database import Database
+from bot.store.database import Connection, Database, Row
 from bot.store.sqlite.rows import from_iso, to_iso
 
 TOKEN_BYTES = 24  # 192 bits: at least the 128 the issue asks for
@@ -64,7 +63,7 @@ class Opened:
     live: LiveThread
 
 
-def _link(row: sqlite3.Row) -> Link:
+def _link(row: Row) -> Link:
     return Link(row["token"], row["thread_id"], row["kind"], row["member"], row["name"],
                 from_iso(row["created_at"]), from_iso(row["revoked_at"]))  # type: ignore[arg-type]  # fmt: skip
 
@@ -83,7 +82,7 @@ class SqliteLinkStore:
     async def issue(self, thread_id: int, kind: LinkKind, member: Member | None, now: datetime) -> Link:
         """The thread's working link of this kind (and member), created if there is none: one write."""
 
-        def op(conn: sqlite3.Connection) -> Link:
+        def op(conn: Connection) -> Link:
             key = None if member is None else member.key
             row = conn.execute(
                 "SELECT * FROM live_links WHERE thread_id = ? AND kind = ? AND member IS ? AND revoked_at IS NULL",
@@ -106,7 +105,7 @@ class SqliteLinkStore:
     async def revoke(self, thread_id: int, now: datetime) -> int:
         """Revoke every working link of a thread at once; how many."""
 
-        def op(conn: sqlite3.Connection) -> int:
+        def op(conn: Connection) -> int:
             return conn.execute(
                 "UPDATE live_links SET revoked_at = ? WHERE thread_id = ? AND revoked_at IS NULL",
                 (to_iso(now), thread_id),

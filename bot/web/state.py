@@ -6,7 +6,6 @@ PageState holds no member id: names only, and no name at all for anonymous quest
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -15,7 +14,7 @@ from bot.core.when import format_when
 from bot.features.live.domain import LiveThread
 from bot.features.live.engage import Engage
 from bot.features.live.questions import TOP_SHOWN, ranked
-from bot.store.sqlite.database import Database
+from bot.store.database import Database, Row
 from bot.store.sqlite.rows import from_iso
 
 MESSAGES_SHOWN = 20
@@ -117,7 +116,7 @@ class PageReads:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def messages(self, thread_id: int, limit: int = MESSAGES_SHOWN) -> list[sqlite3.Row]:
+    async def messages(self, thread_id: int, limit: int = MESSAGES_SHOWN) -> list[Row]:
         """The thread's latest members' messages, oldest first, deleted ones left out."""
         rows = await self.db.fetch_all(
             "SELECT name, platform, text, posted_at FROM live_messages"

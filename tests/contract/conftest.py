@@ -1,7 +1,8 @@
 """The store contract suite: tests written once against each store port, run on every store implementation.
 
-Each backend opens a fresh database; `store(feature)` builds that feature's store on it.
-PostgreSQL joins BACKENDS when its store exists.
+Each backend opens a fresh database; `store(feature)` builds that feature's store on it. The PostgreSQL
+backend works in a schema of its own on the server named by PHOSPHORE_TEST_POSTGRES, dropped afterwards,
+and is skipped (saying why) without that variable or a reachable server.
 """
 
 from __future__ import annotations
@@ -14,23 +15,38 @@ import pytest
 
 from bot.feature import migration_folders
 from bot.features import FEATURES
-from bot.store.sqlite.database import Database
+from bot.store.database import Database
+from bot.store.postgres import database as postgres
+from bot.store.sqlite import database as sqlite
 from bot.store.sqlite.messages import SqliteMessageStore
+from tests.postgres import fresh_schema
 
 CORE_STORES: dict[str, Callable[[Database], Any]] = {"messages": SqliteMessageStore}  # the kernel's own stores
 
-BACKENDS = ("sqlite",)
+BACKENDS = ("sqlite", "postgres")
 
 
 @pytest.fixture(params=BACKENDS)
 async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """An open, migrated, empty database of one backend."""
-    db = Database(tmp_path / "contract.db", migrations=migration_folders(FEATURES))
-    await db.open()
-    try:
-        yield db
-    finally:
-        await db.close()
+    folders = migration_folders(FEATURES)
+    if request.param == "sqlite":
+        db: Database = sqlite.Database(tmp_path / "contract.db", migrations=folders)
+        await db.open()
+        try:
+            yield db
+        finally:
+            await db.close()
+        return
+    if not postgres.migrations(folders):
+        pytest.skip("no PostgreSQL migrations (migrations/postgres/) to build the schema from")
+    with fresh_schema() as url:
+        db = postgres.Database(url, migrations=folders)
+        await db.open()
+        try:
+            yield db
+        finally:
+            await db.close()
 
 
 @pytest.fixture

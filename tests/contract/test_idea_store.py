@@ -14,7 +14,7 @@ from bot.core.errors import UserError
 from bot.core.notices import Notice
 from bot.features.ideas.domain import FLOOD_WINDOW, Idea, IdeaDraft, StatusChange, Wall
 from bot.features.ideas.store import IdeaStore, LikeRule
-from bot.store.sqlite.database import Database
+from bot.store.database import Database
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=5)

@@ -10,7 +10,7 @@ import pytest
 
 from bot.core.notices import Notice, QueuedNotice
 from bot.core.ports import NoticeStore
-from bot.store.sqlite.database import Database
+from bot.store.database import Database
 from bot.store.sqlite.outbox import SqliteNoticeStore, enqueue
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ from bot.core.notices import Notice
 from bot.features.events.domain import EventDraft
 from bot.features.schedule.domain import Planned
 from bot.features.schedule.store import ScheduleStore
-from bot.store.sqlite.database import Database
+from bot.store.database import Database
 from bot.store.sqlite.outbox import SqliteNoticeStore
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.subscriptions import Subscription
-from bot.store.sqlite.database import Database
+from bot.store.database import Database
 from bot.store.sqlite.subscriptions import SqliteSubscriptionStore
 from tests.helpers import START
 

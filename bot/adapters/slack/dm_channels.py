@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from typing import TYPE_CHECKING
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.store.database import Connection
+
 if TYPE_CHECKING:
-    from bot.store.sqlite.database import Database
+    from bot.store.database import Database
 
 # The table lives with the adapter that needs it (created on first use) rather than in a numbered
 # migration: a cache that can be rebuilt at any time needs no schema version.
@@ -86,7 +87,7 @@ class DmChannels:
     async def _save(self, team: str, user_id: str, channel: str) -> None:
         """Remember a freshly opened channel."""
 
-        def op(conn: sqlite3.Connection) -> None:
+        def op(conn: Connection) -> None:
             conn.execute(
                 "INSERT INTO slack_dm_channels (team, user_id, channel) VALUES (?, ?, ?)"
                 " ON CONFLICT (team, user_id) DO UPDATE SET channel = excluded.channel",

@@ -25,7 +25,7 @@ from bot.features.events.domain import (
     SignupRequest,
 )
 from bot.features.events.rules import Choice, Decision, Entry, EventState
-from bot.store.sqlite.database import Database
+from bot.store.database import Connection, Database, Row
 from bot.store.sqlite.outbox import enqueue
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso, upsert_member
 
@@ -51,7 +51,6 @@ CHOICES_SELECT = (
     " JOIN event_sessions es ON es.id = c.session_id WHERE c.event_id = ? ORDER BY es.number"
 )
 HOLDING_SQL = "('confirmed', 'offered')"
-Row = sqlite3.Row
 
 
 def _event(row: Row) -> Event:
@@ -106,12 +105,12 @@ def _choices_by_member(rows: Iterable[Row]) -> dict[str, list[Row]]:
 # --- inside a write: sync helpers on the writer connection -------------------------------------
 
 
-def _load_event(conn: sqlite3.Connection, event_id: int) -> Event | None:
+def _load_event(conn: Connection, event_id: int) -> Event | None:
     row = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)).fetchone()
     return None if row is None else _event(row)
 
 
-def _read_signup(conn: sqlite3.Connection, event_id: int, member: str) -> Signup | None:
+def _read_signup(conn: Connection, event_id: int, member: str) -> Signup | None:
     row = conn.execute(f"{SIGNUP_SELECT} WHERE s.event_id = ? AND s.member = ?", (event_id, member)).fetchone()
     if row is None:
         return None
@@ -138,7 +137,7 @@ def _choice(row: Row) -> Choice:
     return Choice(row["session_id"], row["member"], row["status"], row["seq"], from_iso(row["chosen_at"]))  # type: ignore[arg-type]
 
 
-def _load_state(conn: sqlite3.Connection, event: Event) -> EventState:
+def _load_state(conn: Connection, event: Event) -> EventState:
     """The event's aggregate, read on the writer connection inside the caller's transaction."""
     sessions = conn.execute(
         f"SELECT {SESSION_COLUMNS} FROM event_sessions WHERE event_id = ? ORDER BY number", (event.id,)
@@ -155,7 +154,7 @@ def _load_state(conn: sqlite3.Connection, event: Event) -> EventState:
     )
 
 
-def _state_in(conn: sqlite3.Connection, space: str | None, event_id: int) -> EventState:
+def _state_in(conn: Connection, space: str | None, event_id: int) -> EventState:
     """The aggregate of an event; another space's event (when `space` is given) is refused as not found."""
     event = _load_event(conn, event_id)
     if event is None or (space is not None and event.space != space):
@@ -163,7 +162,7 @@ def _state_in(conn: sqlite3.Connection, space: str | None, event_id: int) -> Eve
     return _load_state(conn, event)
 
 
-def _write(conn: sqlite3.Connection, decision: Decision, now: datetime) -> None:
+def _write(conn: Connection, decision: Decision, now: datetime) -> None:
     """Write what a rule changed and queue its notices, in the caller's transaction."""
     event = decision.after.event
     if decision.event_changed:
@@ -195,7 +194,7 @@ def _write(conn: sqlite3.Connection, decision: Decision, now: datetime) -> None:
     enqueue(conn, decision.notices, now)
 
 
-def _change(conn: sqlite3.Connection, decision: Decision, member: str | None, now: datetime) -> Change:
+def _change(conn: Connection, decision: Decision, member: str | None, now: datetime) -> Change:
     """Write a decision and say what became of it, with the acting member's sign-up as it now stands."""
     _write(conn, decision, now)
     event = decision.after.event
@@ -214,7 +213,7 @@ class SqliteEventStore:
     ) -> Event:
         """Store a new event with the next short reference of its space."""
 
-        def op(conn: sqlite3.Connection) -> Event:
+        def op(conn: Connection) -> Event:
             ref = next_ref(conn, space, "event")
             (event_id,) = conn.execute(
                 f"INSERT INTO events (space, ref, channel, author, timezone, {DRAFT_COLUMNS}, created_at, updated_at)"
@@ -230,7 +229,7 @@ class SqliteEventStore:
     async def update_event(self, event_id: int, draft: EventDraft, now: datetime) -> Change:
         """Replace an event's details; fill places a larger capacity opened."""
 
-        def op(conn: sqlite3.Connection) -> Change:
+        def op(conn: Connection) -> Change:
             return _change(conn, rules.update_event(_state_in(conn, None, event_id), draft, now), None, now)
 
         return await self.db.write(op)
@@ -238,7 +237,7 @@ class SqliteEventStore:
     async def cancel_event(self, event_id: int, now: datetime) -> Change:
         """Mark an event cancelled and tell everyone signed up; refused when it already was."""
 
-        def op(conn: sqlite3.Connection) -> Change:
+        def op(conn: Connection) -> Change:
             return _change(conn, rules.cancel_event(_state_in(conn, None, event_id), now), None, now)
 
         return await self.db.write(op)
@@ -266,7 +265,7 @@ class SqliteEventStore:
     ) -> Change:
         """Sign up or change mode/antenna: load, decide and write in one transaction."""
 
-        def op(conn: sqlite3.Connection) -> Change:
+        def op(conn: Connection) -> Change:
             decision = rules.apply_signup(_state_in(conn, space, event_id), member, name, request, now)
             upsert_member(conn, space, member, name, now)
             return _change(conn, decision, member, now)
@@ -276,7 +275,7 @@ class SqliteEventStore:
     async def withdraw(self, space: str, event_id: int, member: str, now: datetime) -> Change:
         """Withdraw a member; the first waiting members move up in the same transaction."""
 
-        def op(conn: sqlite3.Connection) -> Change:
+        def op(conn: Connection) -> Change:
             return _change(conn, rules.withdraw(_state_in(conn, space, event_id), member, now), member, now)
 
         return await self.db.write(op)
@@ -284,7 +283,7 @@ class SqliteEventStore:
     async def confirm_offer(self, space: str, event_id: int, member: str, now: datetime) -> Change:
         """Turn an offered place into a confirmed one, if the offer still runs."""
 
-        def op(conn: sqlite3.Connection) -> Change:
+        def op(conn: Connection) -> Change:
             return _change(conn, rules.confirm_offer(_state_in(conn, space, event_id), member, now), member, now)
 
         return await self.db.write(op)
@@ -292,7 +291,7 @@ class SqliteEventStore:
     async def expire_offers(self, now: datetime) -> list[Change]:
         """Expire offers not confirmed in time, event by event; each place goes to the next in line."""
 
-        def op(conn: sqlite3.Connection) -> list[Change]:
+        def op(conn: Connection) -> list[Change]:
             due = conn.execute(
                 "SELECT event_id FROM event_signups WHERE status = 'offered' AND offer_expires_at <= ?"
                 " GROUP BY event_id ORDER BY MIN(offer_expires_at), event_id",
@@ -315,7 +314,7 @@ class SqliteEventStore:
     async def toggle_session(self, space: str, event_id: int, member: str, number: int, now: datetime) -> Change:
         """Choose a workshop or drop it: capacity and overlaps checked inside the transaction."""
 
-        def op(conn: sqlite3.Connection) -> Change:
+        def op(conn: Connection) -> Change:
             decision = rules.toggle_session(_state_in(conn, space, event_id), member, number, now)
             return _change(conn, decision, member, now)
 
@@ -390,7 +389,7 @@ class SqliteEventStore:
     async def add_antenna(self, space: str, antenna: Antenna, now: datetime) -> Antenna:
         """Store a new antenna of a space; names are unique per space."""
 
-        def op(conn: sqlite3.Connection) -> Antenna:
+        def op(conn: Connection) -> Antenna:
             try:
                 row = conn.execute(
                     "INSERT INTO event_antennas (space, name, region, host, channel, created_at)"
@@ -422,7 +421,7 @@ class SqliteEventStore:
     async def add_session(self, event_id: int, space: str, draft: Session, now: datetime) -> Session:
         """Check a new workshop against its event and store it with the next number, in one transaction."""
 
-        def op(conn: sqlite3.Connection) -> Session:
+        def op(conn: Connection) -> Session:
             event = _load_event(conn, event_id)
             if event is None or event.space != space:
                 raise UserError("event.not_found", ref=event_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -11,7 +10,7 @@ from bot.core.errors import UserError
 from bot.core.notices import Notice
 from bot.features.ideas.domain import DEFAULT_WALL_REF, Idea, IdeaDraft, StatusChange, Wall, idea_words
 from bot.features.ideas.store import LikeRule
-from bot.store.sqlite.database import Database
+from bot.store.database import Connection, Database, Row
 from bot.store.sqlite.outbox import enqueue
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso, upsert_member
 
@@ -31,7 +30,7 @@ TOP_ORDER = "ORDER BY i.likes DESC, i.created_at, i.id LIMIT ?"  # most liked fi
 OLDEST_FIRST = "ORDER BY i.created_at, i.id LIMIT ?"
 
 
-def _wall(row: sqlite3.Row, categories: list[str]) -> Wall:
+def _wall(row: Row, categories: list[str]) -> Wall:
     """A Wall from its row and category labels."""
     return Wall(
         id=row["id"],
@@ -47,7 +46,7 @@ def _wall(row: sqlite3.Row, categories: list[str]) -> Wall:
     )
 
 
-def _idea(row: sqlite3.Row) -> Idea:
+def _idea(row: Row) -> Idea:
     """An Idea from a row of IDEA_SELECT."""
     return Idea(
         id=row["id"],
@@ -71,20 +70,20 @@ def _idea(row: sqlite3.Row) -> Idea:
     )
 
 
-def _load_wall(conn: sqlite3.Connection, wall_id: int) -> Wall:
+def _load_wall(conn: Connection, wall_id: int) -> Wall:
     """A wall read inside a write transaction."""
     row = conn.execute(f"SELECT {WALL_COLUMNS} FROM idea_walls WHERE id = ?", (wall_id,)).fetchone()
     labels = conn.execute("SELECT label FROM idea_categories WHERE wall_id = ? ORDER BY position", (wall_id,))
     return _wall(row, [label for (label,) in labels])
 
 
-def _load_idea(conn: sqlite3.Connection, idea_id: int) -> Idea | None:
+def _load_idea(conn: Connection, idea_id: int) -> Idea | None:
     """An idea read inside a write transaction."""
     row = conn.execute(f"{IDEA_SELECT} WHERE i.id = ?", (idea_id,)).fetchone()
     return None if row is None else _idea(row)
 
 
-def _index_words(conn: sqlite3.Connection, ideas: Sequence[tuple[int, int, str]]) -> None:
+def _index_words(conn: Connection, ideas: Sequence[tuple[int, int, str]]) -> None:
     """Record the words listed ideas, given as (id, wall id, text), are found by (for the duplicate hint)."""
     conn.executemany(
         "INSERT INTO idea_words (wall_id, word, idea_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
@@ -92,15 +91,13 @@ def _index_words(conn: sqlite3.Connection, ideas: Sequence[tuple[int, int, str]]
     )
 
 
-def _unlisted(conn: sqlite3.Connection, idea: Idea) -> None:
+def _unlisted(conn: Connection, idea: Idea) -> None:
     """Bookkeeping for an idea that just left the listings: its wall lists one fewer, nothing finds it by words."""
     conn.execute("UPDATE idea_walls SET listed_ideas = listed_ideas - 1 WHERE id = ?", (idea.wall_id,))
     conn.execute("DELETE FROM idea_words WHERE idea_id = ?", (idea.id,))
 
 
-def _insert_idea(
-    conn: sqlite3.Connection, draft: IdeaDraft, now: datetime, flood_since: datetime, flood_limit: int
-) -> Idea:
+def _insert_idea(conn: Connection, draft: IdeaDraft, now: datetime, flood_since: datetime, flood_limit: int) -> Idea:
     """Insert an idea after the flood and open-wall checks, in the caller's transaction."""
     (recent,) = conn.execute(
         "SELECT COUNT(*) FROM ideas WHERE space = ? AND author = ? AND created_at > ?",
@@ -138,7 +135,7 @@ def _insert_idea(
     return idea
 
 
-def _changed(conn: sqlite3.Connection, idea_id: int, sql: str, params: tuple[object, ...], refusal: str) -> Idea:
+def _changed(conn: Connection, idea_id: int, sql: str, params: tuple[object, ...], refusal: str) -> Idea:
     """Run an UPDATE of one idea guarded by its WHERE clause; the idea after, or `refusal` if nothing changed."""
     changed = conn.execute(sql, params).rowcount
     idea = _load_idea(conn, idea_id)
@@ -149,7 +146,7 @@ def _changed(conn: sqlite3.Connection, idea_id: int, sql: str, params: tuple[obj
     return idea
 
 
-def _record_status(conn: sqlite3.Connection, idea_id: int, change: StatusChange, now: datetime) -> None:
+def _record_status(conn: Connection, idea_id: int, change: StatusChange, now: datetime) -> None:
     """Add a step to an idea's status history."""
     conn.execute(
         "INSERT INTO idea_status_history (idea_id, status, reason, changed_by, changed_at) VALUES (?, ?, ?, ?, ?)",
@@ -177,7 +174,7 @@ class SqliteIdeaStore:
     ) -> Wall:
         """Store a new wall with the next short reference of its space."""
 
-        def op(conn: sqlite3.Connection) -> Wall:
+        def op(conn: Connection) -> Wall:
             ref = next_ref(conn, space, "wall")
             (wall_id,) = conn.execute(
                 "INSERT INTO idea_walls (space, ref, channel, prompt, opened_by, closes_at, created_at)"
@@ -198,7 +195,7 @@ class SqliteIdeaStore:
         if found is not None:
             return found
 
-        def op(conn: sqlite3.Connection) -> Wall:
+        def op(conn: Connection) -> Wall:
             row = conn.execute("SELECT id FROM idea_walls WHERE space = ? AND is_default = 1", (space,)).fetchone()
             if row is None:
                 row = conn.execute(
@@ -242,7 +239,7 @@ class SqliteIdeaStore:
     async def close_wall(self, wall_id: int, now: datetime) -> Wall | None:
         """Close an open wall; None when it was already closed."""
 
-        def op(conn: sqlite3.Connection) -> Wall | None:
+        def op(conn: Connection) -> Wall | None:
             changed = conn.execute(
                 "UPDATE idea_walls SET closed_at = ? WHERE id = ? AND closed_at IS NULL", (to_iso(now), wall_id)
             ).rowcount
@@ -331,7 +328,7 @@ class SqliteIdeaStore:
     async def save_draft(self, draft: IdeaDraft, purge_before: datetime, now: datetime) -> int:
         """Hold a submission back; drop drafts nobody came back to."""
 
-        def op(conn: sqlite3.Connection) -> int:
+        def op(conn: Connection) -> int:
             conn.execute("DELETE FROM idea_drafts WHERE created_at < ?", (to_iso(purge_before),))
             (draft_id,) = conn.execute(
                 "INSERT INTO idea_drafts (space, wall_id, channel, author, author_name, text, category, anonymous,"
@@ -357,7 +354,7 @@ class SqliteIdeaStore:
     ) -> Idea:
         """Turn a held-back draft into an idea, once; a refusal (flood, closed wall) keeps the draft."""
 
-        def op(conn: sqlite3.Connection) -> Idea:
+        def op(conn: Connection) -> Idea:
             row = conn.execute(
                 "DELETE FROM idea_drafts WHERE id = ? AND space = ? AND author = ?"
                 " RETURNING wall_id, channel, author_name, text, category, anonymous",
@@ -392,7 +389,7 @@ class SqliteIdeaStore:
     ) -> tuple[Idea, bool]:
         """Check the rule and toggle (or add) the like inside one transaction; the count moves by one."""
 
-        def op(conn: sqlite3.Connection) -> tuple[Idea, bool]:
+        def op(conn: Connection) -> tuple[Idea, bool]:
             row = conn.execute(f"{IDEA_SELECT} WHERE i.id = ?", (idea_id,)).fetchone()
             if row is None:
                 raise UserError("idea.not_found", ref=idea_id)
@@ -422,7 +419,7 @@ class SqliteIdeaStore:
     async def edit_text(self, idea_id: int, text: str, now: datetime) -> Idea:
         """Replace an idea's text, and the words it is found by."""
 
-        def op(conn: sqlite3.Connection) -> Idea:
+        def op(conn: Connection) -> Idea:
             idea = _changed(conn, idea_id, "UPDATE ideas SET text = ?, updated_at = ? WHERE id = ?",
                             (text, to_iso(now), idea_id), "idea.not_found")  # fmt: skip
             if idea.listed:
@@ -435,7 +432,7 @@ class SqliteIdeaStore:
     async def withdraw(self, idea_id: int, now: datetime) -> Idea:
         """Mark an idea withdrawn (once)."""
 
-        def op(conn: sqlite3.Connection) -> Idea:
+        def op(conn: Connection) -> Idea:
             idea = _changed(conn, idea_id,
                             "UPDATE ideas SET withdrawn_at = ?, updated_at = ? WHERE id = ? AND withdrawn_at IS NULL",
                             (to_iso(now), to_iso(now), idea_id), "idea.not_found")  # fmt: skip
@@ -448,7 +445,7 @@ class SqliteIdeaStore:
     async def set_status(self, idea_id: int, change: StatusChange, notices: Sequence[Notice], now: datetime) -> Idea:
         """Change the status unless it already is that one, record the step and the notices, in one transaction."""
 
-        def op(conn: sqlite3.Connection) -> Idea:
+        def op(conn: Connection) -> Idea:
             idea = _changed(conn, idea_id, "UPDATE ideas SET status = ?, updated_at = ? WHERE id = ? AND status != ?",
                             (change.status, to_iso(now), idea_id, change.status), "idea.same_status")  # fmt: skip
             _record_status(conn, idea_id, change, now)
@@ -460,7 +457,7 @@ class SqliteIdeaStore:
     async def hide(self, idea_id: int, reason: str | None, notices: Sequence[Notice], now: datetime) -> Idea:
         """Hide the idea unless it already is, and record the notices, in one transaction."""
 
-        def op(conn: sqlite3.Connection) -> Idea:
+        def op(conn: Connection) -> Idea:
             idea = _changed(conn, idea_id,
                             "UPDATE ideas SET hidden = 1, hidden_reason = ?, updated_at = ? WHERE id = ? AND hidden = 0",
                             (reason, to_iso(now), idea_id), "idea.already_hidden")  # fmt: skip
@@ -475,7 +472,7 @@ class SqliteIdeaStore:
         """Unite likes on the target (the primary key counts each member once), point the source at it, and
         record the notices, in one transaction; refused when either left the listings meanwhile."""
 
-        def op(conn: sqlite3.Connection) -> Idea:
+        def op(conn: Connection) -> Idea:
             source, target = _load_idea(conn, source_id), _load_idea(conn, target_id)
             if source is None or target is None:
                 raise UserError("idea.not_found", ref=source_id if source is None else target_id)
@@ -503,7 +500,7 @@ class SqliteIdeaStore:
     async def index_backlog(self, limit: int) -> int:
         """Index the words of up to `limit` ideas of the backlog migration 0015 left; how many it took."""
 
-        def op(conn: sqlite3.Connection) -> int:
+        def op(conn: Connection) -> int:
             rows = conn.execute(
                 f"SELECT i.id, i.wall_id, i.text, {LISTED} AS listed FROM idea_words_backlog b"
                 " JOIN ideas i ON i.id = b.idea_id ORDER BY b.idea_id LIMIT ?",

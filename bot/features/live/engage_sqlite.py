@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from bot.core.errors import UserError
@@ -11,7 +10,7 @@ from bot.features.events.domain import Session
 from bot.features.live.engage import Checkin, TranscriptRow, live_poll_subject, session_text
 from bot.features.live.posts_sqlite import enqueue
 from bot.features.live.questions import Question
-from bot.store.sqlite.database import Database
+from bot.store.database import Connection, Database, Row
 from bot.store.sqlite.rows import from_iso, to_iso
 
 QUESTION_SELECT = (
@@ -21,20 +20,20 @@ QUESTION_SELECT = (
 )
 
 
-def _question(row: sqlite3.Row) -> Question:
+def _question(row: Row) -> Question:
     return Question(
         row["id"], row["thread_id"], row["number"], row["platform"], row["author"], row["name"], row["text"],
         from_iso(row["asked_at"]), from_iso(row["answered_at"]), from_iso(row["hidden_at"]), row["votes"],  # type: ignore[arg-type]
     )  # fmt: skip
 
 
-def _load(conn: sqlite3.Connection, where: str, params: tuple[object, ...]) -> Question | None:
+def _load(conn: Connection, where: str, params: tuple[object, ...]) -> Question | None:
     row = conn.execute(f"{QUESTION_SELECT} WHERE {where}", params).fetchone()
     return None if row is None else _question(row)
 
 
 def _transcribe(
-    conn: sqlite3.Connection, thread_id: int, channel_id: int | None, kind: str, member: str | None,
+    conn: Connection, thread_id: int, channel_id: int | None, kind: str, member: str | None,
     name: str | None, platform: str, text: str, now: datetime,
 ) -> int:  # fmt: skip
     """Write a transcript row; its id (the place of what the bot posts about it, posts_sqlite.py)."""
@@ -59,7 +58,7 @@ class SqliteEngageStore:
     ) -> Question:  # fmt: skip
         """Number the question in its thread and write its transcript row, in one write."""
 
-        def op(conn: sqlite3.Connection) -> Question:
+        def op(conn: Connection) -> Question:
             (number,) = conn.execute(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM live_questions WHERE thread_id = ?", (thread_id,)
             ).fetchone()
@@ -84,7 +83,7 @@ class SqliteEngageStore:
     async def toggle_vote(self, thread_id: int, question_id: int, voter: str, now: datetime) -> tuple[Question, bool]:
         """Add or remove one upvote inside one write; another thread's or a hidden question is refused."""
 
-        def op(conn: sqlite3.Connection) -> tuple[Question, bool]:
+        def op(conn: Connection) -> tuple[Question, bool]:
             found = _load(conn, "q.id = ? AND q.thread_id = ?", (question_id, thread_id))
             if found is None:
                 raise UserError("live.question_not_found", number=question_id)
@@ -108,7 +107,7 @@ class SqliteEngageStore:
         """Mark a question answered or hidden (the first time counts)."""
         column = {"answered": "answered_at", "hidden": "hidden_at"}[state]
 
-        def op(conn: sqlite3.Connection) -> Question:
+        def op(conn: Connection) -> Question:
             conn.execute(
                 f"UPDATE live_questions SET {column} = COALESCE({column}, ?) WHERE thread_id = ? AND number = ?",
                 (to_iso(now), thread_id, number),
@@ -130,7 +129,7 @@ class SqliteEngageStore:
     ) -> None:
         """Make a poll the thread's, with its transcript row."""
 
-        def op(conn: sqlite3.Connection) -> None:
+        def op(conn: Connection) -> None:
             conn.execute("INSERT INTO live_polls (poll_id, thread_id) VALUES (?, ?)", (poll_id, thread_id))
             row = _transcribe(
                 conn, thread_id, channel_id, "poll", member.key, member.name, platform_of(member.key), text, now
@@ -156,7 +155,7 @@ class SqliteEngageStore:
     ) -> None:
         """Record an antenna's latest head count, with its transcript row."""
 
-        def op(conn: sqlite3.Connection) -> None:
+        def op(conn: Connection) -> None:
             conn.execute(
                 "INSERT INTO live_checkins (thread_id, antenna, count, by_member, checked_at) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT (thread_id, antenna) DO UPDATE SET count = excluded.count,"
@@ -183,7 +182,7 @@ class SqliteEngageStore:
         """Add one transcript row; an announcement is queued for every attached thread in the same write."""
         key, name = (member.key, member.name) if member else (None, None)
 
-        def op(conn: sqlite3.Connection) -> None:
+        def op(conn: Connection) -> None:
             row = _transcribe(conn, thread_id, channel_id, kind, key, name, platform, text, now)
             if kind == "announcement":
                 enqueue(conn, thread_id, kind, now, position=row, params={"text": text})
@@ -193,7 +192,7 @@ class SqliteEngageStore:
     async def claim_session(self, thread_id: int, session: Session, now: datetime) -> bool:
         """Claim a workshop start once per thread, with its transcript row and its posts in the same write."""
 
-        def op(conn: sqlite3.Connection) -> bool:
+        def op(conn: Connection) -> bool:
             claimed = conn.execute(
                 "INSERT OR IGNORE INTO live_sessions_announced (thread_id, session_id, announced_at) VALUES (?, ?, ?)",
                 (thread_id, session.id, to_iso(now)),

@@ -8,21 +8,20 @@ relayed messages, one channel at a time.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from bot.features.live.domain import LiveChannel
 from bot.features.live.relaying import ClaimedItem, Target
-from bot.store.sqlite.database import Database
+from bot.store.database import Connection, Database, Row
 from bot.store.sqlite.rows import from_iso, to_iso
 
 FINAL = "summary"  # posted in the channels the thread was in when it stopped, though stopping detached them
 
 
 def enqueue(
-    conn: sqlite3.Connection, thread_id: int, kind: str, now: datetime, *, position: int | None = None,
+    conn: Connection, thread_id: int, kind: str, now: datetime, *, position: int | None = None,
     params: Mapping[str, Any] | None = None, subject: str | None = None,
 ) -> int:  # fmt: skip
     """Queue a post of the bot for every channel attached now, in the caller's transaction; how many channels."""
@@ -43,7 +42,7 @@ def enqueue(
     return int(channels)
 
 
-def next_item(conn: sqlite3.Connection, channel_id: int) -> sqlite3.Row | None:
+def next_item(conn: Connection, channel_id: int) -> Row | None:
     """The channel's first waiting post of the bot, in the thread's order."""
     return conn.execute(
         "SELECT p.id AS post_id, i.id AS item_id, i.thread_id, i.position, i.kind, i.params, i.subject"
@@ -53,7 +52,7 @@ def next_item(conn: sqlite3.Connection, channel_id: int) -> sqlite3.Row | None:
     ).fetchone()
 
 
-def claim_item(conn: sqlite3.Connection, channel: sqlite3.Row, target: Target) -> ClaimedItem | None:
+def claim_item(conn: Connection, channel: Row, target: Target) -> ClaimedItem | None:
     """Claim the channel's next post of the bot ('sending'); a detached channel's are skipped (not the summary)."""
     while (row := next_item(conn, channel["id"])) is not None:
         if channel["detached_at"] is not None and row["kind"] != FINAL:
@@ -65,7 +64,7 @@ def claim_item(conn: sqlite3.Connection, channel: sqlite3.Row, target: Target) -
     return None
 
 
-def item_posted(conn: sqlite3.Connection, post_id: int, message_id: str | None) -> None:
+def item_posted(conn: Connection, post_id: int, message_id: str | None) -> None:
     """How sending a claimed post of the bot went (None: refused or nothing to show, 'failed')."""
     conn.execute(
         "UPDATE live_item_posts SET status = ?, message_id = ? WHERE id = ? AND status = 'sending'",
@@ -73,7 +72,7 @@ def item_posted(conn: sqlite3.Connection, post_id: int, message_id: str | None) 
     )
 
 
-def recover(conn: sqlite3.Connection) -> int:
+def recover(conn: Connection) -> int:
     """Posts of the bot a stopped process left 'sending' become 'unsure': never sent again."""
     return len(conn.execute("UPDATE live_item_posts SET status = 'unsure' WHERE status = 'sending' RETURNING id")
                .fetchall())  # fmt: skip

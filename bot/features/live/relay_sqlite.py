@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import datetime
 
 from bot.core.model import InboundMessage, MessageRef, platform_of
 from bot.features.live import posts_sqlite
 from bot.features.live.relay import Copy, joined, line, pack
 from bot.features.live.relaying import Claimed, ClaimedItem, Mirror, Target
-from bot.store.sqlite.database import Database
+from bot.store.database import Connection, Database, Row
 from bot.store.sqlite.rows import to_iso
 
 CLAIM_MAX = 200  # copies read per claim: more than one post can carry on any platform
 
 
-def _source_channel(conn: sqlite3.Connection, message: InboundMessage) -> sqlite3.Row | None:
+def _source_channel(conn: Connection, message: InboundMessage) -> Row | None:
     """The attached channel a message was posted in: in the platform thread under its header, nowhere else."""
     return conn.execute(
         "SELECT c.id, c.thread_id, t.stopped_at FROM live_channels c JOIN live_threads t ON t.id = c.thread_id"
@@ -25,7 +24,7 @@ def _source_channel(conn: sqlite3.Connection, message: InboundMessage) -> sqlite
     ).fetchone()
 
 
-def _names(conn: sqlite3.Connection, thread_id: int) -> dict[str, str]:
+def _names(conn: Connection, thread_id: int) -> dict[str, str]:
     """Display names of the thread's members who posted, to write their mentions as names (never anonymous items)."""
     rows = conn.execute(
         "SELECT member, name FROM live_messages WHERE thread_id = ? AND member IS NOT NULL AND name IS NOT NULL"
@@ -35,14 +34,14 @@ def _names(conn: sqlite3.Connection, thread_id: int) -> dict[str, str]:
     return {row["member"]: row["name"] for row in rows}
 
 
-def _line(row: sqlite3.Row, target: str, names: dict[str, str]) -> str:
+def _line(row: Row, target: str, names: dict[str, str]) -> str:
     """A stored message as it reads on `target`."""
     copy = Copy(row["name"] or "", row["platform"], row["text"], tuple(json.loads(row["attachments"])), row["antenna"])
     mentioned: dict[str, str] = json.loads(row["mentions"])  # names the platform gave with the message come first
     return line(copy, target, lambda key: mentioned.get(key) or names.get(key))
 
 
-def _target(row: sqlite3.Row) -> Target:
+def _target(row: Row) -> Target:
     return Target(row["id"], row["space"], row["channel"], row["thread"])
 
 
@@ -58,7 +57,7 @@ class SqliteRelayStore:
             return []
         member = message.member
 
-        def op(conn: sqlite3.Connection) -> list[int]:
+        def op(conn: Connection) -> list[int]:
             source = _source_channel(conn, message)
             if source is None or source["stopped_at"] is not None:
                 return []
@@ -93,7 +92,7 @@ class SqliteRelayStore:
     async def revise(self, message: InboundMessage) -> list[int]:
         """Store an edit or a deletion; bump the posts showing the message; the channels to mirror in."""
 
-        def op(conn: sqlite3.Connection) -> list[int]:
+        def op(conn: Connection) -> list[int]:
             source = _source_channel(conn, message)
             if source is None:
                 return []
@@ -149,7 +148,7 @@ class SqliteRelayStore:
         messages said before one of them go first, then it goes alone, then the copies said after it.
         """
 
-        def op(conn: sqlite3.Connection) -> Claimed | ClaimedItem | None:
+        def op(conn: Connection) -> Claimed | ClaimedItem | None:
             channel = conn.execute(
                 "SELECT id, thread_id, space, channel, thread, detached_at FROM live_channels WHERE id = ?",
                 (channel_id,),
@@ -199,7 +198,7 @@ class SqliteRelayStore:
     async def to_mirror(self, channel_id: int) -> list[Mirror]:
         """The channel's sent posts whose sources changed since they were shown, with their text now."""
 
-        def op(conn: sqlite3.Connection) -> list[Mirror]:
+        def op(conn: Connection) -> list[Mirror]:
             channel = conn.execute(
                 "SELECT id, thread_id, space, channel, thread FROM live_channels WHERE id = ?", (channel_id,)
             ).fetchone()
@@ -237,7 +236,7 @@ class SqliteRelayStore:
     async def recover(self) -> int:
         """Posts left 'sending' by a stopped process become 'unsure': never sent again."""
 
-        def op(conn: sqlite3.Connection) -> int:
+        def op(conn: Connection) -> int:
             rows = conn.execute("UPDATE live_posts SET status = 'unsure' WHERE status = 'sending' RETURNING id")
             return len(rows.fetchall()) + posts_sqlite.recover(conn)
 

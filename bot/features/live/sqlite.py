@@ -2,34 +2,33 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from bot.core.errors import UserError
 from bot.features.live.domain import LiveChannel, LiveThread
 from bot.features.live.posts_sqlite import enqueue
-from bot.store.sqlite.database import Database
+from bot.store.database import Connection, Database, Row
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso
 
 THREAD_COLUMNS = "id, space, ref, event_id, started_by, started_at, stopped_at"
 CHANNEL_COLUMNS = "id, thread_id, space, channel, thread, header, attached_by, attached_at, detached_at"
 
 
-def _thread(row: sqlite3.Row) -> LiveThread:
+def _thread(row: Row) -> LiveThread:
     return LiveThread(
         row["id"], row["space"], row["ref"], row["event_id"], row["started_by"],
         from_iso(row["started_at"]), from_iso(row["stopped_at"]),  # type: ignore[arg-type]
     )  # fmt: skip
 
 
-def _channel(row: sqlite3.Row) -> LiveChannel:
+def _channel(row: Row) -> LiveChannel:
     return LiveChannel(
         row["id"], row["thread_id"], row["space"], row["channel"], row["thread"], row["header"],
         row["attached_by"], from_iso(row["attached_at"]), from_iso(row["detached_at"]),  # type: ignore[arg-type]
     )  # fmt: skip
 
 
-def _running(conn: sqlite3.Connection, live_id: int) -> LiveThread:
+def _running(conn: Connection, live_id: int) -> LiveThread:
     row = conn.execute(f"SELECT {THREAD_COLUMNS} FROM live_threads WHERE id = ?", (live_id,)).fetchone()
     if row is None or row["stopped_at"] is not None:
         raise UserError("live.stopped")
@@ -45,7 +44,7 @@ class SqliteLiveStore:
     async def start(self, space: str, event_id: int, by: str, now: datetime) -> LiveThread:
         """A new running thread for an event (one per event at a time)."""
 
-        def op(conn: sqlite3.Connection) -> LiveThread:
+        def op(conn: Connection) -> LiveThread:
             if conn.execute(
                 "SELECT 1 FROM live_threads WHERE event_id = ? AND stopped_at IS NULL", (event_id,)
             ).fetchone():
@@ -69,7 +68,7 @@ class SqliteLiveStore:
     ) -> LiveChannel:
         """Attach a channel to a running thread."""
 
-        def op(conn: sqlite3.Connection) -> LiveChannel:
+        def op(conn: Connection) -> LiveChannel:
             _running(conn, live_id)
             if conn.execute(
                 "SELECT 1 FROM live_channels WHERE space = ? AND channel = ? AND detached_at IS NULL", (space, channel)
@@ -116,7 +115,7 @@ class SqliteLiveStore:
     async def stop(self, live_id: int, now: datetime) -> LiveThread:
         """Stop a running thread."""
 
-        def op(conn: sqlite3.Connection) -> LiveThread:
+        def op(conn: Connection) -> LiveThread:
             _running(conn, live_id)
             row = conn.execute(
                 f"UPDATE live_threads SET stopped_at = ? WHERE id = ? RETURNING {THREAD_COLUMNS}",
@@ -145,7 +144,7 @@ class SqliteLiveStore:
     async def redeem(self, code: str, used_in: str, now: datetime) -> LiveThread:
         """Spend a join code in one write: unknown, used, expired or for a stopped thread is refused."""
 
-        def op(conn: sqlite3.Connection) -> LiveThread:
+        def op(conn: Connection) -> LiveThread:
             row = conn.execute(
                 "SELECT thread_id, expires_at, used_at FROM live_codes WHERE code = ?", (code,)
             ).fetchone()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from datetime import datetime
 
 from bot.core.errors import UserError
 from bot.features.polls.domain import Poll, PollDraft, Tally, VoterRow
 from bot.features.polls.store import VoteRule
-from bot.store.sqlite.database import Database
+from bot.store.database import Connection, Database, Row
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso, upsert_member
 
 POLL_COLUMNS = (
@@ -17,7 +16,7 @@ POLL_COLUMNS = (
 )
 
 
-def _poll(row: sqlite3.Row, options: list[str]) -> Poll:
+def _poll(row: Row, options: list[str]) -> Poll:
     return Poll(
         id=row["id"],
         space=row["space"],
@@ -35,7 +34,7 @@ def _poll(row: sqlite3.Row, options: list[str]) -> Poll:
     )
 
 
-def _load(conn: sqlite3.Connection, poll_id: int) -> Poll | None:
+def _load(conn: Connection, poll_id: int) -> Poll | None:
     row = conn.execute(f"SELECT {POLL_COLUMNS} FROM polls WHERE id = ?", (poll_id,)).fetchone()
     if row is None:
         return None
@@ -52,7 +51,7 @@ class SqlitePollStore:
         # only the closing columns from disk, which keeps the writer thread short in a burst.
         self._fixed: dict[int, Poll] = {}
 
-    def _current(self, conn: sqlite3.Connection, poll_id: int) -> Poll | None:
+    def _current(self, conn: Connection, poll_id: int) -> Poll | None:
         """A poll as it is inside the running transaction."""
         row = conn.execute("SELECT closes_at, closed_at FROM polls WHERE id = ?", (poll_id,)).fetchone()
         if row is None:
@@ -69,7 +68,7 @@ class SqlitePollStore:
     async def create_poll(self, space: str, channel: str, author: str, draft: PollDraft, now: datetime) -> Poll:
         """Store a new poll with the next short reference of its space."""
 
-        def op(conn: sqlite3.Connection) -> Poll:
+        def op(conn: Connection) -> Poll:
             ref = next_ref(conn, space, "poll")
             (poll_id,) = conn.execute(
                 "INSERT INTO polls (space, ref, channel, author, question, max_choices, anonymous, results,"
@@ -129,7 +128,7 @@ class SqlitePollStore:
     ) -> tuple[Poll, tuple[int, ...]]:
         """Replace a voter's choices by `rule(poll, current)` inside one transaction."""
 
-        def op(conn: sqlite3.Connection) -> tuple[Poll, tuple[int, ...]]:
+        def op(conn: Connection) -> tuple[Poll, tuple[int, ...]]:
             poll = self._current(conn, poll_id)
             if poll is None:
                 raise UserError("poll.not_found", ref=poll_id)
@@ -208,7 +207,7 @@ class SqlitePollStore:
     async def close_poll(self, poll_id: int, now: datetime) -> Poll | None:
         """Close an open poll; None when it was already closed."""
 
-        def op(conn: sqlite3.Connection) -> Poll | None:
+        def op(conn: Connection) -> Poll | None:
             changed = conn.execute(
                 "UPDATE polls SET closed_at = ? WHERE id = ? AND closed_at IS NULL", (to_iso(now), poll_id)
             ).rowcount

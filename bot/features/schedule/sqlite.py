@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.core.notices import Notice
 from bot.features.schedule.domain import EVENT_KINDS, FeedbackRow, Planned, Report, Scheduled, report
-from bot.store.sqlite.database import Database
+from bot.store.database import Connection, Database, Row
 from bot.store.sqlite.outbox import enqueue
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso
 
 COLUMNS = "id, space, ref, kind, event_id, offset_seconds, channel, author, payload, due_at, status, manual"
 WAITING = "('pending', 'running')"
-Row = sqlite3.Row
 
 
 def _message(row: Row) -> Scheduled:
@@ -26,7 +24,7 @@ def _message(row: Row) -> Scheduled:
 
 
 def _insert(
-    conn: sqlite3.Connection,
+    conn: Connection,
     space: str,
     kind: str,
     event_id: int | None,
@@ -48,7 +46,7 @@ def _insert(
 
 
 def _insert_new_step(
-    conn: sqlite3.Connection, space: str, event_id: int, step: Planned, author: str, now: datetime
+    conn: Connection, space: str, event_id: int, step: Planned, author: str, now: datetime
 ) -> Scheduled | None:
     """Insert an event's step, or nothing when an equal step is already planned."""
     if conn.execute(
@@ -59,7 +57,7 @@ def _insert_new_step(
     return _insert(conn, space, step.kind, event_id, step.offset_seconds, "", author, "", step.due_at, now)
 
 
-def _report(conn: sqlite3.Connection, message: Scheduled, what: Report, names: Sequence[str]) -> Notice:
+def _report(conn: Connection, message: Scheduled, what: Report, names: Sequence[str]) -> Notice:
     """The notice to the message's author (its event's, if any) about `names`, read in the caller's write."""
     row = None
     if message.event_id is not None:
@@ -86,7 +84,7 @@ class SqliteScheduleStore:
     ) -> list[datetime]:
         """Store an event's planned messages once; their due instants."""
 
-        def op(conn: sqlite3.Connection) -> list[datetime]:
+        def op(conn: Connection) -> list[datetime]:
             if conn.execute("SELECT 1 FROM scheduled_messages WHERE event_id = ?", (event_id,)).fetchone():
                 return []  # planned meanwhile
             return [_insert(conn, space, s.kind, event_id, s.offset_seconds, "", author, "", s.due_at, now).due_at
@@ -105,7 +103,7 @@ class SqliteScheduleStore:
     async def retime(self, event_id: int, due: Mapping[tuple[str, int], datetime], now: datetime) -> list[datetime]:
         """Move pending, unmoved messages of an event to new instants."""
 
-        def op(conn: sqlite3.Connection) -> list[datetime]:
+        def op(conn: Connection) -> list[datetime]:
             for (kind, offset), moment in due.items():
                 conn.execute(
                     "UPDATE scheduled_messages SET due_at = ?, updated_at = ? WHERE event_id = ? AND kind = ?"
@@ -121,7 +119,7 @@ class SqliteScheduleStore:
     ) -> list[datetime]:
         """Cancel pending reminders and plan these (offsets already sent are not planned again)."""
 
-        def op(conn: sqlite3.Connection) -> list[datetime]:
+        def op(conn: Connection) -> list[datetime]:
             conn.execute(
                 "UPDATE scheduled_messages SET status = 'cancelled', updated_at = ? WHERE event_id = ?"
                 " AND kind = 'reminder' AND status = 'pending'",
@@ -189,7 +187,7 @@ class SqliteScheduleStore:
     async def complete(self, message_id: int, now: datetime) -> None:
         """Mark a message 'done'; an event message's author is told, in that write, whom it failed to reach."""
 
-        def op(conn: sqlite3.Connection) -> None:
+        def op(conn: Connection) -> None:
             row = conn.execute(
                 f"UPDATE scheduled_messages SET status = 'done', updated_at = ? WHERE id = ? RETURNING {COLUMNS}",
                 (to_iso(now), message_id),
@@ -208,7 +206,7 @@ class SqliteScheduleStore:
     async def reschedule(self, message_id: int, due_at: datetime, now: datetime) -> Scheduled:
         """Move a pending message; marked manual so an event edit leaves it where staff put it."""
 
-        def op(conn: sqlite3.Connection) -> Scheduled:
+        def op(conn: Connection) -> Scheduled:
             row = conn.execute(
                 f"UPDATE scheduled_messages SET due_at = ?, manual = 1, updated_at = ? WHERE id = ? RETURNING {COLUMNS}",
                 (to_iso(due_at), to_iso(now), message_id),
@@ -231,7 +229,7 @@ class SqliteScheduleStore:
     ) -> list[str]:
         """Commit 'sending' rows in one write; the recipients claimed (one with a row already is skipped: never twice)."""
 
-        def op(conn: sqlite3.Connection) -> list[str]:
+        def op(conn: Connection) -> list[str]:
             return [recipient for recipient, name in recipients if conn.execute(
                 "INSERT INTO deliveries (message_id, recipient, space, name, status, claimed_at)"
                 " VALUES (?, ?, ?, ?, 'sending', ?) ON CONFLICT (message_id, recipient) DO NOTHING RETURNING 1",
@@ -249,7 +247,7 @@ class SqliteScheduleStore:
     ) -> None:
         """Mark claimed deliveries 'sent' or 'failed' and drop the claims never sent (the platform was not called)."""
 
-        def op(conn: sqlite3.Connection) -> None:
+        def op(conn: Connection) -> None:
             conn.executemany(
                 "UPDATE deliveries SET status = ?, finished_at = ? WHERE message_id = ? AND recipient = ?",
                 [(status, to_iso(now), message_id, recipient) for recipient, status in outcomes.items()],
@@ -265,7 +263,7 @@ class SqliteScheduleStore:
     async def mark_unsure(self, now: datetime) -> list[tuple[Scheduled, list[str]]]:
         """Rows left 'sending' become 'unsure', each author told in the same write; per message, the names."""
 
-        def op(conn: sqlite3.Connection) -> list[tuple[Scheduled, list[str]]]:
+        def op(conn: Connection) -> list[tuple[Scheduled, list[str]]]:
             rows = conn.execute(
                 "UPDATE deliveries SET status = 'unsure', finished_at = ? WHERE status = 'sending'"
                 " RETURNING message_id, name",

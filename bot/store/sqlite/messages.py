@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from bot.core.model import MessageRef
-from bot.store.sqlite.database import Database
+from bot.store.database import Connection, Database
 from bot.store.sqlite.rows import to_iso
 
 
@@ -19,7 +18,7 @@ class SqliteMessageStore:
     async def attach(self, subject: str, ref: MessageRef, now: datetime) -> None:
         """Record that `ref` shows `subject` (idempotent)."""
 
-        def op(conn: sqlite3.Connection) -> None:
+        def op(conn: Connection) -> None:
             conn.execute(
                 "INSERT INTO message_refs (subject, space, channel, message_id, thread, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (space, channel, message_id) DO NOTHING",

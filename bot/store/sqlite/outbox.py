@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
 from bot.core.notices import Notice, QueuedNotice
-from bot.store.sqlite.database import Database, WriterConnection
+from bot.store.database import Connection, Database, NoticeRecorder, Row
 from bot.store.sqlite.rows import to_iso
 
 
-def enqueue(conn: sqlite3.Connection, notices: Iterable[Notice], now: datetime) -> None:
+def enqueue(conn: Connection, notices: Iterable[Notice], now: datetime) -> None:
     """Record notices in the caller's transaction: they exist if and only if the change commits."""
     rows = [(n.space, n.member, n.kind, json.dumps(dict(n.params), ensure_ascii=False), to_iso(now), to_iso(now))
             for n in notices]  # fmt: skip
@@ -22,11 +21,11 @@ def enqueue(conn: sqlite3.Connection, notices: Iterable[Notice], now: datetime) 
     conn.executemany(
         "INSERT INTO outbox (space, member, kind, params, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)", rows
     )
-    if isinstance(conn, WriterConnection):
+    if isinstance(conn, NoticeRecorder):
         conn.wrote_notices = True  # the database wakes the sender once this commits
 
 
-def _queued(row: sqlite3.Row) -> QueuedNotice:
+def _queued(row: Row) -> QueuedNotice:
     """A claimed row as a notice with its id."""
     return QueuedNotice(row["id"], Notice(row["space"], row["member"], row["kind"], json.loads(row["params"])))
 
@@ -53,7 +52,7 @@ class SqliteNoticeStore:
             return []
         names = list(spaces)
 
-        def op(conn: sqlite3.Connection) -> list[QueuedNotice]:
+        def op(conn: Connection) -> list[QueuedNotice]:
             rows = conn.execute(
                 "UPDATE outbox SET status = 'sending', updated_at = ? WHERE id IN ("
                 f" SELECT id FROM outbox WHERE status = 'pending' AND space IN ({_marks(names)}) ORDER BY id LIMIT ?)"
@@ -77,7 +76,7 @@ class SqliteNoticeStore:
             return
         ids = list(notice_ids)
 
-        def op(conn: sqlite3.Connection) -> None:
+        def op(conn: Connection) -> None:
             conn.execute(
                 f"UPDATE outbox SET status = 'failed', updated_at = ? WHERE status = 'sending' AND id IN ({_marks(ids)})",
                 (to_iso(now), *ids),
@@ -99,7 +98,7 @@ class SqliteNoticeStore:
     async def mark_unsure(self, now: datetime) -> Mapping[str, int]:
         """Rows left 'sending' by a stopped process become 'unsure'; how many per kind."""
 
-        def op(conn: sqlite3.Connection) -> dict[str, int]:
+        def op(conn: Connection) -> dict[str, int]:
             rows = conn.execute(
                 "UPDATE outbox SET status = 'unsure', updated_at = ? WHERE status = 'sending' RETURNING kind",
                 (to_iso(now),),

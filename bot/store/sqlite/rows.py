@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
+
+from bot.store.database import Connection
 
 
 def to_iso(moment: datetime | None) -> str | None:
@@ -18,7 +19,7 @@ def from_iso(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
-def next_ref(conn: sqlite3.Connection, space: str, kind: str) -> int:
+def next_ref(conn: Connection, space: str, kind: str) -> int:
     """The next short reference (#1, #2, …) of a kind in a space."""
     (value,) = conn.execute(
         "INSERT INTO counters (space, kind, value) VALUES (?, ?, 1)"
@@ -28,7 +29,7 @@ def next_ref(conn: sqlite3.Connection, space: str, kind: str) -> int:
     return int(value)
 
 
-def upsert_member(conn: sqlite3.Connection, space: str, member: str, name: str, now: datetime) -> None:
+def upsert_member(conn: Connection, space: str, member: str, name: str, now: datetime) -> None:
     """Remember a member's display name as last seen."""
     conn.execute(
         "INSERT INTO members (space, member, name, updated_at) VALUES (?, ?, ?, ?)"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from bot.core.subscriptions import Subscription
-from bot.store.sqlite.database import Database
+from bot.store.database import Connection, Database
 from bot.store.sqlite.rows import to_iso
 
 WHOLE_CHANNEL = ""  # the thread column of a channel subscription: NULL would slip past the primary key
@@ -21,7 +20,7 @@ class SqliteSubscriptionStore:
     async def add(self, subscription: Subscription, now: datetime) -> bool:
         """Record `subscription`; False when it already existed."""
 
-        def op(conn: sqlite3.Connection) -> bool:
+        def op(conn: Connection) -> bool:
             cursor = conn.execute(
                 "INSERT INTO subscriptions (feature, space, channel, thread, created_at) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT (feature, space, channel, thread) DO NOTHING",
@@ -34,7 +33,7 @@ class SqliteSubscriptionStore:
     async def remove(self, subscription: Subscription) -> bool:
         """Forget `subscription`; False when it did not exist."""
 
-        def op(conn: sqlite3.Connection) -> bool:
+        def op(conn: Connection) -> bool:
             cursor = conn.execute(
                 "DELETE FROM subscriptions WHERE feature = ? AND space = ? AND channel = ? AND thread = ?",
                 _key(subscription),
