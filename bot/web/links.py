@@ -21,6 +21,7 @@ from bot.core.model import Member
 from bot.features.live.domain import LiveThread
 from bot.features.live.store import LiveStore
 from bot.store.database import Connection, Database, Row
+from bot.store.sql import lock
 from bot.store.sqlite.rows import from_iso, to_iso
 
 TOKEN_BYTES = 24  # 192 bits: at least the 128 the issue asks for
@@ -84,9 +85,11 @@ class SqliteLinkStore:
 
         def op(conn: Connection) -> Link:
             key = None if member is None else member.key
+            lock(conn, f"live-link {thread_id} {kind} {key}")
             row = conn.execute(
-                "SELECT * FROM live_links WHERE thread_id = ? AND kind = ? AND member IS ? AND revoked_at IS NULL",
-                (thread_id, kind, key),
+                "SELECT * FROM live_links WHERE thread_id = ? AND kind = ?"
+                " AND (member = ? OR member IS NULL AND CAST(? AS TEXT) IS NULL) AND revoked_at IS NULL",
+                (thread_id, kind, key, key),
             ).fetchone()
             if row is not None:
                 if member is not None and row["name"] != member.name:

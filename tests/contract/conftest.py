@@ -58,3 +58,18 @@ def store(database: Database) -> Callable[[str], Any]:
         return factories[feature](database)
 
     return build
+
+
+@pytest.fixture
+async def twin(database: Database) -> AsyncIterator[Database]:
+    """A second Database on the same data, as another bot process opens it: its own writer and connections."""
+    folders = migration_folders(FEATURES)
+    if isinstance(database, postgres.Database):
+        other: Database = postgres.Database(database.url, migrations=folders)
+    else:
+        other = sqlite.Database(database.path, migrations=folders)
+    await other.open()
+    try:
+        yield other
+    finally:
+        await other.close()

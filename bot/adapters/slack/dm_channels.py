@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.store.database import Connection
+from bot.store.sql import lock
 
 if TYPE_CHECKING:
     from bot.store.database import Database
@@ -18,6 +19,14 @@ CREATE = (
     "CREATE TABLE IF NOT EXISTS slack_dm_channels ("
     " team TEXT NOT NULL, user_id TEXT NOT NULL, channel TEXT NOT NULL, PRIMARY KEY (team, user_id))"
 )
+
+
+def _create(conn: Connection) -> None:
+    """Create the table if no process did yet."""
+    # Two PostgreSQL sessions running CREATE TABLE IF NOT EXISTS at once can both miss the other's table and
+    # one fails on the catalog's unique index: the second waits for the first's commit instead.
+    lock(conn, "slack_dm_channels")
+    conn.execute(CREATE)
 
 
 class Pace:
@@ -73,7 +82,7 @@ class DmChannels:
     async def _ensure_table(self) -> None:
         """Create the table once per process."""
         if not self._table_ready:
-            await self.db.write(lambda conn: conn.execute(CREATE))
+            await self.db.write(_create)
             self._table_ready = True
 
     async def _load(self, team: str, user_id: str) -> str | None:

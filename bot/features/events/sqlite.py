@@ -1,11 +1,11 @@
 """Events, antennas, workshops and sign-ups in SQLite: load the aggregate, run a rule, write the difference.
 
-The writer connection serialises writes, so the `EventState` an op loads stays current until its commit.
+The `EventState` an op loads stays current until its commit: SQLite's writer serialises writes, and on
+PostgreSQL the op locks the event's row first, so sign-ups from other processes wait (no overselling).
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -26,6 +26,7 @@ from bot.features.events.domain import (
 )
 from bot.features.events.rules import Choice, Decision, Entry, EventState
 from bot.store.database import Connection, Database, Row
+from bot.store.sql import for_update
 from bot.store.sqlite.outbox import enqueue
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso, upsert_member
 
@@ -105,8 +106,10 @@ def _choices_by_member(rows: Iterable[Row]) -> dict[str, list[Row]]:
 # --- inside a write: sync helpers on the writer connection -------------------------------------
 
 
-def _load_event(conn: Connection, event_id: int) -> Event | None:
-    row = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?", (event_id,)).fetchone()
+def _load_event(conn: Connection, event_id: int, lock: bool = False) -> Event | None:
+    """An event read in a write; `lock` holds its row (the aggregate's) until the commit."""
+    suffix = for_update(conn) if lock else ""
+    row = conn.execute(f"SELECT {EVENT_COLUMNS} FROM events WHERE id = ?{suffix}", (event_id,)).fetchone()
     return None if row is None else _event(row)
 
 
@@ -156,7 +159,7 @@ def _load_state(conn: Connection, event: Event) -> EventState:
 
 def _state_in(conn: Connection, space: str | None, event_id: int) -> EventState:
     """The aggregate of an event; another space's event (when `space` is given) is refused as not found."""
-    event = _load_event(conn, event_id)
+    event = _load_event(conn, event_id, lock=True)
     if event is None or (space is not None and event.space != space):
         raise UserError("event.not_found", ref=event_id)
     return _load_state(conn, event)
@@ -361,7 +364,8 @@ class SqliteEventStore:
     async def counts(self, event_id: int) -> Counts:
         """Places and waitlists per mode, antenna and workshop."""
         rows = await self.db.fetch_all(
-            f"SELECT mode, SUM(status IN {HOLDING_SQL}) AS held, SUM(status = 'waitlisted') AS waiting"
+            f"SELECT mode, COUNT(*) FILTER (WHERE status IN {HOLDING_SQL}) AS held,"
+            " COUNT(*) FILTER (WHERE status = 'waitlisted') AS waiting"
             " FROM event_signups WHERE event_id = ? GROUP BY mode",
             (event_id,),
         )
@@ -370,12 +374,13 @@ class SqliteEventStore:
         antenna_rows = await self.db.fetch_all(
             "SELECT a.id, a.space, a.name, a.region, a.host, a.channel, COUNT(s.id) AS n FROM event_antennas a"
             f" JOIN events e ON e.space = a.space AND e.id = ? LEFT JOIN event_signups s ON s.antenna_id = a.id"
-            f" AND s.event_id = e.id AND s.status IN {HOLDING_SQL} GROUP BY a.id ORDER BY a.name COLLATE NOCASE",
+            f" AND s.event_id = e.id AND s.status IN {HOLDING_SQL} GROUP BY a.id ORDER BY lower(a.name), a.id",
             (event_id,),
         )
         session_rows = await self.db.fetch_all(
             f"SELECT {', '.join('es.' + c.strip() for c in SESSION_COLUMNS.split(','))},"
-            " COALESCE(SUM(c.status = 'confirmed'), 0) AS held, COALESCE(SUM(c.status = 'waitlisted'), 0) AS waiting"
+            " COUNT(*) FILTER (WHERE c.status = 'confirmed') AS held,"
+            " COUNT(*) FILTER (WHERE c.status = 'waitlisted') AS waiting"
             " FROM event_sessions es LEFT JOIN event_session_choices c ON c.session_id = es.id"
             " WHERE es.event_id = ? GROUP BY es.id ORDER BY es.number",
             (event_id,),
@@ -390,14 +395,14 @@ class SqliteEventStore:
         """Store a new antenna of a space; names are unique per space."""
 
         def op(conn: Connection) -> Antenna:
-            try:
-                row = conn.execute(
-                    "INSERT INTO event_antennas (space, name, region, host, channel, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?) RETURNING id, space, name, region, host, channel",
-                    (space, antenna.name, antenna.region, antenna.host, antenna.channel, to_iso(now)),
-                ).fetchone()
-            except sqlite3.IntegrityError:
-                raise UserError("event.antenna_exists", field="name", name=antenna.name) from None
+            # The only uniqueness an antenna has is its name in its space (whatever the case).
+            row = conn.execute(
+                "INSERT INTO event_antennas (space, name, region, host, channel, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING RETURNING id, space, name, region, host, channel",
+                (space, antenna.name, antenna.region, antenna.host, antenna.channel, to_iso(now)),
+            ).fetchone()
+            if row is None:
+                raise UserError("event.antenna_exists", field="name", name=antenna.name)
             return _antenna(row)
 
         return await self.db.write(op)
@@ -413,7 +418,7 @@ class SqliteEventStore:
         """The antennas of a space, by name."""
         rows = await self.db.fetch_all(
             "SELECT id, space, name, region, host, channel FROM event_antennas WHERE space = ?"
-            " ORDER BY name COLLATE NOCASE",
+            " ORDER BY lower(name), id",
             (space,),
         )
         return [_antenna(row) for row in rows]
@@ -422,7 +427,7 @@ class SqliteEventStore:
         """Check a new workshop against its event and store it with the next number, in one transaction."""
 
         def op(conn: Connection) -> Session:
-            event = _load_event(conn, event_id)
+            event = _load_event(conn, event_id, lock=True)  # the next number is read below
             if event is None or event.space != space:
                 raise UserError("event.not_found", ref=event_id)
             session = rules.check_workshop(event, draft, now)

@@ -11,6 +11,7 @@ from bot.core.notices import Notice
 from bot.features.ideas.domain import DEFAULT_WALL_REF, Idea, IdeaDraft, StatusChange, Wall, idea_words
 from bot.features.ideas.store import LikeRule
 from bot.store.database import Connection, Database, Row
+from bot.store.sql import lock
 from bot.store.sqlite.outbox import enqueue
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso, upsert_member
 
@@ -18,7 +19,7 @@ WALL_COLUMNS = "id, space, ref, channel, prompt, is_default, closes_at, closed_a
 # The display name is never read for an anonymous idea, so no listing can leak it.
 IDEA_SELECT = (
     "SELECT i.id, i.space, i.ref, i.wall_id, i.channel, i.author, i.anonymous, i.text, i.category, i.status,"
-    " CASE WHEN i.anonymous THEN NULL ELSE COALESCE(m.name, i.author) END AS author_name,"
+    " CASE WHEN i.anonymous = 1 THEN NULL ELSE COALESCE(m.name, i.author) END AS author_name,"
     " i.hidden, i.hidden_reason, i.withdrawn_at, i.merged_into, t.ref AS merged_into_ref, i.created_at,"
     " i.updated_at, i.likes"
     " FROM ideas i LEFT JOIN members m ON m.space = i.space AND m.member = i.author"
@@ -99,6 +100,7 @@ def _unlisted(conn: Connection, idea: Idea) -> None:
 
 def _insert_idea(conn: Connection, draft: IdeaDraft, now: datetime, flood_since: datetime, flood_limit: int) -> Idea:
     """Insert an idea after the flood and open-wall checks, in the caller's transaction."""
+    lock(conn, f"idea-flood {draft.space} {draft.author}")  # another process's idea by the same author waits
     (recent,) = conn.execute(
         "SELECT COUNT(*) FROM ideas WHERE space = ? AND author = ? AND created_at > ?",
         (draft.space, draft.author, to_iso(flood_since)),
@@ -190,20 +192,21 @@ class SqliteIdeaStore:
         return await self.db.write(op)
 
     async def default_wall(self, space: str, channel: str, now: datetime) -> Wall:
-        """The space's default wall, created on first use (the single writer makes check-then-insert safe)."""
+        """The space's default wall, created on first use (by whichever process comes first)."""
         found = await self.find_wall(space, DEFAULT_WALL_REF)
         if found is not None:
             return found
 
         def op(conn: Connection) -> Wall:
-            row = conn.execute("SELECT id FROM idea_walls WHERE space = ? AND is_default = 1", (space,)).fetchone()
-            if row is None:
-                row = conn.execute(
-                    "INSERT INTO idea_walls (space, ref, channel, prompt, is_default, created_at)"
-                    " VALUES (?, ?, ?, '', 1, ?) RETURNING id",
-                    (space, DEFAULT_WALL_REF, channel, to_iso(now)),
-                ).fetchone()
-            return _load_wall(conn, row[0])
+            conn.execute(
+                "INSERT INTO idea_walls (space, ref, channel, prompt, is_default, created_at)"
+                " VALUES (?, ?, ?, '', 1, ?) ON CONFLICT DO NOTHING",
+                (space, DEFAULT_WALL_REF, channel, to_iso(now)),
+            )
+            (wall_id,) = conn.execute(
+                "SELECT id FROM idea_walls WHERE space = ? AND is_default = 1", (space,)
+            ).fetchone()
+            return _load_wall(conn, wall_id)
 
         return await self.db.write(op)
 

@@ -11,6 +11,7 @@ from bot.features.live.engage import Checkin, TranscriptRow, live_poll_subject, 
 from bot.features.live.posts_sqlite import enqueue
 from bot.features.live.questions import Question
 from bot.store.database import Connection, Database, Row
+from bot.store.sql import lock
 from bot.store.sqlite.rows import from_iso, to_iso
 
 QUESTION_SELECT = (
@@ -59,6 +60,7 @@ class SqliteEngageStore:
         """Number the question in its thread and write its transcript row, in one write."""
 
         def op(conn: Connection) -> Question:
+            lock(conn, f"live-questions {thread_id}")  # the number is the next one in another process too
             (number,) = conn.execute(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM live_questions WHERE thread_id = ?", (thread_id,)
             ).fetchone()
@@ -94,7 +96,8 @@ class SqliteEngageStore:
             ).rowcount
             if not removed:
                 conn.execute(
-                    "INSERT INTO live_question_votes (question_id, voter, voted_at) VALUES (?, ?, ?)",
+                    "INSERT INTO live_question_votes (question_id, voter, voted_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (question_id, voter) DO NOTHING",
                     (question_id, voter, to_iso(now)),
                 )
             question = _load(conn, "q.id = ?", (question_id,))
@@ -169,7 +172,7 @@ class SqliteEngageStore:
         await self.db.write(op)
 
     async def checkins(self, thread_id: int) -> list[Checkin]:
-        """Antennas checked in, in the order they first came (rowid keeps it through updates)."""
+        """Antennas checked in, in the order they first came (rowid keeps it through updates; a column on PostgreSQL)."""
         rows = await self.db.fetch_all(
             "SELECT antenna, count FROM live_checkins WHERE thread_id = ? ORDER BY rowid", (thread_id,)
         )
@@ -194,7 +197,8 @@ class SqliteEngageStore:
 
         def op(conn: Connection) -> bool:
             claimed = conn.execute(
-                "INSERT OR IGNORE INTO live_sessions_announced (thread_id, session_id, announced_at) VALUES (?, ?, ?)",
+                "INSERT INTO live_sessions_announced (thread_id, session_id, announced_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (thread_id, session_id) DO NOTHING",
                 (thread_id, session.id, to_iso(now)),
             ).rowcount
             if claimed:

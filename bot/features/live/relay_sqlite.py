@@ -10,6 +10,7 @@ from bot.features.live import posts_sqlite
 from bot.features.live.relay import Copy, joined, line, pack
 from bot.features.live.relaying import Claimed, ClaimedItem, Mirror, Target
 from bot.store.database import Connection, Database, Row
+from bot.store.sql import for_update
 from bot.store.sqlite.rows import to_iso
 
 CLAIM_MAX = 200  # copies read per claim: more than one post can carry on any platform
@@ -19,8 +20,9 @@ def _source_channel(conn: Connection, message: InboundMessage) -> Row | None:
     """The attached channel a message was posted in: in the platform thread under its header, nowhere else."""
     return conn.execute(
         "SELECT c.id, c.thread_id, t.stopped_at FROM live_channels c JOIN live_threads t ON t.id = c.thread_id"
-        " WHERE c.space = ? AND c.channel = ? AND c.thread IS ? AND c.detached_at IS NULL",
-        (message.space, message.channel, message.thread),
+        " WHERE c.space = ? AND c.channel = ? AND (c.thread = ? OR c.thread IS NULL AND CAST(? AS TEXT) IS NULL)"
+        " AND c.detached_at IS NULL",
+        (message.space, message.channel, message.thread, message.thread),
     ).fetchone()
 
 
@@ -149,8 +151,9 @@ class SqliteRelayStore:
         """
 
         def op(conn: Connection) -> Claimed | ClaimedItem | None:
-            channel = conn.execute(
-                "SELECT id, thread_id, space, channel, thread, detached_at FROM live_channels WHERE id = ?",
+            channel = conn.execute(  # locked: another process claiming for this channel waits
+                f"SELECT id, thread_id, space, channel, thread, detached_at FROM live_channels WHERE id = ?"
+                f"{for_update(conn)}",
                 (channel_id,),
             ).fetchone()
             if channel is None:
@@ -228,8 +231,8 @@ class SqliteRelayStore:
         """A post now shows `mirror.revision` (or was deleted)."""
         await self.db.write(
             lambda conn: conn.execute(
-                "UPDATE live_posts SET mirrored = MAX(mirrored, ?), status = ? WHERE id = ?",
-                (mirror.revision, "deleted" if mirror.text is None else "sent", mirror.post_id),
+                "UPDATE live_posts SET mirrored = CASE WHEN mirrored > ? THEN mirrored ELSE ? END, status = ? WHERE id = ?",
+                (mirror.revision, mirror.revision, "deleted" if mirror.text is None else "sent", mirror.post_id),
             )
         )
 

@@ -8,6 +8,7 @@ from bot.core.errors import UserError
 from bot.features.live.domain import LiveChannel, LiveThread
 from bot.features.live.posts_sqlite import enqueue
 from bot.store.database import Connection, Database, Row
+from bot.store.sql import for_update, lock
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso
 
 THREAD_COLUMNS = "id, space, ref, event_id, started_by, started_at, stopped_at"
@@ -45,6 +46,7 @@ class SqliteLiveStore:
         """A new running thread for an event (one per event at a time)."""
 
         def op(conn: Connection) -> LiveThread:
+            lock(conn, f"live-start {event_id}")
             if conn.execute(
                 "SELECT 1 FROM live_threads WHERE event_id = ? AND stopped_at IS NULL", (event_id,)
             ).fetchone():
@@ -70,6 +72,7 @@ class SqliteLiveStore:
 
         def op(conn: Connection) -> LiveChannel:
             _running(conn, live_id)
+            lock(conn, f"live-channel {space} {channel}")
             if conn.execute(
                 "SELECT 1 FROM live_channels WHERE space = ? AND channel = ? AND detached_at IS NULL", (space, channel)
             ).fetchone():
@@ -146,7 +149,7 @@ class SqliteLiveStore:
 
         def op(conn: Connection) -> LiveThread:
             row = conn.execute(
-                "SELECT thread_id, expires_at, used_at FROM live_codes WHERE code = ?", (code,)
+                f"SELECT thread_id, expires_at, used_at FROM live_codes WHERE code = ?{for_update(conn)}", (code,)
             ).fetchone()
             if row is None:
                 raise UserError("live.bad_code", code=code)

@@ -9,6 +9,7 @@ from bot.core.errors import UserError
 from bot.features.polls.domain import Poll, PollDraft, Tally, VoterRow
 from bot.features.polls.store import VoteRule
 from bot.store.database import Connection, Database, Row
+from bot.store.sql import lock
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso, upsert_member
 
 POLL_COLUMNS = (
@@ -129,6 +130,7 @@ class SqlitePollStore:
         """Replace a voter's choices by `rule(poll, current)` inside one transaction."""
 
         def op(conn: Connection) -> tuple[Poll, tuple[int, ...]]:
+            lock(conn, f"vote {poll_id} {voter}")  # the same voter's click in another process waits
             poll = self._current(conn, poll_id)
             if poll is None:
                 raise UserError("poll.not_found", ref=poll_id)

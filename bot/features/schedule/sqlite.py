@@ -9,6 +9,7 @@ from typing import Any
 from bot.core.notices import Notice
 from bot.features.schedule.domain import EVENT_KINDS, FeedbackRow, Planned, Report, Scheduled, report
 from bot.store.database import Connection, Database, Row
+from bot.store.sql import lock
 from bot.store.sqlite.outbox import enqueue
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso
 
@@ -85,6 +86,7 @@ class SqliteScheduleStore:
         """Store an event's planned messages once; their due instants."""
 
         def op(conn: Connection) -> list[datetime]:
+            lock(conn, f"schedule-plan {event_id}")  # planned once, whichever process plans it
             if conn.execute("SELECT 1 FROM scheduled_messages WHERE event_id = ?", (event_id,)).fetchone():
                 return []  # planned meanwhile
             return [_insert(conn, space, s.kind, event_id, s.offset_seconds, "", author, "", s.due_at, now).due_at
@@ -120,6 +122,7 @@ class SqliteScheduleStore:
         """Cancel pending reminders and plan these (offsets already sent are not planned again)."""
 
         def op(conn: Connection) -> list[datetime]:
+            lock(conn, f"schedule-plan {event_id}")
             conn.execute(
                 "UPDATE scheduled_messages SET status = 'cancelled', updated_at = ? WHERE event_id = ?"
                 " AND kind = 'reminder' AND status = 'pending'",
@@ -310,8 +313,9 @@ class SqliteScheduleStore:
             lambda conn: conn.execute(
                 "INSERT INTO event_feedback (event_id, space, member, step, rating, text, answered_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, member, step) DO UPDATE SET"
-                " rating = COALESCE(excluded.rating, rating),"
-                " text = CASE WHEN ? IS NULL THEN text ELSE excluded.text END, answered_at = excluded.answered_at",
+                " rating = COALESCE(excluded.rating, event_feedback.rating),"
+                " text = CASE WHEN CAST(? AS TEXT) IS NULL THEN event_feedback.text ELSE excluded.text END,"
+                " answered_at = excluded.answered_at",
                 (event_id, space, member, step, rating, text or "", to_iso(now), text),
             )
         )

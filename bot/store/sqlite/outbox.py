@@ -53,8 +53,10 @@ class SqliteNoticeStore:
         names = list(spaces)
 
         def op(conn: Connection) -> list[QueuedNotice]:
+            # status is checked again outside the subquery: on PostgreSQL a row another process claimed
+            # meanwhile is re-read once that process commits, and skipped (never claimed twice).
             rows = conn.execute(
-                "UPDATE outbox SET status = 'sending', updated_at = ? WHERE id IN ("
+                "UPDATE outbox SET status = 'sending', updated_at = ? WHERE status = 'pending' AND id IN ("
                 f" SELECT id FROM outbox WHERE status = 'pending' AND space IN ({_marks(names)}) ORDER BY id LIMIT ?)"
                 " RETURNING id, space, member, kind, params",
                 (to_iso(now), *names, limit),

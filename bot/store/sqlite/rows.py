@@ -23,7 +23,7 @@ def next_ref(conn: Connection, space: str, kind: str) -> int:
     """The next short reference (#1, #2, …) of a kind in a space."""
     (value,) = conn.execute(
         "INSERT INTO counters (space, kind, value) VALUES (?, ?, 1)"
-        " ON CONFLICT (space, kind) DO UPDATE SET value = value + 1 RETURNING value",
+        " ON CONFLICT (space, kind) DO UPDATE SET value = counters.value + 1 RETURNING value",
         (space, kind),
     ).fetchone()
     return int(value)

@@ -44,7 +44,7 @@ class SqliteSubscriptionStore:
 
     async def all(self) -> list[Subscription]:
         """Every subscription, oldest first."""
-        rows = await self.db.fetch_all(
+        rows = await self.db.fetch_all(  # SQLite's hidden rowid is a column of that name on PostgreSQL
             "SELECT feature, space, channel, thread FROM subscriptions ORDER BY created_at, rowid"
         )
         return [Subscription(r["feature"], r["space"], r["channel"], r["thread"] or None) for r in rows]
