@@ -55,14 +55,21 @@ class Wakeups:
         # shutdown can wait for the run in progress before the database closes.
         self._running = asyncio.Lock()
         self._stopping = False
+        self._standing_down = False  # another process leads: nothing fires here until `start` again
 
     def add_source(self, run: DueWork, pending: PendingTimes | None = None) -> None:
         """Run `run` at every wake-up; `pending()` lists its future due instants (read at start)."""
         self.sources.append(Source(run, pending))
 
     async def start(self) -> None:
-        """Start inside the running loop, wake-ups rebuilt from every source, then catch up."""
-        self._scheduler.start()
+        """Start inside the running loop (or again after `stand_down`), wake-ups rebuilt from every source, then catch up.
+
+        Only the leading process runs this (`bot.core.leadership`): a follower's wake-ups stay unset.
+        """
+        if not self._scheduler.running:
+            self._scheduler.start()
+        self._standing_down = False
+        self._moments = set()
         for source in self.sources:
             self._moments.update(await source.pending() if source.pending else ())
         self._soonest = list(self._moments)
@@ -75,8 +82,8 @@ class Wakeups:
         return self.clock.now() - self._real.now()
 
     def wake_at(self, moment: datetime) -> None:
-        """Make sure due work is looked for at `moment` on the app's clock."""
-        if not self._scheduler.running:
+        """Make sure due work is looked for at `moment` on the app's clock (a follower leaves it to the leader)."""
+        if not self._scheduler.running or self._standing_down:
             return
         if moment not in self._moments:
             self._moments.add(moment)
@@ -128,6 +135,8 @@ class Wakeups:
 
     async def clock_moved(self) -> None:
         """The app's clock jumped forward: do what became due, then re-time the job."""
+        if not self._scheduler.running or self._standing_down:
+            return  # the leading process does what became due
         self._forget(self.clock.now())
         await self.run_due()
         self._arm()
@@ -142,6 +151,15 @@ class Wakeups:
                     await source.run()
                 except Exception:
                     log.exception("scheduled work failed source=%s", getattr(source.run, "__qualname__", source.run))
+
+    async def stand_down(self) -> None:
+        """Another process leads now: forget every instant and let a run in progress finish (its claims hold)."""
+        self._standing_down = True
+        self._moments.clear()
+        self._soonest = []
+        self._arm()
+        async with self._running:
+            pass
 
     async def shutdown(self) -> None:
         """Stop waking up, and let a run in progress finish before the database closes.

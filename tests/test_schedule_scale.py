@@ -14,6 +14,8 @@ from bot.core.model import Member
 from bot.core.pacing import Pacer
 from bot.features.events.domain import EventDraft
 from bot.scheduler import Wakeups
+from bot.store.database import Connection
+from bot.store.sqlite.database import Database as SqliteDatabase
 from bot.store.sqlite.rows import to_iso
 from bot.ui import Reply
 from tests.fakes.delivery import RecordingDelivery
@@ -26,7 +28,7 @@ STEPS = (("reminder", 7 * 86400), ("reminder", 86400), ("reminder", 3600), ("fol
 async def seed_planned_events(app: App, count: int) -> None:
     """`count` upcoming events, each with its five messages planned, written in one go."""
 
-    def op(conn: sqlite3.Connection) -> None:
+    def op(conn: Connection) -> None:
         now = to_iso(START)
         for number in range(1, count + 1):
             starts = START + timedelta(days=8, hours=number, seconds=number)
@@ -74,7 +76,9 @@ async def test_start_up_with_2000_planned_events_runs_no_correlated_scan(setting
         await seed_planned_events(first, 2000)
     app = App(settings, ManualClock(START))
     statements: list[str] = []
-    db, open_database = app.services.db, app.services.db.open
+    db = app.services.db
+    assert isinstance(db, SqliteDatabase)
+    open_database = db.open
 
     async def open_traced() -> None:
         await open_database()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from bot.core.clock import Clock
@@ -15,6 +17,13 @@ from bot.ui import Card
 log = logging.getLogger(__name__)
 
 Renderer = Callable[[str], Awaitable[Card | None]]
+Exclusive = Callable[[str], AbstractAsyncContextManager[None]]
+
+
+@contextlib.asynccontextmanager
+async def alone(subject: str) -> AsyncIterator[None]:
+    """No other process edits cards: nothing to hold."""
+    yield
 
 
 class Timer(Protocol):
@@ -47,6 +56,8 @@ class LiveCards:
     Platforms rate-limit message edits (Slack chat.update ~50/min, Discord ~5/5 s per
     channel), so a burst of votes becomes a few edits; the last state always lands
     within one interval of the last change because rendering reads the state at flush time.
+    With several processes, `exclusive` lets one at a time render and edit a subject: a process
+    whose change waited for another's edit renders after it, so the last state lands last.
     """
 
     def __init__(
@@ -56,12 +67,14 @@ class LiveCards:
         clock: Clock,
         interval: float = 2.0,
         timer: Timer | None = None,
+        exclusive: Exclusive = alone,
     ) -> None:
         self.messages = messages
         self.delivery = delivery
         self.clock = clock
         self.interval = interval
         self.timer: Timer = timer or LoopTimer()
+        self.exclusive = exclusive
         self.edits = 0
         self._renderers: dict[str, Renderer] = {}
         self._last_flush: dict[str, float] = {}
@@ -101,12 +114,13 @@ class LiveCards:
             log.warning("no renderer for subject kind=%s", kind)
             return
         try:
-            card = await renderer(subject)
-            if card is None:
-                return
-            for ref in await self.messages.refs(subject):
-                self.edits += 1
-                await self.delivery.edit(ref, card)
+            async with self.exclusive(subject):
+                card = await renderer(subject)
+                if card is None:
+                    return
+                for ref in await self.messages.refs(subject):
+                    self.edits += 1
+                    await self.delivery.edit(ref, card)
         except Exception:
             log.exception("live update failed subject=%s", subject)
 

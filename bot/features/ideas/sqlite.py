@@ -269,7 +269,7 @@ class SqliteIdeaStore:
 
     async def wall_ideas(self, wall_id: int, after: Idea | None = None, limit: int | None = None) -> list[Idea]:
         """Ideas of a wall, oldest first: all, or `limit` of them after `after`."""
-        bound = -1 if limit is None else limit  # SQLite reads LIMIT -1 as no limit
+        bound = 2**62 if limit is None else limit  # no limit, said in a way both databases read
         if after is None:
             return await self._ideas(f"i.wall_id = ? {OLDEST_FIRST}", (wall_id, bound))
         # A range of the index on (wall_id, created_at), which holds the id too: the chunk goes on from where
@@ -304,7 +304,7 @@ class SqliteIdeaStore:
         if not words:
             return []
         newest = "SELECT idea_id FROM (SELECT idea_id FROM idea_words WHERE wall_id = ? AND word = ?" \
-                 " ORDER BY idea_id DESC LIMIT ?)"  # fmt: skip
+                 " ORDER BY idea_id DESC LIMIT ?) AS newest"  # fmt: skip
         union = " UNION ".join([newest] * len(words))
         params = [value for word in words for value in (wall_id, word, per_word)]
         found = await self._ideas(f"i.id IN ({union})", params)
