@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import sys
 import time
 from datetime import timedelta
@@ -33,6 +34,7 @@ from tests.helpers import START, make_settings, running_app
 SPACE = "console:local"
 STARTS = START + timedelta(days=2)
 DUE = STARTS - timedelta(days=1)  # the "1d" reminder
+EDIT_TRIP = 0.2  # seconds a card edit may take on a real platform
 TAG = f"p{os.getpid()}"  # members and messages of this process
 
 
@@ -56,7 +58,9 @@ class SharedPlatform:
         return ref
 
     async def edit(self, ref: MessageRef, card: Card) -> None:
-        """Edit a card: its text as the console shows it."""
+        """Edit a card: its text as the console shows it, after a platform's round trip."""
+        # Round trips vary: without one editor at a time, another process's later edit could overtake this one.
+        await asyncio.sleep(random.uniform(0, EDIT_TRIP))
         self._write(f"edit {ref.message_id} " + " | ".join(render_card(card)[0]))
 
     async def edit_text(self, ref: MessageRef, reply: Reply) -> None:
