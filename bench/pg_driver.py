@@ -4,7 +4,7 @@ Two ways per driver: `raw` commits each row on its own (a pool of connections sh
 `batched` hands the rows to one writer that commits everything waiting in one transaction (group commit).
 psycopg is measured twice in the batched way: its async connection, and its sync connection driven from
 one writer thread (how the store's Database uses it, so store code stays synchronous), and through that
-Database itself (a savepoint per op, as the stores' writes get).
+Database itself (group commit, statements pipelined, as the stores' writes get).
 
 Run: .venv/bin/python bench/pg_driver.py [--dsn postgresql://postgres@127.0.0.1:5432/test] [--voters 500]
      [--rows-per-voter 10] [--rounds 3] [--pool 10]
@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import _common  # noqa: F401  (puts the project on sys.path)
@@ -28,6 +29,7 @@ import psycopg_pool
 from _common import median
 
 from bot.store.postgres.database import Database
+from tests.postgres import in_schema
 
 TABLE = "bench_pg_driver"
 CREATE = f"CREATE TABLE {TABLE} (poll_id INTEGER, voter TEXT, position INTEGER, voted_at TEXT, PRIMARY KEY (poll_id, voter, position))"
@@ -35,9 +37,25 @@ INSERT_PG = f"INSERT INTO {TABLE} VALUES (1, $1, 0, '2026-01-01')"  # asyncpg's 
 INSERT_PY = f"INSERT INTO {TABLE} VALUES (1, %s, 0, '2026-01-01')"  # psycopg's
 
 
-async def _reset(dsn: str) -> None:
+@dataclass(frozen=True)
+class Target:
+    """The server, and the schema the bench works in (asyncpg takes it as a setting, psycopg in the URL)."""
+
+    url: str
+    schema: str
+
+    @property
+    def settings(self) -> dict[str, str]:
+        return {"search_path": self.schema}
+
+    @property
+    def psycopg(self) -> str:
+        return in_schema(self.url, self.schema)
+
+
+async def _reset(dsn: Target) -> None:
     """An empty table before each measure."""
-    conn = await asyncpg.connect(dsn)
+    conn = await asyncpg.connect(dsn.url, server_settings=dsn.settings)
     try:
         await conn.execute(f"DROP TABLE IF EXISTS {TABLE}")
         await conn.execute(CREATE)
@@ -83,8 +101,8 @@ class Batcher:
         self.running = False
 
 
-async def asyncpg_raw(dsn: str, voters: int, per_voter: int, pool_size: int) -> float:
-    pool = await asyncpg.create_pool(dsn, min_size=pool_size, max_size=pool_size)
+async def asyncpg_raw(dsn: Target, voters: int, per_voter: int, pool_size: int) -> float:
+    pool = await asyncpg.create_pool(dsn.url, min_size=pool_size, max_size=pool_size, server_settings=dsn.settings)
     try:
 
         async def vote(voter: str) -> None:
@@ -96,8 +114,8 @@ async def asyncpg_raw(dsn: str, voters: int, per_voter: int, pool_size: int) -> 
         await pool.close()
 
 
-async def asyncpg_batched(dsn: str, voters: int, per_voter: int, pool_size: int) -> float:
-    conn = await asyncpg.connect(dsn)
+async def asyncpg_batched(dsn: Target, voters: int, per_voter: int, pool_size: int) -> float:
+    conn = await asyncpg.connect(dsn.url, server_settings=dsn.settings)
     try:
 
         async def commit(rows: list[str]) -> None:
@@ -109,9 +127,9 @@ async def asyncpg_batched(dsn: str, voters: int, per_voter: int, pool_size: int)
         await conn.close()
 
 
-async def psycopg_raw(dsn: str, voters: int, per_voter: int, pool_size: int) -> float:
+async def psycopg_raw(dsn: Target, voters: int, per_voter: int, pool_size: int) -> float:
     pool = psycopg_pool.AsyncConnectionPool(
-        dsn, min_size=pool_size, max_size=pool_size, kwargs={"autocommit": True}, open=False
+        dsn.psycopg, min_size=pool_size, max_size=pool_size, kwargs={"autocommit": True}, open=False
     )
     await pool.open(wait=True)
     try:
@@ -125,8 +143,8 @@ async def psycopg_raw(dsn: str, voters: int, per_voter: int, pool_size: int) -> 
         await pool.close()
 
 
-async def psycopg_batched(dsn: str, voters: int, per_voter: int, pool_size: int) -> float:
-    conn = await psycopg.AsyncConnection.connect(dsn, autocommit=True)
+async def psycopg_batched(dsn: Target, voters: int, per_voter: int, pool_size: int) -> float:
+    conn = await psycopg.AsyncConnection.connect(dsn.psycopg, autocommit=True)
     try:
 
         async def commit(rows: list[str]) -> None:
@@ -138,11 +156,11 @@ async def psycopg_batched(dsn: str, voters: int, per_voter: int, pool_size: int)
         await conn.close()
 
 
-async def psycopg_sync_thread(dsn: str, voters: int, per_voter: int, pool_size: int) -> float:
+async def psycopg_sync_thread(dsn: Target, voters: int, per_voter: int, pool_size: int) -> float:
     """Group commit on psycopg's sync connection in one writer thread, one executor hop per batch."""
     executor = ThreadPoolExecutor(max_workers=1)
     loop = asyncio.get_running_loop()
-    conn = await loop.run_in_executor(executor, lambda: psycopg.connect(dsn, autocommit=True))
+    conn = await loop.run_in_executor(executor, lambda: psycopg.connect(dsn.psycopg, autocommit=True))
     assert threading.current_thread() is threading.main_thread()
 
     def insert(rows: list[str]) -> None:
@@ -159,9 +177,9 @@ async def psycopg_sync_thread(dsn: str, voters: int, per_voter: int, pool_size: 
         executor.shutdown()
 
 
-async def store_database(dsn: str, voters: int, per_voter: int, pool_size: int) -> float:
+async def store_database(dsn: Target, voters: int, per_voter: int, pool_size: int) -> float:
     """The store's own Database: group commit, a savepoint per op, qmark translation, callers answered after COMMIT."""
-    db = Database(dsn)
+    db = Database(dsn.psycopg)
     await db.open()
     try:
 
@@ -179,7 +197,7 @@ WAYS: dict[str, Callable[..., Awaitable[float]]] = {
     "asyncpg batched": asyncpg_batched,
     "psycopg batched (async)": psycopg_batched,
     "psycopg batched (sync, writer thread)": psycopg_sync_thread,
-    "store Database (psycopg, savepoint per op)": store_database,
+    "store Database (group commit, pipelined)": store_database,
 }
 
 
@@ -194,16 +212,19 @@ async def main() -> None:
     args = parser.parse_args()
     results: dict[str, list[float]] = {name: [] for name in WAYS}
     names = list(WAYS)
-    for round_ in range(args.rounds):
-        order = names if round_ % 2 == 0 else names[::-1]  # alternate, so drift on a loaded machine evens out
-        for name in order:
-            await _reset(args.dsn)
-            rate = await WAYS[name](args.dsn, args.voters, args.rows_per_voter, args.pool)
-            results[name].append(rate)
-    await _reset(args.dsn)
-    conn: Any = await asyncpg.connect(args.dsn)
-    await conn.execute(f"DROP TABLE {TABLE}")
-    await conn.close()
+    schema = f"bench_pg_driver_{os.getpid()}"  # everything it creates, dropped at the end
+    admin: Any = await asyncpg.connect(args.dsn)
+    await admin.execute(f"CREATE SCHEMA {schema}")
+    dsn = Target(args.dsn, schema)
+    try:
+        for round_ in range(args.rounds):
+            order = names if round_ % 2 == 0 else names[::-1]  # alternate, so drift on a loaded machine evens out
+            for name in order:
+                await _reset(dsn)
+                results[name].append(await WAYS[name](dsn, args.voters, args.rows_per_voter, args.pool))
+    finally:
+        await admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        await admin.close()
     print(
         f"{args.voters} concurrent coroutines x {args.rows_per_voter} rows, {args.rounds} rounds (rows/s, median [min-max])"
     )
