@@ -2,7 +2,8 @@
 
 `twin` opens a second Database on the same data, with its own writer, as another process would. On SQLite
 the file's write lock serialises the two writers; on PostgreSQL, under READ COMMITTED, the stores lock what
-their rules read (bot/store/sql.py): without those locks the tests below oversell, double-vote and double-claim.
+their rules read (bot/store/sql.py): without those locks the tests below oversell, double-vote, double-claim,
+relay a message twice into a channel and give two questions one number.
 """
 
 from __future__ import annotations
@@ -11,11 +12,16 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.core.errors import UserError
+from bot.core.model import InboundMessage, Member
 from bot.core.notices import Notice
 from bot.features.events.domain import EventDraft, SignupRequest
 from bot.features.events.sqlite import SqliteEventStore
 from bot.features.ideas.domain import FLOOD_WINDOW, Idea, IdeaDraft
 from bot.features.ideas.sqlite import SqliteIdeaStore
+from bot.features.live.engage_sqlite import SqliteEngageStore
+from bot.features.live.relay_sqlite import SqliteRelayStore
+from bot.features.live.relaying import Claimed
+from bot.features.live.sqlite import SqliteLiveStore
 from bot.features.polls.domain import PollDraft, next_choices
 from bot.features.polls.sqlite import SqlitePollStore
 from bot.features.polls.store import VoteRule
@@ -88,3 +94,39 @@ async def test_notices_claimed_from_both_processes_go_once(database: Database, t
     assert len(claimed) == len(set(claimed))
     rest = await stores[0].claim([SPACE], 300, NOW)
     assert sorted(claimed + [item.notice.params["n"] for item in rest]) == list(range(300))
+
+
+async def live_thread(database: Database) -> tuple[int, int, int]:
+    """A running live thread attached in two channels: (thread, first channel, second channel)."""
+    draft = EventDraft("Rencontre", START, START + timedelta(hours=8), onsite_capacity=50, remote_capacity=0)
+    event = await SqliteEventStore(database).create_event(SPACE, "general", "console:alice", "Europe/Paris", draft, NOW)
+    live = SqliteLiveStore(database)
+    thread = await live.start(SPACE, event.id, "console:alice", NOW)
+    first = await live.attach(thread.id, SPACE, "general", None, None, "console:alice", NOW)
+    second = await live.attach(thread.id, SPACE, "nantes", None, None, "console:alice", NOW)
+    return thread.id, first.id, second.id
+
+
+async def test_relay_claims_from_both_processes_send_each_copy_once(database: Database, twin: Database) -> None:
+    """120 messages to copy into a channel, claimed from both processes at once: each copy in exactly one post."""
+    _, _, target = await live_thread(database)
+    stores = (SqliteRelayStore(database), SqliteRelayStore(twin))
+    for i in range(120):
+        message = InboundMessage(SPACE, "general", None, Member(f"console:m{i % 9}", f"m{i % 9}"), f"Message {i}",
+                                 (), f"msg{i}", "posted", NOW)  # fmt: skip
+        assert await stores[0].record(message) == [target]
+    claims = await asyncio.gather(*(stores[i % 2].claim(target, NOW) for i in range(40)))
+    copies = sum(claim.copies for claim in claims if isinstance(claim, Claimed))
+    rows = await database.fetch_all("SELECT post_id, COUNT(*) AS n FROM live_copies GROUP BY post_id")
+    assert copies == sum(row["n"] for row in rows if row["post_id"] is not None) == 120
+
+
+async def test_questions_asked_in_both_processes_get_numbers_1_to_60(database: Database, twin: Database) -> None:
+    """60 questions asked at once over two processes: numbered 1..60 in their thread, none refused."""
+    thread, first, _ = await live_thread(database)
+    stores = (SqliteEngageStore(database), SqliteEngageStore(twin))
+    asked = await asyncio.gather(*(
+        stores[i % 2].add_question(thread, first, "console", f"console:m{i}", f"m{i}", f"Question {i} ?", NOW)
+        for i in range(60)
+    ))  # fmt: skip
+    assert sorted(question.number for question in asked) == list(range(1, 61))
