@@ -303,8 +303,9 @@ class SqliteIdeaStore:
         """The newest `per_word` listed ideas of each word, each an index range of idea_words."""
         if not words:
             return []
+        # PostgreSQL wants every subquery in FROM named.
         newest = "SELECT idea_id FROM (SELECT idea_id FROM idea_words WHERE wall_id = ? AND word = ?" \
-                 " ORDER BY idea_id DESC LIMIT ?) AS newest"  # fmt: skip
+                 " ORDER BY idea_id DESC LIMIT ?) AS subquery"  # fmt: skip
         union = " UNION ".join([newest] * len(words))
         params = [value for word in words for value in (wall_id, word, per_word)]
         found = await self._ideas(f"i.id IN ({union})", params)
