@@ -124,7 +124,9 @@ class App:
         wakeups.add_source(self.notices.run)
         db.on_notices.append(self.notices.nudge)
         self.services = Services(kernel, self.units)
-        self.leadership = Leadership(self.coordination, self._take_lead, wakeups.stand_down)
+        # Other processes' `wake_at` does nothing: a leader among several reads the instants they planned.
+        refresh = wakeups.refresh if self.coordination.shared else None
+        self.leadership = Leadership(self.coordination, self._take_lead, wakeups.stand_down, refresh)
         self._started = False
         deps = {name: unit.deps for name, unit in self.units.items()}
         inbound = {name: unit.on_message for name, unit in self.units.items() if unit.on_message is not None}

@@ -56,6 +56,7 @@ class Wakeups:
         self._running = asyncio.Lock()
         self._stopping = False
         self._standing_down = False  # another process leads: nothing fires here until `start` again
+        self._known: set[datetime] = set()  # the sources' instants at the last look (`refresh`)
 
     def add_source(self, run: DueWork, pending: PendingTimes | None = None) -> None:
         """Run `run` at every wake-up; `pending()` lists its future due instants (read at start)."""
@@ -69,13 +70,32 @@ class Wakeups:
         if not self._scheduler.running:
             self._scheduler.start()
         self._standing_down = False
-        self._moments = set()
-        for source in self.sources:
-            self._moments.update(await source.pending() if source.pending else ())
+        self._moments = await self._pending()
+        self._known = set(self._moments)
         self._soonest = list(self._moments)
         heapq.heapify(self._soonest)
         self._arm()
         await self.run_due()
+
+    async def _pending(self) -> set[datetime]:
+        """Every source's due instants still to be handled, as the database has them."""
+        found: set[datetime] = set()
+        for source in self.sources:
+            found.update(await source.pending() if source.pending else ())
+        return found
+
+    async def refresh(self) -> None:
+        """Look again at what the database says is due when: instants other processes planned are added.
+
+        With several processes on one database only the leader fires, and another process's
+        `wake_at` does nothing: the leader runs this every second, so it learns of them within one.
+        """
+        if not self._scheduler.running or self._standing_down:
+            return
+        found = await self._pending()
+        for moment in found - self._known:
+            self.wake_at(moment)
+        self._known = found
 
     def lag(self) -> timedelta:
         """How far the app's clock is ahead of real time (zero unless rehearsing or testing)."""

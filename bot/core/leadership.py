@@ -25,6 +25,8 @@ Hook = Callable[[], Awaitable[None]]
 class Coordination(Protocol):
     """What processes sharing a database agree through it."""
 
+    shared: bool  # whether other processes may work on the same database
+
     async def open(self) -> None:
         """Connect (nothing to do for a single process)."""
         ...
@@ -45,6 +47,8 @@ class Coordination(Protocol):
 class SoleProcess:
     """Coordination of the only process on the database (SQLite): it always leads, nothing to share."""
 
+    shared = False
+
     async def open(self) -> None:
         """Nothing to connect."""
 
@@ -62,12 +66,19 @@ class SoleProcess:
 
 
 class Leadership:
-    """Tries to lead now and then every `interval` seconds; runs `elected` on becoming leader, `deposed` on losing it."""
+    """Tries to lead now and then every `interval` seconds.
 
-    def __init__(self, coordination: Coordination, elected: Hook, deposed: Hook, interval: float = TRY_EVERY) -> None:
+    Runs `elected` on becoming the leader, `deposed` on losing it and `leading` at each later try while it leads.
+    """
+
+    def __init__(
+        self, coordination: Coordination, elected: Hook, deposed: Hook, leading: Hook | None = None,
+        interval: float = TRY_EVERY,
+    ) -> None:  # fmt: skip
         self.coordination = coordination
         self.elected = elected
         self.deposed = deposed
+        self.still_leading = leading  # run at each try that finds this process still leading
         self.interval = interval
         self.leading = False
         self._task: asyncio.Task[None] | None = None
@@ -92,6 +103,8 @@ class Leadership:
             self.leading = True
             log.info("leadership: this process now fires the scheduled work")
             await self.elected()
+        elif leading and self.still_leading is not None:
+            await self.still_leading()
         elif not leading and self.leading:
             self.leading = False
             log.warning("leadership: lost (the database connection dropped); another process takes over")

@@ -30,6 +30,8 @@ UNLOCK = "SELECT pg_advisory_unlock(hashtextextended(%s || current_schema(), 0))
 class AdvisoryLocks:
     """Leadership and per-subject exclusivity through one dedicated connection's advisory locks."""
 
+    shared = True
+
     def __init__(self, url: str) -> None:
         self.url = url
         self._conn: psycopg.AsyncConnection[Any] | None = None
