@@ -13,6 +13,7 @@ from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import DeliveryHub
 from bot.core.leadership import Coordination, Leadership, SoleProcess
 from bot.core.livecards import LiveCards
+from bot.core.metrics import Metrics
 from bot.core.outbox import NoticeSender
 from bot.core.pacing import Pacer, parse_rates
 from bot.core.ports import Delivery
@@ -48,6 +49,7 @@ class Services:
         self.registry = kernel.registry
         self.pacer = kernel.pacer
         self.subscriptions = kernel.subscriptions
+        self.metrics = kernel.metrics
         self.units = units
 
     def __getattr__(self, feature: str) -> Any:
@@ -103,8 +105,9 @@ class App:
         db = open_database(settings, features)
         self.coordination = open_coordination(settings)
         delivery = delivery or DeliveryHub()
+        metrics = Metrics()
         cards = LiveCards(
-            SqliteMessageStore(db), delivery, clock, settings["bot.live_update_interval"],
+            SqliteMessageStore(db), delivery, clock, settings["bot.live_update_interval"], None, metrics,
             exclusive=self.coordination.exclusive,
         )  # fmt: skip
         wakeups = Wakeups(clock)
@@ -115,12 +118,14 @@ class App:
         for folder in (feature.locales() for feature in features):
             if folder is not None:
                 add_catalogs(Path(str(folder)))
-        kernel = Kernel(settings, clock, spaces, db, delivery, cards, wakeups, registry, pacer, subscriptions)
+        kernel = Kernel(settings, clock, spaces, db, delivery, cards, wakeups, registry, pacer, subscriptions, metrics)
         self.units = self._build(kernel, features, stores or {})
+        notice_store = SqliteNoticeStore(db)
         self.notices = NoticeSender(
-            SqliteNoticeStore(db), delivery, pacer, spaces, clock, self._notice_renderers(),
-            {prefix: tell for unit in self.units.values() for prefix, tell in unit.undelivered.items()},
+            notice_store, delivery, pacer, spaces, clock, self._notice_renderers(),
+            {prefix: tell for unit in self.units.values() for prefix, tell in unit.undelivered.items()}, metrics,
         )  # fmt: skip
+        metrics.add_queue("outbox", notice_store.waiting_by_platform)
         wakeups.add_source(self.notices.run)
         db.on_notices.append(self.notices.nudge)
         self.services = Services(kernel, self.units)
@@ -130,7 +135,7 @@ class App:
         self._started = False
         deps = {name: unit.deps for name, unit in self.units.items()}
         inbound = {name: unit.on_message for name, unit in self.units.items() if unit.on_message is not None}
-        self.dispatcher = Dispatcher(registry, deps, clock, spaces, cards, subscriptions, inbound)
+        self.dispatcher = Dispatcher(registry, deps, clock, spaces, cards, subscriptions, inbound, metrics)
         delivery.on_register.append(lambda _platform: wakeups.wake_at(clock.now()))
 
     @staticmethod

@@ -54,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="create or upgrade the database, then exit")
     commands.add_parser("slack-manifest", help="print the Slack app manifest (YAML) for the current settings")
 
+    copy = commands.add_parser("copy-db", help="copy a whole database into an empty one (SQLite or PostgreSQL)",
+                               description="Copy every table of FROM into TO, ids kept, in one transaction, and check"
+                               " the row counts. TO is created and migrated if need be; a TO with rows is refused."
+                               " Stop the bot first.")  # fmt: skip
+    copy.add_argument("source", metavar="FROM", help="a SQLite file or a postgresql:// URL")
+    copy.add_argument("target", metavar="TO", help="a SQLite file or a postgresql:// URL (empty)")
+
     export = commands.add_parser("export", help="write a CSV export to stdout or a file")
     kinds = _Subcommands(export.add_subparsers(dest="kind", required=True, metavar="KIND"), common)
     poll = kinds.add_parser("poll", help="a poll: counts per option, and voters unless anonymous")
@@ -147,17 +154,22 @@ async def _run(settings: Settings, adapters: list[str]) -> int:
     stop_requested = asyncio.Event()
     with _sole_process(settings), _stop_signals(stop_requested):
         await app.start()
-        web = None
+        runners: list[Any] = []
         try:
             if settings["web.enabled"]:
                 # The live pages, beside whichever adapters run (aiohttp.web is imported only then).
                 from bot.web.server import start_web
 
-                web = await start_web(app, settings["web.host"], settings["web.port"])
+                runners.append(await start_web(app, settings["web.host"], settings["web.port"]))
+            if settings["ops.port"]:
+                from bot.ops.server import start_ops
+
+                runners.append(await start_ops(app, settings["ops.host"], settings["ops.port"]))
             await _serve(app, servers, stop_requested)
         finally:
-            if web is not None:
-                await web.cleanup()
+            for runner in runners:
+                if runner is not None:
+                    await runner.cleanup()
             await app.stop()
     log.info("stopped cleanly")
     return EXIT_OK
@@ -244,6 +256,31 @@ async def _migrate(settings: Settings) -> int:
         finally:
             conn.close()
     print(f"database {settings.database_name} is at schema version {version}")
+    return EXIT_OK
+
+
+def _copy_db(source: str, target: str) -> int:
+    """Copy FROM into the empty TO, table by table; print the rows copied per table."""
+    from bot.feature import migration_folders
+    from bot.features import FEATURES
+    from bot.store.copy import CopyError, copy_database, open_side
+    from bot.store.sqlite.database import migrations
+
+    folders = migration_folders(FEATURES)
+    latest = migrations(folders)[-1][0]
+    try:
+        with contextlib.ExitStack() as stack:
+            for where in (source, target):  # no bot may write to either database meanwhile
+                stack.enter_context(_sole_process(load_settings(environ={}, database=where)))
+            reader = stack.enter_context(contextlib.closing(open_side(source, write=False)))
+            writer = stack.enter_context(contextlib.closing(open_side(target, write=True, folders=folders)))
+            copied = copy_database(reader, writer, latest)
+    except CopyError as error:
+        print(f"phosphore: copy-db: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    for table, count in copied.items():
+        print(f"{table}: {count}")
+    print(f"copied {sum(copied.values())} rows in {len(copied)} tables from {reader.describe()} to {writer.describe()}")
     return EXIT_OK
 
 
@@ -358,6 +395,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_discord_sync(settings, args.guild))
         if args.command == "export":
             return asyncio.run(_export(settings, args))
+        if args.command == "copy-db":
+            return _copy_db(args.source, args.target)
         return asyncio.run(_run(settings, choose_adapters(args.adapter, settings)))
     except ConfigError as error:
         print(f"phosphore: configuration error: {error}", file=sys.stderr)

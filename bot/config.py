@@ -57,6 +57,10 @@ def _port(value: Any) -> int:
     return number
 
 
+def _port_or_off(value: Any) -> int:
+    return 0 if str(value).strip() in ("", "0") else _port(value)
+
+
 def _string_list(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(item.strip() for item in value.split(",") if item.strip())
@@ -174,6 +178,8 @@ SCHEMA: dict[str, tuple[Callable[[Any], Any], Any, str | None]] = {
     "web.port": (_port, 8080, "PHOSPHORE_WEB_PORT"),
     "web.host": (str, "0.0.0.0", "PHOSPHORE_WEB_HOST"),
     "web.public_url": (_web_base, "http://localhost:8080", "PHOSPHORE_WEB_URL"),
+    "ops.port": (_port_or_off, 0, "PHOSPHORE_OPS_PORT"),  # /healthz and /metrics alone; 0: off
+    "ops.host": (str, "0.0.0.0", "PHOSPHORE_OPS_HOST"),
 }
 SPACE_KEYS = {"locale": "bot.locale", "timezone": "bot.timezone", "poll_creators": "polls.creators",
               "reminder_offsets": "schedule.reminder_offsets"}  # fmt: skip

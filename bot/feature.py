@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.core.clock import Clock
 from bot.core.delivery import DeliveryHub
 from bot.core.livecards import LiveCards, Renderer
+from bot.core.metrics import Metrics
 from bot.core.notices import Notice
 from bot.core.pacing import Pacer
 from bot.core.spaces import SpaceDirectory
@@ -42,6 +43,7 @@ class Kernel:
     registry: Registry
     pacer: Pacer  # the platforms' rate limits, shared by everything that sends private messages
     subscriptions: Subscriptions  # the channels and threads whose messages reach a feature's `on_message`
+    metrics: Metrics = field(default_factory=Metrics)  # what happened, counted where it happens (served by bot.ops)
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,11 @@ class Wakeups:
         """The instants a wake-up is scheduled for, soonest first."""
         return sorted(self._moments)
 
+    @property
+    def running(self) -> bool:
+        """Whether wake-ups fire: started, not standing down for another leader, not shutting down."""
+        return bool(self._scheduler.running) and not self._stopping and not self._standing_down
+
     async def clock_moved(self) -> None:
         """The app's clock jumped forward: do what became due, then re-time the job."""
         if not self._scheduler.running or self._standing_down:

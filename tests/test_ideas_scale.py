@@ -137,7 +137,9 @@ async def reads_of(db: RecordingDatabase, request: Any) -> tuple[Any, list[tuple
 
 def assert_no_scan(lines: list[str]) -> None:
     """Every table is reached through an index, and nothing the size of a wall is sorted."""
-    assert not [line for line in lines if line.startswith("SCAN") and "subquery" not in line], lines
+    # A scan of a subquery's result (unnamed, or the duplicate hint's `newest_words`) reads its LIMIT at most.
+    bounded = ("subquery", "newest_words")
+    assert not [line for line in lines if line.startswith("SCAN") and not any(b in line for b in bounded)], lines
     assert not [line for line in lines if "TEMP B-TREE FOR ORDER BY" in line], lines
 
 

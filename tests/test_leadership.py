@@ -16,6 +16,7 @@ from bot.core.clock import ManualClock
 from bot.core.leadership import SoleProcess
 from bot.core.model import Member
 from bot.features.events.domain import EventDraft
+from bot.ops.health import health
 from bot.store.postgres.coordination import AdvisoryLocks
 from tests.helpers import START, make_settings
 from tests.postgres import fresh_schema
@@ -54,6 +55,8 @@ async def test_one_bot_leads_the_other_takes_over_with_the_wake_ups_rebuilt(sett
         assert first.services.wakeups.pending() and second.services.wakeups.pending() == []
         second.services.wakeups.wake_at(START + timedelta(hours=1))  # a follower leaves it to the leader
         assert second.services.wakeups.pending() == []
+        ok, body = await health(second)  # healthy: ready to take over
+        assert ok and body["scheduler"] == {"ok": True, "leader": False, "running": False, "next_wakeup": None}
     finally:
         await first.stop()
     try:

@@ -91,12 +91,14 @@ def postgres_schema(url: str) -> Schema:
             else:
                 indexes.add((table, index, unique, names, partial))
         for table, column, target, target_column, on_delete in conn.execute(
-            "SELECT tc.table_name, kcu.column_name, ccu.table_name, ccu.column_name, rc.delete_rule"
-            " FROM information_schema.table_constraints tc"
-            " JOIN information_schema.key_column_usage kcu USING (constraint_schema, constraint_name)"
-            " JOIN information_schema.constraint_column_usage ccu USING (constraint_schema, constraint_name)"
-            " JOIN information_schema.referential_constraints rc USING (constraint_schema, constraint_name)"
-            " WHERE tc.constraint_type = 'FOREIGN KEY' AND tc.table_schema = current_schema()"
+            # The catalog itself, each column paired with the one it references (a composite key included).
+            "SELECT t.relname, a.attname, r.relname, ra.attname, CASE c.confdeltype WHEN 'c' THEN 'CASCADE'"
+            " WHEN 'n' THEN 'SET NULL' WHEN 'r' THEN 'RESTRICT' WHEN 'd' THEN 'SET DEFAULT' ELSE 'NO ACTION' END"
+            " FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid"
+            " CROSS JOIN LATERAL unnest(c.conkey, c.confkey) AS k(col, ref)"
+            " JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.col"
+            " JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = k.ref"
+            " WHERE c.contype = 'f' AND t.relnamespace = current_schema()::regnamespace"
         ):
             keys.add((table, column, (target, target_column, on_delete)))
     return {"tables": tables, "views": views, "indexes": indexes, "uniques": uniques, "keys": keys}

@@ -15,7 +15,7 @@ from bot.core.pacing import Pacer
 from bot.features.events.domain import EventDraft
 from bot.scheduler import Wakeups
 from bot.store.database import Connection
-from bot.store.sqlite.database import Database as SqliteDatabase
+from bot.store.sqlite.database import Database
 from bot.store.sqlite.rows import to_iso
 from bot.ui import Reply
 from tests.fakes.delivery import RecordingDelivery
@@ -77,7 +77,7 @@ async def test_start_up_with_2000_planned_events_runs_no_correlated_scan(setting
     app = App(settings, ManualClock(START))
     statements: list[str] = []
     db = app.services.db
-    assert isinstance(db, SqliteDatabase)
+    assert isinstance(db, Database)  # SQLite's own trace hooks
     open_database = db.open
 
     async def open_traced() -> None:

@@ -13,6 +13,7 @@ from bot.commands.registry import ActionRoute, Command, Registry
 from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.core.livecards import LiveCards
+from bot.core.metrics import Metrics
 from bot.core.model import Action, InboundMessage, Invocation, Member, MessageRef
 from bot.core.spaces import SpaceDirectory
 from bot.core.subscriptions import InboundHandler, Subscriptions
@@ -28,6 +29,7 @@ class Dispatcher:
     def __init__(
         self, registry: Registry, deps: Mapping[str, object], clock: Clock, spaces: SpaceDirectory, cards: LiveCards,
         subscriptions: Subscriptions | None = None, inbound: Mapping[str, InboundHandler] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:  # fmt: skip
         self.registry = registry
         self.deps = deps  # feature name -> what its handlers receive
@@ -36,6 +38,7 @@ class Dispatcher:
         self.cards = cards
         self.subscriptions = subscriptions
         self.inbound = inbound or {}  # feature name -> its `on_message`
+        self.metrics = metrics or Metrics()
 
     def context(self, space: str, channel: str, member: Member, locale: str | None, feature: str = "") -> Context[Any]:
         """A handler context for `feature`; the member's own language wins over the space's."""
@@ -146,6 +149,7 @@ class Dispatcher:
                 await handler(message)
             except Exception:
                 incident = secrets.token_hex(4)
+                self.metrics.count("handler_errors", message.space)
                 log.exception("incident %s inbound feature=%s space=%s channel=%s message=%s",
                               incident, feature, message.space, message.channel, message.message_id)  # fmt: skip
         return len(handlers)
@@ -158,6 +162,7 @@ class Dispatcher:
             return self.user_error(ctx, error)
         except Exception:
             incident = secrets.token_hex(4)
+            self.metrics.count("handler_errors", ctx.space)
             log.exception("incident %s space=%s member=%s", incident, ctx.space, ctx.member.key)
             return Reply(text=ctx._("error.internal", incident=incident))
 

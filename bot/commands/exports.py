@@ -17,8 +17,9 @@ def export_separator(ctx: Context[Any], chosen: str | None) -> str:
     return separator(chosen, ctx.settings.locale)
 
 
-def csv_reply(ctx: Context[Any], done: str, filename: str, content: str, sep: str) -> Reply:
-    """An export's reply: what it is, which separator it uses and how to get the other, and the file."""
+def csv_reply(ctx: Context[Any], done: str, filename: str, content: str | bytes, sep: str) -> Reply:
+    """An export's reply: what it is, which separator it uses and how to get the other, and the file (text or UTF-8)."""
     other = COMMA if sep == SEMICOLON else SEMICOLON
     text = f"{done}\n{ctx._('export.separator', sep=sep, other=other)}"
-    return Reply(text=text, files=(Attachment(filename, content.encode("utf-8"), "text/csv"),))
+    data = content if isinstance(content, bytes) else content.encode("utf-8")
+    return Reply(text=text, files=(Attachment(filename, data, "text/csv"),))

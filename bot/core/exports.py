@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from itertools import chain
+from typing import TextIO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Without it Excel reads UTF-8 as the machine's legacy code page ("Ã©" for "é").
@@ -36,17 +38,36 @@ def safe_cell(value: object, sep: str = COMMA) -> object:
     return value
 
 
-def to_csv(sections: Iterable[Sequence[Sequence[object]]], sep: str = COMMA) -> str:
-    """CSV text of one or more tables (header row first), separated by a blank line, starting with a BOM."""
+def to_csv(sections: Iterable[Iterable[Sequence[object]]], sep: str = COMMA) -> str:
+    """CSV text of one or more tables (header row first), separated by a blank line, starting with a BOM.
+
+    A table may be a generator: its rows are written as they come, never all held at once.
+    """
+    out = io.StringIO()
+    write_csv(out, sections, sep)
+    return out.getvalue()
+
+
+def to_csv_file(sections: Iterable[Iterable[Sequence[object]]], sep: str = COMMA) -> bytes:
+    """The UTF-8 file of `to_csv`, encoded as it is written (no whole text held beside the bytes)."""
+    data = io.BytesIO()
+    with io.TextIOWrapper(data, encoding="utf-8", newline="") as out:  # newline="": the rows' \r\n kept as is
+        write_csv(out, sections, sep)
+        out.flush()
+        return data.getvalue()
+
+
+def write_csv(out: TextIO, sections: Iterable[Iterable[Sequence[object]]], sep: str = COMMA) -> None:
+    """Write the CSV of `to_csv` to `out`."""
     if sep not in SEPARATORS:
         raise ValueError(f"unsupported CSV separator {sep!r}")
-    out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, delimiter=sep)
-    for index, rows in enumerate(sections):
-        if not rows:
+    for index, table in enumerate(sections):
+        rows = iter(table)
+        first = next(rows, None)
+        if first is None:  # an empty table is left out, with its separating line
             continue
         if index:
             writer.writerow([])
-        writer.writerows([safe_cell(cell, sep) for cell in row] for row in rows)
-    return out.getvalue()
+        writer.writerows([safe_cell(cell, sep) for cell in row] for row in chain((first,), rows))

@@ -110,6 +110,11 @@ class Leadership:
             log.warning("leadership: lost (the database connection dropped); another process takes over")
             await self.deposed()
 
+    @property
+    def trying(self) -> bool:
+        """Whether this process takes part: started, not stopped (a follower is ready to take over)."""
+        return self._task is not None and not self._task.done()
+
     async def stop(self) -> None:
         """Stop trying; leadership itself passes on when the coordination closes."""
         if self._task is not None:

@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from bot.core.clock import Clock
+from bot.core.metrics import Metrics
 from bot.core.model import MessageRef
 from bot.core.ports import Delivery, MessageStore
 from bot.ui import Card
@@ -56,8 +57,8 @@ class LiveCards:
     Platforms rate-limit message edits (Slack chat.update ~50/min, Discord ~5/5 s per
     channel), so a burst of votes becomes a few edits; the last state always lands
     within one interval of the last change because rendering reads the state at flush time.
-    With several processes, `exclusive` lets one at a time render and edit a subject: a process
-    whose change waited for another's edit renders after it, so the last state lands last.
+    One flush at a time renders and edits a subject (`exclusive` extends that to other processes):
+    a flush that waited for another's edits renders after them, so the last state lands last.
     """
 
     def __init__(
@@ -67,9 +68,11 @@ class LiveCards:
         clock: Clock,
         interval: float = 2.0,
         timer: Timer | None = None,
+        metrics: Metrics | None = None,
         exclusive: Exclusive = alone,
     ) -> None:
         self.messages = messages
+        self.metrics = metrics or Metrics()
         self.delivery = delivery
         self.clock = clock
         self.interval = interval
@@ -78,6 +81,7 @@ class LiveCards:
         self.edits = 0
         self._renderers: dict[str, Renderer] = {}
         self._last_flush: dict[str, float] = {}
+        self._editing: dict[str, asyncio.Lock] = {}  # per subject, as `_last_flush`
         self._scheduled: dict[str, asyncio.Task[None]] = {}
         self._running: set[asyncio.Task[None]] = set()
 
@@ -114,12 +118,15 @@ class LiveCards:
             log.warning("no renderer for subject kind=%s", kind)
             return
         try:
-            async with self.exclusive(subject):
+            # One flush of a subject at a time, in this process and across processes: the one that
+            # waited renders after the other's edits, so an older state never lands last.
+            async with self._editing.setdefault(subject, asyncio.Lock()), self.exclusive(subject):
                 card = await renderer(subject)
                 if card is None:
                     return
                 for ref in await self.messages.refs(subject):
                     self.edits += 1
+                    self.metrics.count("card_edits", ref.space)
                     await self.delivery.edit(ref, card)
         except Exception:
             log.exception("live update failed subject=%s", subject)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 from bot.core.clock import Clock
+from bot.core.metrics import Metrics
 from bot.core.model import platform_of
 from bot.core.notices import Notice, QueuedNotice
 from bot.core.pacing import Pacer
@@ -44,6 +45,7 @@ class NoticeSender:
         clock: Clock,
         renderers: Mapping[str, NoticeRender],
         undelivered: Mapping[str, Undelivered] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.delivery = delivery
@@ -52,6 +54,7 @@ class NoticeSender:
         self.clock = clock
         self.renderers = renderers  # kind prefix ("idea") -> renderer
         self.undelivered = undelivered or {}  # kind prefix -> the notices telling someone of failures
+        self.metrics = metrics or Metrics()
         self._task: asyncio.Task[None] | None = None
         self._again = False
         self._recovered = False
@@ -60,6 +63,8 @@ class NoticeSender:
     async def recover(self) -> None:
         """At start, before any send: notices a stopped process left 'sending' become 'unsure'."""
         unsure = await self.store.mark_unsure(self.clock.now())
+        # The store counts them by kind only: they are reported without a platform.
+        self.metrics.count("notices", "", "unsure", amount=sum(unsure.values()))
         if unsure:
             log.warning("outbox: %d notices cut off mid-send are unsure, never re-sent kinds=%s",
                         sum(unsure.values()), dict(sorted(unsure.items())))  # fmt: skip
@@ -141,6 +146,8 @@ class NoticeSender:
             if tell is not None:
                 consequences += [n for n in tell(notices) if n.kind not in {m.kind for m in notices}]  # no loops
         await self.store.fail([item.id for item in failed], consequences, self.clock.now())
+        for item in failed:
+            self.metrics.count("notices", item.notice.space, "failed")
 
     def _chunk_size(self, platform: str) -> int:
         """About a second of the platform's rate: a process killed mid-chunk leaves that few unsure."""
@@ -165,6 +172,7 @@ class NoticeSender:
         if not sent:
             return "failed"  # marked with the rest of the chunk's failures, and what they cause
         await self.store.finish(item.id, "sent", self.clock.now())
+        self.metrics.count("notices", notice.space, "sent")
         return "sent"
 
     def _render(self, item: QueuedNotice) -> Reply | None:

@@ -25,6 +25,7 @@ from bot.core.errors import UserError
 from bot.features.live.commands import LiveDeps
 from bot.features.live.domain import LiveThread
 from bot.i18n import Translator
+from bot.ops.server import add_routes
 from bot.web.links import Links, Opened
 from bot.web.page import render_gone, render_page
 from bot.web.state import PageReads, PageState, StateBuilder
@@ -184,6 +185,7 @@ def web_app(app: Any) -> web.Application:
     application.router.add_post("/live/{token}/upvote", upvote)
     application.router.add_post("/live/{token}/ask", ask)
     application.router.add_get("/static/live.{ext}", static)
+    add_routes(application, app)  # /healthz and /metrics: probed where the pages are served
     return application
 
 

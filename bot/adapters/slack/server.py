@@ -17,14 +17,15 @@ from bot.adapters.slack.adapter import SlackAdapter, build_bolt, close_bolt
 from bot.adapters.slack.signing import RequestGuard, bolt_request
 from bot.app import App
 from bot.config import ConfigError
+from bot.ops.server import add_routes
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"  # Bolt's conventional path: commands, interactivity and events
 
 
-def web_app(bolt: AsyncApp, signing_secret: str) -> web.Application:
-    """POST /slack/events (signature, replay and body checked before Bolt) and GET /healthz."""
+def web_app(bolt: AsyncApp, signing_secret: str, app: App | None = None) -> web.Application:
+    """POST /slack/events (signature, replay and body checked before Bolt), GET /healthz and, with `app`, /metrics."""
     guard = RequestGuard(signing_secret)
 
     async def events(request: web.Request) -> web.Response:
@@ -47,14 +48,19 @@ def web_app(bolt: AsyncApp, signing_secret: str) -> web.Application:
 
     application = web.Application()
     application.router.add_post(EVENTS_PATH, events)
-    application.router.add_get("/healthz", healthz)
+    if app is None:
+        application.router.add_get("/healthz", healthz)
+    else:  # behind a load balancer, this port is the one probed: the database and scheduler checks
+        add_routes(application, app)
     return application
 
 
 @asynccontextmanager
-async def http_server(bolt: AsyncApp, host: str, port: int, signing_secret: str) -> AsyncIterator[str]:
-    """Serve the Bolt app over HTTP; yield the events URL (port 0 picks a free one)."""
-    runner = web.AppRunner(web_app(bolt, signing_secret), access_log=None, shutdown_timeout=5.0)
+async def http_server(
+    bolt: AsyncApp, host: str, port: int, signing_secret: str, app: App | None = None
+) -> AsyncIterator[str]:
+    """Serve the Bolt app over HTTP (with `app`'s health and metrics); yield the events URL (port 0: a free one)."""
+    runner = web.AppRunner(web_app(bolt, signing_secret, app), access_log=None, shutdown_timeout=5.0)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     bound_host, bound_port = runner.addresses[0][:2]
@@ -99,7 +105,7 @@ async def serve(app: App) -> None:
             async with socket_mode(bolt, app_token):
                 log.warning("Slack adapter connected in Socket Mode")
                 await asyncio.Event().wait()
-        async with http_server(bolt, settings["slack.host"], settings["slack.port"], signing_secret) as url:
+        async with http_server(bolt, settings["slack.host"], settings["slack.port"], signing_secret, app) as url:
             log.warning("Slack adapter listening on %s", url)
             await asyncio.Event().wait()
     finally:

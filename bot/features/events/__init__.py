@@ -17,7 +17,7 @@ from bot.ui import Card
 def build(kernel: Kernel, store: EventStore, _built: Built) -> Unit:
     """The event service, its live sign-up card, its notices and its offer-expiry wake-ups."""
 
-    events = EventService(store, kernel.cards, kernel.clock, kernel.spaces, kernel.wakeups.wake_at)
+    events = EventService(store, kernel.cards, kernel.clock, kernel.spaces, kernel.wakeups.wake_at, kernel.metrics)
 
     async def render(subject: str) -> Card | None:
         """The live card of "event:ID", in its space's language."""

@@ -13,6 +13,7 @@ from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.core.exports import COMMA, to_csv
 from bot.core.livecards import LiveCards
+from bot.core.metrics import Metrics
 from bot.core.model import Member
 from bot.core.notices import Notice
 from bot.core.refs import parse_ref
@@ -301,12 +302,14 @@ class EventService:
         clock: Clock,
         spaces: SpaceDirectory,
         wake_at: Callable[[datetime], None],
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.live = live
         self.clock = clock
         self.spaces = spaces
         self.wake_at = wake_at  # offers expire: due work must run then
+        self.metrics = metrics or Metrics()
         self.observers: list[Callable[[Event], Awaitable[None]]] = []  # told of every create, edit and cancel
 
     async def _observe(self, event: Event) -> Event:
@@ -381,6 +384,8 @@ class EventService:
             if antenna is None or antenna.space != space:
                 raise UserError("event.antenna_not_found", name=request.antenna_id)
         change = await self.store.apply_signup(space, event_id, member.key, member.name, request, self.clock.now())
+        if change.signup is not None:
+            self.metrics.count("signups", space, change.signup.status)
         await self._after(change)
         return change
 

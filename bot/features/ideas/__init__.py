@@ -21,7 +21,7 @@ def build(kernel: Kernel, store: IdeaStore, built: Built) -> Unit:
     limits = IdeaLimits(
         settings["ideas.max_length"], settings["ideas.flood_per_minute"], settings["ideas.duplicate_threshold"]
     )
-    ideas = IdeaService(store, kernel.cards, kernel.clock, limits, kernel.wakeups.wake_at)
+    ideas = IdeaService(store, kernel.cards, kernel.clock, limits, kernel.wakeups.wake_at, kernel.metrics)
     polls = built["polls"].service
     assert isinstance(polls, PollService)
 

@@ -19,6 +19,7 @@ from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.core.exports import BOM, COMMA, to_csv
 from bot.core.livecards import LiveCards
+from bot.core.metrics import Metrics
 from bot.core.model import Member
 from bot.core.notices import Notice
 from bot.core.refs import parse_ref
@@ -338,6 +339,7 @@ class IdeaService:
         clock: Clock,
         limits: IdeaLimits = IdeaLimits(),
         wake_at: Callable[[datetime], None] = lambda _moment: None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.live = live
@@ -345,6 +347,7 @@ class IdeaService:
         self.limits = limits
         self.wake_at = wake_at  # a wall with a closing time must be closed then
         self.indexing: asyncio.Task[int] | None = None
+        self.metrics = metrics or Metrics()
 
     # Walls
 
@@ -527,6 +530,7 @@ class IdeaService:
                 raise UserError("idea.wall_closed", wall=wall.ref)
 
         idea, liked = await self.store.toggle_like(idea_id, member.key, now, rule, only_add)
+        self.metrics.count("likes", space)
         self.live.touch(idea.subject)
         return idea, liked
 

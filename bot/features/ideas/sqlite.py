@@ -29,6 +29,7 @@ IDEA_SELECT = (
 LISTED = "i.hidden = 0 AND i.withdrawn_at IS NULL AND i.merged_into IS NULL"
 TOP_ORDER = "ORDER BY i.likes DESC, i.created_at, i.id LIMIT ?"  # most liked first; ties: older first
 OLDEST_FIRST = "ORDER BY i.created_at, i.id LIMIT ?"
+ALL_ROWS = 2**62
 
 
 def _wall(row: Row, categories: list[str]) -> Wall:
@@ -269,7 +270,8 @@ class SqliteIdeaStore:
 
     async def wall_ideas(self, wall_id: int, after: Idea | None = None, limit: int | None = None) -> list[Idea]:
         """Ideas of a wall, oldest first: all, or `limit` of them after `after`."""
-        bound = 2**62 if limit is None else limit  # no limit, said in a way both databases read
+        # No portable "no limit" value: SQLite refuses LIMIT NULL, PostgreSQL LIMIT -1; 2**62 means all on both.
+        bound = ALL_ROWS if limit is None else limit
         if after is None:
             return await self._ideas(f"i.wall_id = ? {OLDEST_FIRST}", (wall_id, bound))
         # A range of the index on (wall_id, created_at), which holds the id too: the chunk goes on from where
@@ -303,9 +305,8 @@ class SqliteIdeaStore:
         """The newest `per_word` listed ideas of each word, each an index range of idea_words."""
         if not words:
             return []
-        # PostgreSQL wants every subquery in FROM named.
         newest = "SELECT idea_id FROM (SELECT idea_id FROM idea_words WHERE wall_id = ? AND word = ?" \
-                 " ORDER BY idea_id DESC LIMIT ?) AS subquery"  # fmt: skip
+                 " ORDER BY idea_id DESC LIMIT ?) AS newest_words"  # PostgreSQL wants the alias  # fmt: skip
         union = " UNION ".join([newest] * len(words))
         params = [value for word in words for value in (wall_id, word, per_word)]
         found = await self._ideas(f"i.id IN ({union})", params)
@@ -413,10 +414,13 @@ class SqliteIdeaStore:
                 (target.id, member, to_iso(now)),
             ).rowcount  # fmt: skip
             change = added - removed
-            if change:
-                conn.execute("UPDATE ideas SET likes = likes + ? WHERE id = ?", (change, target.id))
-            # The count read above is the committed one: this transaction is the only writer.
-            return replace(target, likes=target.likes + change), not removed
+            if not change:
+                return target, not removed
+            # RETURNING, not the count read above: on PostgreSQL another process may have moved it since.
+            (likes,) = conn.execute(
+                "UPDATE ideas SET likes = likes + ? WHERE id = ? RETURNING likes", (change, target.id)
+            ).fetchone()
+            return replace(target, likes=likes), not removed
 
         return await self.db.write(op)
 

@@ -94,7 +94,9 @@ def build(kernel: Kernel, store: LiveStore, built: Built) -> Unit:
     # The bot's own posts are queued with their change and sent by the relay's per-channel senders.
     publisher = Publisher(live, engage, SqliteItemStore(kernel.db), kernel.cards, kernel.spaces,
                           {"livequestion": render_question, "livepoll": render_poll})  # fmt: skip
-    relay = Relay(SqliteRelayStore(kernel.db), kernel.delivery, kernel.clock, publisher, antenna_of)  # relay*.py
+    relay_store = SqliteRelayStore(kernel.db)
+    relay = Relay(relay_store, kernel.delivery, kernel.clock, publisher, antenna_of)  # relay*.py
+    kernel.metrics.add_queue("relay", relay_store.waiting_by_platform)
     stage = Stage(engage, kernel.cards, relay)
     kernel.delivery.on_register.append(relay.on_register)
     polls.closed.append(poll_closed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from bot.core.metrics import per_platform
 from bot.core.model import InboundMessage, MessageRef, platform_of
 from bot.features.live import posts_sqlite
 from bot.features.live.relay import Copy, joined, line, pack
@@ -52,6 +53,14 @@ class SqliteRelayStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def waiting_by_platform(self) -> dict[str, int]:
+        """Copies waiting for their channel's next post, per target platform (the relay queue's depth)."""
+        rows = await self.db.fetch_all(
+            "SELECT c.space, COUNT(*) FROM live_copies w JOIN live_channels c ON c.id = w.channel_id"
+            " WHERE w.post_id IS NULL AND w.skipped = 0 GROUP BY c.space"
+        )
+        return per_platform((row[0], row[1]) for row in rows)
 
     async def record(self, message: InboundMessage, antenna: str | None = None) -> list[int]:
         """Store a member's new message (and the antenna they follow from) and one waiting copy per other channel."""

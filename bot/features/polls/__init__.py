@@ -16,7 +16,7 @@ from bot.ui import Card, Reply
 
 def build(kernel: Kernel, store: PollStore, _built: Built) -> Unit:
     """The poll service, its live card and its closing wake-ups."""
-    polls = PollService(store, kernel.cards, kernel.clock, kernel.spaces, kernel.wakeups.wake_at)
+    polls = PollService(store, kernel.cards, kernel.clock, kernel.spaces, kernel.wakeups.wake_at, kernel.metrics)
 
     async def render(subject: str) -> Card | None:
         """The live card of "poll:ID", in its space's language."""

@@ -76,8 +76,8 @@ async def close(ctx: Context[PollDeps], ref: str) -> Reply:
 @command("poll", "results", REF)
 async def results(ctx: Context[PollDeps], ref: str) -> Reply:
     """Show a poll's results to me."""
-    poll, _tally = await ctx.deps.polls.results(ctx.space, ref)
-    return Reply(card=await card_for(ctx, poll))
+    poll, tally = await ctx.deps.polls.results(ctx.space, ref)
+    return Reply(card=poll_card(poll, tally, ctx._, ctx.settings.tz, ctx.now()))
 
 
 @command("poll", "list")
@@ -103,7 +103,7 @@ async def mine(ctx: Context[PollDeps], ref: str) -> Reply:
 async def export(ctx: Context[PollDeps], ref: str, sep: str | None = None) -> Reply:
     """The poll as a CSV file (creator and staff)."""
     chosen = export_separator(ctx, sep)
-    poll, content = await ctx.deps.polls.export_csv(ctx.space, ref, ctx.member, chosen)
+    poll, content = await ctx.deps.polls.export_file(ctx.space, ref, ctx.member, chosen)
     return csv_reply(ctx, ctx._("poll.export.done", ref=poll.ref), f"poll-{poll.ref}.csv", content, chosen)
 
 

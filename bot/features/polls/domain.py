@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from bot.core.clock import Clock
 from bot.core.errors import UserError
-from bot.core.exports import COMMA, to_csv
+from bot.core.exports import COMMA, to_csv, to_csv_file
 from bot.core.livecards import LiveCards
+from bot.core.metrics import Metrics
 from bot.core.model import Member
 from bot.core.refs import parse_ref
 from bot.core.spaces import SpaceDirectory
@@ -149,12 +150,14 @@ class PollService:
         clock: Clock,
         spaces: SpaceDirectory,
         wake_at: Callable[[datetime], None] = lambda _moment: None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.live = live
         self.clock = clock
         self.spaces = spaces
         self.wake_at = wake_at  # a poll with a closing time must be closed then
+        self.metrics = metrics or Metrics()
         self.closed: list[Callable[[Poll], Awaitable[None]]] = []  # told of every closing (copies elsewhere freeze)
 
     async def _closed(self, poll: Poll) -> Poll:
@@ -201,6 +204,7 @@ class PollService:
             return next_choices(poll, current, position)
 
         poll, choices = await self.store.apply_vote(space, poll_id, voter.key, voter.name, now, rule)
+        self.metrics.count("votes", space)
         self.live.touch(poll.subject)
         return poll, choices
 
@@ -258,21 +262,45 @@ class PollService:
 
     async def export_csv(self, space: str, ref: str | int, by: Member | None, sep: str = COMMA) -> tuple[Poll, str]:
         """CSV of a poll: counts per option, then voter rows unless it is anonymous; columns split by `sep`."""
+        poll = await self._exportable(space, ref, by)
+        return poll, await self.store.export(poll.id, lambda tally, voters: render_csv(poll, tally, voters, sep))
+
+    async def export_file(self, space: str, ref: str | int, by: Member | None, sep: str = COMMA) -> tuple[Poll, bytes]:
+        """The UTF-8 file of `export_csv`."""
+        poll = await self._exportable(space, ref, by)
+        # Built and encoded away from the event loop as the rows stream from disk: a poll of a
+        # million voters neither stalls everyone's clicks nor holds every row in memory at once.
+        return poll, await self.store.export(
+            poll.id, lambda tally, voters: to_csv_file(csv_tables(poll, tally, voters), sep)
+        )
+
+    async def _exportable(self, space: str, ref: str | int, by: Member | None) -> Poll:
+        """A poll that `by` (None: trusted staff) may export now."""
         poll = await self.get(space, ref)
         if by is not None and not (by.is_staff or by.key == poll.author):
             raise UserError("poll.export_forbidden")
         if not poll.results_visible(self.clock.now()):
             raise UserError("poll.results_hidden", ref=poll.ref)
-        tally = await self.store.tally(poll.id)
-        voters = [] if poll.anonymous else await self.store.voters(poll.id)
-        return poll, render_csv(poll, tally, voters, sep)
+        return poll
 
 
-def render_csv(poll: Poll, tally: Tally, voters: Sequence[VoterRow], sep: str = COMMA) -> str:
-    """The export format: one table of counts, then one of voters (absent when anonymous)."""
+def render_csv(poll: Poll, tally: Tally, voters: Iterable[VoterRow], sep: str = COMMA) -> str:
+    """The export format: one table of counts, then one of voters (absent when anonymous or empty)."""
+    return to_csv(csv_tables(poll, tally, voters), sep)
+
+
+def csv_tables(poll: Poll, tally: Tally, voters: Iterable[VoterRow]) -> list[Iterable[list[object]]]:
+    """The export's tables: counts per option, then the voters as they stream."""
     counts: list[list[object]] = [["poll", "question", "option", "votes", "percent_of_voters", "voters"]]
     for position, label in enumerate(poll.options):
         percent = round(tally.share(position) * 100, 1)
         counts.append([f"#{poll.ref}", poll.question, label, tally.counts[position], percent, tally.voters])
-    rows = [["voter", "option", "voted_at"]] + [[row.name, row.option, row.voted_at.isoformat()] for row in voters]
-    return to_csv([counts, rows if voters else []], sep)
+    return [counts, _voter_table(voters)]
+
+
+def _voter_table(voters: Iterable[VoterRow]) -> Iterator[list[object]]:
+    """The voters' table, header first; nothing at all when there is no voter."""
+    for index, row in enumerate(voters):
+        if index == 0:
+            yield ["voter", "option", "voted_at"]
+        yield [row.name, row.option, row.voted_at.isoformat()]

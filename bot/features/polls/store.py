@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from bot.features.polls.domain import Poll, PollDraft, Tally, VoterRow
 
 VoteRule = Callable[["Poll", tuple[int, ...]], tuple[int, ...]]
+T = TypeVar("T")
 
 
 class PollStore(Protocol):
@@ -51,6 +52,13 @@ class PollStore(Protocol):
 
     async def voters(self, poll_id: int) -> list[VoterRow]:
         """Per voter rows (name, option, time) for exports of non-anonymous polls."""
+        ...
+
+    async def export(self, poll_id: int, build: Callable[[Tally, Iterator[VoterRow]], T]) -> T:
+        """`build(tally, voter rows)` away from the event loop, over one consistent read; the rows stream.
+
+        The rows are those of `voters` (none for an anonymous poll), read as `build` consumes them.
+        """
         ...
 
     async def close_poll(self, poll_id: int, now: datetime) -> Poll | None:

@@ -19,9 +19,8 @@ def build(kernel: Kernel, store: ScheduleStore, built: Built) -> Unit:
     assert isinstance(events, EventService) and isinstance(polls, PollService)
     presenter = SchedulePresenter()
     schedule = ScheduleService(store, events, kernel.clock, kernel.spaces, kernel.wakeups.wake_at, presenter)
-    sender = Sender(
-        store, events, polls, kernel.cards, kernel.delivery, kernel.clock, kernel.spaces, kernel.pacer, presenter
-    )
+    sender = Sender(store, events, polls, kernel.cards, kernel.delivery, kernel.clock, kernel.spaces, kernel.pacer,
+                    presenter, kernel.metrics)  # fmt: skip
     followups = Followups(store, events, kernel.clock)
     events.observers.append(schedule.sync_event)
     return Unit(

@@ -15,6 +15,7 @@ from bot.core.clock import Clock
 from bot.core.errors import UserError
 from bot.core.exports import COMMA, to_csv
 from bot.core.livecards import LiveCards
+from bot.core.metrics import Metrics
 from bot.core.model import Member, platform_of
 from bot.core.pacing import Pacer
 from bot.core.ports import ReadyDelivery
@@ -229,10 +230,12 @@ class Sender:
         spaces: SpaceDirectory,
         pacer: Pacer,
         presenter: Presenter,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.events = events
         self.polls = polls
+        self.metrics = metrics or Metrics()
         self.cards = cards
         self.delivery = delivery
         self.clock = clock
@@ -245,6 +248,7 @@ class Sender:
     async def recover(self) -> None:
         """At start: deliveries a stop cut off become 'unsure' (never re-sent); their authors' notices are queued."""
         for message, names in await self.store.mark_unsure(self.clock.now()):
+            self.metrics.count("scheduled_sends", message.space, message.kind, "unsure", amount=len(names))
             log.warning("unsure deliveries message=%s count=%d (never re-sent)", message.id, len(names))
 
     async def pending_times(self) -> list[datetime]:
@@ -377,6 +381,7 @@ class Sender:
                     log.exception("scheduled send failed message=%s", message.id)
                     sent = False
                 outcomes[target.key] = "sent" if sent else "failed"
+                self.metrics.count("scheduled_sends", message.space, message.kind, outcomes[target.key])
 
         await asyncio.gather(*(worker() for _ in range(min(WORKERS, len(chunk)))))
         released = [target.key for target in chunk if target.key not in outcomes]

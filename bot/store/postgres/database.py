@@ -132,6 +132,11 @@ class Cursor:
         with _integrity_as_sqlite():
             return self._cursor.fetchall() if self._has_rows() else []
 
+    def fetchmany(self, size: int, /) -> list[Row]:
+        """At most `size` of the rows not read yet."""
+        with _integrity_as_sqlite():
+            return self._cursor.fetchmany(size) if self._has_rows() else []
+
     def __iter__(self) -> Iterator[Row]:
         return iter(self.fetchall())
 
@@ -157,10 +162,14 @@ class WriterConnection:
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Cursor:
         """Run one statement with qmark parameters."""
-        cursor = self.raw.cursor()
+        cursor = self._cursor()
         with _integrity_as_sqlite():
             cursor.execute(translate(sql), tuple(parameters))
         return Cursor(cursor, self)
+
+    def _cursor(self) -> psycopg.Cursor[Row]:
+        """A cursor whose rows come all at once, with the statement's answer."""
+        return self.raw.cursor()
 
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Cursor:
         """Run one statement once per parameter row."""
@@ -168,6 +177,17 @@ class WriterConnection:
         with _integrity_as_sqlite():
             cursor.executemany(translate(sql), [tuple(row) for row in parameters])
         return Cursor(cursor, self)
+
+
+class StreamingConnection(WriterConnection):
+    """A connection for long reads: each statement's rows come from the server as they are fetched."""
+
+    _streams = 0
+
+    def _cursor(self) -> psycopg.Cursor[Row]:
+        # A named (server-side) cursor: fetchmany brings a chunk at a time, not the whole result.
+        StreamingConnection._streams += 1
+        return self.raw.cursor(name=f"phosphore_stream_{StreamingConnection._streams}")
 
 
 @contextlib.contextmanager
@@ -483,6 +503,22 @@ class Database:
             self._writer.raw.execute(b"BEGIN; SAVEPOINT op", prepare=False)
         self._writer.wrote_notices = False
         return self._writer
+
+    async def read_apart(self, read: Callable[[WriterConnection], T]) -> T:
+        """`read(conn)` in a worker thread, on a connection of its own, inside one read-only snapshot.
+
+        For long reads (exports): neither the event loop, nor the writer, nor the read pool waits for them.
+        """
+        return await asyncio.to_thread(self._read_apart, read)
+
+    def _read_apart(self, read: Callable[[WriterConnection], T]) -> T:
+        with connect(self.url) as raw:
+            # REPEATABLE READ: every statement of `read` sees the same snapshot, as SQLite's read transaction does.
+            raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            try:
+                return read(StreamingConnection(raw))
+            finally:
+                raw.execute("ROLLBACK")
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Rows of a read-only query."""

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -15,10 +15,11 @@ from typing import Any, TypeVar
 
 import aiosqlite
 
+from bot.store.database import Grouped, GroupRun, Outcome
+
 T = TypeVar("T")
 WriteOp = Callable[[sqlite3.Connection], T]
 Pending = tuple[WriteOp[Any], "asyncio.Future[Any]"]
-Outcome = tuple[bool, Any]  # (committed, result) or (False, the exception the op raised)
 Batch = tuple[list[Outcome], bool]  # the ops' outcomes, and whether the transaction recorded notices
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,21 @@ def migrations(folders: Sequence[Traversable] = ()) -> list[tuple[int, str]]:
             if name.endswith(".sql") and name[:4].isdigit():
                 scripts.setdefault(int(name[:4]), []).append((name, entry.read_text(encoding="utf-8")))
     return [(version, "\n".join(text for _, text in sorted(parts))) for version, parts in sorted(scripts.items())]
+
+
+def _runs(ops: Sequence[WriteOp[Any]]) -> Iterator[tuple[GroupRun | None, list[WriteOp[Any]]]]:
+    """The ops in order, consecutive `Grouped` ops of the same `run` together, others alone."""
+    run: GroupRun | None = None
+    pending: list[WriteOp[Any]] = []
+    for op in ops:
+        key = op.run if isinstance(op, Grouped) else None
+        if pending and (key is None or key != run):
+            yield run, pending
+            pending = []
+        run = key
+        pending.append(op)
+    if pending:
+        yield run, pending
 
 
 class WriterConnection(sqlite3.Connection):
@@ -134,6 +150,7 @@ class Database:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phosphore-db-writer")
         self._pending: list[Pending] = []
         self._in_flight: asyncio.Future[Batch] | None = None
+        self._starting = False  # a batch will start at the end of this turn of the loop
         self._idle = asyncio.Event()
         self._idle.set()
         self.commits = 0
@@ -184,14 +201,21 @@ class Database:
 
     async def write(self, op: WriteOp[T]) -> T:
         """Run `op` inside the next group transaction; return once that transaction is committed."""
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
         self._pending.append((op, future))
-        if self._in_flight is None:
-            self._start_batch()  # an idle writer starts at once; a busy one takes everything waiting next
+        if self._in_flight is None and not self._starting:
+            # An idle writer starts at the end of this turn of the loop: the writes of a burst handled
+            # in one turn share one transaction and one hand-off to the writer thread, instead of a
+            # lone first write fighting the loop for the GIL (a busy one takes everything waiting next).
+            self._starting = True
+            self._idle.clear()
+            loop.call_soon(self._start_batch)
         return await future
 
     def _start_batch(self) -> None:
         """Hand the waiting writes to the writer thread as one transaction."""
+        self._starting = False
         if not self._pending:
             self._in_flight = None
             self._idle.set()
@@ -223,21 +247,19 @@ class Database:
                 listener()
 
     def _run_batch(self, ops: Sequence[WriteOp[Any]]) -> Batch:
-        """Run the ops in one transaction, each in a savepoint so one failure spares the others."""
+        """Run the ops in one transaction; one failing op spares the others."""
         conn = self._writer
         assert isinstance(conn, WriterConnection), "database is not open"
-        outcomes: list[Outcome] = []
         conn.wrote_notices = False
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for op in ops:
-                conn.execute("SAVEPOINT op")
-                try:
-                    outcomes.append((True, op(conn)))
-                except Exception as error:
-                    conn.execute("ROLLBACK TO op")
-                    outcomes.append((False, error))
-                conn.execute("RELEASE op")
+            outcomes = _run_together(conn, ops)
+            if outcomes is None:  # an op failed after changing rows: start again, each op in a savepoint
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                conn.wrote_notices = False
+                conn.execute("BEGIN IMMEDIATE")
+                outcomes = _run_isolated(conn, ops)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -246,6 +268,27 @@ class Database:
         self.commits += 1
         # An op that recorded notices and then failed leaves the flag up: one needless look, no harm.
         return outcomes, conn.wrote_notices
+
+    async def read_apart(self, read: Callable[[sqlite3.Connection], T]) -> T:
+        """`read(conn)` in a worker thread, on a read-only connection of its own, inside one read transaction.
+
+        For long reads (exports): neither the event loop nor the shared reader waits for them,
+        and everything they read comes from the same snapshot.
+        """
+        return await asyncio.to_thread(self._read_apart, read)
+
+    def _read_apart(self, read: Callable[[sqlite3.Connection], T]) -> T:
+        uri = f"{Path(self.path).resolve().as_uri()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute("BEGIN")  # one snapshot for every statement of `read`
+            try:
+                return read(conn)
+            finally:
+                conn.execute("ROLLBACK")
+        finally:
+            conn.close()
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         """Rows of a read-only query."""
@@ -258,3 +301,36 @@ class Database:
         """The first row of a read-only query, or None."""
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
+
+
+def _run_together(conn: sqlite3.Connection, ops: Sequence[WriteOp[Any]]) -> list[Outcome] | None:
+    """The ops' outcomes without savepoints; None if one failed after changing rows (the rest is then unknown)."""
+    # Two statements per op saved. A refusal (a rule's UserError) changes nothing and is
+    # answered as it stands; the rare failure that leaves changes behind costs a replay.
+    outcomes: list[Outcome] = []
+    for run, group in _runs(ops):
+        before = conn.total_changes
+        try:
+            if run is not None:
+                outcomes.extend(run(conn, [op.item for op in group]))  # type: ignore[attr-defined]
+                continue
+            outcomes.append((True, group[0](conn)))
+        except Exception as error:
+            if run is not None or conn.total_changes != before or not conn.in_transaction:
+                return None
+            outcomes.append((False, error))
+    return outcomes
+
+
+def _run_isolated(conn: sqlite3.Connection, ops: Sequence[WriteOp[Any]]) -> list[Outcome]:
+    """The ops' outcomes, each op in its own savepoint so that its failure undoes only its own changes."""
+    outcomes: list[Outcome] = []
+    for op in ops:
+        conn.execute("SAVEPOINT op")
+        try:
+            outcomes.append((True, op(conn)))
+        except Exception as error:
+            conn.execute("ROLLBACK TO op")
+            outcomes.append((False, error))
+        conn.execute("RELEASE op")
+    return outcomes

@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
+from bot.core.metrics import per_platform
 from bot.core.notices import Notice, QueuedNotice
 from bot.store.database import Connection, Database, NoticeRecorder, Row
 from bot.store.sql import claimant, claimant_gone, skip_locked
@@ -46,6 +47,11 @@ class SqliteNoticeStore:
         """The spaces with notices waiting."""
         rows = await self.db.fetch_all("SELECT DISTINCT space FROM outbox WHERE status = 'pending'")
         return [row["space"] for row in rows]
+
+    async def waiting_by_platform(self) -> dict[str, int]:
+        """How many notices wait, per platform (the queue's depth)."""
+        rows = await self.db.fetch_all("SELECT space, COUNT(*) FROM outbox WHERE status = 'pending' GROUP BY space")
+        return per_platform((row[0], row[1]) for row in rows)
 
     async def claim(self, spaces: Collection[str], limit: int, now: datetime) -> list[QueuedNotice]:
         """Mark the oldest waiting notices of `spaces` 'sending' in one write, and return them oldest first."""

@@ -1,0 +1,1 @@
+"""Operations: the health and metrics endpoints, and moving a community's database."""
