@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.livecards import subject_id
 from bot.feature import Built, Feature, Kernel, Unit
+from bot.features.events.checkin_sqlite import SqliteCheckinStore
 from bot.features.events.commands import EventDeps
 from bot.features.events.domain import EventService, missed
 from bot.features.events.sqlite import SqliteEventStore
@@ -17,7 +18,15 @@ from bot.ui import Card
 def build(kernel: Kernel, store: EventStore, _built: Built) -> Unit:
     """The event service, its live sign-up card, its notices and its offer-expiry wake-ups."""
 
-    events = EventService(store, kernel.cards, kernel.clock, kernel.spaces, kernel.wakeups.wake_at, kernel.metrics)
+    events = EventService(
+        store,
+        kernel.cards,
+        kernel.clock,
+        kernel.spaces,
+        kernel.wakeups.wake_at,
+        SqliteCheckinStore(kernel.db),
+        kernel.metrics,
+    )
 
     async def render(subject: str) -> Card | None:
         """The live card of "event:ID", in its space's language."""

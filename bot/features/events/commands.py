@@ -23,6 +23,7 @@ from bot.features.events.domain import (
     EventService,
     Mode,
     Session,
+    Signup,
     SignupRequest,
 )
 from bot.features.events.views import (
@@ -31,6 +32,7 @@ from bot.features.events.views import (
     ICS,
     JOIN,
     LEAVE,
+    PRESENT,
     SESSION,
     attendees_card,
     event_card,
@@ -287,7 +289,40 @@ async def mine(ctx: Context[EventDeps]) -> Reply:
 async def attendees(ctx: Context[EventDeps], event: str) -> Reply:
     """Counts by mode, antenna and workshop, and the waitlists (staff)."""
     found, counts, signups = await ctx.deps.events.attendees(ctx.space, event, ctx.member)
-    return Reply(card=attendees_card(found, counts, signups, ctx._))
+    attendance = await ctx.deps.events.attendance(found)
+    return Reply(card=attendees_card(found, counts, signups, ctx._, attendance, ctx.now()))
+
+
+@command("event", "checkin", EVENT)
+async def checkin(ctx: Context[EventDeps], event: str) -> Reply:
+    """Say you are here, on site, from an hour before the start to the end (a second time changes nothing)."""
+    found, at, fresh = await ctx.deps.events.check_in(ctx.space, event, ctx.member)
+    key = "event.checkin.done" if fresh else "event.checkin.already"
+    return Reply(text=ctx._(key, ref=found.ref, title=found.title, at=when(at, found, ctx._)))
+
+
+@command(
+    "event",
+    "present",
+    EVENT,
+    Option("member", Kind.TEXT, required=True, positional=True, max_length=200),
+    Option("undo", Kind.FLAG),
+    permission="staff",
+)
+async def present(ctx: Context[EventDeps], event: str, member: str, undo: bool = False) -> Reply:
+    """Mark a member signed up as present on site, or --undo a mistake (staff)."""
+    found = await ctx.deps.events.get(ctx.space, event)
+    marked = await ctx.deps.events.mark_present(ctx.space, found.id, ctx.member, member, present=not undo)
+    return _marked(ctx, *marked, undo=undo)
+
+
+MARKED = {(False, True): "event.present.done", (False, False): "event.present.already",
+          (True, True): "event.present.undone", (True, False): "event.present.not_marked"}  # fmt: skip
+
+
+def _marked(ctx: Context[EventDeps], found: Event, signup: Signup, changed: bool, undo: bool = False) -> Reply:
+    """What staff marking someone present (or taking it back) did."""
+    return Reply(text=ctx._(MARKED[undo, changed], ref=found.ref, name=signup.name))
 
 
 @command("event", "export", EVENT, SEP, permission="staff")
@@ -384,6 +419,12 @@ async def session_pick(ctx: Context[EventDeps], event_id: int, number: int) -> R
     """A workshop chosen from the menu (chosen again: dropped)."""
     change = await ctx.deps.events.choose_session(ctx.space, ctx.member, event_id, number)
     return _chosen(ctx, change)
+
+
+@action(PRESENT)
+async def present_pick(ctx: Context[EventDeps], event_id: int, seq: int) -> Reply:
+    """A member chosen in the attendee list's menu: present on site (staff only, checked by the service)."""
+    return _marked(ctx, *await ctx.deps.events.mark_present(ctx.space, event_id, ctx.member, seq))
 
 
 @action(ICS)

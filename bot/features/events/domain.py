@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from bot.core.notices import Notice
 from bot.core.refs import parse_ref
 from bot.core.spaces import SpaceDirectory
 from bot.core.text import is_blank, visible, web_url
-from bot.features.events.store import EventStore
+from bot.features.events.store import CheckinStore, EventStore
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,8 @@ HOLDING: tuple[Status, ...] = ("confirmed", "offered")
 TITLE_MAX = 150
 TEXT_MAX = 1000
 NAME_MAX = 60
+CHECKIN_OPENS = timedelta(hours=1)  # on-site check-in opens this long before the start and closes at the end
+PRESENT_SHOWN = 25  # members offered in the attendee list's "mark present" menu (Discord allows 25 options)
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,38 @@ class Counts:
 
 
 @dataclass(frozen=True)
+class Presence:
+    """One member present at an event: how, how we know, and since when."""
+
+    member: str
+    name: str
+    how: Mode  # "onsite": checked in; "remote": took part in the event's live thread
+    source: str  # onsite: "self" or "staff"; remote: "poll", "question", "upvote" or "message"
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """Who was present at an event (one entry per member, on site first), and who did not come."""
+
+    checkin_used: bool  # anyone checked in on site: follow-ups then go to those present only
+    present: tuple[Presence, ...]
+    no_shows: tuple[Signup, ...] = ()  # confirmed on site, not checked in, once the event has ended
+
+    @property
+    def members(self) -> frozenset[str]:
+        """The keys of everyone present, on site or remotely."""
+        return frozenset(p.member for p in self.present)
+
+    def count(self, how: Mode) -> int:
+        """How many were present this way."""
+        return sum(1 for p in self.present if p.how == how)
+
+
+PresenceSource = Callable[[Event], Awaitable[Sequence[Presence]]]
+
+
+@dataclass(frozen=True)
 class SignupRequest:
     """What a member asked for; no mode: keep the current one (an answer alone)."""
 
@@ -236,6 +270,43 @@ def check_draft(draft: EventDraft, now: datetime | None) -> EventDraft:
     return replace(draft, title=title, online_link=link)
 
 
+def checkin_window(event: Event) -> tuple[datetime, datetime]:
+    """When members may check in on site: from `CHECKIN_OPENS` before the start to the end."""
+    return event.starts_at - CHECKIN_OPENS, event.ends_at
+
+
+def check_self_checkin(event: Event, signup: Signup | None, now: datetime) -> None:
+    """Refuse a member's own check-in outside the window or without a confirmed place on site."""
+    if event.cancelled_at is not None:
+        raise UserError("event.cancelled", ref=event.ref)
+    opens, closes = checkin_window(event)
+    if now < opens:
+        raise UserError("event.checkin.too_early", ref=event.ref)
+    if now > closes:
+        raise UserError("event.checkin.closed", ref=event.ref)
+    if signup is None or not signup.active:
+        raise UserError("event.checkin.not_signed_up", ref=event.ref)
+    if signup.mode != "onsite":
+        raise UserError("event.checkin.remote", ref=event.ref)
+    if signup.status != "confirmed":
+        raise UserError("event.checkin.not_confirmed", ref=event.ref)
+
+
+def merge_presence(onsite: Sequence[Presence], remote: Sequence[Presence]) -> tuple[Presence, ...]:
+    """One entry per member: a check-in on site wins, else their earliest sign of remote presence."""
+    found = {p.member: p for p in onsite}
+    for p in sorted(remote, key=lambda p: p.at):
+        found.setdefault(p.member, p)
+    return tuple(sorted(found.values(), key=lambda p: (p.how != "onsite", p.at, p.name.casefold())))
+
+
+def no_shows(event: Event, signups: Sequence[Signup], present: frozenset[str], now: datetime) -> tuple[Signup, ...]:
+    """Confirmed on-site members who never checked in, once the event has ended (none before)."""
+    if now < event.ends_at or event.cancelled_at is not None:
+        return ()
+    return tuple(s for s in signups if s.mode == "onsite" and s.status == "confirmed" and s.member not in present)
+
+
 def kind(what: str) -> str:
     """A notice kind of this feature: "event.<what>", rendered by `views.render_notice`."""
     return f"event.{what}"
@@ -253,6 +324,27 @@ def missed(undelivered: Sequence[Notice]) -> list[Notice]:
                 "names": [notice.params["name"] for notice in group]})
         for group in by_event.values()
     ]  # fmt: skip
+
+
+def find_signup(signups: Sequence[Signup], who: str | int) -> Signup:
+    """An active sign-up named by its number (a menu), member key, "@mention" or display name (unambiguous)."""
+    active = [s for s in signups if s.active]
+    if isinstance(who, int):
+        for signup in active:
+            if signup.seq == who:
+                return signup
+        raise UserError("event.present.unknown", field="member", name=str(who))
+    # Mentions arrive as "<@U123>" (Discord, Slack) or "<@U123|name>" (Slack's escaped slash commands).
+    wanted = who.strip().removeprefix("<@").removesuffix(">").split("|", 1)[0].removeprefix("@").casefold()
+    for signup in active:
+        if signup.member.casefold() == wanted or signup.member.split(":", 1)[1].casefold() == wanted:
+            return signup
+    named = [s for s in active if s.name.casefold() == wanted]
+    if len(named) > 1:
+        raise UserError("event.present.ambiguous", field="member", name=who.strip())
+    if not named:
+        raise UserError("event.present.unknown", field="member", name=who.strip()[:80])
+    return named[0]
 
 
 def attendees_csv(event: Event, signups: Sequence[Signup], sep: str = COMMA) -> str:
@@ -302,15 +394,19 @@ class EventService:
         clock: Clock,
         spaces: SpaceDirectory,
         wake_at: Callable[[datetime], None],
+        checkins: CheckinStore,
         metrics: Metrics | None = None,
     ) -> None:
         self.store = store
+        self.checkins = checkins
         self.live = live
         self.clock = clock
         self.spaces = spaces
         self.wake_at = wake_at  # offers expire: due work must run then
         self.metrics = metrics or Metrics()
         self.observers: list[Callable[[Event], Awaitable[None]]] = []  # told of every create, edit and cancel
+        # Features that know of remote presence (the live thread) add a source; events cannot import them.
+        self.presence_sources: list[PresenceSource] = []
 
     async def _observe(self, event: Event) -> Event:
         """Tell the observers (the scheduler's planning) that an event was created, changed or cancelled."""
@@ -466,6 +562,41 @@ class EventService:
         self.require_staff(by)
         event = await self.get(space, ref)
         return event, await self.store.add_session(event.id, space, session, self.clock.now())
+
+    async def check_in(self, space: str, ref: str | int, member: Member) -> tuple[Event, datetime, bool]:
+        """A member's own on-site check-in during the event: when they checked in, and whether it is new."""
+        event = await self.get(space, ref)
+        check_self_checkin(event, await self.store.signup(event.id, member.key), self.clock.now())
+        at, fresh = await self.checkins.check_in(event.space, event.id, member.key, member.name, member.key,
+                                                 self.clock.now())  # fmt: skip
+        return event, at, fresh
+
+    async def mark_present(
+        self, space: str, event_id: int, by: Member | None, who: str | int, present: bool = True
+    ) -> tuple[Event, Signup, bool]:
+        """Staff mark a member signed up as present on site (or not, `present` False); whether anything changed."""
+        self.require_staff(by)
+        event = await self.by_id(space, event_id)
+        if event.cancelled_at is not None:
+            raise UserError("event.cancelled", ref=event.ref)
+        if self.clock.now() < checkin_window(event)[0]:
+            raise UserError("event.checkin.too_early", ref=event.ref)
+        signup = find_signup(await self.store.signups(event.id), who)
+        if not present:
+            return event, signup, await self.checkins.check_out(event.id, signup.member)
+        marker = by.key if by is not None else "cli"
+        _at, fresh = await self.checkins.check_in(event.space, event.id, signup.member, signup.name, marker,
+                                                  self.clock.now())  # fmt: skip
+        return event, signup, fresh
+
+    async def attendance(self, event: Event) -> Attendance:
+        """Who was present (checked in on site, or taking part in the live thread) and the no-shows."""
+        onsite = await self.checkins.checkins(event.id)
+        remote = [p for source in self.presence_sources for p in await source(event)]
+        present = merge_presence(onsite, remote)
+        members = frozenset(p.member for p in present)
+        missing = no_shows(event, await self.store.signups(event.id), members, self.clock.now())
+        return Attendance(bool(onsite), present, missing)
 
     async def _after(self, change: Change) -> None:
         """Refresh the live card and wake up when new offers expire (the change's notices are in the outbox)."""

@@ -6,7 +6,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from bot.features.events.domain import Antenna, Change, Counts, Event, EventDraft, Session, Signup, SignupRequest
+    from bot.features.events.domain import (
+        Antenna,
+        Change,
+        Counts,
+        Event,
+        EventDraft,
+        Presence,
+        Session,
+        Signup,
+        SignupRequest,
+    )
 
 
 class EventStore(Protocol):
@@ -100,4 +110,22 @@ class EventStore(Protocol):
 
     async def add_session(self, event_id: int, space: str, draft: Session, now: datetime) -> Session:
         """Check a new workshop against its event (`rules.check_workshop`) and store it with the next number."""
+        ...
+
+
+class CheckinStore(Protocol):
+    """Where on-site check-ins live: one row per member present at an event."""
+
+    async def check_in(
+        self, space: str, event_id: int, member: str, name: str, by: str, now: datetime
+    ) -> tuple[datetime, bool]:
+        """Record a member present in one write, once: when they were first checked in, and whether it is new."""
+        ...
+
+    async def check_out(self, event_id: int, member: str) -> bool:
+        """Remove a member's check-in (a staff correction); whether there was one."""
+        ...
+
+    async def checkins(self, event_id: int) -> list[Presence]:
+        """Everyone checked in on site at an event, in the order they arrived."""
         ...

@@ -8,7 +8,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.notices import Notice
-from bot.features.events.domain import MODES, Counts, Event, Mode, ModeCount, Signup
+from bot.features.events.domain import (
+    MODES,
+    PRESENT_SHOWN,
+    Attendance,
+    Counts,
+    Event,
+    Mode,
+    ModeCount,
+    Signup,
+    checkin_window,
+)
 from bot.i18n import Translator
 from bot.ui import Arg, Button, Card, Control, Field, Reply, Route, Select, SelectOption, moment
 
@@ -21,6 +31,7 @@ SESSION = Route("event", "session", Arg("event_id"), Arg("number", from_value=Tr
 LEAVE = Route("event", "leave", Arg("event_id"))  # withdraw, or decline an offered place
 CONFIRM = Route("event", "confirm", Arg("event_id"))  # take an offered place
 ICS = Route("event", "ics", Arg("event_id"))
+PRESENT = Route("event", "present", Arg("event_id"), Arg("seq", from_value=True))  # staff: mark present on site
 
 
 def when(instant: datetime, event: Event, _: Translator) -> str:
@@ -161,9 +172,12 @@ def list_card(events: Sequence[Event], _: Translator) -> Card:
     return Card(title=_("event.list.title", count=len(events)), text=("\n".join(lines),))
 
 
-def attendees_card(event: Event, counts: Counts, signups: Sequence[Signup], _: Translator) -> Card:
-    """Staff view: counts by mode, antenna and workshop, and the waitlists in order."""
+def attendees_card(
+    event: Event, counts: Counts, signups: Sequence[Signup], _: Translator, attendance: Attendance, now: datetime
+) -> Card:
+    """Staff view: counts by mode, antenna and workshop, presence and no-shows, the waitlists in order."""
     fields = [Field(_(f"event.mode.{mode}"), places(event, counts, mode, _)) for mode in MODES if event.offers(mode)]
+    fields += presence_fields(event, counts, attendance, _, now)
     fields += [Field(a.name, str(n)) for a, n in counts.antennas]
     fields += [Field(session_label(s.number, s.title, _), capacity_text(s.capacity, c, _)) for s, c in counts.sessions]
     text = []
@@ -177,5 +191,35 @@ def attendees_card(event: Event, counts: Counts, signups: Sequence[Signup], _: T
     offered = [s.name for s in signups if s.status == "offered"]
     if offered:
         text.append(_("event.attendees.offered", names=", ".join(offered)))
+    if attendance.no_shows:
+        names = ", ".join(s.name for s in attendance.no_shows[:WAITLIST_SHOWN])
+        more = len(attendance.no_shows) - WAITLIST_SHOWN
+        text.append(_("event.attendees.no_show_names", names=names) + (f" … (+{more})" if more > 0 else ""))
     return Card(title=_("event.attendees.title", ref=event.ref, title=event.title), text=tuple(text),
-                fields=tuple(fields))  # fmt: skip
+                fields=tuple(fields), controls=present_controls(event, signups, attendance, _, now))  # fmt: skip
+
+
+def presence_fields(event: Event, counts: Counts, attendance: Attendance, _: Translator, now: datetime) -> list[Field]:
+    """Checked in on site out of the places held, present remotely, and the no-shows once it has ended."""
+    if now < checkin_window(event)[0] or event.cancelled_at is not None:
+        return []
+    fields = [Field(_("event.attendees.checked_in"), f"{attendance.count('onsite')} / {counts.modes['onsite'].held}"),
+              Field(_("event.attendees.remote_present"), str(attendance.count("remote")))]  # fmt: skip
+    if now >= event.ends_at:
+        fields.append(Field(_("event.attendees.no_shows"), str(len(attendance.no_shows))))
+    return fields
+
+
+def present_controls(
+    event: Event, signups: Sequence[Signup], attendance: Attendance, _: Translator, now: datetime
+) -> tuple[Control, ...]:
+    """A menu marking a confirmed member present on site, once check-in has opened."""
+    if now < checkin_window(event)[0] or event.cancelled_at is not None:
+        return ()
+    onsite = {p.member for p in attendance.present if p.how == "onsite"}
+    waiting = [s for s in signups if s.status == "confirmed" and s.member not in onsite]
+    waiting.sort(key=lambda s: (s.mode != "onsite", s.name.casefold()))
+    if not waiting:
+        return ()
+    options = tuple(SelectOption(s.name, str(s.seq), _(f"event.mode.{s.mode}")) for s in waiting[:PRESENT_SHOWN])
+    return (Select(_("event.attendees.mark_present"), PRESENT.id(event.id), options),)

@@ -101,6 +101,7 @@ def build(kernel: Kernel, store: LiveStore, built: Built) -> Unit:
     kernel.delivery.on_register.append(relay.on_register)
     polls.closed.append(poll_closed)
     live.observers.append(started)
+    events.presence_sources.append(engage.remote_presence)  # taking part in the thread is remote presence
 
     async def on_message(message: InboundMessage) -> None:
         """Relay a member's message, then tell the thread's listeners (its web page shows the latest ones)."""

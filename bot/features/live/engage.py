@@ -18,7 +18,7 @@ from bot.core.exports import to_csv
 from bot.core.livecards import LiveCards
 from bot.core.model import Member, platform_of
 from bot.core.text import is_blank, visible
-from bot.features.events.domain import Event, EventService, Session
+from bot.features.events.domain import Event, EventService, Presence, Session
 from bot.features.live.domain import LiveChannel, LiveService, LiveThread
 from bot.features.live.questions import TOP_SHOWN, Question, check_question, ranked
 from bot.features.polls.domain import Poll, PollDraft, PollService, Tally
@@ -143,6 +143,10 @@ class EngageStore(Protocol):
 
     async def people(self, thread_id: int) -> list[str]:
         """Every member who posted, asked with their name, upvoted or voted in a thread's polls."""
+        ...
+
+    async def presence(self, event_id: int) -> list[Presence]:
+        """Each way each member took part in the event's live threads, with its first instant (remote presence)."""
         ...
 
     async def message_count(self, thread_id: int) -> int:
@@ -351,6 +355,10 @@ class Engage:
         return moments
 
     # Figures, summary, transcript
+
+    async def remote_presence(self, event: Event) -> list[Presence]:
+        """Who voted, asked by name, upvoted or posted in the event's live threads: present remotely."""
+        return await self.store.presence(event.id)
 
     async def figures(self, live: LiveThread) -> Figures:
         """The header's figures: sign-ups by mode, antennas checked in, people taking part per platform."""

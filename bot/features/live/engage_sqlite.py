@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.core.errors import UserError
 from bot.core.model import Member, platform_of
-from bot.features.events.domain import Session
+from bot.features.events.domain import Presence, Session
 from bot.features.live.engage import Checkin, TranscriptRow, live_poll_subject, session_text
 from bot.features.live.posts_sqlite import enqueue
 from bot.features.live.questions import Question
@@ -227,6 +227,36 @@ class SqliteEngageStore:
             (thread_id, thread_id, thread_id),
         )
         return [row["who"] for row in rows]
+
+    async def presence(self, event_id: int) -> list[Presence]:
+        """Each way each member took part in the event's live threads, with its first instant (remote presence)."""
+        # A deleted message still shows its author was there. An anonymous question keeps no author; an
+        # anonymous poll's votes are dated by the poll's opening, so no vote can be matched with a tally's change.
+        rows = await self.db.fetch_all(
+            "SELECT m.member AS who, m.kind AS source, MIN(m.posted_at) AS at FROM live_messages m"
+            " JOIN live_threads t ON t.id = m.thread_id WHERE t.event_id = ? AND m.member IS NOT NULL"
+            " AND m.anonymous = 0 AND m.kind IN ('message', 'question') GROUP BY m.member, m.kind"
+            " UNION ALL SELECT v.voter, 'upvote', MIN(v.voted_at) FROM live_question_votes v"
+            " JOIN live_questions q ON q.id = v.question_id JOIN live_threads t ON t.id = q.thread_id"
+            " WHERE t.event_id = ? GROUP BY v.voter"
+            " UNION ALL SELECT v.voter, 'poll', MIN(CASE WHEN p.anonymous <> 0 THEN p.created_at ELSE v.voted_at END)"
+            " FROM votes v JOIN live_polls lp ON lp.poll_id = v.poll_id JOIN polls p ON p.id = v.poll_id"
+            " JOIN live_threads t ON t.id = lp.thread_id WHERE t.event_id = ? GROUP BY v.voter",
+            (event_id, event_id, event_id),
+        )
+        names = await self._names({row["who"] for row in rows})
+        return [Presence(row["who"], names.get(row["who"], row["who"].split(":", 1)[-1]), "remote", row["source"],
+                         datetime.fromisoformat(row["at"])) for row in rows]  # fmt: skip
+
+    async def _names(self, members: set[str]) -> dict[str, str]:
+        """The latest display name known for each member, in any space."""
+        if not members:
+            return {}
+        marks = ", ".join("?" * len(members))
+        rows = await self.db.fetch_all(
+            f"SELECT member, name FROM members WHERE member IN ({marks}) ORDER BY updated_at", tuple(members)
+        )
+        return {row["member"]: row["name"] for row in rows}  # the newest name wins
 
     async def message_count(self, thread_id: int) -> int:
         """Members' messages in a thread, deleted ones left out."""

@@ -6,6 +6,8 @@ from bot.feature import Built, Feature, Kernel, Unit
 from bot.features.events.domain import EventService
 from bot.features.polls.domain import PollService
 from bot.features.schedule.commands import ScheduleDeps
+from bot.features.schedule.followup_setup import FollowupSetups
+from bot.features.schedule.followup_sqlite import SqliteFollowupSetupStore
 from bot.features.schedule.service import Followups, Schedule, ScheduleService, Sender
 from bot.features.schedule.sqlite import SqliteScheduleStore
 from bot.features.schedule.store import ScheduleStore
@@ -18,14 +20,26 @@ def build(kernel: Kernel, store: ScheduleStore, built: Built) -> Unit:
     events, polls = built["events"].service, built["polls"].service
     assert isinstance(events, EventService) and isinstance(polls, PollService)
     presenter = SchedulePresenter()
-    schedule = ScheduleService(store, events, kernel.clock, kernel.spaces, kernel.wakeups.wake_at, presenter)
-    sender = Sender(store, events, polls, kernel.cards, kernel.delivery, kernel.clock, kernel.spaces, kernel.pacer,
-                    presenter, kernel.metrics)  # fmt: skip
+    setups = FollowupSetups(SqliteFollowupSetupStore(kernel.db), events, kernel.clock)
+    schedule = ScheduleService(store, events, kernel.clock, kernel.spaces, kernel.wakeups.wake_at, presenter, setups)
+    sender = Sender(
+        store,
+        events,
+        polls,
+        kernel.cards,
+        kernel.delivery,
+        kernel.clock,
+        kernel.spaces,
+        kernel.pacer,
+        presenter,
+        setups,
+        kernel.metrics,
+    )
     followups = Followups(store, events, kernel.clock)
     events.observers.append(schedule.sync_event)
     return Unit(
         service=Schedule(schedule, sender, followups),
-        deps=ScheduleDeps(schedule, followups, events),
+        deps=ScheduleDeps(schedule, followups, events, setups),
         notices={"schedule": render_notice},  # authors told of recipients missed or unsure
         wakeups=(Source(sender.run_due, sender.pending_times),),
         on_start=(schedule.plan_missing, sender.recover),

@@ -10,10 +10,19 @@ from bot.commands.exports import SEP, csv_reply, export_separator
 from bot.commands.registry import Kind, Option, action, command, references
 from bot.features.events.domain import TEXT_MAX, EventService
 from bot.features.polls.domain import OPTIONS_MAX, QUESTION_MAX, check_draft
-from bot.features.schedule.domain import RATINGS, FeedbackSummary, Scheduled
+from bot.features.schedule.domain import (
+    AUDIENCES,
+    FOLLOWUP_MAX,
+    RATINGS,
+    Audience,
+    FeedbackSummary,
+    Scheduled,
+    Step,
+)
+from bot.features.schedule.followup_setup import RESETS, FollowupSetups
 from bot.features.schedule.payload import payload_draft
 from bot.features.schedule.service import Followups, ScheduleService
-from bot.features.schedule.views import ANSWER, RATE
+from bot.features.schedule.views import ANSWER, RATE, followups_card
 from bot.i18n import Translator
 from bot.ui import Card, Field, Modal, Reply, ResultBar, TextInput, moment
 
@@ -29,6 +38,7 @@ class ScheduleDeps:
     schedule: ScheduleService
     followups: Followups
     events: EventService
+    setups: FollowupSetups
 
 
 def offset_text(offset: timedelta, _: Translator) -> str:
@@ -170,6 +180,36 @@ async def feedback(ctx: Context[ScheduleDeps], event: str, csv: bool = False, se
         return csv_reply(ctx, done, f"event-{found.ref}-feedback.csv", content, chosen)
     found, summary, _rows = await ctx.deps.followups.feedback(ctx.space, event, ctx.member)
     return Reply(card=feedback_card(ctx, f"#{found.ref} · {found.title}", summary))
+
+
+@command(
+    "event",
+    "followups",
+    EVENT,
+    Option("day", Kind.PARAGRAPH, max_length=FOLLOWUP_MAX),
+    Option("month", Kind.PARAGRAPH, max_length=FOLLOWUP_MAX),
+    Option("reset", Kind.CHOICE, choices=RESETS),
+    Option("audience", Kind.CHOICE, choices=AUDIENCES),
+    permission="staff",
+)
+async def followups(
+    ctx: Context[ScheduleDeps],
+    event: str,
+    day: str | None = None,
+    month: str | None = None,
+    reset: str | None = None,
+    audience: str | None = None,
+) -> Reply:
+    """Show, write or reset this event's follow-up questions and choose who gets them (staff)."""
+    given: tuple[tuple[Step, str | None], ...] = (("day", day), ("month", month))
+    texts = {step: text for step, text in given if text is not None}
+    if texts or reset or audience:
+        chosen: Audience | None = "confirmed" if audience == "confirmed" else "present" if audience else None
+        await ctx.deps.setups.change(ctx.space, event, ctx.member, texts, reset, chosen)
+    found, setup, attendance = await ctx.deps.setups.show(ctx.space, event, ctx.member)
+    reached = len(await ctx.deps.setups.recipients(found, setup))
+    saved = bool(texts or reset or audience)
+    return Reply(card=followups_card(found, setup, attendance.checkin_used, reached, ctx._, saved))
 
 
 def feedback_card(ctx: Context[ScheduleDeps], title: str, summary: FeedbackSummary) -> Card:

@@ -11,7 +11,7 @@ for the platform's adapter (at start none is registered yet).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -19,12 +19,15 @@ from zoneinfo import ZoneInfo
 from bot.core.errors import UserError
 from bot.core.notices import Notice
 from bot.core.when import parse_duration
-from bot.features.events.domain import Event, Signup
+from bot.features.events.domain import Attendance, Event, Signup
 from bot.features.schedule.payload import payload_draft
 
 Kind = Literal["reminder", "followup_day", "followup_month", "post", "poll"]
 Step = Literal["day", "month"]
 Report = Literal["missed", "unsure"]  # what an author is told of a message's recipients
+Audience = Literal["present", "confirmed"]  # follow-ups: to those present when check-in was used, or every attendee
+AUDIENCES: tuple[Audience, ...] = ("present", "confirmed")
+STEPS: tuple[Step, ...] = ("day", "month")
 RATINGS = (1, 2, 3, 4, 5)
 EVENT_KINDS: tuple[Kind, ...] = ("reminder", "followup_day", "followup_month")
 STEP_OF: Mapping[str, Step] = {"followup_day": "day", "followup_month": "month"}
@@ -32,6 +35,7 @@ FOLLOWUP_TIME = time(10, 0)  # follow-ups arrive at 10:00 in the event's zone
 NO_OFFSETS = {"none", "aucun", "aucune", "0", "-"}
 CHANNEL = "channel:"  # the recipient of a post or a poll is its channel
 TEXT_MAX = 1000
+FOLLOWUP_MAX = 500  # a follow-up question staff write: read in a private message, above its buttons
 
 
 @dataclass(frozen=True)
@@ -172,3 +176,38 @@ def report(message: Scheduled, what: Report, names: Sequence[str], event: tuple[
     """The notice telling a message's author whom it missed or may have missed; `event` is its (ref, title, author)."""
     ref, title, author = event if event is not None else (message.ref, subject_of(message), message.author)
     return Notice(message.space, author, f"schedule.{what}", {"ref": ref, "title": title, "names": sorted(names)})
+
+
+@dataclass(frozen=True)
+class FollowupSetup:
+    """An event's follow-up questions (None: the default one) and whom they reach."""
+
+    day: str | None = None
+    month: str | None = None
+    audience: Audience = "present"
+
+    def text(self, step: Step) -> str | None:
+        """Staff's question for a step, or None for the default."""
+        return self.day if step == "day" else self.month
+
+    def with_text(self, step: Step, text: str | None) -> FollowupSetup:
+        """The same setup with a step's question replaced (None: back to the default)."""
+        return replace(self, day=text) if step == "day" else replace(self, month=text)
+
+
+def check_question(text: str, step: Step) -> str:
+    """A follow-up question staff typed, trimmed: neither empty nor longer than `FOLLOWUP_MAX`."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise UserError("schedule.followups.empty", field=step)
+    if len(cleaned) > FOLLOWUP_MAX:
+        raise UserError("schedule.followups.too_long", field=step, max=FOLLOWUP_MAX, length=len(cleaned))
+    return cleaned
+
+
+def followup_recipients(signups: Sequence[Signup], setup: FollowupSetup, attendance: Attendance) -> list[Signup]:
+    """Attendees who get a follow-up: only those present once anyone checked in on site, unless staff said everyone."""
+    attendees = [s for s in signups if receives("followup_day", s)]
+    if setup.audience == "confirmed" or not attendance.checkin_used:
+        return attendees
+    return [s for s in attendees if s.member in attendance.members]

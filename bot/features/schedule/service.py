@@ -39,6 +39,7 @@ from bot.features.schedule.domain import (
     parse_offsets,
     receives,
 )
+from bot.features.schedule.followup_setup import FollowupSetups
 from bot.features.schedule.payload import draft_payload, payload_draft
 from bot.features.schedule.store import ScheduleStore
 from bot.ui import Card, Reply
@@ -61,8 +62,8 @@ class Presenter(Protocol):
         """A reminder's first line alone (a preview when nobody is signed up yet)."""
         ...
 
-    def followup(self, event: Event, step: Step, locale: str) -> Reply:
-        """A follow-up question."""
+    def followup(self, event: Event, step: Step, locale: str, question: str | None = None) -> Reply:
+        """A follow-up question: staff's own `question`, or the default one."""
         ...
 
     def poll(self, poll: Poll, tally: Tally, locale: str, tz: ZoneInfo, now: datetime) -> Card:
@@ -81,6 +82,7 @@ class ScheduleService:
         spaces: SpaceDirectory,
         wake_at: Callable[[datetime], None],
         presenter: Presenter,
+        setups: FollowupSetups,
     ) -> None:
         self.store = store
         self.events = events
@@ -88,6 +90,7 @@ class ScheduleService:
         self.spaces = spaces
         self.wake_at = wake_at
         self.presenter = presenter
+        self.setups = setups
 
     # ------------------------------------------------------------------ planning
 
@@ -208,9 +211,12 @@ class ScheduleService:
             draft = payload_draft(message.payload)
             return Reply(text=f"{draft.question}\n" + "\n".join(f"• {option}" for option in draft.options)), 1
         event = await self.events.by_id(message.space, message.event_id or 0)
-        recipients = [s for s in await self.events.signups(event) if receives(message.kind, s)]
         if message.kind != "reminder":
-            return self.presenter.followup(event, STEP_OF[message.kind], locale), len(recipients)
+            setup = await self.setups.of(event)
+            step = STEP_OF[message.kind]
+            return self.presenter.followup(event, step, locale, setup.text(step)), len(
+                await self.setups.recipients(event, setup))  # fmt: skip
+        recipients = [s for s in await self.events.signups(event) if receives(message.kind, s)]
         if not recipients:
             return self.presenter.reminder_head(event, locale), 0
         return self.presenter.reminder(event, recipients[0], locale), len(recipients)
@@ -230,10 +236,12 @@ class Sender:
         spaces: SpaceDirectory,
         pacer: Pacer,
         presenter: Presenter,
+        setups: FollowupSetups,
         metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.events = events
+        self.setups = setups
         self.polls = polls
         self.metrics = metrics or Metrics()
         self.cards = cards
@@ -315,11 +323,12 @@ class Sender:
         assert message.event_id is not None
         event = await self.events.by_id(message.space, message.event_id)
         locale = self.spaces(event.space).locale
-        signups = [s for s in await self.events.signups(event) if receives(message.kind, s)]
         if message.kind == "reminder":
+            signups = [s for s in await self.events.signups(event) if receives(message.kind, s)]
             return [self._private(event, s.member, s.name, self.presenter.reminder(event, s, locale)) for s in signups]
-        reply = self.presenter.followup(event, STEP_OF[message.kind], locale)
-        return [self._private(event, s.member, s.name, reply) for s in signups]
+        setup, step = await self.setups.of(event), STEP_OF[message.kind]
+        reply = self.presenter.followup(event, step, locale, setup.text(step))
+        return [self._private(event, s.member, s.name, reply) for s in await self.setups.recipients(event, setup)]
 
     def _private(self, event: Event, member: str, name: str, reply: Reply) -> Target:
         """A target reached by a private message."""

@@ -10,9 +10,9 @@ from bot.features.events.domain import Event, Signup
 from bot.features.events.views import status_text, when
 from bot.features.polls.domain import Poll, Tally
 from bot.features.polls.views import poll_card
-from bot.features.schedule.domain import RATINGS, Step
+from bot.features.schedule.domain import RATINGS, STEPS, FollowupSetup, Step
 from bot.i18n import Translator
-from bot.ui import Arg, Button, Card, Reply, Route
+from bot.ui import Arg, Button, Card, Field, Reply, Route
 
 RATE = Route("followup", "rate", Arg("event_id"), Arg("rating"))
 ANSWER = Route("followup", "answer", Arg("event_id"))  # opens the form for the written answer
@@ -31,16 +31,39 @@ def reminder_reply(event: Event, signup: Signup, _: Translator) -> Reply:
     return Reply(text="\n".join(lines))
 
 
-def followup_reply(event: Event, step: Step, _: Translator) -> Reply:
-    """The day-after card (ratings and a text) or the month-later question."""
+def followup_text(event: Event, step: Step, _: Translator, question: str | None = None) -> str:
+    """A follow-up's question: staff's own, or the default one in the reader's language."""
+    return question or _(f"schedule.followup.{step}.text", title=event.title)
+
+
+def followup_reply(event: Event, step: Step, _: Translator, question: str | None = None) -> Reply:
+    """The day-after card (ratings and a text) or the month-later question; `question` replaces the default."""
     title = _("event.card.title", ref=event.ref, title=event.title)
     answer = Button(_(f"schedule.followup.{step}.button"), ANSWER.id(event.id), "primary")
+    text = (followup_text(event, step, _, question),)
     if step == "month":
-        return Reply(card=Card(title=title, text=(_("schedule.followup.month.text", title=event.title),),
-                               controls=(answer,)))  # fmt: skip
+        return Reply(card=Card(title=title, text=text, controls=(answer,)))
     stars = tuple(Button(str(n), RATE.id(event.id, n)) for n in RATINGS)
-    return Reply(card=Card(title=title, text=(_("schedule.followup.day.text", title=event.title),),
-                           controls=(*stars, answer)))  # fmt: skip
+    return Reply(card=Card(title=title, text=text, controls=(*stars, answer)))
+
+
+def followups_card(
+    event: Event, setup: FollowupSetup, checkin_used: bool, reached: int, _: Translator, saved: bool
+) -> Card:
+    """Staff view of an event's follow-ups: each question (own or default), the audience, how many it reaches now."""
+    fields = [
+        Field(_(f"schedule.followups.{step}", origin=_("schedule.followups.own" if setup.text(step) else
+                                                        "schedule.followups.default")),
+              followup_text(event, step, _, setup.text(step)))
+        for step in STEPS
+    ]  # fmt: skip
+    checkin = _("schedule.followups.checkin_used" if checkin_used else "schedule.followups.checkin_unused")
+    fields += [Field(_("schedule.followups.audience"), _(f"schedule.followups.audience_{setup.audience}")),
+               Field(_("schedule.followups.reach"), _("schedule.followups.reach_count", count=reached, checkin=checkin))]  # fmt: skip
+    note = _("schedule.followups.saved") if saved else _("schedule.followups.how", ref=event.ref)
+    return Card(
+        title=_("schedule.followups.title", ref=event.ref, title=event.title), text=(note,), fields=tuple(fields)
+    )
 
 
 def render_notice(notice: Notice, _: Translator) -> Reply:
@@ -60,9 +83,9 @@ class SchedulePresenter:
         """A reminder's first line alone."""
         return Reply(text=reminder_head(event, Translator(locale)))
 
-    def followup(self, event: Event, step: Step, locale: str) -> Reply:
-        """A follow-up question."""
-        return followup_reply(event, step, Translator(locale))
+    def followup(self, event: Event, step: Step, locale: str, question: str | None = None) -> Reply:
+        """A follow-up question: staff's own `question`, or the default one."""
+        return followup_reply(event, step, Translator(locale), question)
 
     def poll(self, poll: Poll, tally: Tally, locale: str, tz: ZoneInfo, now: datetime) -> Card:
         """A scheduled poll's card, as it opens."""
