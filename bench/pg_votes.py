@@ -3,6 +3,9 @@
 Each measure: `--voters` members click at once (action in, committed, confirmed); the raw one inserts as many
 rows from as many coroutines over a pool of connections, each row its own transaction. Each PostgreSQL run works
 in a fresh schema, dropped afterwards. Needs the PostgreSQL schema (migrations/postgres/).
+Then, with real bot processes (tests/scripts/pg_process.py): the same votes through one process against half
+through each of two (from the `go` line to the last confirmation), and the scheduler's fail-over: the time
+from SIGKILL of the leading process to another one leading.
 
 Run: PHOSPHORE_TEST_POSTGRES=postgresql://postgres@127.0.0.1:5432/test .venv/bin/python bench/pg_votes.py
      [--voters 500] [--rounds 5] [--pool 10]
@@ -22,6 +25,7 @@ import psycopg_pool
 from _common import median
 
 from bot.core.model import Action, Member
+from tests.children import Child
 from tests.helpers import make_settings, running_app
 from tests.postgres import fresh_schema
 
@@ -82,6 +86,68 @@ async def raw_postgres(voters: int, pool: int) -> tuple[float, int]:
             await connections.close()
 
 
+def through_processes(voters: int, processes: int) -> float:
+    """Votes/s for `voters` members clicking at once, split evenly over `processes` bot processes."""
+    with fresh_schema() as url, tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "platform.log"
+        share = voters // processes
+        children = [Child(url, log, "poll", str(share))]
+        try:
+            action = children[0].expect("poll ").split()[1]
+            children += [Child(url, log, "voter", action, str(share)) for _ in range(processes - 1)]
+            for child in children:
+                child.expect("ready")
+            started = time.perf_counter()
+            for child in children:
+                child.say("go")
+            for child in children:
+                assert child.expect("confirmed ") == f"confirmed {share}"
+            elapsed = time.perf_counter() - started
+            for child in children:
+                child.finish()
+        finally:
+            for child in children:
+                child.kill()
+        return share * processes / elapsed
+
+
+def fail_over() -> float:
+    """Seconds from SIGKILL of the leading process to a follower leading."""
+    with fresh_schema() as url, tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "platform.log"
+        leader = Child(url, log, "standby")
+        follower = None
+        try:
+            leader.expect("leading ")
+            follower = Child(url, log, "standby")
+            follower.expect("ready")
+            killed = time.time()
+            leader.kill()
+            took_over = float(follower.expect("leading ", timeout=30).split()[1])
+            follower.finish()
+        finally:
+            for child in (leader, follower):
+                if child is not None:
+                    child.kill()
+        return took_over - killed
+
+
+def processes_and_fail_over(voters: int, rounds: int) -> None:
+    """Print one process against two, and the fail-over time, over `rounds` alternating rounds."""
+    rates: dict[int, list[float]] = {1: [], 2: []}
+    for round_ in range(rounds):
+        for count in (1, 2) if round_ % 2 == 0 else (2, 1):
+            rates[count].append(through_processes(voters, count))
+    delays = [fail_over() for _ in range(rounds)]
+    print(f"{voters} concurrent voters through real bot processes on PostgreSQL (per second, median [min-max])")
+    for count, values in rates.items():
+        print(f"  {count} process{'es' if count > 1 else '':2}                       "
+              f"{median(values):7.0f}  [{min(values):.0f}-{max(values):.0f}]")  # fmt: skip
+    print(f"  ratio two processes / one          {median(rates[2]) / median(rates[1]):7.2f}")
+    print(f"scheduler fail-over after SIGKILL of the leader (s): median {median(delays):.2f}"
+          f"  [{min(delays):.2f}-{max(delays):.2f}]  (followers try every 1 s)")  # fmt: skip
+
+
 WAYS: dict[str, Callable[[int, int], Awaitable[tuple[float, int]]]] = {
     "core on PostgreSQL": core_postgres,
     "raw psycopg, one commit per row": raw_postgres,
@@ -111,6 +177,7 @@ async def main() -> None:
     core, raw = median(rates["core on PostgreSQL"]), median(rates["raw psycopg, one commit per row"])
     print(f"  ratio core / raw on PostgreSQL     {core / raw:7.2f}  (target >= 1.0)")
     print(f"  ratio PostgreSQL / SQLite (core)   {core / median(rates['core on SQLite']):7.2f}")
+    processes_and_fail_over(args.voters, args.rounds)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from bot.commands.registry import Registry, build_registry
 from bot.config import Settings
 from bot.core.clock import Clock, SystemClock
 from bot.core.delivery import DeliveryHub
+from bot.core.leadership import Coordination, Leadership, SoleProcess
 from bot.core.livecards import LiveCards
 from bot.core.metrics import Metrics
 from bot.core.outbox import NoticeSender
@@ -76,6 +77,16 @@ def open_database(settings: Settings, features: tuple[Feature, ...] = FEATURES) 
     return SqliteDatabase(settings.database, settings["bot.synchronous"].upper(), migration_folders(features))
 
 
+def open_coordination(settings: Settings) -> Coordination:
+    """How this process agrees with the others on its database: advisory locks on a server, none on a file."""
+    url = settings.database_url
+    if url is not None:
+        from bot.store.postgres.coordination import AdvisoryLocks
+
+        return AdvisoryLocks(url)
+    return SoleProcess()
+
+
 class App:
     """A running Phosphore, built in one go: open it, hand `dispatcher` to adapters, close it.
 
@@ -92,9 +103,13 @@ class App:
     ) -> None:
         clock = clock or SystemClock()
         db = open_database(settings, features)
+        self.coordination = open_coordination(settings)
         delivery = delivery or DeliveryHub()
         metrics = Metrics()
-        cards = LiveCards(SqliteMessageStore(db), delivery, clock, settings["bot.live_update_interval"], None, metrics)
+        cards = LiveCards(
+            SqliteMessageStore(db), delivery, clock, settings["bot.live_update_interval"], None, metrics,
+            exclusive=self.coordination.exclusive,
+        )  # fmt: skip
         wakeups = Wakeups(clock)
         spaces = SpaceDirectory(settings.space_defaults(), settings.spaces)
         registry: Registry = build_registry(features)
@@ -114,6 +129,10 @@ class App:
         wakeups.add_source(self.notices.run)
         db.on_notices.append(self.notices.nudge)
         self.services = Services(kernel, self.units)
+        # Other processes' `wake_at` does nothing: a leader among several reads the instants they planned.
+        refresh = wakeups.refresh if self.coordination.shared else None
+        self.leadership = Leadership(self.coordination, self._take_lead, wakeups.stand_down, refresh)
+        self._started = False
         deps = {name: unit.deps for name, unit in self.units.items()}
         inbound = {name: unit.on_message for name, unit in self.units.items() if unit.on_message is not None}
         self.dispatcher = Dispatcher(registry, deps, clock, spaces, cards, subscriptions, inbound, metrics)
@@ -144,19 +163,31 @@ class App:
         return renderers
 
     async def start(self) -> None:
-        """Open the database, let features recover, schedule what is pending and catch up on what fell due."""
+        """Open the database, let features recover, then, leading, schedule what is pending and catch up."""
         await self.services.db.open()
         try:
+            await self.coordination.open()
             await self.notices.recover()  # before anything can send: what a dead process was sending is unsure
             await self.services.subscriptions.load()
             for unit in self.units.values():
                 for hook in unit.on_start:
                     await hook()
-            await self.services.wakeups.start()
+            await self.leadership.start()  # the sole process (SQLite) leads at once; others follow, ready to take over
+            self._started = True
         except BaseException:
             # An open database keeps its threads alive: the process could not exit.
+            await self.coordination.close()
             await self.services.db.close()
             raise
+
+    async def _take_lead(self) -> None:
+        """This process fires the wake-ups from now on; taking over from a dead leader, it first recovers."""
+        if self._started:  # at start the recovery has just run
+            await self.notices.recover()  # the dead leader's claims are unsure; a live process's are left alone
+            for unit in self.units.values():
+                for hook in unit.on_takeover:
+                    await hook()
+        await self.services.wakeups.start()  # rebuilt from the database, then caught up, as at start
 
     async def detach(self, platform: str, messenger: Delivery) -> None:
         """An adapter is stopping: show the last live states through it, then stop routing to it."""
@@ -165,10 +196,12 @@ class App:
 
     async def stop(self) -> None:
         """Stop the scheduler, let features finish their sends, flush live cards and close the database."""
+        await self.leadership.stop()
         await self.services.wakeups.shutdown()
         for unit in reversed(list(self.units.values())):
             for hook in unit.on_stop:
                 await hook()
         await self.notices.stop()
         await self.services.cards.drain()
+        await self.coordination.close()  # leadership passes on
         await self.services.db.close()

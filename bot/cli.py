@@ -184,17 +184,15 @@ ONE_PROCESS = "run one process, with every adapter it needs: --adapter slack,dis
 
 @contextlib.contextmanager
 def _sole_process(settings: Settings) -> Iterator[None]:
-    """Hold an exclusive lock on the database while the bot runs; refuse if another process holds it."""
-    # Two processes on one database would each take the other's in-flight sends for a crash
-    # and mark them "unsure". The lock goes when the process ends, however it ends.
-    url = settings.database_url
-    if url is not None:
-        from bot.store.postgres.database import session_lock
+    """On an SQLite file, hold an exclusive lock while the bot runs; refuse if another process holds it.
 
-        with session_lock(url, "phosphore.run.") as free:
-            if not free:
-                raise AlreadyRunning(f"another phosphore process is running on {settings.database_name}; {ONE_PROCESS}")
-            yield
+    Processes on one PostgreSQL server share the work instead: one leads the scheduler, each claim
+    is stamped with its process, and only a dead process's claims are ever taken for unsure.
+    """
+    # Two processes on one file would each take the other's in-flight sends for a crash
+    # and mark them "unsure". The lock goes when the process ends, however it ends.
+    if settings.database_url is not None:
+        yield
         return
     database = settings.database
     lock_path = database.with_name(f"{database.name}.lock")

@@ -58,6 +58,8 @@ class Unit:
     wakeups: tuple[Source, ...] = ()  # due work and where its next instants are read
     on_start: tuple[Hook, ...] = ()  # after the database opens, before wake-ups start
     on_stop: tuple[Hook, ...] = ()  # before the database closes
+    # When this process takes the scheduler over from one that died (PostgreSQL): what it left in flight is unsure.
+    on_takeover: tuple[Hook, ...] = ()
     on_message: InboundHandler | None = None  # messages posted where the feature subscribed
 
 

@@ -55,28 +55,55 @@ class Wakeups:
         # shutdown can wait for the run in progress before the database closes.
         self._running = asyncio.Lock()
         self._stopping = False
+        self._standing_down = False  # another process leads: nothing fires here until `start` again
+        self._known: set[datetime] = set()  # the sources' instants at the last look (`refresh`)
 
     def add_source(self, run: DueWork, pending: PendingTimes | None = None) -> None:
         """Run `run` at every wake-up; `pending()` lists its future due instants (read at start)."""
         self.sources.append(Source(run, pending))
 
     async def start(self) -> None:
-        """Start inside the running loop, wake-ups rebuilt from every source, then catch up."""
-        self._scheduler.start()
-        for source in self.sources:
-            self._moments.update(await source.pending() if source.pending else ())
+        """Start inside the running loop (or again after `stand_down`), wake-ups rebuilt from every source, then catch up.
+
+        Only the leading process runs this (`bot.core.leadership`): a follower's wake-ups stay unset.
+        """
+        if not self._scheduler.running:
+            self._scheduler.start()
+        self._standing_down = False
+        self._moments = await self._pending()
+        self._known = set(self._moments)
         self._soonest = list(self._moments)
         heapq.heapify(self._soonest)
         self._arm()
         await self.run_due()
+
+    async def _pending(self) -> set[datetime]:
+        """Every source's due instants still to be handled, as the database has them."""
+        found: set[datetime] = set()
+        for source in self.sources:
+            found.update(await source.pending() if source.pending else ())
+        return found
+
+    async def refresh(self) -> None:
+        """Look again at what the database says is due when: instants other processes planned are added.
+
+        With several processes on one database only the leader fires, and another process's
+        `wake_at` does nothing: the leader runs this every second, so it learns of them within one.
+        """
+        if not self._scheduler.running or self._standing_down:
+            return
+        found = await self._pending()
+        for moment in found - self._known:
+            self.wake_at(moment)
+        self._known = found
 
     def lag(self) -> timedelta:
         """How far the app's clock is ahead of real time (zero unless rehearsing or testing)."""
         return self.clock.now() - self._real.now()
 
     def wake_at(self, moment: datetime) -> None:
-        """Make sure due work is looked for at `moment` on the app's clock."""
-        if not self._scheduler.running:
+        """Make sure due work is looked for at `moment` on the app's clock (a follower leaves it to the leader)."""
+        if not self._scheduler.running or self._standing_down:
             return
         if moment not in self._moments:
             self._moments.add(moment)
@@ -128,11 +155,13 @@ class Wakeups:
 
     @property
     def running(self) -> bool:
-        """Whether wake-ups fire: started and not shutting down."""
-        return bool(self._scheduler.running) and not self._stopping
+        """Whether wake-ups fire: started, not standing down for another leader, not shutting down."""
+        return bool(self._scheduler.running) and not self._stopping and not self._standing_down
 
     async def clock_moved(self) -> None:
         """The app's clock jumped forward: do what became due, then re-time the job."""
+        if not self._scheduler.running or self._standing_down:
+            return  # the leading process does what became due
         self._forget(self.clock.now())
         await self.run_due()
         self._arm()
@@ -147,6 +176,15 @@ class Wakeups:
                     await source.run()
                 except Exception:
                     log.exception("scheduled work failed source=%s", getattr(source.run, "__qualname__", source.run))
+
+    async def stand_down(self) -> None:
+        """Another process leads now: forget every instant and let a run in progress finish (its claims hold)."""
+        self._standing_down = True
+        self._moments.clear()
+        self._soonest = []
+        self._arm()
+        async with self._running:
+            pass
 
     async def shutdown(self) -> None:
         """Stop waking up, and let a run in progress finish before the database closes.

@@ -127,7 +127,7 @@ async def test_health_is_503_while_the_database_is_closed(settings: Settings) ->
     async with served(web_app(app)) as base:
         status, body = await probe(base)
         assert status == 503 and body["database"]["ok"] is False and body["database"]["error"]
-        assert body["scheduler"] == {"ok": False, "running": False, "next_wakeup": None}
+        assert body["scheduler"] == {"ok": False, "leader": False, "running": False, "next_wakeup": None}
         await app.start()
         try:
             assert (await probe(base))[0] == 200
@@ -154,7 +154,7 @@ async def test_health_is_503_when_the_writer_does_not_answer_in_time(app: App) -
 async def test_health_is_503_once_the_scheduler_stopped(settings: Settings) -> None:
     """The process that runs the scheduler is unhealthy when wake-ups no longer fire."""
     async with running_app(settings) as app:
-        assert (await health(app))[1]["scheduler"] == {"ok": True, "running": True, "next_wakeup": None}
+        assert (await health(app))[1]["scheduler"] == {"ok": True, "leader": True, "running": True, "next_wakeup": None}
         await app.services.wakeups.shutdown()
         ok, body = await health(app)
         assert not ok and body["scheduler"]["running"] is False and body["database"]["ok"]

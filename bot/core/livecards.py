@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from bot.core.clock import Clock
@@ -16,6 +18,13 @@ from bot.ui import Card
 log = logging.getLogger(__name__)
 
 Renderer = Callable[[str], Awaitable[Card | None]]
+Exclusive = Callable[[str], AbstractAsyncContextManager[None]]
+
+
+@contextlib.asynccontextmanager
+async def alone(subject: str) -> AsyncIterator[None]:
+    """No other process edits cards: nothing to hold."""
+    yield
 
 
 class Timer(Protocol):
@@ -48,6 +57,8 @@ class LiveCards:
     Platforms rate-limit message edits (Slack chat.update ~50/min, Discord ~5/5 s per
     channel), so a burst of votes becomes a few edits; the last state always lands
     within one interval of the last change because rendering reads the state at flush time.
+    One flush at a time renders and edits a subject (`exclusive` extends that to other processes):
+    a flush that waited for another's edits renders after them, so the last state lands last.
     """
 
     def __init__(
@@ -58,6 +69,7 @@ class LiveCards:
         interval: float = 2.0,
         timer: Timer | None = None,
         metrics: Metrics | None = None,
+        exclusive: Exclusive = alone,
     ) -> None:
         self.messages = messages
         self.metrics = metrics or Metrics()
@@ -65,9 +77,11 @@ class LiveCards:
         self.clock = clock
         self.interval = interval
         self.timer: Timer = timer or LoopTimer()
+        self.exclusive = exclusive
         self.edits = 0
         self._renderers: dict[str, Renderer] = {}
         self._last_flush: dict[str, float] = {}
+        self._editing: dict[str, asyncio.Lock] = {}  # per subject, as `_last_flush`
         self._scheduled: dict[str, asyncio.Task[None]] = {}
         self._running: set[asyncio.Task[None]] = set()
 
@@ -104,13 +118,16 @@ class LiveCards:
             log.warning("no renderer for subject kind=%s", kind)
             return
         try:
-            card = await renderer(subject)
-            if card is None:
-                return
-            for ref in await self.messages.refs(subject):
-                self.edits += 1
-                self.metrics.count("card_edits", ref.space)
-                await self.delivery.edit(ref, card)
+            # One flush of a subject at a time, in this process and across processes: the one that
+            # waited renders after the other's edits, so an older state never lands last.
+            async with self._editing.setdefault(subject, asyncio.Lock()), self.exclusive(subject):
+                card = await renderer(subject)
+                if card is None:
+                    return
+                for ref in await self.messages.refs(subject):
+                    self.edits += 1
+                    self.metrics.count("card_edits", ref.space)
+                    await self.delivery.edit(ref, card)
         except Exception:
             log.exception("live update failed subject=%s", subject)
 

@@ -37,11 +37,12 @@ async def _database(app: App, timeout: float) -> dict[str, Any]:
 
 
 def _scheduler(app: App) -> dict[str, Any]:
-    """Whether wake-ups fire, and the next one."""
-    wakeups = app.services.wakeups
+    """Whether wake-ups fire in the leading process (a follower: whether it stands ready), and the next one."""
+    wakeups, leader = app.services.wakeups, app.leadership.leading
     pending = wakeups.pending()
     return {
-        "ok": wakeups.running,
+        "ok": wakeups.running if leader else app.leadership.trying,
+        "leader": leader,
         "running": wakeups.running,
         "next_wakeup": pending[0].isoformat() if pending else None,
     }

@@ -7,6 +7,7 @@ and is skipped (saying why) without that variable or a reachable server.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -73,3 +74,17 @@ async def twin(database: Database) -> AsyncIterator[Database]:
         yield other
     finally:
         await other.close()
+
+
+async def end_process(gone: Database, witness: Database) -> None:
+    """Close `gone` as its process ending would; on PostgreSQL, wait until `witness` no longer sees its session."""
+    if not isinstance(gone, postgres.Database):
+        await gone.close()
+        return
+    pid = await gone.write(lambda conn: conn.execute("SELECT pg_backend_pid()").fetchone()[0])
+    await gone.close()
+    for _ in range(500):  # the server ends a closed session's backend within moments
+        if await witness.fetch_one("SELECT 1 FROM pg_stat_activity WHERE pid = ?", (pid,)) is None:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"session {pid} still open 5 s after its process closed it")

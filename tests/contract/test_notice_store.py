@@ -12,6 +12,7 @@ from bot.core.notices import Notice, QueuedNotice
 from bot.core.ports import NoticeStore
 from bot.store.database import Database
 from bot.store.sqlite.outbox import SqliteNoticeStore, enqueue
+from tests.contract.conftest import end_process
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 SPACE = "console:local"
@@ -82,11 +83,15 @@ async def test_claims_only_the_spaces_asked_for(notices: NoticeStore, put: Put) 
     assert numbers(await notices.claim(["discord:G1", SPACE], 100, NOW)) == [2, 3]
 
 
-async def test_sending_at_restart_becomes_unsure_and_is_never_claimed_again(notices: NoticeStore, put: Put) -> None:
+async def test_sending_at_restart_becomes_unsure_and_is_never_claimed_again(
+    notices: NoticeStore, put: Put, database: Database, twin: Database
+) -> None:
     """Rows left 'sending' by a dead process are counted per kind, never re-sent; waiting rows still go."""
     await put([notice("bob", i) for i in range(5)] + [Notice(SPACE, "console:bob", "test.other")])
-    claimed = await notices.claim([SPACE], 3, NOW)
-    await notices.finish(claimed[0].id, "sent", NOW)
+    dead = SqliteNoticeStore(twin)
+    claimed = await dead.claim([SPACE], 3, NOW)
+    await dead.finish(claimed[0].id, "sent", NOW)
+    await end_process(twin, database)  # the process dies with two notices claimed
     assert dict(await notices.mark_unsure(NOW)) == {"test.numbered": 2}
     assert dict(await notices.mark_unsure(NOW)) == {}
     await notices.finish(claimed[1].id, "sent", NOW)  # a late mark does not turn an unsure row into sent
@@ -123,3 +128,17 @@ async def test_a_notice_exists_iff_its_change_committed(database: Database, noti
     count = len(woken)
     await database.write(lambda conn: conn.execute("SELECT 1"))
     assert len(woken) == count  # …and not after one that did not
+
+
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)  # on SQLite one process runs per file
+async def test_a_live_process_claims_are_left_to_it_and_claims_skip_each_other(
+    notices: NoticeStore, put: Put, database: Database, twin: Database
+) -> None:
+    """Two processes claiming at once share the rows; one starting never takes the other's claims for unsure."""
+    await put([notice("bob", i) for i in range(40)])
+    other = SqliteNoticeStore(twin)
+    mine, theirs = await asyncio.gather(notices.claim([SPACE], 30, NOW), other.claim([SPACE], 30, NOW))
+    assert sorted(numbers(mine) + numbers(theirs)) == list(range(40))
+    assert dict(await notices.mark_unsure(NOW)) == {}
+    await end_process(twin, database)
+    assert dict(await notices.mark_unsure(NOW)) == {"test.numbered": len(theirs)}

@@ -12,9 +12,11 @@ import pytest
 from bot.core.notices import Notice
 from bot.features.events.domain import EventDraft
 from bot.features.schedule.domain import Planned
+from bot.features.schedule.sqlite import SqliteScheduleStore
 from bot.features.schedule.store import ScheduleStore
 from bot.store.database import Database
 from bot.store.sqlite.outbox import SqliteNoticeStore
+from tests.contract.conftest import end_process
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 SPACE = "console:local"
@@ -71,10 +73,13 @@ async def test_a_recipient_is_claimed_once_even_by_racing_senders(schedule: Sche
     assert await schedule.claimed(message.id) == {"console:bob"}
 
 
-async def test_a_chunk_of_claims_skips_rows_already_there_and_released_claims_vanish(schedule: ScheduleStore) -> None:
+async def test_a_chunk_of_claims_skips_rows_already_there_and_released_claims_vanish(
+    schedule: ScheduleStore, database: Database, twin: Database
+) -> None:
     """A chunk's claims skip recipients already holding a row; its outcomes mark rows, and released claims vanish."""
     message = await schedule.add(SPACE, "post", "general", "console:alice", "Hi", NOW, NOW)
-    assert await schedule.claim(message.id, SPACE, "console:bob", "bob", NOW)
+    assert await SqliteScheduleStore(twin).claim(message.id, SPACE, "console:bob", "bob", NOW)
+    await end_process(twin, database)  # the process that claimed bob is gone
     chunk = [(f"console:{name}", name) for name in ("bob", "carol", "dave", "erin")]
     assert await schedule.claim_many(message.id, SPACE, chunk, NOW) == ["console:carol", "console:dave", "console:erin"]
     outcomes = {"console:carol": "sent", "console:dave": "failed"}
@@ -85,13 +90,15 @@ async def test_a_chunk_of_claims_skips_rows_already_there_and_released_claims_va
 
 
 async def test_claims_left_sending_become_unsure_and_are_reported_by_name(
-    schedule: ScheduleStore, database: Database
+    schedule: ScheduleStore, database: Database, twin: Database
 ) -> None:
     """After a stop, rows still 'sending' turn 'unsure' (never re-sent) and the author's notice is queued with them."""
     message = await schedule.add(SPACE, "post", "general", "console:zoe", "Hi\nall", NOW, NOW)
+    stopped = SqliteScheduleStore(twin)  # the process that stops mid fan-out
     for name in ("bob", "carol", "dave"):
-        assert await schedule.claim(message.id, SPACE, f"console:{name}", name, NOW)
-    await schedule.finish(message.id, "console:bob", "sent", NOW)
+        assert await stopped.claim(message.id, SPACE, f"console:{name}", name, NOW)
+    await stopped.finish(message.id, "console:bob", "sent", NOW)
+    await end_process(twin, database)
     unsure = await schedule.mark_unsure(NOW)
     assert [(m.id, sorted(names)) for m, names in unsure] == [(message.id, ["carol", "dave"])]
     assert await schedule.mark_unsure(NOW) == []
@@ -99,6 +106,19 @@ async def test_claims_left_sending_become_unsure_and_are_reported_by_name(
     assert await queued(database) == [
         Notice(SPACE, "console:zoe", "schedule.unsure", {"ref": message.ref, "title": "Hi", "names": ["carol", "dave"]})
     ]
+
+
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)  # on SQLite one process runs per file
+async def test_claims_of_a_process_still_running_are_never_taken_for_unsure(
+    schedule: ScheduleStore, database: Database, twin: Database
+) -> None:
+    """Another live process's claims in flight stay 'sending' when a process starts; they become unsure once it is gone."""
+    message = await schedule.add(SPACE, "post", "general", "console:zoe", "Hi", NOW, NOW)
+    assert await SqliteScheduleStore(twin).claim(message.id, SPACE, "console:bob", "bob", NOW)
+    assert await schedule.mark_unsure(NOW) == []
+    assert await schedule.claimed(message.id) == {"console:bob"}
+    await end_process(twin, database)
+    assert [(m.id, names) for m, names in await schedule.mark_unsure(NOW)] == [(message.id, ["bob"])]
 
 
 async def test_completing_an_event_message_tells_its_author_whom_it_missed(

@@ -119,6 +119,7 @@ def build(kernel: Kernel, store: LiveStore, built: Built) -> Unit:
         wakeups=(Source(announce_sessions, engage.pending_sessions),),
         on_start=(relay.start,),
         on_stop=(relay.stop,),
+        on_takeover=(relay.start,),
         on_message=on_message,
     )
 

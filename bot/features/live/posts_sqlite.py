@@ -15,6 +15,7 @@ from typing import Any
 from bot.features.live.domain import LiveChannel
 from bot.features.live.relaying import ClaimedItem, Target
 from bot.store.database import Connection, Database, Row
+from bot.store.sql import claimant, claimant_gone
 from bot.store.sqlite.rows import from_iso, to_iso
 
 FINAL = "summary"  # posted in the channels the thread was in when it stopped, though stopping detached them
@@ -58,7 +59,10 @@ def claim_item(conn: Connection, channel: Row, target: Target) -> ClaimedItem | 
         if channel["detached_at"] is not None and row["kind"] != FINAL:
             conn.execute("UPDATE live_item_posts SET status = 'skipped' WHERE id = ?", (row["post_id"],))
             continue
-        conn.execute("UPDATE live_item_posts SET status = 'sending' WHERE id = ?", (row["post_id"],))
+        conn.execute(
+            f"UPDATE live_item_posts SET status = 'sending', claimed_by = {claimant(conn)} WHERE id = ?",
+            (row["post_id"],),
+        )
         return ClaimedItem(row["post_id"], row["item_id"], row["thread_id"], target, row["kind"],
                            json.loads(row["params"]), row["subject"])  # fmt: skip
     return None
@@ -73,9 +77,10 @@ def item_posted(conn: Connection, post_id: int, message_id: str | None) -> None:
 
 
 def recover(conn: Connection) -> int:
-    """Posts of the bot a stopped process left 'sending' become 'unsure': never sent again."""
-    return len(conn.execute("UPDATE live_item_posts SET status = 'unsure' WHERE status = 'sending' RETURNING id")
-               .fetchall())  # fmt: skip
+    """Posts of the bot a process no longer running left 'sending' become 'unsure': never sent again."""
+    return len(conn.execute(
+        f"UPDATE live_item_posts SET status = 'unsure' WHERE status = 'sending' AND {claimant_gone(conn)} RETURNING id"
+    ).fetchall())  # fmt: skip
 
 
 WAITING = "SELECT channel_id FROM live_item_posts WHERE status = 'waiting'"

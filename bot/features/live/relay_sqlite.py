@@ -11,7 +11,7 @@ from bot.features.live import posts_sqlite
 from bot.features.live.relay import Copy, joined, line, pack
 from bot.features.live.relaying import Claimed, ClaimedItem, Mirror, Target
 from bot.store.database import Connection, Database, Row
-from bot.store.sql import for_update
+from bot.store.sql import claimant, claimant_gone, for_update
 from bot.store.sqlite.rows import to_iso
 
 CLAIM_MAX = 200  # copies read per claim: more than one post can carry on any platform
@@ -186,7 +186,8 @@ class SqliteRelayStore:
             lines = [_line(r, target, names) for r in rows]
             count = pack(lines, target)
             post = conn.execute(
-                "INSERT INTO live_posts (channel_id, status, created_at) VALUES (?, 'sending', ?) RETURNING id",
+                f"INSERT INTO live_posts (channel_id, status, created_at, claimed_by) VALUES (?, 'sending', ?,"
+                f" {claimant(conn)}) RETURNING id",
                 (channel_id, to_iso(now)),
             ).fetchone()["id"]
             conn.executemany("UPDATE live_copies SET post_id = ? WHERE id = ?", [(post, r["id"]) for r in rows[:count]])
@@ -246,10 +247,12 @@ class SqliteRelayStore:
         )
 
     async def recover(self) -> int:
-        """Posts left 'sending' by a stopped process become 'unsure': never sent again."""
+        """Posts a process no longer running left 'sending' become 'unsure': never sent again."""
 
         def op(conn: Connection) -> int:
-            rows = conn.execute("UPDATE live_posts SET status = 'unsure' WHERE status = 'sending' RETURNING id")
+            rows = conn.execute(
+                f"UPDATE live_posts SET status = 'unsure' WHERE status = 'sending' AND {claimant_gone(conn)} RETURNING id"
+            )
             return len(rows.fetchall()) + posts_sqlite.recover(conn)
 
         return await self.db.write(op)

@@ -44,6 +44,7 @@ def build(kernel: Kernel, store: ScheduleStore, built: Built) -> Unit:
         wakeups=(Source(sender.run_due, sender.pending_times),),
         on_start=(schedule.plan_missing, sender.recover),
         on_stop=(sender.stop,),
+        on_takeover=(sender.recover,),
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from bot.core.notices import Notice
 from bot.features.schedule.domain import EVENT_KINDS, FeedbackRow, Planned, Report, Scheduled, report
 from bot.store.database import Connection, Database, Row
-from bot.store.sql import lock
+from bot.store.sql import claimant, claimant_gone, lock
 from bot.store.sqlite.outbox import enqueue
 from bot.store.sqlite.rows import from_iso, next_ref, to_iso
 
@@ -234,8 +234,9 @@ class SqliteScheduleStore:
 
         def op(conn: Connection) -> list[str]:
             return [recipient for recipient, name in recipients if conn.execute(
-                "INSERT INTO deliveries (message_id, recipient, space, name, status, claimed_at)"
-                " VALUES (?, ?, ?, ?, 'sending', ?) ON CONFLICT (message_id, recipient) DO NOTHING RETURNING 1",
+                "INSERT INTO deliveries (message_id, recipient, space, name, status, claimed_at, claimed_by)"
+                f" VALUES (?, ?, ?, ?, 'sending', ?, {claimant(conn)})"
+                " ON CONFLICT (message_id, recipient) DO NOTHING RETURNING 1",
                 (message_id, recipient, space, name, to_iso(now)),
             ).fetchone()]  # fmt: skip
 
@@ -264,12 +265,13 @@ class SqliteScheduleStore:
             await self.db.write(op)
 
     async def mark_unsure(self, now: datetime) -> list[tuple[Scheduled, list[str]]]:
-        """Rows left 'sending' become 'unsure', each author told in the same write; per message, the names."""
+        """Rows a process no longer running left 'sending' become 'unsure', each author told in the same write;
+        per message, the names (another running process's claims are its own to finish)."""
 
         def op(conn: Connection) -> list[tuple[Scheduled, list[str]]]:
             rows = conn.execute(
-                "UPDATE deliveries SET status = 'unsure', finished_at = ? WHERE status = 'sending'"
-                " RETURNING message_id, name",
+                "UPDATE deliveries SET status = 'unsure', finished_at = ?"
+                f" WHERE status = 'sending' AND {claimant_gone(conn)} RETURNING message_id, name",
                 (to_iso(now),),
             ).fetchall()
             names: dict[int, list[str]] = {}

@@ -295,15 +295,6 @@ def migrate_url(url: str, folders: Sequence[Traversable] = ()) -> int:
             raise DatabaseError(f"cannot migrate {masked(url)}: {_without(str(error), url)}") from error
 
 
-@contextlib.contextmanager
-def session_lock(url: str, name: str) -> Iterator[bool]:
-    """Hold the advisory lock `name` (per schema) while the block runs, if free; yields whether it was."""
-    # A session lock: the server drops it when this connection ends, however the process ends.
-    with connect(url) as conn:
-        row = conn.execute("SELECT pg_try_advisory_lock(hashtext(%s || current_schema()))", (name,)).fetchone()
-        yield bool(row and row[0])
-
-
 def _without(message: str, url: str) -> str:
     """An error message with the URL's password taken out, should the driver quote it."""
     password = urlsplit(url).password

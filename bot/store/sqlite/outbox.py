@@ -10,6 +10,7 @@ from typing import Literal
 from bot.core.metrics import per_platform
 from bot.core.notices import Notice, QueuedNotice
 from bot.store.database import Connection, Database, NoticeRecorder, Row
+from bot.store.sql import claimant, claimant_gone, skip_locked
 from bot.store.sqlite.rows import to_iso
 
 
@@ -59,11 +60,12 @@ class SqliteNoticeStore:
         names = list(spaces)
 
         def op(conn: Connection) -> list[QueuedNotice]:
-            # status is checked again outside the subquery: on PostgreSQL a row another process claimed
-            # meanwhile is re-read once that process commits, and skipped (never claimed twice).
+            # Rows another process is claiming are skipped, not waited for (PostgreSQL); status is checked
+            # again outside the subquery all the same, so a row is never claimed twice.
             rows = conn.execute(
-                "UPDATE outbox SET status = 'sending', updated_at = ? WHERE status = 'pending' AND id IN ("
-                f" SELECT id FROM outbox WHERE status = 'pending' AND space IN ({_marks(names)}) ORDER BY id LIMIT ?)"
+                f"UPDATE outbox SET status = 'sending', claimed_by = {claimant(conn)}, updated_at = ?"
+                " WHERE status = 'pending' AND id IN (SELECT id FROM outbox WHERE status = 'pending'"
+                f" AND space IN ({_marks(names)}) ORDER BY id LIMIT ?{skip_locked(conn)})"
                 " RETURNING id, space, member, kind, params",
                 (to_iso(now), *names, limit),
             ).fetchall()
@@ -104,11 +106,12 @@ class SqliteNoticeStore:
         ))  # fmt: skip
 
     async def mark_unsure(self, now: datetime) -> Mapping[str, int]:
-        """Rows left 'sending' by a stopped process become 'unsure'; how many per kind."""
+        """Rows left 'sending' by a process no longer running become 'unsure'; how many per kind."""
 
         def op(conn: Connection) -> dict[str, int]:
             rows = conn.execute(
-                "UPDATE outbox SET status = 'unsure', updated_at = ? WHERE status = 'sending' RETURNING kind",
+                "UPDATE outbox SET status = 'unsure', updated_at = ?"
+                f" WHERE status = 'sending' AND {claimant_gone(conn)} RETURNING kind",
                 (to_iso(now),),
             ).fetchall()
             counts: dict[str, int] = {}
