@@ -168,29 +168,29 @@ async def test_each_question_kind_and_its_bad_input(app: App, bot: Session) -> N
         'text "Une idée ?"',
         'dates "Prochaine date ?" 2026-07-01 2026-07-08 2026-07-15',
     )
-    assert "5 questions au plus" in (await bot.say('/survey question #1 choice "Encore ?" Oui Non')).text  # type: ignore[operator]
+    assert "5 questions au plus" in (await bot.say('/survey question #1 choice "Encore ?" Oui Non')).text
     await bot.say("/survey send #1 #1")
     await bot.sent.wait_until(lambda: len(bot.sent.private) == 4)
     m0 = bot.as_("m0")
-    assert "(A)" in (await click(bot, "m0", "A")).text  # type: ignore[operator]
-    assert "(A, C)" in (await click(bot, "m0", "C")).text  # type: ignore[operator]
-    assert "(C)" in (await click(bot, "m0", "A")).text  # type: ignore[operator]
-    assert "(A, C)" in (await m0.say('/survey answer #1 1 "A, C"')).text  # type: ignore[operator]
-    assert "La note doit être un nombre entier de 1 à 5" in (await m0.say("/survey answer #1 2 7")).text  # type: ignore[operator]
-    assert "(4)" in (await click(bot, "m0", "4")).text  # type: ignore[operator]
-    assert "de 0 à 10" in (await m0.say("/survey answer #1 3 11")).text  # type: ignore[operator]
-    assert "(9)" in (await m0.say("/survey answer #1 3 9")).text  # type: ignore[operator]
-    assert "Il manque : réponse" in (await m0.say('/survey answer #1 4 "   "')).text  # type: ignore[operator]
+    assert "(A)" in (await click(bot, "m0", "A")).text
+    assert "(A, C)" in (await click(bot, "m0", "C")).text
+    assert "(C)" in (await click(bot, "m0", "A")).text
+    assert "(A, C)" in (await m0.say('/survey answer #1 1 "A, C"')).text
+    assert "La note doit être un nombre entier de 1 à 5" in (await m0.say("/survey answer #1 2 7")).text
+    assert "(4)" in (await click(bot, "m0", "4")).text
+    assert "de 0 à 10" in (await m0.say("/survey answer #1 3 11")).text
+    assert "(9)" in (await m0.say("/survey answer #1 3 9")).text
+    assert "Il manque : réponse" in (await m0.say('/survey answer #1 4 "   "')).text
     too_long = "x" * 501
     refused = await m0.act("cmd:survey.answer", fields={"survey": "#1", "question": "4", "text": too_long})
     assert "501" in (refused.text or "") + str(refused.field_errors), refused
-    assert "jours proposés" in (await m0.say("/survey answer #1 5 2026-07-02")).text  # type: ignore[operator]
-    assert "(2026-07-01, 2026-07-15)" in (await m0.say('/survey answer #1 5 "2026-07-01, 2026-07-15"')).text  # type: ignore[operator]
+    assert "jours proposés" in (await m0.say("/survey answer #1 5 2026-07-02")).text
+    assert "(2026-07-01, 2026-07-15)" in (await m0.say('/survey answer #1 5 "2026-07-01, 2026-07-15"')).text
     crafted = await m0.act("survey:pick:1:2:9")
     assert "de 1 à 5" in (crafted.text or "")
-    assert "ne fait pas partie des jours proposés" in (await bot.as_("m1").act("survey:pick:1:5:3")).text  # type: ignore[operator]
-    assert "ne t’a pas été envoyé" in (await bot.as_("zoe").act("survey:pick:1:2:2")).text  # type: ignore[operator]
-    assert "pas de question 9" in (await m0.say("/survey answer #1 9 oui")).text  # type: ignore[operator]
+    assert "ne fait pas partie des jours proposés" in (await bot.as_("m1").act("survey:pick:1:5:3")).text
+    assert "ne t’a pas été envoyé" in (await bot.as_("zoe").act("survey:pick:1:2:2")).text
+    assert "pas de question 9" in (await m0.say("/survey answer #1 9 oui")).text
     write = [c for c in controls_of(bot, "m1") if isinstance(c, Button) and c.label.startswith("Répondre")]
     form = await bot.as_("m1").act(write[0].action_id)
     assert form.modal is not None and form.modal.action_id == "cmd:survey.answer"
@@ -201,10 +201,10 @@ async def test_each_question_kind_and_its_bad_input(app: App, bot: Session) -> N
     assert results.card is not None
     text = "\n".join(results.card.text)
     assert "Plus de pauses" in text and "NPS : 100" in text
-    days = text.split("Prochaine date")[1].splitlines()[1:4]
-    assert days == ["2026-07-01 — 3", "2026-07-08 — 2", "2026-07-15 — 1"]
+    ranked = text.split("Prochaine date")[1].splitlines()[1:4]
+    assert ranked == ["2026-07-01 — 3", "2026-07-08 — 2", "2026-07-15 — 1"]
     await bot.say("/survey close #1")
-    assert "est clos" in (await click(bot, "m0", "B")).text  # type: ignore[operator]
+    assert "est clos" in (await click(bot, "m0", "B")).text
 
 
 async def test_english_messages(app: App, bot: Session) -> None:
@@ -214,9 +214,9 @@ async def test_english_messages(app: App, bot: Session) -> None:
     await bot.say("/survey send #1 #1")
     await bot.sent.wait_until(lambda: len(bot.sent.private) == 2)
     m0 = bot.as_("m0", locale="en")
-    assert "from 1 to 5" in (await m0.say("/survey answer #1 1 0")).text  # type: ignore[operator]
-    assert "your answer is recorded (4)" in (await m0.say("/survey answer #1 1 4")).text  # type: ignore[operator]
-    assert "Only staff" in (await m0.say('/survey create "X"')).text  # type: ignore[operator]
+    assert "from 1 to 5" in (await m0.say("/survey answer #1 1 0")).text
+    assert "your answer is recorded (4)" in (await m0.say("/survey answer #1 1 4")).text
+    assert "Only staff" in (await m0.say('/survey create "X"')).text
 
 
 async def test_anonymous_survey_hides_who_and_small_groups(app: App, bot: Session) -> None:
@@ -229,12 +229,12 @@ async def test_anonymous_survey_hides_who_and_small_groups(app: App, bot: Sessio
         await click(bot, member, "Bien")
     await bot.as_("m4").say('/survey answer #1 2 "Idée secrète"')
     results = await bot.say("/survey results #1")
-    text = "\n".join(results.card.text)  # type: ignore[union-attr]
+    text = "\n".join(results.card.text)
     assert "Bien — 3" in text and "Idée secrète" not in text and "Moins de 3 réponses" in text
     export = await bot.say("/survey export #1")
     content = export.files[0].content.decode("utf-8")
     assert "m0" not in content and "membre" not in content and "Bien" in content
-    assert "Moins de 3" in (await bot.say("/survey ideas #1 2")).text  # type: ignore[operator]
+    assert "Moins de 3" in (await bot.say("/survey ideas #1 2")).text
 
 
 async def test_named_export_and_answers_to_the_idea_wall(app: App, bot: Session) -> None:
