@@ -12,7 +12,7 @@ import pytest
 from bot.core.errors import UserError
 from bot.core.model import Member
 from bot.features.surveys.domain import Question, Survey, pick
-from bot.features.surveys.store import SurveyStore
+from bot.features.surveys.store import AnswerRule, SurveyStore
 
 NOW = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 SPACE = "console:local"
@@ -40,6 +40,11 @@ async def sent_survey(surveys: SurveyStore, count: int, anonymous: bool = False)
     assert found is not None
     assert await surveys.send(found, members(count), NOW) == count
     return found
+
+
+def replace_by(value: str) -> AnswerRule:
+    """The rule of an answer that replaces whatever was there."""
+    return lambda _current: value
 
 
 async def outbox(surveys: SurveyStore) -> list[tuple[str, str]]:
@@ -74,7 +79,7 @@ async def test_concurrent_answers_are_counted_exactly(surveys: SurveyStore) -> N
     """100 recipients answering at once, one of them twice: 100 answered, the last click kept."""
     survey = await sent_survey(surveys, 100)
     await asyncio.gather(
-        *(surveys.answer(survey, m, 1, lambda _c, i=i: str(1 + i % 5), NOW) for i, m in enumerate(members(100)))
+        *(surveys.answer(survey, m, 1, replace_by(str(1 + i % 5)), NOW) for i, m in enumerate(members(100)))
     )
     await surveys.answer(survey, members(1)[0], 1, lambda _c: "5", NOW)
     progress = await surveys.progress(survey.id)
@@ -132,7 +137,7 @@ async def test_anonymous_answers_carry_no_members(surveys: SurveyStore) -> None:
     """Rows read for an anonymous export hold no member and are ordered by value, not by time."""
     survey = await sent_survey(surveys, 3, anonymous=True)
     for member, value in zip(members(3), ("5", "2", "4"), strict=True):
-        await surveys.answer(survey, member, 1, lambda _c, v=value: v, NOW)
+        await surveys.answer(survey, member, 1, replace_by(value), NOW)
     rows = await surveys.answers(survey.id, with_members=False)
     assert [(row.value, row.member, row.name) for row in rows] == [("2", "", ""), ("4", "", ""), ("5", "", "")]
     named = await surveys.answers(survey.id, with_members=True)
