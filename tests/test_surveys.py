@@ -102,7 +102,7 @@ async def test_a_survey_to_300_attendees_is_paced_counted_and_nudged_once(app: A
     await bot.settle()
     assert bot.sent.edits and bot.sent.edits[-1][1].fields[1].value == "120 (40 %)"
     planned = await bot.say('/survey nudge #1 "2026-06-01 12:00"')
-    assert "Relance du sondage #1 prévue" in (planned.text or ""), planned.text
+    assert "Relance de l’enquête #1 prévue" in (planned.text or ""), planned.text
     app.services.clock.set(START + timedelta(hours=3))  # type: ignore[attr-defined]
     before = len(bot.sent.private)
     await app.services.wakeups.run_due()
@@ -189,7 +189,7 @@ async def test_each_question_kind_and_its_bad_input(app: App, bot: Session) -> N
     crafted = await m0.act("survey:pick:1:2:9")
     assert "de 1 à 5" in (crafted.text or "")
     assert "ne fait pas partie des jours proposés" in (await bot.as_("m1").act("survey:pick:1:5:3")).text
-    assert "ne t’a pas été envoyé" in (await bot.as_("zoe").act("survey:pick:1:2:2")).text
+    assert "ne t’a pas été envoyée" in (await bot.as_("zoe").act("survey:pick:1:2:2")).text
     assert "pas de question 9" in (await m0.say("/survey answer #1 9 oui")).text
     write = [c for c in controls_of(bot, "m1") if isinstance(c, Button) and c.label.startswith("Répondre")]
     form = await bot.as_("m1").act(write[0].action_id)
@@ -204,7 +204,7 @@ async def test_each_question_kind_and_its_bad_input(app: App, bot: Session) -> N
     ranked = text.split("Prochaine date")[1].splitlines()[1:4]
     assert ranked == ["2026-07-01 — 3", "2026-07-08 — 2", "2026-07-15 — 1"]
     await bot.say("/survey close #1")
-    assert "est clos" in (await click(bot, "m0", "B")).text
+    assert "est close" in (await click(bot, "m0", "B")).text
 
 
 async def test_english_messages(app: App, bot: Session) -> None:
