@@ -276,3 +276,16 @@ def test_nps_and_rules() -> None:
     survey = Survey(1, SPACE, 1, "general", "console:alice", "T", True, (multi,), START)
     assert result(survey, multi, ["0", "1"]).hidden
     assert result(survey, multi, ["0", "1", "0,1"]).counts == (("A", 2), ("B", 2), ("C", 0))
+
+
+async def test_another_space_cannot_answer_or_read(app: App, bot: Session) -> None:
+    """A click naming a survey of another space is refused as if it did not exist."""
+    await event_with(app, 1)
+    await survey(bot, 'rating "Note ?"')
+    await bot.say("/survey send #1 #1")
+    await bot.sent.wait_until(lambda: len(bot.sent.private) == 1)
+    elsewhere = bot.as_("m0", space="slack:T1")
+    assert "n’existe pas ici" in ((await elsewhere.act("survey:pick:1:1:3")).text or "")
+    assert "n’existe pas ici" in ((await bot.as_(space="slack:T1").say("/survey results #1")).text or "")
+    progress = await app.services.surveys.progress(await app.services.surveys.get(SPACE, 1))
+    assert progress.answered == 0
