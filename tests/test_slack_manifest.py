@@ -65,6 +65,7 @@ def test_command_names_come_from_settings() -> None:
         "/event": "event",
         "/schedule": "schedule",
         "/live": "live",
+        "/survey": "survey",
     }
     assert "/sondage" in manifest_yaml(renamed, registry)
     for bad in ("nope=/x", "poll=sondage", "poll=/phosphore"):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from bot.feature import Feature
-from bot.features import events, help, ideas, live, polls, schedule
+from bot.features import events, help, ideas, live, polls, schedule, surveys
 
-# A feature may use the services of those listed before it (schedule uses events and polls).
+# A feature may use the services of those listed before it (schedule uses events and polls, surveys events and ideas).
 FEATURES: tuple[Feature, ...] = (
     help.FEATURE,
     polls.FEATURE,
@@ -13,4 +13,5 @@ FEATURES: tuple[Feature, ...] = (
     events.FEATURE,
     schedule.FEATURE,
     live.FEATURE,
+    surveys.FEATURE,
 )
