@@ -13,6 +13,7 @@ from bot.core.clock import ManualClock, RehearsalClock
 from bot.core.model import Member
 from bot.core.pacing import Pacer
 from bot.features.events.domain import Event, EventDraft, Signup
+from bot.features.schedule.domain import event_steps
 from bot.features.schedule.views import SchedulePresenter
 from bot.scheduler import Wakeups
 from bot.store.database import Connection
@@ -47,6 +48,22 @@ async def seed_planned_events(app: App, count: int) -> None:
                                                                          30 if kind == "followup_month" else 0)),
                   now, now) for step, (kind, offset) in enumerate(STEPS, 1)],
             )  # fmt: skip
+
+    await app.services.db.write(op)
+
+
+async def seed_unplanned_events(app: App, count: int) -> None:
+    """`count` upcoming events with nothing planned yet (created before the schedule existed), written in one go."""
+
+    def op(conn: Connection) -> None:
+        now = to_iso(START)
+        conn.executemany(
+            "INSERT INTO events (space, ref, channel, author, timezone, title, starts_at, ends_at,"
+            " onsite_capacity, created_at, updated_at) VALUES (?, ?, 'general', 'console:alice', 'Europe/Paris',"
+            " ?, ?, ?, 10, ?, ?)",
+            [(SPACE, number, f"Journée {number}", to_iso(START + timedelta(days=8, hours=number)),
+              to_iso(START + timedelta(days=8, hours=number + 6)), now, now) for number in range(1, count + 1)],
+        )  # fmt: skip
 
     await app.services.db.write(op)
 
@@ -368,3 +385,35 @@ async def test_a_fan_out_renders_each_reminder_as_it_is_sent(app: App) -> None:
     assert len(delivery.private) == presenter.rendered == 1000
     ahead = [rendered - sent for sent, rendered in enumerate(delivery.rendered_at_send)]
     assert max(ahead) <= 8  # at most one per send worker
+
+
+async def test_a_first_start_plans_1000_events_in_a_few_writes(settings: Settings) -> None:
+    """Events created before the schedule existed are planned at start a chunk per write, each as it is planned alone."""
+    async with running_app(settings) as first:
+        await seed_unplanned_events(first, 1000)
+    app = App(settings, ManualClock(START))
+    await app.start()
+    try:
+        commits = app.services.db.commits
+        rows = await app.services.db.fetch_all(
+            "SELECT event_id, kind, offset_seconds, due_at FROM scheduled_messages ORDER BY event_id, id"
+        )
+        planned: dict[int, list[tuple[str, int, datetime]]] = {}
+        for row in rows:
+            planned.setdefault(row["event_id"], []).append(
+                (row["kind"], row["offset_seconds"], datetime.fromisoformat(row["due_at"]))
+            )
+        events = app.services.events
+        plans = app.services.schedule.plans
+        for event_id in (1, 500, 1000):
+            event = await events.lookup(event_id)
+            assert event is not None
+            steps = event_steps(event, plans.offsets(SPACE), START)
+            assert planned[event_id] == [(step.kind, step.offset_seconds, step.due_at) for step in steps]
+        assert len(planned) == 1000 and len(rows) == 5000
+        assert app.services.wakeups.pending()[0] == min(
+            due for plan in planned.values() for _kind, _offset, due in plan
+        )
+    finally:
+        await app.stop()
+    assert commits <= 10  # five chunks of events, and what start writes anyway; one per event before

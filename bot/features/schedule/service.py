@@ -29,6 +29,7 @@ from bot.features.schedule.domain import (
     RATINGS,
     STEP_OF,
     TEXT_MAX,
+    EventPlan,
     FeedbackRow,
     FeedbackSummary,
     Kind,
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 WORKERS = 8  # sends in flight per fan-out; the pacer sets the rate
 CHUNK_SECONDS = 2.0  # a claim covers about this long of a platform's sends
 CHUNK_MAX = 100  # recipients claimed per write at most
+PLAN_CHUNK = 200  # events planned per write at start
 
 Recipients = tuple[
     int, Callable[[int], Target | None]
@@ -141,11 +143,21 @@ class ScheduleService:
         return event, offsets
 
     async def plan_missing(self) -> None:
-        """At start: plan the events that have no plan yet (created while the schedule did not exist)."""
-        for event_id in await self.store.unplanned_events(self.clock.now()):
-            event = await self.events.lookup(event_id)
-            if event is not None:
-                await self.sync_event(event)
+        """At start: plan the events that have no plan yet (created while the schedule did not exist).
+
+        PLAN_CHUNK events per write: thousands of them (a first start on an old database) are
+        planned in a few dozen transactions rather than one each.
+        """
+        missing = await self.store.unplanned_events(self.clock.now())
+        for start in range(0, len(missing), PLAN_CHUNK):
+            now = self.clock.now()
+            found = [await self.events.lookup(event_id) for event_id in missing[start : start + PLAN_CHUNK]]
+            events = [event for event in found if event is not None and event.cancelled_at is None]
+            offsets = {space: self.offsets(space) for space in {event.space for event in events}}
+            plans = [EventPlan(event.space, event.id, event.author, event_steps(event, offsets[event.space], now))
+                     for event in events]  # fmt: skip
+            for moment in await self.store.plan_many(plans, now):
+                self.wake_at(moment)
 
     async def get(self, space: str, ref: str | int) -> Scheduled:
         """A scheduled message of this space by its short reference."""
