@@ -198,7 +198,7 @@ async def polls(path: Path, votes: int, reps: int) -> Results:
 
 
 async def ideas(path: Path, count: int, reps: int) -> Results:
-    """A wall of `count` ideas: top, first and last page, a submission, a like, the export."""
+    """A wall of `count` ideas: top, first and last page, a submission, a like, the export; then closing it."""
     async with running_app(make_settings(path)) as app:
         alice = Session(app)
         wall = await app.services.ideas.wall(SPACE, "general", None)
@@ -229,7 +229,23 @@ async def ideas(path: Path, count: int, reps: int) -> Results:
         await alice.say(f"/idea show {count // 2 + 1}")  # its Like button is what `click` presses
         results["like (click, a new member)"] = await measure(app, like, reps, between=alice.settle)
         results["/idea export"] = await measure(app, export, reps, memory=True)
+        await app.services.db.write(lambda conn: conn.execute("UPDATE idea_walls SET is_default = 0, ref = 1"))
+        edits = app.services.cards.edits
+        results["/idea wall close (and its cards' edits)"] = closing = await measure(
+            app, lambda _: close_wall(alice), 1
+        )
+        closing.counts["card edits"] = [app.services.cards.edits - edits]
         return results
+
+
+async def close_wall(session: Session) -> None:
+    """Close the wall and wait for the edits of its posted idea cards (their buttons go).
+
+    A channel's default wall never closes: it is made an ordinary wall numbered 1 first (untimed).
+    """
+    reply = await session.say("/idea wall close 1")
+    assert reply.public, reply.text
+    await session.settle()
 
 
 async def startup(path: Path, events: int, reps: int) -> Results:

@@ -268,6 +268,16 @@ class SqliteIdeaStore:
         """Ideas matching a WHERE clause, with their like counts."""
         return [_idea(row) for row in await self.db.fetch_all(f"{IDEA_SELECT} WHERE {where}", params)]
 
+    async def posted_ideas(self, wall_id: int) -> list[int]:
+        """Ids of a wall's ideas shown in at least one posted message, in order (read from those messages)."""
+        # One probe of message_refs' index on subject per idea, in the database: only the posted ones come back.
+        rows = await self.db.fetch_all(
+            "SELECT i.id FROM ideas i WHERE i.wall_id = ?"
+            " AND EXISTS (SELECT 1 FROM message_refs m WHERE m.subject = 'idea:' || i.id) ORDER BY i.id",
+            (wall_id,),
+        )
+        return [row["id"] for row in rows]
+
     async def wall_ideas(self, wall_id: int, after: Idea | None = None, limit: int | None = None) -> list[Idea]:
         """Ideas of a wall, oldest first: all, or `limit` of them after `after`."""
         # No portable "no limit" value: SQLite refuses LIMIT NULL, PostgreSQL LIMIT -1; 2**62 means all on both.
