@@ -27,7 +27,7 @@ from bot.feature import migration_folders
 from bot.features import FEATURES
 from bot.features.ideas import domain
 from bot.features.ideas.domain import SIMILAR_PER_WORD, Idea, IdeaDraft, IdeaService, Wall, export_rows
-from bot.features.ideas.sqlite import SqliteIdeaStore
+from bot.features.ideas.sqlite import IDEA_SELECT, LISTED, SqliteIdeaStore
 from bot.store.sqlite.database import Database, migrations, statements
 from bot.store.sqlite.messages import SqliteMessageStore
 from tests.fakes.delivery import RecordingDelivery
@@ -347,3 +347,21 @@ async def test_closing_a_wall_re_renders_only_the_ideas_whose_card_was_posted(tm
     assert sorted(ref.message_id for ref, _card in delivery.edits) == ["m0", "m1", "m2"]
     assert all(not card.controls for _ref, card in delivery.edits)  # the closed wall's cards lost their buttons
     assert reads < 10 * len(posted)  # a few per posted card; rendering every idea of the wall read thousands
+
+
+async def test_a_far_page_skips_its_rows_in_the_index_alone(db: RecordingDatabase, tmp_path: Path) -> None:
+    """The last page of 10,000 ideas: the rows before it are counted in the index, never read nor joined."""
+    ideas = service(db)
+    store = ideas.store
+    assert isinstance(store, SqliteIdeaStore)
+    wall = await filled_wall(store, BIG)
+    newest = sorted(await store.wall_ideas(wall.id), key=lambda i: (i.created_at, i.id), reverse=True)
+    last = BIG // 10
+    (page, pages), reads = await reads_of(db, ideas.page(wall, last))
+    assert (page, pages) == (newest[-10:], last)
+    path = tmp_path / "scale.db"
+    assert_no_scan(plans(path, reads))
+    # The same page the plain way: every skipped row read from the table and joined to its author's name.
+    joined = [(f"{IDEA_SELECT} WHERE i.wall_id = ? AND {LISTED}"
+               " ORDER BY i.created_at DESC, i.id DESC LIMIT 10 OFFSET ?", (wall.id, BIG - 10))]  # fmt: skip
+    assert work(path, reads) * 3 < work(path, joined)

@@ -301,10 +301,14 @@ class SqliteIdeaStore:
 
     async def newest_ideas(self, wall_id: int, offset: int, limit: int) -> list[Idea]:
         """Listed ideas newest first, read in order from the ideas_newest index."""
-        return await self._ideas(
-            f"i.wall_id = ? AND {LISTED} ORDER BY i.created_at DESC, i.id DESC LIMIT ? OFFSET ?",
+        # The rows skipped are counted in the index alone (it holds the id): only the page's own ideas are
+        # read and joined, a few rows whatever the page's number. The page is put in order here.
+        page = await self._ideas(
+            f"i.id IN (SELECT i.id FROM ideas i WHERE i.wall_id = ? AND {LISTED}"
+            " ORDER BY i.created_at DESC, i.id DESC LIMIT ? OFFSET ?)",
             (wall_id, limit, offset),
         )
+        return sorted(page, key=lambda idea: (idea.created_at, idea.id), reverse=True)
 
     async def listed_count(self, wall_id: int) -> int:
         """The count the wall keeps of its listed ideas."""
