@@ -53,9 +53,8 @@ CHUNK_SECONDS = 2.0  # a claim covers about this long of a platform's sends
 CHUNK_MAX = 100  # recipients claimed per write at most
 PLAN_CHUNK = 200  # events planned per write at start
 
-Recipients = tuple[
-    int, Callable[[int], Target | None]
-]  # how many may receive; the target at a position (None: not them)
+# How many may receive a message, and the target at a position (None: that one does not receive it).
+Recipients = tuple[int, Callable[[int], Target | None]]
 
 
 class Presenter(Protocol):
@@ -293,7 +292,7 @@ class Sender:
         await asyncio.gather(*runs)
 
     async def stop(self) -> None:
-        """Take no new recipients, and wait for the sends in flight."""
+        """Take no new recipients, stop waiting for the pacer, and wait for the sends in flight."""
         self._stopping = True
         for waiting in self._pacing:
             waiting.cancel()
