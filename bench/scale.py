@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import string
 import tempfile
 import time
@@ -43,6 +44,7 @@ from tests.helpers import SPACE, START, Session, make_settings, running_app
 
 TICK = 0.001  # seconds between two ticks of a Watch
 READ_PAUSE = 0.005  # seconds between two of its reads: each costs CPU, and a queue worth noticing lasts longer
+STOP_FAN_OUT = 20.0  # seconds a paced fan-out would last, in the stop measurement
 REMINDER_OFFSETS = (timedelta(days=7), timedelta(days=1), timedelta(hours=1))  # the default schedule.reminder_offsets
 
 Request = Callable[[int], Awaitable[object]]  # one repetition, numbered (each may act as a new member)
@@ -196,7 +198,7 @@ async def polls(path: Path, votes: int, reps: int) -> Results:
 
 
 async def ideas(path: Path, count: int, reps: int) -> Results:
-    """A wall of `count` ideas: top, first and last page, a submission, a like, the export."""
+    """A wall of `count` ideas: top, first and last page, a submission, a like, the export; then closing it."""
     async with running_app(make_settings(path)) as app:
         alice = Session(app)
         wall = await app.services.ideas.wall(SPACE, "general", None)
@@ -227,7 +229,23 @@ async def ideas(path: Path, count: int, reps: int) -> Results:
         await alice.say(f"/idea show {count // 2 + 1}")  # its Like button is what `click` presses
         results["like (click, a new member)"] = await measure(app, like, reps, between=alice.settle)
         results["/idea export"] = await measure(app, export, reps, memory=True)
+        await app.services.db.write(lambda conn: conn.execute("UPDATE idea_walls SET is_default = 0, ref = 1"))
+        edits = app.services.cards.edits
+        results["/idea wall close (and its cards' edits)"] = closing = await measure(
+            app, lambda _: close_wall(alice), 1
+        )
+        closing.counts["card edits"] = [app.services.cards.edits - edits]
         return results
+
+
+async def close_wall(session: Session) -> None:
+    """Close the wall and wait for the edits of its posted idea cards (their buttons go).
+
+    A channel's default wall never closes: it is made an ordinary wall numbered 1 first (untimed).
+    """
+    reply = await session.say("/idea wall close 1")
+    assert reply.public, reply.text
+    await session.settle()
 
 
 async def startup(path: Path, events: int, reps: int) -> Results:
@@ -250,6 +268,16 @@ async def startup(path: Path, events: int, reps: int) -> Results:
 
 
 async def fanout(path: Path, recipients: int, reps: int) -> Results:
+    """An event's reminders, each to `recipients` members: time, stall, commits (one repetition per reminder);
+    then, on a copy taken before, a stop requested a second into a fan-out paced to last STOP_FAN_OUT seconds."""
+    untouched = path.with_name("before-fan-out.db")
+    shutil.copy(path, untouched)
+    results = await fan_outs(path, recipients, reps)
+    results["stop a second into a paced fan-out"] = await stop_mid_fan_out(untouched, recipients)
+    return results
+
+
+async def fan_outs(path: Path, recipients: int, reps: int) -> Results:
     """An event's reminders, each to `recipients` members: time, stall, commits (one repetition per reminder)."""
     async with running_app(make_settings(path)) as app:
         alice = Session(app)  # registers the console platform: the sender sends only where one is connected
@@ -268,6 +296,39 @@ async def fanout(path: Path, recipients: int, reps: int) -> Results:
             assert delivered == recipients, f"{delivered} of {recipients} reminders sent"
             await app.notices.idle()
         return {"reminder fan-out": figures}
+
+
+async def stop_mid_fan_out(path: Path, recipients: int) -> Figures:
+    """How long `App.stop` takes when asked a second into a reminder fan-out paced to last STOP_FAN_OUT seconds.
+
+    A container's stop grace period (Docker: 10 s) is what this must stay well under. Also counted: the
+    sends made after the stop was asked, and after a restart, members reached twice and members never reached.
+    """
+    rate = recipients / STOP_FAN_OUT
+    settings = make_settings(path, schedule__send_rate=f"console={rate:g}")
+    clock = ManualClock(START)
+    figures = Figures()
+    app = App(settings, clock)
+    await app.start()
+    alice = Session(app)
+    clock.set(before(scale_data.EVENT_STARTS, ZoneInfo(scale_data.TIMEZONE), REMINDER_OFFSETS[0]))  # one reminder due
+    fan_out = asyncio.ensure_future(app.services.wakeups.run_due())
+    await asyncio.sleep(1.0)
+    sent_before = len(alice.sent.private)
+    async with Watch() as watch:
+        with Stopwatch(figures):
+            await app.stop()
+    figures.watched(watch)
+    await fan_out
+    first = [member for member, _reply, _ok in alice.sent.private]
+    async with running_app(make_settings(path), clock) as again:  # unpaced: the rest goes at once
+        second = Session(again)
+        await again.services.wakeups.run_due()
+        rest = [member for member, _reply, _ok in second.sent.private]
+    figures.counts["sends after the stop was asked"] = [len(first) - sent_before]
+    figures.counts["members reached twice"] = [len(first) + len(rest) - len(set(first) | set(rest))]
+    figures.counts["members never reached"] = [recipients - len(set(first) | set(rest))]
+    return figures
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -195,13 +196,15 @@ class App:
         self.services.delivery.unregister(platform, messenger)
 
     async def stop(self) -> None:
-        """Stop the scheduler, let features finish their sends, flush live cards and close the database."""
+        """Stop the scheduler and every sender at once, flush live cards and close the database.
+
+        The senders are told to stop together with the scheduler, not after its run in progress: a long
+        paced fan-out then ends at its next recipient (the claims it never sent released) instead of
+        holding the stop until a container's grace period runs out and the process is killed mid-chunk.
+        """
         await self.leadership.stop()
-        await self.services.wakeups.shutdown()
-        for unit in reversed(list(self.units.values())):
-            for hook in unit.on_stop:
-                await hook()
-        await self.notices.stop()
+        hooks = [hook for unit in reversed(list(self.units.values())) for hook in unit.on_stop]
+        await asyncio.gather(self.services.wakeups.shutdown(), self.notices.stop(), *(hook() for hook in hooks))
         await self.services.cards.drain()
         await self.coordination.close()  # leadership passes on
         await self.services.db.close()

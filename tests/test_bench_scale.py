@@ -19,9 +19,11 @@ REQUESTS = (
     "/idea submit (a new author)",
     "like (click, a new member)",
     "/idea export",
+    "/idea wall close (and its cards' edits)",
     "first start (plans every event)",
     "restart (every event planned)",
     "reminder fan-out",
+    "stop a second into a paced fan-out",
 )
 
 

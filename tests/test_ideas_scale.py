@@ -22,12 +22,12 @@ import pytest
 
 from bot.core.clock import ManualClock
 from bot.core.livecards import LiveCards
-from bot.core.model import Member
+from bot.core.model import Member, MessageRef
 from bot.feature import migration_folders
 from bot.features import FEATURES
 from bot.features.ideas import domain
 from bot.features.ideas.domain import SIMILAR_PER_WORD, Idea, IdeaDraft, IdeaService, Wall, export_rows
-from bot.features.ideas.sqlite import SqliteIdeaStore
+from bot.features.ideas.sqlite import IDEA_SELECT, LISTED, SqliteIdeaStore
 from bot.store.sqlite.database import Database, migrations, statements
 from bot.store.sqlite.messages import SqliteMessageStore
 from tests.fakes.delivery import RecordingDelivery
@@ -319,3 +319,49 @@ async def test_an_export_read_in_chunks_is_the_export_read_at_once(
     assert await ideas.export_csv(SPACE, sep=";") == expected
     assert len([sql for sql, _ in db.reads if "LIMIT" in sql]) == 3 + 3  # per wall: chunks of 2, then an empty one
     assert expected.count("\ufeff") == 1 and len(expected.splitlines()) == 1 + 6
+
+
+async def test_closing_a_wall_re_renders_only_the_ideas_whose_card_was_posted(tmp_path: Path) -> None:
+    """A wall of 1,000 ideas, three of them shown in messages: closing it reads and edits those three only."""
+    async with running_app(make_settings(tmp_path / "close.db"), ManualClock(NOW)) as app:
+        delivery = RecordingDelivery()
+        app.services.delivery.register("console", delivery)
+        ideas = app.services.ideas
+        assert isinstance(ideas, IdeaService) and isinstance(ideas.store, SqliteIdeaStore)
+        wall = await filled_wall(ideas.store, SMALL)
+        posted = (await ideas.store.wall_ideas(wall.id))[::400]
+        for number, idea in enumerate(posted):
+            await app.services.cards.attach(idea.subject, MessageRef(SPACE, "general", f"m{number}"))
+        reads = 0
+        fetch_all = app.services.db.fetch_all
+
+        async def counted(sql: str, params: Sequence[Any] = ()) -> Sequence[Any]:
+            nonlocal reads
+            reads += 1
+            return await fetch_all(sql, params)
+
+        app.services.db.fetch_all = counted  # type: ignore[method-assign]
+        await ideas.close_wall(SPACE, wall.ref)
+        await app.services.cards.drain()
+        app.services.db.fetch_all = fetch_all  # type: ignore[method-assign]
+    assert sorted(ref.message_id for ref, _card in delivery.edits) == ["m0", "m1", "m2"]
+    assert all(not card.controls for _ref, card in delivery.edits)  # the closed wall's cards lost their buttons
+    assert reads < 10 * len(posted)  # a few per posted card; rendering every idea of the wall read thousands
+
+
+async def test_a_far_page_skips_its_rows_in_the_index_alone(db: RecordingDatabase, tmp_path: Path) -> None:
+    """The last page of 10,000 ideas: the rows before it are counted in the index, never read nor joined."""
+    ideas = service(db)
+    store = ideas.store
+    assert isinstance(store, SqliteIdeaStore)
+    wall = await filled_wall(store, BIG)
+    newest = sorted(await store.wall_ideas(wall.id), key=lambda i: (i.created_at, i.id), reverse=True)
+    last = BIG // 10
+    (page, pages), reads = await reads_of(db, ideas.page(wall, last))
+    assert (page, pages) == (newest[-10:], last)
+    path = tmp_path / "scale.db"
+    assert_no_scan(plans(path, reads))
+    # The same page the plain way: every skipped row read from the table and joined to its author's name.
+    joined = [(f"{IDEA_SELECT} WHERE i.wall_id = ? AND {LISTED}"
+               " ORDER BY i.created_at DESC, i.id DESC LIMIT 10 OFFSET ?", (wall.id, BIG - 10))]  # fmt: skip
+    assert work(path, reads) * 3 < work(path, joined)

@@ -12,7 +12,9 @@ from bot.config import Settings
 from bot.core.clock import ManualClock, RehearsalClock
 from bot.core.model import Member
 from bot.core.pacing import Pacer
-from bot.features.events.domain import EventDraft
+from bot.features.events.domain import Event, EventDraft, Signup
+from bot.features.schedule.domain import event_steps
+from bot.features.schedule.views import SchedulePresenter
 from bot.scheduler import Wakeups
 from bot.store.database import Connection
 from bot.store.sqlite.database import Database
@@ -46,6 +48,22 @@ async def seed_planned_events(app: App, count: int) -> None:
                                                                          30 if kind == "followup_month" else 0)),
                   now, now) for step, (kind, offset) in enumerate(STEPS, 1)],
             )  # fmt: skip
+
+    await app.services.db.write(op)
+
+
+async def seed_unplanned_events(app: App, count: int) -> None:
+    """`count` upcoming events with nothing planned yet (created before the schedule existed), written in one go."""
+
+    def op(conn: Connection) -> None:
+        now = to_iso(START)
+        conn.executemany(
+            "INSERT INTO events (space, ref, channel, author, timezone, title, starts_at, ends_at,"
+            " onsite_capacity, created_at, updated_at) VALUES (?, ?, 'general', 'console:alice', 'Europe/Paris',"
+            " ?, ?, ?, 10, ?, ?)",
+            [(SPACE, number, f"Journée {number}", to_iso(START + timedelta(days=8, hours=number)),
+              to_iso(START + timedelta(days=8, hours=number + 6)), now, now) for number in range(1, count + 1)],
+        )  # fmt: skip
 
     await app.services.db.write(op)
 
@@ -259,3 +277,143 @@ async def test_a_stop_mid_chunk_releases_the_claims_never_sent(settings: Setting
         reached = [who for who, _reply, _ok in again.private]
     assert len(reached) == len(set(reached)) and not set(reached) & first_reached
     assert set(reached) | first_reached == {f"console:m{i}" for i in range(60)}
+
+
+class StoppingDelivery(RecordingDelivery):
+    """Records private messages; at the `stop_after`-th, asks the app to stop, then counts the sends that follow."""
+
+    def __init__(self, app: App, stop_after: int) -> None:
+        super().__init__()
+        self.app = app
+        self.stop_after = stop_after
+        self.stopping: asyncio.Future[None] | None = None
+        self.after_stop = 0
+
+    async def send_private(self, space: str, member: str, reply: Reply) -> bool:
+        """Record the message; the stop is requested as a signal handler would, without waiting for it."""
+        if self.stopping is not None:
+            self.after_stop += 1
+        sent = await super().send_private(space, member, reply)
+        if len(self.private) == self.stop_after:
+            self.stopping = asyncio.ensure_future(self.app.stop())
+        return sent
+
+
+async def test_a_stop_during_a_long_paced_fan_out_ends_it_at_the_next_recipients(settings: Settings) -> None:
+    """Stopped 100 sends into a 1,000-member reminder sent by the scheduler: only sends already under way finish.
+
+    The unsent claims are released: after a restart everyone else gets it, nobody twice, nobody missed.
+    """
+    clock = ManualClock(START)
+    first = App(settings, clock)
+    await first.start()
+    delivery = StoppingDelivery(first, stop_after=100)
+    first.services.delivery.register("console", delivery)
+    paced(first, 10)  # 1,000 sends take 100 virtual seconds: far past a container's stop grace period
+    clock.set(await reminder_for(first, 1000))
+    await first.services.wakeups.run_due()  # the scheduler's run; it returns once the stop has cut it short
+    assert delivery.stopping is not None
+    await asyncio.wait_for(delivery.stopping, 10)
+    first_reached = [who for who, _reply, _ok in delivery.private]
+    assert delivery.after_stop <= 8  # at most one per send worker, each already past its pacing
+    assert len(first_reached) == len(set(first_reached)) < 110
+    async with running_app(settings, clock) as second:
+        unsure = await second.services.db.fetch_all("SELECT 1 FROM deliveries WHERE status <> 'sent'")
+        assert unsure == []  # nothing was left claimed: no member is reported unsure
+        again = RecordingDelivery()
+        second.services.delivery.register("console", again)
+        await second.services.wakeups.run_due()
+        reached = [who for who, _reply, _ok in again.private]
+    assert len(reached) == len(set(reached)) and not set(reached) & set(first_reached)
+    assert set(reached) | set(first_reached) == {f"console:m{i}" for i in range(1000)}
+
+
+async def test_a_stop_does_not_wait_for_the_pacer_to_give_each_worker_its_turn(app: App) -> None:
+    """Workers queued on a pacer that never grants another send: the stop returns, every unsent claim released."""
+    delivery = RecordingDelivery()
+    app.services.delivery.register("console", delivery)
+    stalled = asyncio.Event()  # never set: the pacer's next turn never comes
+
+    async def never(_seconds: float) -> None:
+        await stalled.wait()
+
+    sender = app.services.schedule.sender
+    sender.pacer = Pacer({"console": 2}, VirtualTime().monotonic, never)  # two sends, then waiting forever
+    app.services.clock.set(await reminder_for(app, 50))  # type: ignore[attr-defined]
+    fan_out = asyncio.ensure_future(sender.run_due())
+    await delivery.wait_until(lambda: len(delivery.private) == 2)
+    await asyncio.wait_for(asyncio.gather(sender.stop(), fan_out), 5)
+    rows = await app.services.db.fetch_all("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status")
+    assert {row["status"]: row["n"] for row in rows} == {"sent": 2}
+
+
+class CountingPresenter(SchedulePresenter):
+    """The schedule's presenter, counting the reminders it renders."""
+
+    rendered = 0
+
+    def reminder(self, event: Event, signup: Signup, locale: str) -> Reply:
+        """Render a reminder, counted."""
+        self.rendered += 1
+        return super().reminder(event, signup, locale)
+
+
+class RenderWatch(RecordingDelivery):
+    """Records, at each private message, how many reminders had been rendered by then."""
+
+    def __init__(self, presenter: CountingPresenter) -> None:
+        super().__init__()
+        self.presenter = presenter
+        self.rendered_at_send: list[int] = []
+
+    async def send_private(self, space: str, member: str, reply: Reply) -> bool:
+        """Note how far rendering ran ahead of sending, then record the message."""
+        self.rendered_at_send.append(self.presenter.rendered)
+        return await super().send_private(space, member, reply)
+
+
+async def test_a_fan_out_renders_each_reminder_as_it_is_sent(app: App) -> None:
+    """A 1,000-member reminder is not rendered for everyone up front: rendering keeps pace with sending."""
+    presenter = CountingPresenter()
+    delivery = RenderWatch(presenter)
+    app.services.delivery.register("console", delivery)
+    sender = app.services.schedule.sender
+    sender.presenter = presenter
+    paced(app, 20)
+    app.services.clock.set(await reminder_for(app, 1000))  # type: ignore[attr-defined]
+    await sender.run_due()
+    assert len(delivery.private) == presenter.rendered == 1000
+    ahead = [rendered - sent for sent, rendered in enumerate(delivery.rendered_at_send)]
+    assert max(ahead) <= 8  # at most one per send worker
+
+
+async def test_a_first_start_plans_1000_events_in_a_few_writes(settings: Settings) -> None:
+    """Events created before the schedule existed are planned at start a chunk per write, each as it is planned alone."""
+    async with running_app(settings) as first:
+        await seed_unplanned_events(first, 1000)
+    app = App(settings, ManualClock(START))
+    await app.start()
+    try:
+        commits = app.services.db.commits
+        rows = await app.services.db.fetch_all(
+            "SELECT event_id, kind, offset_seconds, due_at FROM scheduled_messages ORDER BY event_id, id"
+        )
+        planned: dict[int, list[tuple[str, int, datetime]]] = {}
+        for row in rows:
+            planned.setdefault(row["event_id"], []).append(
+                (row["kind"], row["offset_seconds"], datetime.fromisoformat(row["due_at"]))
+            )
+        events = app.services.events
+        plans = app.services.schedule.plans
+        for event_id in (1, 500, 1000):
+            event = await events.lookup(event_id)
+            assert event is not None
+            steps = event_steps(event, plans.offsets(SPACE), START)
+            assert planned[event_id] == [(step.kind, step.offset_seconds, step.due_at) for step in steps]
+        assert len(planned) == 1000 and len(rows) == 5000
+        assert app.services.wakeups.pending()[0] == min(
+            due for plan in planned.values() for _kind, _offset, due in plan
+        )
+    finally:
+        await app.stop()
+    assert commits <= 10  # five chunks of events, and what start writes anyway; one per event before

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.core.errors import UserError
+from bot.core.model import MessageRef
 from bot.core.notices import Notice
 from bot.features.ideas.domain import FLOOD_WINDOW, Idea, IdeaDraft, StatusChange, Wall
 from bot.features.ideas.store import IdeaStore, LikeRule
@@ -407,3 +408,18 @@ async def test_another_space_idea_is_never_returned(ideas: IdeaStore) -> None:
     draft_id = await ideas.save_draft(draft(wall), NOW, NOW)
     with pytest.raises(UserError, match=r"idea\.draft_gone"):
         await ideas.add_draft(OTHER, "console:bob", draft_id, NOW, NOW - FLOOD_WINDOW, FLOOD)
+
+
+async def test_the_posted_ideas_of_a_wall_are_those_shown_in_a_message(
+    ideas: IdeaStore, store: Callable[[str], Any]
+) -> None:
+    """Only ideas with a message showing them count, those of this wall only, each once, in order."""
+    wall, other = await new_wall(ideas), await new_wall(ideas)
+    first, second, third = [await submit(ideas, wall, name, f"Idée {name}") for name in ("bob", "carol", "dan")]
+    elsewhere = await submit(ideas, other, "erin", "Ailleurs")
+    messages = store("messages")
+    for number, idea in enumerate((third, first, third, elsewhere)):
+        await messages.attach(idea.subject, MessageRef(SPACE, "general", f"m{number}"), NOW)
+    await messages.attach(f"poll:{second.id}", MessageRef(SPACE, "general", "p1"), NOW)  # the same id, not an idea
+    assert await ideas.posted_ideas(wall.id) == [first.id, third.id]
+    assert await ideas.posted_ideas(other.id) == [elsewhere.id]

@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.notices import Notice
 from bot.features.events.domain import EventDraft
-from bot.features.schedule.domain import Planned
+from bot.features.schedule.domain import EventPlan, Planned
 from bot.features.schedule.sqlite import SqliteScheduleStore
 from bot.features.schedule.store import ScheduleStore
 from bot.store.database import Database
@@ -47,6 +47,25 @@ async def test_staff_messages_are_numbered_found_and_due_in_order(schedule: Sche
     assert [m.payload for m in await schedule.due(NOW + timedelta(hours=1))] == ["A", "other"]
     await schedule.set_status(sooner.id, "cancelled", NOW)
     assert [m.payload for m in await schedule.upcoming(SPACE)] == ["B"]
+
+
+async def test_many_plans_in_one_write_store_each_event_once(
+    schedule: ScheduleStore, store: Callable[[str], Any], event_id: int
+) -> None:
+    """Several events planned together, one already planned: the others get theirs, numbered in turn."""
+    draft = EventDraft("Atelier", NOW + timedelta(days=3), NOW + timedelta(days=3, hours=2))
+    other = (await store("events").create_event(SPACE, "general", "console:bob", "Europe/Paris", draft, NOW)).id
+    steps = [Planned("reminder", 86400, NOW + timedelta(days=1)), Planned("followup_day", 0, NOW + timedelta(days=3))]
+    await schedule.plan(SPACE, event_id, "console:alice", steps[:1], NOW)
+    plans = [EventPlan(SPACE, event_id, "console:alice", steps), EventPlan(SPACE, other, "console:bob", steps)]
+    assert await schedule.plan_many(plans, NOW) == [step.due_at for step in steps]
+    assert await schedule.plan_many(plans, NOW) == []
+    upcoming = await schedule.upcoming(SPACE)
+    assert sorted((m.event_id, m.kind, m.ref, m.author) for m in upcoming) == [
+        (event_id, "reminder", 1, "console:alice"),
+        (other, "followup_day", 3, "console:bob"),
+        (other, "reminder", 2, "console:bob"),
+    ]
 
 
 async def test_a_plan_is_stored_once_and_retimed_unless_moved_by_staff(schedule: ScheduleStore, event_id: int) -> None:

@@ -6,6 +6,7 @@ PostgreSQL the op locks the event's row first, so sign-ups from other processes 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -41,6 +42,7 @@ SIGNUP_SELECT = (
     " LEFT JOIN members m ON m.space = s.space AND m.member = s.member"
     " LEFT JOIN event_antennas a ON a.id = s.antenna_id"
 )
+MAP_CHUNK = 500  # sign-up rows turned into Signups per turn of the event loop
 SESSION_COLUMNS = "id, event_id, number, title, starts_at, ends_at, room, capacity"
 ENTRY_SELECT = (
     "SELECT s.member, COALESCE(m.name, s.member) AS name, s.mode, s.status, s.seq, s.signed_up_at, s.status_at,"
@@ -345,7 +347,13 @@ class SqliteEventStore:
             )
         }
         sessions = _choices_by_member(await self.db.fetch_all(CHOICES_SELECT, (event_id,)))
-        return [_signup(row, positions.get(row["id"]), sessions.get(row["member"], ())) for row in rows]
+        signups: list[Signup] = []
+        for start in range(0, len(rows), MAP_CHUNK):
+            if start:  # a crowd's sign-ups are built over several turns of the loop: other members' clicks go between
+                await asyncio.sleep(0)
+            signups += [_signup(row, positions.get(row["id"]), sessions.get(row["member"], ()))
+                        for row in rows[start : start + MAP_CHUNK]]  # fmt: skip
+        return signups
 
     async def member_signups(self, space: str, member: str, now: datetime) -> list[tuple[Event, Signup]]:
         """A member's active sign-ups to events not yet ended, soonest first."""

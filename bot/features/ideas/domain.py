@@ -36,6 +36,7 @@ REASON_MAX = 500
 CATEGORY_MAX = 40
 CATEGORIES_MAX = 10
 PAGE_SIZE = 10
+REFRESH_CHUNK = 200  # posted idea cards touched per turn of the loop when their wall closes
 TOP_MAX = 25
 FINAL_TOP = 10  # ideas in the ranking posted when a wall closes
 FLOOD_WINDOW = timedelta(minutes=1)
@@ -52,6 +53,11 @@ SEARCH_WORDS = 12
 SIMILAR_PER_WORD = 50
 EXPORT_CHUNK = 1000  # ideas read, and written as CSV, at a time
 BACKLOG_BATCH = 100  # ideas whose words are indexed per write after the upgrade: a short hold on the writer
+
+
+def idea_subject(idea_id: int) -> str:
+    """The key an idea's cards are tracked under."""
+    return f"idea:{idea_id}"
 
 
 @dataclass(frozen=True)
@@ -149,7 +155,7 @@ class Idea:
     @property
     def subject(self) -> str:
         """The key its cards are tracked under."""
-        return f"idea:{self.id}"
+        return idea_subject(self.id)
 
     @property
     def listed(self) -> bool:
@@ -411,9 +417,17 @@ class IdeaService:
         return closed
 
     async def _refresh_wall(self, wall: Wall) -> None:
-        """A closed wall's idea cards lose their buttons, at the live cards' pace."""
-        for idea in await self.store.wall_ideas(wall.id):
-            self.live.touch(idea.subject)
+        """A closed wall's posted idea cards lose their buttons, at the live cards' pace.
+
+        Only ideas shown in a message have one to edit (a large wall's ideas are mostly never posted);
+        they are touched REFRESH_CHUNK per turn of the loop.
+        """
+        posted = await self.store.posted_ideas(wall.id)
+        for start in range(0, len(posted), REFRESH_CHUNK):
+            if start:
+                await asyncio.sleep(0)
+            for idea_id in posted[start : start + REFRESH_CHUNK]:
+                self.live.touch(idea_subject(idea_id))
 
     # Submitting
 

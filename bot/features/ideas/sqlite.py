@@ -268,6 +268,16 @@ class SqliteIdeaStore:
         """Ideas matching a WHERE clause, with their like counts."""
         return [_idea(row) for row in await self.db.fetch_all(f"{IDEA_SELECT} WHERE {where}", params)]
 
+    async def posted_ideas(self, wall_id: int) -> list[int]:
+        """Ids of a wall's ideas shown in at least one posted message, in order (read from those messages)."""
+        # One probe of message_refs' index on subject per idea, in the database: only the posted ones come back.
+        rows = await self.db.fetch_all(
+            "SELECT i.id FROM ideas i WHERE i.wall_id = ?"
+            " AND EXISTS (SELECT 1 FROM message_refs m WHERE m.subject = 'idea:' || i.id) ORDER BY i.id",
+            (wall_id,),
+        )
+        return [row["id"] for row in rows]
+
     async def wall_ideas(self, wall_id: int, after: Idea | None = None, limit: int | None = None) -> list[Idea]:
         """Ideas of a wall, oldest first: all, or `limit` of them after `after`."""
         # No portable "no limit" value: SQLite refuses LIMIT NULL, PostgreSQL LIMIT -1; 2**62 means all on both.
@@ -291,10 +301,14 @@ class SqliteIdeaStore:
 
     async def newest_ideas(self, wall_id: int, offset: int, limit: int) -> list[Idea]:
         """Listed ideas newest first, read in order from the ideas_newest index."""
-        return await self._ideas(
-            f"i.wall_id = ? AND {LISTED} ORDER BY i.created_at DESC, i.id DESC LIMIT ? OFFSET ?",
+        # The rows skipped are counted in the index alone (it holds the id): only the page's own ideas are
+        # read and joined, a few rows whatever the page's number. The page is put in order here.
+        page = await self._ideas(
+            f"i.id IN (SELECT i.id FROM ideas i WHERE i.wall_id = ? AND {LISTED}"
+            " ORDER BY i.created_at DESC, i.id DESC LIMIT ? OFFSET ?)",
             (wall_id, limit, offset),
         )
+        return sorted(page, key=lambda idea: (idea.created_at, idea.id), reverse=True)
 
     async def listed_count(self, wall_id: int) -> int:
         """The count the wall keeps of its listed ideas."""

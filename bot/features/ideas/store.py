@@ -57,6 +57,10 @@ class IdeaStore(Protocol):
         """The closing times of open walls (to schedule wake-ups)."""
         ...
 
+    async def posted_ideas(self, wall_id: int) -> list[int]:
+        """Ids of a wall's ideas shown in at least one posted message, in order (read from those messages)."""
+        ...
+
     async def wall_ideas(self, wall_id: int, after: Idea | None = None, limit: int | None = None) -> list[Idea]:
         """Ideas of a wall, whatever their state, oldest first, with like counts: every one, or the `limit`
         that come after `after` (to walk a wall a chunk at a time)."""

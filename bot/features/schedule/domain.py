@@ -71,6 +71,16 @@ class Planned:
 
 
 @dataclass(frozen=True)
+class EventPlan:
+    """An event's messages to plan: its space, id and author, and the steps."""
+
+    space: str
+    event_id: int
+    author: str
+    steps: Sequence[Planned]
+
+
+@dataclass(frozen=True)
 class Target:
     """One recipient of a fan-out and how to reach them."""
 

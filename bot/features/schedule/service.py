@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,7 @@ from bot.features.schedule.domain import (
     RATINGS,
     STEP_OF,
     TEXT_MAX,
+    EventPlan,
     FeedbackRow,
     FeedbackSummary,
     Kind,
@@ -49,6 +51,10 @@ log = logging.getLogger(__name__)
 WORKERS = 8  # sends in flight per fan-out; the pacer sets the rate
 CHUNK_SECONDS = 2.0  # a claim covers about this long of a platform's sends
 CHUNK_MAX = 100  # recipients claimed per write at most
+PLAN_CHUNK = 200  # events planned per write at start
+
+# How many may receive a message, and the target at a position (None: that one does not receive it).
+Recipients = tuple[int, Callable[[int], Target | None]]
 
 
 class Presenter(Protocol):
@@ -136,11 +142,21 @@ class ScheduleService:
         return event, offsets
 
     async def plan_missing(self) -> None:
-        """At start: plan the events that have no plan yet (created while the schedule did not exist)."""
-        for event_id in await self.store.unplanned_events(self.clock.now()):
-            event = await self.events.lookup(event_id)
-            if event is not None:
-                await self.sync_event(event)
+        """At start: plan the events that have no plan yet (created while the schedule did not exist).
+
+        PLAN_CHUNK events per write: thousands of them (a first start on an old database) are
+        planned in a few dozen transactions rather than one each.
+        """
+        missing = await self.store.unplanned_events(self.clock.now())
+        for start in range(0, len(missing), PLAN_CHUNK):
+            now = self.clock.now()
+            found = [await self.events.lookup(event_id) for event_id in missing[start : start + PLAN_CHUNK]]
+            events = [event for event in found if event is not None and event.cancelled_at is None]
+            offsets = {space: self.offsets(space) for space in {event.space for event in events}}
+            plans = [EventPlan(event.space, event.id, event.author, event_steps(event, offsets[event.space], now))
+                     for event in events]  # fmt: skip
+            for moment in await self.store.plan_many(plans, now):
+                self.wake_at(moment)
 
     async def get(self, space: str, ref: str | int) -> Scheduled:
         """A scheduled message of this space by its short reference."""
@@ -252,6 +268,7 @@ class Sender:
         self.presenter = presenter
         self._active: dict[int, asyncio.Future[None]] = {}
         self._stopping = False
+        self._pacing: set[asyncio.Task[object]] = set()  # send workers waiting for the pacer: a stop cuts that short
 
     async def recover(self) -> None:
         """At start: deliveries a stop cut off become 'unsure' (never re-sent); their authors' notices are queued."""
@@ -275,8 +292,10 @@ class Sender:
         await asyncio.gather(*runs)
 
     async def stop(self) -> None:
-        """Take no new recipients, and wait for the sends in flight."""
+        """Take no new recipients, stop waiting for the pacer, and wait for the sends in flight."""
         self._stopping = True
+        for waiting in self._pacing:
+            waiting.cancel()
         while self._active:
             await asyncio.gather(*list(self._active.values()), return_exceptions=True)
 
@@ -291,7 +310,7 @@ class Sender:
             if not self.delivery.ready(message.space):
                 return  # no adapter yet (catching up at start): sent once it registers
             await self.store.set_status(message.id, "running", self.clock.now())
-            await self._fan_out(message, await self._targets(message))
+            await self._fan_out(message, await self._recipients(message))
             if not self._stopping:  # cut off, it stays 'running': the next start finishes it, then reports
                 await self.store.complete(message.id, self.clock.now())
         finally:
@@ -313,26 +332,43 @@ class Sender:
                 return "dropped"
         return None
 
-    async def _targets(self, message: Scheduled) -> list[Target]:
-        """Who receives a message now, and how."""
+    async def _recipients(self, message: Scheduled) -> Recipients:
+        """Who may receive a message now: their number, and each one's target, built as the fan-out reaches them."""
         if message.kind == "post":
             reply = Reply(text=message.payload, public=True)
-            return [Target(CHANNEL + message.channel, message.channel, lambda: self._post(message, reply))]
+            return 1, lambda _: Target(CHANNEL + message.channel, message.channel, lambda: self._post(message, reply))
         if message.kind == "poll":
-            return [Target(CHANNEL + message.channel, message.channel, lambda: self._open_poll(message))]
+            return 1, lambda _: Target(CHANNEL + message.channel, message.channel, lambda: self._open_poll(message))
         assert message.event_id is not None
         event = await self.events.by_id(message.space, message.event_id)
         locale = self.spaces(event.space).locale
         if message.kind == "reminder":
-            signups = [s for s in await self.events.signups(event) if receives(message.kind, s)]
-            return [self._private(event, s.member, s.name, self.presenter.reminder(event, s, locale)) for s in signups]
+            signups = await self.events.signups(event)
+
+            def reminder(position: int) -> Target | None:
+                """The member signed up at `position`, unless reminders do not reach them."""
+                signup = signups[position]
+                if not receives("reminder", signup):
+                    return None
+                # Rendered as it is sent (about 0.2 ms a member): rendering a crowd's reminders at once
+                # would hold the loop for as long as the audience is large.
+                render = partial(self.presenter.reminder, event, signup, locale)
+                return self._private(event, signup.member, signup.name, render)
+
+            return len(signups), reminder
         setup, step = await self.setups.of(event), STEP_OF[message.kind]
         reply = self.presenter.followup(event, step, locale, setup.text(step))
-        return [self._private(event, s.member, s.name, reply) for s in await self.setups.recipients(event, setup)]
+        recipients = await self.setups.recipients(event, setup)
 
-    def _private(self, event: Event, member: str, name: str, reply: Reply) -> Target:
-        """A target reached by a private message."""
-        return Target(member, name, lambda: self.delivery.send_private(event.space, member, reply))
+        def followup(position: int) -> Target:
+            """The follow-up's recipient at `position`."""
+            return self._private(event, recipients[position].member, recipients[position].name, lambda: reply)
+
+        return len(recipients), followup
+
+    def _private(self, event: Event, member: str, name: str, render: Callable[[], Reply]) -> Target:
+        """A target reached by a private message, rendered when it is sent."""
+        return Target(member, name, lambda: self.delivery.send_private(event.space, member, render()))
 
     async def _post(self, message: Scheduled, reply: Reply) -> bool:
         """Post in the message's channel."""
@@ -360,18 +396,42 @@ class Sender:
         rate = self.pacer.per_second(platform_of(space))
         return WORKERS if rate is None else max(WORKERS, min(CHUNK_MAX, int(rate * CHUNK_SECONDS)))
 
-    async def _fan_out(self, message: Scheduled, targets: Sequence[Target]) -> None:
-        """Send to each target not yet claimed, chunk by chunk: claims committed before the sends, outcomes after."""
+    async def _fan_out(self, message: Scheduled, recipients: Recipients) -> None:
+        """Send to each target not yet claimed, chunk by chunk: claims committed before the sends, outcomes after.
+
+        Targets are built a chunk at a time, so no turn of the loop does work that grows with the audience.
+        """
+        count, target = recipients
         claimed = await self.store.claimed(message.id)
-        waiting = [t for t in targets if t.key not in claimed]
         size = self.chunk_size(message.space)
-        for start in range(0, len(waiting), size):
+        for start in range(0, count, size):
             if self._stopping:
                 return
-            chunk = waiting[start : start + size]
+            found = (target(position) for position in range(start, min(count, start + size)))
+            chunk = [t for t in found if t is not None and t.key not in claimed]
+            if not chunk:
+                await asyncio.sleep(0)  # after a restart, the chunks already sent are passed over a turn at a time
+                continue
             won = set(await self.store.claim_many(
                 message.id, message.space, [(t.key, t.name) for t in chunk], self.clock.now()))  # fmt: skip
             await self._send_chunk(message, [t for t in chunk if t.key in won])
+
+    async def _paced(self, space: str) -> None:
+        """Wait for the pacer's leave to send; a stop ends the wait at once (the caller then sends nothing).
+
+        Workers queue on the platform's pacer one after another: at a slow rate, waiting for each to get
+        its turn before stopping would take seconds.
+        """
+        task = asyncio.current_task()
+        assert task is not None
+        self._pacing.add(task)
+        try:
+            await self.pacer.acquire(space)
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+        finally:
+            self._pacing.discard(task)
 
     async def _send_chunk(self, message: Scheduled, chunk: Sequence[Target]) -> None:
         """Send to claimed targets, paced; record every outcome in one write, releasing the claims never sent."""
@@ -381,7 +441,7 @@ class Sender:
         async def worker() -> None:
             for target in queue:
                 if not self._stopping:
-                    await self.pacer.acquire(message.space)
+                    await self._paced(message.space)
                 if self._stopping:
                     return  # claimed but never sent: released below, sent after the restart
                 try:

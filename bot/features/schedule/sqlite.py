@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.notices import Notice
-from bot.features.schedule.domain import EVENT_KINDS, FeedbackRow, Planned, Report, Scheduled, report
+from bot.features.schedule.domain import EVENT_KINDS, EventPlan, FeedbackRow, Planned, Report, Scheduled, report
 from bot.store.database import Connection, Database, Row
 from bot.store.sql import claimant, claimant_gone, lock
 from bot.store.sqlite.outbox import enqueue
@@ -58,6 +58,15 @@ def _insert_new_step(
     return _insert(conn, space, step.kind, event_id, step.offset_seconds, "", author, "", step.due_at, now)
 
 
+def _plan(conn: Connection, plan: EventPlan, now: datetime) -> list[datetime]:
+    """Insert an event's planned messages unless it has some already; their due instants."""
+    lock(conn, f"schedule-plan {plan.event_id}")  # planned once, whichever process plans it
+    if conn.execute("SELECT 1 FROM scheduled_messages WHERE event_id = ?", (plan.event_id,)).fetchone():
+        return []  # planned meanwhile
+    return [_insert(conn, plan.space, s.kind, plan.event_id, s.offset_seconds, "", plan.author, "", s.due_at, now).due_at
+            for s in plan.steps]  # fmt: skip
+
+
 def _report(conn: Connection, message: Scheduled, what: Report, names: Sequence[str]) -> Notice:
     """The notice to the message's author (its event's, if any) about `names`, read in the caller's write."""
     row = None
@@ -85,14 +94,11 @@ class SqliteScheduleStore:
     ) -> list[datetime]:
         """Store an event's planned messages once; their due instants."""
 
-        def op(conn: Connection) -> list[datetime]:
-            lock(conn, f"schedule-plan {event_id}")  # planned once, whichever process plans it
-            if conn.execute("SELECT 1 FROM scheduled_messages WHERE event_id = ?", (event_id,)).fetchone():
-                return []  # planned meanwhile
-            return [_insert(conn, space, s.kind, event_id, s.offset_seconds, "", author, "", s.due_at, now).due_at
-                    for s in steps]  # fmt: skip
+        return await self.db.write(lambda conn: _plan(conn, EventPlan(space, event_id, author, steps), now))
 
-        return await self.db.write(op)
+    async def plan_many(self, plans: Sequence[EventPlan], now: datetime) -> list[datetime]:
+        """Store several events' planned messages in one write, each event's once; their due instants."""
+        return await self.db.write(lambda conn: [moment for plan in plans for moment in _plan(conn, plan, now)])
 
     async def event_offsets(self, event_id: int) -> list[tuple[str, int]]:
         """(kind, offset) of an event's pending messages not moved by staff."""

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from bot.features.schedule.domain import FeedbackRow, Planned, Scheduled
+    from bot.features.schedule.domain import EventPlan, FeedbackRow, Planned, Scheduled
 
 
 class ScheduleStore(Protocol):
@@ -21,6 +21,10 @@ class ScheduleStore(Protocol):
         self, space: str, event_id: int, author: str, steps: Sequence[Planned], now: datetime
     ) -> list[datetime]:
         """Store an event's planned messages; their due instants."""
+        ...
+
+    async def plan_many(self, plans: Sequence[EventPlan], now: datetime) -> list[datetime]:
+        """Store several events' planned messages in one write, each event's once; their due instants."""
         ...
 
     async def event_offsets(self, event_id: int) -> list[tuple[str, int]]:
