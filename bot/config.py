@@ -174,6 +174,7 @@ SCHEMA: dict[str, tuple[Callable[[Any], Any], Any, str | None]] = {
     "slack.app_name": (str, "Phosphore", None),
     "discord.staff_role": (str, "", "PHOSPHORE_DISCORD_STAFF_ROLE"),
     "discord.message_content": (_boolean, False, "PHOSPHORE_DISCORD_MESSAGE_CONTENT"),  # privileged intent
+    "discord.members": (_boolean, False, "PHOSPHORE_DISCORD_MEMBERS"),  # privileged intent: member lists
     "web.enabled": (_boolean, True, "PHOSPHORE_WEB_ENABLED"),
     "web.port": (_port, 8080, "PHOSPHORE_WEB_PORT"),
     "web.host": (str, "0.0.0.0", "PHOSPHORE_WEB_HOST"),

@@ -6,8 +6,8 @@ import logging
 from collections.abc import Callable
 
 from bot.core.errors import UserError
-from bot.core.model import MessageRef, platform_of
-from bot.core.ports import NO_CAPABILITIES, Capabilities, Capability, Delivery, Threads
+from bot.core.model import Member, MessageRef, platform_of
+from bot.core.ports import NO_CAPABILITIES, Capabilities, Capability, Delivery, Members, Threads
 from bot.ui import Card, Reply
 
 log = logging.getLogger(__name__)
@@ -17,6 +17,7 @@ MISSING: dict[Capability, str] = {  # the message a member gets when a feature n
     "threads": "capability.missing.threads",
     "inbound": "capability.missing.inbound",
     "edits": "capability.missing.edits",
+    "members": "capability.missing.members",
 }
 
 
@@ -32,6 +33,8 @@ class DeliveryHub:
         """Send messages of spaces on `platform` through `messenger`, which can do what `capabilities` say."""
         if capabilities.threads and not isinstance(messenger, Threads):
             raise TypeError(f"{platform}: declares threads but has no open_thread")
+        if capabilities.members and not isinstance(messenger, Members):
+            raise TypeError(f"{platform}: declares members but cannot list them")
         self._messengers[platform] = messenger
         self._capabilities[platform] = capabilities
         for listener in self.on_register:
@@ -98,3 +101,18 @@ class DeliveryHub:
         messenger = self._messengers[platform_of(space)]
         assert isinstance(messenger, Threads)  # register() checked it
         return await messenger.open_thread(space, channel, parent, name)
+
+    def _members(self, space: str) -> Members:
+        """The adapter listing members for `space`; a UserError when its platform cannot."""
+        self.require(space, "members")
+        messenger = self._messengers[platform_of(space)]
+        assert isinstance(messenger, Members)  # register() checked it
+        return messenger
+
+    async def channel_members(self, space: str, channel: str) -> list[Member] | None:
+        """The people in a channel of `space` (None: no such channel); a UserError when the platform cannot list them."""
+        return await self._members(space).channel_members(space, channel)
+
+    async def group_members(self, space: str, group: str) -> list[Member] | None:
+        """The people in a group of `space` (None: no such group); a UserError when the platform cannot list them."""
+        return await self._members(space).group_members(space, group)

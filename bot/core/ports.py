@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
 
-from bot.core.model import MessageRef
+from bot.core.model import Member, MessageRef
 from bot.core.notices import Notice, QueuedNotice
 from bot.ui import Card, Reply
 
-Capability = Literal["threads", "inbound", "edits"]
+Capability = Literal["threads", "inbound", "edits", "members"]
 
 
 class MessageStore(Protocol):
@@ -59,6 +59,23 @@ class Threads(Protocol):
         ...
 
 
+@runtime_checkable
+class Members(Protocol):
+    """An adapter that can list who is in a channel or a group (declared with `Capabilities(members=True)`).
+
+    Both lists hold people only: bots and deactivated accounts are left out. `channel` and `group` are
+    written as staff typed them (a mention, an id or a name); None when the platform knows no such one.
+    """
+
+    async def channel_members(self, space: str, channel: str) -> list[Member] | None:
+        """The people in a channel."""
+        ...
+
+    async def group_members(self, space: str, group: str) -> list[Member] | None:
+        """The people in a group (a Slack user group, a Discord role)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What an adapter can do beyond posting and private messages, declared when it registers.
@@ -70,6 +87,7 @@ class Capabilities:
     threads: bool = False  # opens threads (Threads) and posts in them
     inbound: bool = False  # tells the dispatcher when members post, edit or delete messages
     edits: bool = False  # replaces a posted card in place (live cards)
+    members: bool = False  # lists the people of a channel or a group (Members)
 
     def has(self, capability: Capability) -> bool:
         """Whether the adapter declared `capability`."""

@@ -682,6 +682,7 @@ class FakeDiscord:
             ("PUT", r"/channels/(\d+)/thread-members/@me", self._no_content),
             ("GET", r"/guilds/(\d+)", self._get_guild),
             ("GET", r"/guilds/(\d+)/channels", self._get_guild_channels),
+            ("GET", r"/guilds/(\d+)/members", self._list_members),
             ("GET", r"/guilds/(\d+)/members/(\d+)", self._get_member),
         ]
         return [(m, re.compile(p), h) for m, p, h in table]
@@ -1043,6 +1044,16 @@ class FakeDiscord:
         if int(m[1]) not in self._guilds:
             return 404, {"code": 10004, "message": "Unknown Guild"}
         return 200, self.guild_payload(int(m[1]))["channels"]
+
+    async def _list_members(self, req: _Request, m: re.Match[str]) -> tuple[int, Any]:
+        """GET /guilds/{id}/members?limit=&after=: members by id above `after`, `limit` (1..1000) at most."""
+        guild = self._guilds.get(int(m[1]))
+        if guild is None:
+            return 404, {"code": 10004, "message": "Unknown Guild"}
+        limit = max(1, min(1000, int(req.query.get("limit", "1"))))
+        after = int(req.query.get("after", "0"))
+        ids = sorted(uid for uid in guild["members"] if uid > after)[:limit]
+        return 200, [dict(guild["members"][uid]) for uid in ids]
 
     async def _get_member(self, req: _Request, m: re.Match[str]) -> tuple[int, Any]:
         """GET /guilds/{id}/members/{user}"""

@@ -116,6 +116,9 @@ class FakeSlack:
         self.app_id = app_id
         self.users: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, list[str]] = {}
+        self.usergroup_handles: dict[str, str] = {}  # user group id -> its handle (usergroups.list)
+        self.channels: dict[str, dict[str, Any]] = {}  # channel id -> {"name": …, "members": [user ids]}
+        self.page_size: int | None = None  # Slack may return fewer items than `limit` asked for: set to cap pages
         self.messages: dict[str, dict[str, dict[str, Any]]] = {}
         self.views: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, bytes] = {}
@@ -145,6 +148,9 @@ class FakeSlack:
             "conversations.history": self._conversations_history,
             "users.info": self._users_info,
             "usergroups.users.list": self._usergroups_users_list,
+            "usergroups.list": self._usergroups_list,
+            "conversations.members": self._conversations_members,
+            "conversations.list": self._conversations_list,
             "views.open": self._views_open,
             "views.push": self._views_open,
             "views.update": self._views_update,
@@ -521,6 +527,33 @@ class FakeSlack:
     def _usergroups_users_list(self, call: SlackCall) -> Answer:
         """usergroups.users.list: `fake.usergroups[id]` (empty if unset)."""
         return {"ok": True, "users": list(self.usergroups.get(str(call.params.get("usergroup", "")), []))}
+
+    def _usergroups_list(self, call: SlackCall) -> Answer:
+        """usergroups.list: the user groups of `fake.usergroups`, with their handles."""
+        groups = [{"id": gid, "handle": self.usergroup_handles.get(gid, gid.lower()), "name": self.usergroup_handles.get(gid, gid)}
+                  for gid in self.usergroups]  # fmt: skip
+        return {"ok": True, "usergroups": groups}
+
+    def _page(self, items: list[Any], call: SlackCall, default: int = 100) -> tuple[list[Any], str]:
+        """One page of a cursor-paged list: Slack's `limit` and `cursor` (an offset here); the next cursor or ""."""
+        start = int(str(call.params.get("cursor") or "0"))
+        limit = int(str(call.params.get("limit") or default))
+        end = start + min(limit, self.page_size or limit)
+        return items[start:end], (str(end) if end < len(items) else "")
+
+    def _conversations_members(self, call: SlackCall) -> Answer:
+        """conversations.members: `fake.channels[id]["members"]`, paged by cursor; channel_not_found otherwise."""
+        channel = self.channels.get(str(call.params.get("channel", "")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        members, cursor = self._page(list(channel.get("members", [])), call)
+        return {"ok": True, "members": members, "response_metadata": {"next_cursor": cursor}}
+
+    def _conversations_list(self, call: SlackCall) -> Answer:
+        """conversations.list: `fake.channels` (id and name), paged by cursor."""
+        every = [{"id": cid, "name": c.get("name", cid.lower())} for cid, c in self.channels.items()]
+        channels, cursor = self._page(every, call)
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": cursor}}
 
     def _make_view(self, view: Any, view_id: str, default_type: str = "modal") -> dict[str, Any]:
         """A view object as Slack returns it, keeping what the caller sent."""

@@ -27,12 +27,13 @@ from bot.i18n import Translator
 from bot.ui import Card, Reply
 
 CHANNEL = "general"
-CAPABILITIES = Capabilities(threads=True, inbound=True, edits=True)
+CAPABILITIES = Capabilities(threads=True, inbound=True, edits=True, members=True)  # members: those seen typing
 CARDS_KEPT = 100  # cards with buttons that /click can still reach
 CONSOLE_COMMANDS = ("as", "space", "click", "clock", "thread", "quit")
 # The spaces the console can play: its own, and Slack workspaces and Discord servers it stands in for.
 SPACE_KEY = re.compile(r"(console|slack|discord):[A-Za-z0-9_.-]{1,40}")
 CHANNEL_NAME = re.compile(r"#?([\w-]{1,80})")
+STAFF_GROUP = ("staff", "équipe")  # the one group the console knows: its staff members
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class ConsoleAdapter:
         self._cards: list[ShownCard] = []
         self._platforms: set[str] = set()  # the platforms whose posts the console prints
         self._spaces: set[str] = set()  # the spaces played so far: from two on, every post says where it is
+        self._seen: dict[tuple[str, str], dict[str, Member]] = {}  # (space, channel) -> who typed there, in order
         app.services.delivery.register("console", self, CAPABILITIES)
         self._platforms.add("console")
         self._play(self.space)
@@ -189,6 +191,7 @@ class ConsoleAdapter:
         if word == "/thread":
             self._enter_thread(rest.strip())
             return True
+        self._seen.setdefault((self.space, self.channel), {})[self.member.key] = self.member
         if not line.startswith("/"):
             await self._say(line)
             return True
@@ -387,3 +390,16 @@ class ConsoleAdapter:
         """A private message to someone, shown with the recipient's name."""
         self._print_private(space, member, reply)
         return True
+
+    async def channel_members(self, space: str, channel: str) -> list[Member] | None:
+        """The members known in a channel: those who typed there (the console has no member list)."""
+        name = CHANNEL_NAME.fullmatch(channel)
+        seen = self._seen.get((space, name.group(1))) if name else None
+        return None if seen is None else [Member(m.key, m.name) for m in seen.values()]
+
+    async def group_members(self, space: str, group: str) -> list[Member] | None:
+        """The console knows one group, its staff: the staff members who typed in the space."""
+        if group.removeprefix("@").casefold() not in STAFF_GROUP:
+            return None
+        known = {m.key: m for (where, _), seen in self._seen.items() if where == space for m in seen.values()}
+        return [Member(m.key, m.name) for m in known.values() if m.is_staff]

@@ -52,11 +52,14 @@ FORM_PREFIX = "cmd:"
 DEFER_AFTER = 2.0  # seconds; Discord drops an interaction not answered within 3 s
 
 
-def intents(message_content: bool = False) -> discord.Intents:
-    """The smallest intents: guilds (channels and roles cache); members' messages only when asked, no members."""
+def intents(message_content: bool = False, members: bool = False) -> discord.Intents:
+    """The smallest intents: guilds (channels and roles cache); members' messages and the member list only when asked."""
+    chosen = discord.Intents(guilds=True)
     if message_content:  # privileged: also enabled in the developer portal, or the gateway refuses to connect
-        return discord.Intents(guilds=True, guild_messages=True, message_content=True)
-    return discord.Intents(guilds=True)
+        chosen.guild_messages = chosen.message_content = True
+    if members:  # privileged too; only the REST member list uses it (no member cache, no chunking)
+        chosen.members = True
+    return chosen
 
 
 class ActionItem(discord.ui.DynamicItem[discord.ui.Item[Any]], template=ACTION_TEMPLATE):
@@ -100,8 +103,9 @@ class PhosphoreClient(discord.Client):
         """Build the tree (`message_content`: override the setting); it becomes the app's Discord Delivery once logged in."""
         setting: bool = app.services.settings["discord.message_content"]
         self.inbound = setting if message_content is None else message_content
+        self.members: bool = app.services.settings["discord.members"]
         super().__init__(
-            intents=intents(self.inbound),
+            intents=intents(self.inbound, self.members),
             guild_ready_timeout=guild_ready_timeout,
             max_messages=None,  # we never read messages: no cache
             member_cache_flags=discord.MemberCacheFlags.none(),
@@ -132,7 +136,7 @@ class PhosphoreClient(discord.Client):
             )
         await self.tree.set_translator(CatalogTranslator())
         # Logged in: REST calls work from here on, so what waits for Discord (queued posts, notices) may go now.
-        capabilities = Capabilities(threads=True, inbound=self.inbound, edits=True)
+        capabilities = Capabilities(threads=True, inbound=self.inbound, edits=True, members=self.members)
         self.app.services.delivery.register("discord", self.delivery, capabilities)
         if self.freeze_gc:
             # Everything loaded so far lives as long as the process: keep it out of full collections,

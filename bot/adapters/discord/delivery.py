@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.adapters.discord import render
-from bot.core.model import MessageRef
+from bot.adapters.discord import audiences, render
+from bot.core.model import Member, MessageRef
 from bot.ui import Card, Reply
 
 if TYPE_CHECKING:
@@ -94,3 +94,19 @@ class DiscordDelivery:
                 log.warning("DM failed member=%s status=%s code=%s", member, error.status, error.code)
             return False
         return True
+
+    # ------------------------------------------------------------------ Members port (with the Server Members intent)
+
+    def _guild(self, space: str) -> discord.Guild | None:
+        """The cached guild of a space."""
+        return self.client.get_guild(int(space.split(":", 1)[1]))
+
+    async def channel_members(self, space: str, channel: str) -> list[Member] | None:
+        """The people who can see a channel (bots left out)."""
+        guild = self._guild(space)
+        return None if guild is None else await audiences.channel_members(guild, channel)
+
+    async def group_members(self, space: str, group: str) -> list[Member] | None:
+        """The people holding a role (bots left out)."""
+        guild = self._guild(space)
+        return None if guild is None else await audiences.role_members(guild, group)

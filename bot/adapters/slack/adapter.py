@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler, async_default_handlers
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack import audiences
 from bot.adapters.slack.dm_channels import DmChannels
 from bot.adapters.slack.manifest import slash_commands
 from bot.adapters.slack.people import People
@@ -43,7 +44,8 @@ ACTION_IDS = re.compile(r"^[a-z_]+:[a-z_]+")  # stateless ids "feature:verb:…"
 FORM_IDS = re.compile(r"^cmd:")
 RATE_LIMIT_RETRIES = 5  # a 429 is retried after Retry-After: Slack did not act on the request
 EDIT_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)  # a 5xx on chat.update: Slack is struggling, back off (15 s at most)
-CAPABILITIES = Capabilities(threads=True, inbound=True, edits=True)  # inbound: message.* events in the manifest
+# inbound: message.* events in the manifest; members: the channels:read, groups:read and usergroups:read scopes
+CAPABILITIES = Capabilities(threads=True, inbound=True, edits=True, members=True)
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")  # a user mention in a member's message
 MENTIONS_MAX = 20  # names looked up per message: a message full of mentions costs no more than this
 POSTED_SUBTYPES = {None, "file_share", "thread_broadcast", "me_message"}  # a member's new message; others are noise
@@ -549,3 +551,13 @@ class SlackAdapter:
     async def send_private(self, space: str, member: str, reply: Reply) -> bool:
         """A DM to a member (reminders, notices)."""
         return await self._direct(self.client, space, member.split(":", 1)[1], reply)
+
+    # ------------------------------------------------------------------ Members port
+
+    async def channel_members(self, space: str, channel: str) -> list[Member] | None:
+        """The people in a channel (bots and deactivated accounts left out)."""
+        return await audiences.channel_members(self.client, channel)
+
+    async def group_members(self, space: str, group: str) -> list[Member] | None:
+        """The people in a user group (bots and deactivated accounts left out)."""
+        return await audiences.group_members(self.client, group)

@@ -19,7 +19,9 @@ BOT_SCOPES = (
     "im:write",  # open a DM for private notices and exports
     "files:write",  # CSV exports
     "users:read",  # names, locales and admin flags
-    "usergroups:read",  # the staff user group
+    "usergroups:read",  # the staff user group, and user groups a survey is sent to
+    "channels:read",  # the members of a public channel a survey is sent to
+    "groups:read",  # the same for a private channel the bot is in
     "channels:history",  # messages of public channels the bot is in, for the features listening there
     "groups:history",  # the same in private channels it was invited to
 )

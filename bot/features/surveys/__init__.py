@@ -1,4 +1,4 @@
-"""Surveys sent privately to an event's attendees: several kinds of question, a live response rate, nudges."""
+"""Surveys sent privately to an event's attendees, a channel's members or a group: several kinds of question, a live response rate, nudges."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def build(kernel: Kernel, store: SurveyStore, built: Built) -> Unit:
 
     return Unit(
         service=surveys,
-        deps=SurveyDeps(surveys, events, ideas),
+        deps=SurveyDeps(surveys, events, ideas, kernel.delivery),
         renderers={"survey": render},
         notices={"survey": render_notice},
         wakeups=(Source(surveys.nudge_due, surveys.pending),),

@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.commands.context import Context
 from bot.commands.exports import SEP, csv_reply, export_separator
 from bot.commands.registry import Kind, Option, action, command, references
+from bot.core.delivery import DeliveryHub
 from bot.core.errors import UserError
 from bot.core.model import Member
 from bot.features.events.domain import MODES, EventService, Signup
@@ -18,6 +19,7 @@ from bot.ui import Modal, Reply, TextInput
 
 SURVEY = Option("survey", Kind.REF, required=True, positional=True, refers="survey")
 NUMBER = Option("question", Kind.INT, required=True, positional=True, min_value=1, max_value=99)
+YES_NO = ("yes", "no")
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class SurveyDeps:
     surveys: SurveyService
     events: EventService | None
     ideas: IdeaService | None
+    delivery: DeliveryHub  # lists the members of a channel or a group, on platforms that can
 
 
 @command(
@@ -62,11 +65,18 @@ async def question(
 
 
 async def audience_members(ctx: Context[SurveyDeps], audience: Audience) -> list[Member]:
-    """The confirmed attendees of an event, narrowed to a mode, an antenna or a workshop."""
+    """The confirmed attendees of an event, narrowed to a mode, an antenna, a workshop, or whether they came."""
     events = ctx.deps.events
     if events is None:
         raise UserError("survey.no_events")
     event = await events.get(ctx.space, audience.event)
+    present: frozenset[str] = frozenset()
+    if audience.present is not None:
+        attendance = await events.attendance(event)
+        # Without on-site check-in nobody is known absent, and nobody at all may be known present.
+        if not attendance.checkin_used and (not audience.present or not attendance.present):
+            raise UserError("survey.no_checkin", ref=event.ref)
+        present = attendance.members
 
     def wanted(signup: Signup) -> bool:
         return (
@@ -74,6 +84,7 @@ async def audience_members(ctx: Context[SurveyDeps], audience: Audience) -> list
             and (audience.mode is None or signup.mode == audience.mode)
             and (audience.antenna is None or (signup.antenna or "").casefold() == audience.antenna.casefold())
             and (audience.workshop is None or str(audience.workshop) in signup.sessions)
+            and (audience.present is None or (signup.member in present) == audience.present)
         )
 
     return [Member(s.member, s.name) for s in await events.signups(event) if wanted(s)]
@@ -87,6 +98,7 @@ async def audience_members(ctx: Context[SurveyDeps], audience: Audience) -> list
     Option("mode", Kind.CHOICE, choices=MODES),
     Option("antenna", Kind.TEXT, max_length=60),
     Option("workshop", Kind.INT, min_value=1, max_value=999),
+    Option("present", Kind.CHOICE, choices=YES_NO),
     permission="staff",
 )
 async def send(
@@ -96,10 +108,49 @@ async def send(
     mode: str | None = None,
     antenna: str | None = None,
     workshop: int | None = None,
+    present: str | None = None,
 ) -> Reply:
-    """Send the survey privately to an event's confirmed attendees (all, or one mode, antenna or workshop)."""
+    """Send the survey privately to an event's confirmed attendees (all, or one mode, antenna, workshop, present or not)."""
     ctx.deps.surveys.require_staff(ctx.member)
-    recipients = await audience_members(ctx, Audience(event, mode, antenna, workshop))
+    came = None if present is None else present == "yes"
+    recipients = await audience_members(ctx, Audience(event, mode, antenna, workshop, came))
+    return await send_to(ctx, survey, recipients)
+
+
+@command(
+    "survey",
+    "channel",
+    SURVEY,
+    Option("channel", Kind.TEXT, required=True, positional=True, max_length=120),
+    permission="staff",
+)
+async def send_channel(ctx: Context[SurveyDeps], survey: str, channel: str) -> Reply:
+    """Send the survey privately to the members of a channel (bots left out)."""
+    ctx.deps.surveys.require_staff(ctx.member)
+    members = await ctx.deps.delivery.channel_members(ctx.space, channel.strip())
+    if members is None:
+        raise UserError("survey.no_such_channel", field="channel", channel=channel.strip()[:40])
+    return await send_to(ctx, survey, members)
+
+
+@command(
+    "survey",
+    "group",
+    SURVEY,
+    Option("group", Kind.TEXT, required=True, positional=True, max_length=120),
+    permission="staff",
+)
+async def send_group(ctx: Context[SurveyDeps], survey: str, group: str) -> Reply:
+    """Send the survey privately to the members of a group: a Slack user group, a Discord role (bots left out)."""
+    ctx.deps.surveys.require_staff(ctx.member)
+    members = await ctx.deps.delivery.group_members(ctx.space, group.strip())
+    if members is None:
+        raise UserError("survey.no_such_group", field="group", group=group.strip()[:40])
+    return await send_to(ctx, survey, members)
+
+
+async def send_to(ctx: Context[SurveyDeps], survey: str, recipients: list[Member]) -> Reply:
+    """Send the survey to `recipients` (through the outbox) and show its staff card."""
     found, reached = await ctx.deps.surveys.send(ctx.space, survey, ctx.member, recipients)
     progress = await ctx.deps.surveys.progress(found)
     reader = ctx.for_everyone()

@@ -123,12 +123,13 @@ class QuestionResult:
 
 @dataclass(frozen=True)
 class Audience:
-    """Which confirmed attendees of an event receive a survey: all, or one mode, antenna or workshop."""
+    """Which confirmed attendees of an event receive a survey: all, or one mode, antenna or workshop, present or not."""
 
     event: str
     mode: str | None = None
     antenna: str | None = None
     workshop: int | None = None
+    present: bool | None = None  # None: whether they came or not
 
 
 def clean_title(title: str) -> str:
