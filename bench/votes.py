@@ -4,7 +4,8 @@ Both sides do the same: `--voters` rows made durable, each acknowledged once its
 The raw side commits one row per transaction; the core groups concurrent clicks into transactions.
 What the harness itself costs (an asyncio task per click, gathered) is measured apart, reported,
 and taken off the core's time. Each round runs both sides, in alternating order, after a full
-garbage collection, with the collector left on for both; the ratio is taken within each round.
+garbage collection, with the collector left on for both, at the pace the bot sets when it runs
+(`bot.core.collector`, one setting for the whole process); the ratio is taken within each round.
 Wall time is what a member waits; CPU time (every thread of the process) is printed too, as it
 hardly moves when other processes load the machine while wall time can triple.
 
@@ -24,6 +25,7 @@ from pathlib import Path
 import _common  # noqa: F401  (puts the project on sys.path)
 from _common import median
 
+from bot.core.collector import pace_for_bursts
 from bot.core.model import Action, Member
 from tests.helpers import make_settings, running_app
 
@@ -96,6 +98,7 @@ def main() -> None:
     parser.add_argument("--voters", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
+    pace_for_bursts()  # as `phosphore run` does
     n = args.voters
     figures: dict[str, list[float]] = {}
     for round_ in range(args.rounds):

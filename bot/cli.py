@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.core.collector import pace_for_bursts
 from bot.logs import configure_logging
 from bot.store.database import DatabaseError
 
@@ -397,6 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_export(settings, args))
         if args.command == "copy-db":
             return _copy_db(args.source, args.target)
+        pace_for_bursts()
         return asyncio.run(_run(settings, choose_adapters(args.adapter, settings)))
     except ConfigError as error:
         print(f"phosphore: configuration error: {error}", file=sys.stderr)
