@@ -107,11 +107,10 @@ class LiveCards:
     async def _flush_later(self, subject: str, delay: float) -> None:
         await self.timer.sleep(delay)
         self._scheduled.pop(subject, None)  # changes from now on need a flush of their own
-        self._last_flush[subject] = self.timer.time()
-        await self.flush(subject)
+        await self.flush(subject, paced=True)
 
-    async def flush(self, subject: str) -> None:
-        """Render `subject` now and edit every message that shows it."""
+    async def flush(self, subject: str, paced: bool = False) -> None:
+        """Render `subject` now and edit every message that shows it (`paced`: not within an interval of the last)."""
         kind = subject.split(":", 1)[0]
         renderer = self._renderers.get(kind)
         if renderer is None:
@@ -121,6 +120,14 @@ class LiveCards:
             # One flush of a subject at a time, in this process and across processes: the one that
             # waited renders after the other's edits, so an older state never lands last.
             async with self._editing.setdefault(subject, asyncio.Lock()), self.exclusive(subject):
+                # Timed once the previous flush's edits are done, not when this one was due: edits slowed
+                # down by the platform's rate limits must not bring the next render closer than the interval.
+                if (
+                    paced
+                    and (wait := self._last_flush.get(subject, -self.interval) + self.interval - self.timer.time()) > 0
+                ):
+                    await self.timer.sleep(wait)
+                self._last_flush[subject] = self.timer.time()
                 card = await renderer(subject)
                 if card is None:
                     return
