@@ -16,7 +16,9 @@ from bot.cli import main
 from bot.core.errors import UserError
 from bot.core.model import Member
 from bot.features.events.domain import Event
+from bot.features.reports.commands import CHAT_FILES_MAX, render_event
 from bot.features.reports.domain import ReportService
+from bot.i18n import Translator
 from bot.store.sqlite.rows import to_iso
 from bot.ui import Attachment, Reply
 from tests.helpers import SPACE, ConsoleSession, Session, make_settings, running_app
@@ -75,30 +77,59 @@ def opens_as_png(content: bytes) -> tuple[int, int]:
 
 
 async def test_event_report_figures_match_the_scenario(app: App, bot: Session) -> None:
-    """Presence by mode, no-shows, waitlist, the survey's rate and ratings, ideas: each chart has its CSV and alt."""
+    """Presence by mode, no-shows, waitlist, the survey's rate and ratings, ideas: the CSVs hold the known numbers."""
     await scenario(app, bot)
-    reply = await bot.say("/report event #1")
+    reply = await bot.say("/report event #1 --format csv")
     text = reply.text or ""
     assert "10 confirmés, 6 présents" in text
     assert "Absents : 2 (25 % des inscrits confirmés sur place)" in text
     assert "1 membre en attente" in text and "1 enquête envoyée" in text
     assert "Idées proposées sur la période : 2, dont 1 retenues" in text
+    assert "Inscriptions et présence par mode. Sur place: confirmés 8, présents 6; À distance: confirmés 2" in text
     files = files_of(reply)
     assert table(files["event-1-presence_mode.csv"]) == [
         ["mode", "confirmés", "présents"], ["Sur place", "8", "6"], ["À distance", "2", "0"]
     ]  # fmt: skip
+    assert table(files["event-1-presence_antenna.csv"])[1:] == [["Sans antenne", "10", "6"]]
     assert table(files["event-1-waitlist.csv"])[1] == ["Sur place", "1", "0"]
     assert table(files["event-1-survey_rates.csv"])[1] == ["#1 Bilan", "10", "4", "40"]
     ratings = table(files["event-1-rating_1_1.csv"])
     assert ratings == [["note", "réponses"], ["1", "0"], ["2", "0"], ["3", "1"], ["4", "2"], ["5", "1"]]
     assert {row[1] for row in table(files["event-1-nps_1_2.csv"])[1:]} == {"moins de 3"}
-    assert "event-1-nps_1_2.png" not in files  # nothing to draw for fewer than 3 answers
     assert table(files["event-1-ideas.csv"])[1] == ["Idées", "2", "1"]
-    for name in ("presence_mode", "presence_antenna", "waitlist", "survey_rates", "rating_1_1", "ideas"):
-        width, height = opens_as_png(files[f"event-1-{name}.png"].content)
+    assert not [name for name in files if not name.endswith(".csv")]
+
+
+async def test_each_chart_opens_and_its_csv_holds_its_numbers(app: App, bot: Session) -> None:
+    """Every PNG opens, carries its alt text, and has a CSV beside it; fewer than 3 answers get no chart."""
+    await scenario(app, bot)
+    service = app.units["reports"].service
+    assert isinstance(service, ReportService)
+    report = await service.event(SPACE, 1, None)
+    rendered = render_event(report, Translator("fr"), ";", "png")
+    files = files_of(Reply(files=rendered.files))
+    pictures = sorted(name for name in files if name.endswith(".png"))
+    assert pictures == [f"event-1-{name}.png" for name in
+                        ("ideas", "presence_antenna", "presence_mode", "rating_1_1", "survey_rates", "waitlist")]  # fmt: skip
+    for name in pictures:
+        width, height = opens_as_png(files[name].content)
         assert width >= 400 and height >= 200
-    assert "Inscriptions et présence par mode. Sur place : confirmés 8, présents 6" not in text  # French spacing
-    assert "Inscriptions et présence par mode. Sur place: confirmés 8, présents 6; À distance: confirmés 2" in text
+        assert files[name].alt_text and files[name].alt_text in rendered.text
+        assert name.replace(".png", ".csv") in files
+    assert "event-1-nps_1_2.csv" in files and "event-1-nps_1_2.png" not in files
+    ratings = files["event-1-rating_1_1.png"].alt_text
+    assert ratings.endswith("1: réponses 0; 2: réponses 0; 3: réponses 1; 4: réponses 2; 5: réponses 1.")
+
+
+async def test_too_many_files_for_a_message_end_with_the_whole_page(app: App, bot: Session) -> None:
+    """Charts and CSVs past what a message carries: the first nine files, then one page with every figure."""
+    await scenario(app, bot)
+    reply = await bot.say("/report event #1")
+    names = [f.filename for f in reply.files]
+    assert len(names) == CHAT_FILES_MAX and names[-1] == "event-1.html"
+    assert "toutes les figures, avec leurs tableaux, sont dans la page event-1.html" in (reply.text or "")
+    page = reply.files[-1].content.decode("utf-8")
+    assert page.count("<table>") == 7 and page.count("<img ") == 6
 
 
 async def test_english_report_and_html_page(app: App, bot: Session) -> None:

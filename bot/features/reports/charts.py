@@ -94,6 +94,6 @@ def files(
     found = []
     for figure in figures:
         if fmt == "png" and figure.chart and figure.labels:
-            found.append(Attachment(f"{stem}-{figure.name}.png", png(figure), "image/png"))
+            found.append(Attachment(f"{stem}-{figure.name}.png", png(figure), "image/png", figure.alt))
         found.append(Attachment(f"{stem}-{figure.name}.csv", csv_bytes(figure, _, sep), "text/csv"))
     return found

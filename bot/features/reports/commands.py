@@ -17,6 +17,8 @@ from bot.ui import Attachment, Reply
 
 # matplotlib's object API is not promised thread-safe: one report is drawn at a time.
 _drawing = threading.Lock()
+# Discord takes at most 10 files in a message; past that the figures left go in one page.
+CHAT_FILES_MAX = 10
 
 
 @dataclass(frozen=True)
@@ -34,13 +36,17 @@ class Rendered:
     files: tuple[Attachment, ...]
 
 
-def render_event(report: EventReport, _: Translator, sep: str, fmt: Format) -> Rendered:
-    """Translate and draw an event's report (CPU work: call it in a worker thread)."""
+def render_event(report: EventReport, _: Translator, sep: str, fmt: Format, most: int | None = None) -> Rendered:
+    """Translate and draw an event's report, at most `most` files (CPU work: call it in a worker thread)."""
     figures = [figure(table, _) for table in report.tables]
     text = summary(report, _)
-    stem = f"event-{report.event.ref}"
+    stem, title = f"event-{report.event.ref}", text.splitlines()[0]
     with _drawing:
-        attached = files(stem, text.splitlines()[0], text, figures, _, sep, fmt)
+        attached = files(stem, title, text, figures, _, sep, fmt)
+        if most is not None and len(attached) > most:  # the first files, then everything in one page
+            page = files(stem, title, text, figures, _, sep, "html")
+            attached = [*attached[: most - 1], *page]
+            text += "\n" + _("report.more_in_page", file=page[0].filename)
     alts = "\n".join(f"• {f.alt}" for f in figures)
     return Rendered(f"{text}\n\n{alts}", tuple(attached))
 
@@ -56,5 +62,7 @@ def render_event(report: EventReport, _: Translator, sep: str, fmt: Format) -> R
 async def event(ctx: Context[ReportDeps], event: str, format: str | None = None, sep: str | None = None) -> Reply:
     """An event's indicators: sign-ups against presence, no-shows, waitlists, surveys, ideas (PNG + CSV, or HTML)."""
     report = await ctx.deps.reports.event(ctx.space, event, ctx.member)
-    rendered = await asyncio.to_thread(render_event, report, ctx._, export_separator(ctx, sep), format_of(format))
+    rendered = await asyncio.to_thread(
+        render_event, report, ctx._, export_separator(ctx, sep), format_of(format), CHAT_FILES_MAX
+    )
     return Reply(text=rendered.text, files=rendered.files)
