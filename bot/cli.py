@@ -86,13 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="write a report's charts (PNG) with their CSV, or one HTML page")
     reports = _Subcommands(report.add_subparsers(dest="kind", required=True, metavar="KIND"), common)
-    event = reports.add_parser("event", help="an event: sign-ups and presence, no-shows, waitlist, surveys, ideas")
-    event.add_argument("ref", help="the event's reference, e.g. 3 or #3")
-    event.add_argument("--space", help="the space the event belongs to (default: the console space)")
-    event.add_argument("--format", choices=("png", "csv", "html"), default="png",
-                       help="png: each chart with its CSV (default); csv: the CSV files only; html: one page")  # fmt: skip
-    event.add_argument("--out", type=Path, default=Path("."), help="folder to write the files in (default: here)")
-    _add_separator(event)
+    for kind, text in (("event", "an event: sign-ups and presence, no-shows, waitlist, surveys, ideas"),
+                       ("community", "across the events that took place: trends, members who came back, newcomers,"
+                                     " surveys, ideas")):  # fmt: skip
+        chosen = reports.add_parser(kind, help=text)
+        if kind == "event":
+            chosen.add_argument("ref", help="the event's reference, e.g. 3 or #3")
+        chosen.add_argument("--space", help="the space to report on (default: the console space)")
+        chosen.add_argument("--format", choices=("png", "csv", "html"), default="png",
+                            help="png: each chart with its CSV (default); csv: the CSV files only; html: one page")  # fmt: skip
+        chosen.add_argument("--out", type=Path, default=Path("."), help="folder to write the files in (default: here)")
+        _add_separator(chosen)
     return parser
 
 
@@ -336,10 +340,10 @@ async def _open_read_only(settings: Settings) -> App:
 
 
 async def _report(settings: Settings, args: argparse.Namespace) -> int:
-    """Write an event's report files (charts with their CSV, or one page) into a folder, changing nothing."""
+    """Write a report's files (charts with their CSV, or one page) into a folder, changing nothing."""
     from bot.core.errors import UserError
     from bot.core.exports import separator
-    from bot.features.reports.commands import render_event
+    from bot.features.reports.commands import Rendered, render_community, render_event
     from bot.features.reports.domain import ReportService
     from bot.i18n import Translator
 
@@ -349,14 +353,18 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
         _ = Translator(app.services.spaces(space).locale)
         service = app.units["reports"].service
         assert isinstance(service, ReportService)
+        sep = separator(args.sep, _.locale)
+        rendered: Rendered
         try:
-            report = await service.event(space, args.ref, None)
+            if args.kind == "event":
+                rendered = render_event(await service.event(space, args.ref, None), _, sep, args.format)
+            else:
+                rendered = render_community(await service.community(space, None), _, sep, args.format)
         except UserError as error:
             print(_(error.key, **error.params), file=sys.stderr)
             return EXIT_FAILURE
     finally:
         await app.services.db.close()
-    rendered = render_event(report, _, separator(args.sep, _.locale), args.format)
     try:
         args.out.mkdir(parents=True, exist_ok=True)
         for attachment in rendered.files:

@@ -63,7 +63,7 @@ async def test_discord_attaches_the_charts_with_their_csv_and_alt_text(app: App,
     """/report event answers privately with the charts and CSVs attached; each chart's description is its alt text."""
     await an_event(app, f"discord:{GUILD}", str(DISCORD_CHANNEL), f"discord:{DISCORD_ALICE}")
     async with run_client(client_for(app)):
-        payload = fake.slash_interaction("report", {"event": "1"}, user_id=DISCORD_ALICE,
+        payload = fake.slash_interaction("report", {"event": "1"}, subcommand="event", user_id=DISCORD_ALICE,
                                          guild_id=GUILD, channel_id=DISCORD_CHANNEL)  # fmt: skip
         call = await fake.interact(payload, timeout=20)
     assert "event-1-presence_mode.png" in call.files and "event-1-presence_mode.csv" in call.files

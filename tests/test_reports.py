@@ -15,17 +15,18 @@ from bot.app import App
 from bot.cli import main
 from bot.core.errors import UserError
 from bot.core.model import Member
-from bot.features.events.domain import Event
+from bot.features.events.domain import Event, EventDraft
 from bot.features.reports.commands import CHAT_FILES_MAX, render_event
 from bot.features.reports.domain import ReportService
 from bot.i18n import Translator
 from bot.store.sqlite.rows import to_iso
 from bot.ui import Attachment, Reply
-from tests.helpers import SPACE, ConsoleSession, Session, make_settings, running_app
+from tests.helpers import SPACE, START, ConsoleSession, Session, make_settings, running_app
 from tests.test_schedule import clock_of
 from tests.test_surveys import event_with
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+STAFF = Member("console:alice", "alice", is_staff=True)
 
 
 async def scenario(app: App, bot: Session) -> Event:
@@ -210,3 +211,51 @@ def test_cli_writes_the_report_files(tmp_path: Path) -> None:
     assert main(["--db", str(db), "report", "event", "1", "--format", "html", "--out", str(out)]) == 0
     assert (out / "event-1.html").read_text(encoding="utf-8").startswith("<!doctype html>")
     assert main(["--db", str(db), "report", "event", "9", "--out", str(out)]) == 1
+
+
+async def event_of(app: App, days: int, members: tuple[str, ...]) -> Event:
+    """An event `days` after the test start, with these members confirmed on site."""
+    starts = START + timedelta(days=days)
+    draft = EventDraft(f"Journée {days}", starts, starts + timedelta(hours=6), onsite_capacity=50)
+    event = await app.services.events.create(SPACE, "general", STAFF, draft)
+    rows = [(event.id, SPACE, f"console:{name}", "onsite", "confirmed", i, to_iso(START), to_iso(START))
+            for i, name in enumerate(members)]  # fmt: skip
+    await app.services.db.write(
+        lambda conn: conn.executemany(
+            "INSERT INTO event_signups (event_id, space, member, mode, status, seq, signed_up_at, status_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    )
+    return event
+
+
+async def test_community_report_follows_members_across_events(app: App, bot: Session) -> None:
+    """Two events took place (a third is ahead): newcomers, members who came back, presence, event by event."""
+    first = await event_of(app, 3, ("m0", "m1", "m2", "m3"))
+    await event_of(app, 10, ("m2", "m3", "m4", "m5"))
+    await event_of(app, 40, ("m0", "m6"))  # not yet: left out
+    for member in ("m0", "m1"):
+        await app.services.events.checkins.check_in(SPACE, first.id, f"console:{member}", member, "staff",
+                                                    first.starts_at)  # fmt: skip
+    clock_of(app).set(START + timedelta(days=20))
+    reply = await bot.say("/report community --format csv")
+    text = reply.text or ""
+    assert "2 événements ont eu lieu" in text
+    assert "6 membres confirmés au moins une fois ; 2 sont venus à deux événements ou plus" in text
+    files = files_of(reply)
+    assert table(files["community-trend.csv"])[1:] == [["#1 2026-06-04", "4", "2"], ["#2 2026-06-11", "4", "0"]]
+    assert table(files["community-members.csv"]) == [
+        ["événement", "nouveaux", "revenus"], ["#1 2026-06-04", "4", "0"], ["#2 2026-06-11", "2", "2"]
+    ]  # fmt: skip
+    english = await bot.as_("alice", locale="en").say("/report community")
+    assert "2 events took place" in (english.text or "")
+    assert opens_as_png(files_of(english)["community-trend.png"].content)[0] >= 400
+
+
+def test_cli_writes_the_community_report(tmp_path: Path) -> None:
+    """`phosphore report community --format csv` writes the trend's CSV."""
+    db = tmp_path / "cli.db"
+    assert main(["--db", str(db), "migrate"]) == 0
+    assert main(["--db", str(db), "report", "community", "--format", "csv", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "community-trend.csv").read_text(encoding="utf-8-sig").startswith("événement;confirmés")

@@ -66,6 +66,26 @@ class EventReport:
     until: datetime
 
 
+@dataclass(frozen=True)
+class CommunityReport:
+    """Everything measured across a space's events that took place, oldest first."""
+
+    events: int
+    members: int  # distinct members confirmed at least once
+    came_back: int  # confirmed at two events or more
+    surveys: int
+    answered: int
+    recipients: int
+    ideas_submitted: int
+    ideas_retained: int
+    tables: tuple[Table, ...]
+
+    @property
+    def response_rate(self) -> float | None:
+        """Answers over recipients across every survey, in %."""
+        return rate(self.answered, self.recipients)
+
+
 def rate(part: int, whole: int) -> float | None:
     """A percentage with one decimal, None over nothing."""
     return round(100 * part / whole, 1) if whole else None
@@ -126,6 +146,21 @@ def rating_tables(survey: SurveyFigures) -> list[Table]:
     return tables
 
 
+def event_label(event: Event) -> str:
+    """An event named on an axis: its reference and day."""
+    return f"#{event.ref} {event.starts_at.astimezone(event.tz):%Y-%m-%d}"  # the same in every language
+
+
+def nps_trend(surveys: Sequence[SurveyFigures]) -> Table:
+    """The NPS of each survey asking for one (the first such question), None under SMALL_GROUP answers."""
+    rows = []
+    for survey in surveys:
+        found = next((r for r in survey.results if r.question.kind == "nps"), None)
+        if found is not None:
+            rows.append((f"#{survey.ref} {survey.title}", score_of(found)))
+    return Table("scores", tuple(label for label, _ in rows), ("nps",), tuple((score,) for _, score in rows))
+
+
 def score_of(found: QuestionResult) -> float | None:
     """A rating's mean or an NPS, unless the group is too small to show."""
     return None if found.hidden or found.answers < SMALL_GROUP else found.score
@@ -178,6 +213,44 @@ class ReportService:
             tables=tuple(tables),
             since=since,
             until=until,
+        )
+
+    async def community(self, space: str, by: Member | None) -> CommunityReport:
+        """The same indicators across every event that took place, over time (staff)."""
+        self.require_staff(by)
+        events = await self.events.ended(space)
+        seen: dict[str, int] = {}  # member -> events confirmed so far
+        trend, members = [], []
+        for event in events:
+            confirmed = {s.member for s in await self.events.signups(event) if s.status == "confirmed"}
+            present = (await self.events.attendance(event)).members
+            returning = sum(1 for member in confirmed if member in seen)
+            trend.append((len(confirmed), len(present)))
+            members.append((len(confirmed) - returning, returning))
+            for member in confirmed:
+                seen[member] = seen.get(member, 0) + 1
+        labels = tuple(event_label(event) for event in events)
+        now = self.events.clock.now()
+        since = events[0].starts_at if events else now
+        surveys = await self._surveys(space, since, now)
+        submitted, retained = (0, 0) if self.ideas is None else await self.ideas.count_between(space, since, now)
+        tables = [
+            Table("trend", labels, ("confirmed", "present"), tuple(trend)),
+            Table("members", labels, ("newcomers", "returning"), tuple(members)),
+            survey_rates(surveys),
+            nps_trend(surveys),
+            Table("ideas", ("ideas",), ("submitted", "retained"), ((submitted, retained),)),
+        ]
+        return CommunityReport(
+            events=len(events),
+            members=len(seen),
+            came_back=sum(1 for count in seen.values() if count >= 2),
+            surveys=len(surveys),
+            answered=sum(s.answered for s in surveys),
+            recipients=sum(s.recipients for s in surveys),
+            ideas_submitted=submitted,
+            ideas_retained=retained,
+            tables=tuple(tables),
         )
 
     async def _surveys(self, space: str, since: datetime, until: datetime) -> list[SurveyFigures]:

@@ -8,7 +8,7 @@ from datetime import date
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from bot.features.reports.domain import NO_ANTENNA, EventReport, Number, Table
+from bot.features.reports.domain import NO_ANTENNA, CommunityReport, EventReport, Number, Table
 from bot.features.surveys.domain import SMALL_GROUP
 from bot.i18n import Translator
 
@@ -109,3 +109,17 @@ def summary(report: EventReport, _: Translator) -> str:
         _("report.event.waitlist_moves"),
     ]
     return "\n".join(lines)
+
+
+def community_summary(report: CommunityReport, _: Translator) -> str:
+    """The headline numbers across events: how many took place, members, who came back, surveys and ideas."""
+    rate = report.response_rate
+    return "\n".join(
+        [
+            _("report.community.title"),
+            _("report.community.events", count=report.events),
+            _("report.community.members", count=report.members, came_back=report.came_back),
+            _("report.community.surveys", count=report.surveys, rate=number(rate, _) if rate is not None else "—"),
+            _("report.event.ideas", submitted=report.ideas_submitted, retained=report.ideas_retained),
+        ]
+    )
