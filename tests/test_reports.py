@@ -15,6 +15,7 @@ from bot.app import App
 from bot.cli import main
 from bot.core.errors import UserError
 from bot.core.model import Member
+from bot.core.ports import Capabilities
 from bot.features.events.domain import Event, EventDraft
 from bot.features.reports.commands import CHAT_FILES_MAX, render_event
 from bot.features.reports.domain import ReportService
@@ -22,6 +23,7 @@ from bot.i18n import Translator
 from bot.store.sqlite.rows import to_iso
 from bot.ui import Attachment, Reply
 from tests.helpers import SPACE, START, ConsoleSession, Session, make_settings, running_app
+from tests.test_live_engage import action_of, posted
 from tests.test_schedule import clock_of
 from tests.test_surveys import event_with
 
@@ -43,6 +45,14 @@ async def scenario(app: App, bot: Session) -> Event:
     clock_of(app).set(event.starts_at + timedelta(minutes=5))
     for member in ("m1", "m2", "m3", "m4", "m6", "m7"):
         assert "présent" in ((await bot.say(f"/event present 1 console:{member}")).text or "")
+    # The recording platform plays the console, which reads members' messages (the live thread needs it).
+    app.services.delivery.register("console", bot.sent, Capabilities(inbound=True, edits=True))
+    assert "#1" in ((await bot.say("/live start 1")).text or "")
+    assert "publié" in ((await bot.say('/live poll "Quel format ?" "Atelier" "Table ronde"')).text or "")
+    await bot.settle()
+    [(_space, _channel, card)] = posted(bot, "Quel format ?")
+    for member in ("m1", "m2", "m6"):  # on site, already present: voting changes no count
+        await bot.as_(member).act(action_of(card, "Atelier"))
     await bot.as_("m1").say('idea submit "Un atelier vidéo"')
     await bot.as_("m2").say('idea submit "Des badges lisibles"')
     assert "#2" in ((await bot.say("idea status #2 retained")).text or "")
@@ -98,6 +108,9 @@ async def test_event_report_figures_match_the_scenario(app: App, bot: Session) -
     assert ratings == [["note", "réponses"], ["1", "0"], ["2", "0"], ["3", "1"], ["4", "2"], ["5", "1"]]
     assert {row[1] for row in table(files["event-1-nps_1_2.csv"])[1:]} == {"moins de 3"}
     assert table(files["event-1-ideas.csv"])[1] == ["Idées", "2", "1"]
+    assert table(files["event-1-polls.csv"]) == [
+        ["sondage", "votants", "part des confirmés (%)"], ["#1 Quel format ?", "3", "30"]
+    ]  # fmt: skip
     assert not [name for name in files if not name.endswith(".csv")]
 
 
@@ -111,7 +124,7 @@ async def test_each_chart_opens_and_its_csv_holds_its_numbers(app: App, bot: Ses
     files = files_of(Reply(files=rendered.files))
     pictures = sorted(name for name in files if name.endswith(".png"))
     assert pictures == [f"event-1-{name}.png" for name in
-                        ("ideas", "presence_antenna", "presence_mode", "rating_1_1", "survey_rates", "waitlist")]  # fmt: skip
+                        ("ideas", "polls", "presence_antenna", "presence_mode", "rating_1_1", "survey_rates", "waitlist")]  # fmt: skip
     for name in pictures:
         width, height = opens_as_png(files[name].content)
         assert width >= 400 and height >= 200
@@ -130,7 +143,7 @@ async def test_too_many_files_for_a_message_end_with_the_whole_page(app: App, bo
     assert len(names) == CHAT_FILES_MAX and names[-1] == "event-1.html"
     assert "toutes les figures, avec leurs tableaux, sont dans la page event-1.html" in (reply.text or "")
     page = reply.files[-1].content.decode("utf-8")
-    assert page.count("<table>") == 7 and page.count("<img ") == 6
+    assert page.count("<table>") == 8 and page.count("<img ") == 7
 
 
 async def test_english_report_and_html_page(app: App, bot: Session) -> None:
@@ -141,7 +154,7 @@ async def test_english_report_and_html_page(app: App, bot: Session) -> None:
     [page] = reply.files
     assert page.filename == "event-1.html" and page.mime_type == "text/html"
     content = page.content.decode("utf-8")
-    assert content.count('<img src="data:image/png;base64,') == 6
+    assert content.count('<img src="data:image/png;base64,') == 7
     assert (
         'alt="Sign-ups and presence by mode. On site: confirmed 8, present 6; Remote: confirmed 2, present 0."'
         in content

@@ -407,3 +407,18 @@ async def test_another_space_idea_is_never_returned(ideas: IdeaStore) -> None:
     draft_id = await ideas.save_draft(draft(wall), NOW, NOW)
     with pytest.raises(UserError, match=r"idea\.draft_gone"):
         await ideas.add_draft(OTHER, "console:bob", draft_id, NOW, NOW - FLOOD_WINDOW, FLOOD)
+
+
+async def test_ideas_counted_between_two_instants_with_those_retained(ideas: IdeaStore) -> None:
+    """Reports count a space's ideas posted in [since, until), withdrawn ones left out, and those retained or done."""
+    wall = await ideas.default_wall(SPACE, "general", NOW)
+    kept, retained, done, gone = [
+        await submit(ideas, wall, who, f"Idée de {who}") for who in ("bob", "carol", "dan", "erin")
+    ]
+    await ideas.set_status(retained.id, StatusChange("retained", None, "console:alice"), [], NOW)
+    await ideas.set_status(done.id, StatusChange("done", None, "console:alice"), [], NOW)
+    await ideas.withdraw(gone.id, NOW)
+    await submit(ideas, await ideas.default_wall(OTHER, "C1", NOW), "zoe", "Ailleurs")
+    assert kept.created_at == NOW
+    assert await ideas.count_between(SPACE, NOW, NOW + timedelta(seconds=1)) == (3, 2)
+    assert await ideas.count_between(SPACE, NOW + timedelta(seconds=1), NOW + timedelta(days=1)) == (0, 0)

@@ -10,6 +10,8 @@ from bot.core.errors import UserError
 from bot.core.model import Member
 from bot.features.events.domain import MODES, Event, EventService, Signup
 from bot.features.ideas.domain import IdeaService
+from bot.features.live.domain import LiveService
+from bot.features.polls.domain import PollService
 from bot.features.surveys.domain import SMALL_GROUP, QuestionResult, SurveyService
 
 # Surveys sent and ideas posted from an event's start until this long after its end count as the event's.
@@ -169,10 +171,19 @@ def score_of(found: QuestionResult) -> float | None:
 class ReportService:
     """Builds reports from the other features' services; reads only, never changes a row."""
 
-    def __init__(self, events: EventService, surveys: SurveyService | None, ideas: IdeaService | None) -> None:
+    def __init__(
+        self,
+        events: EventService,
+        surveys: SurveyService | None = None,
+        ideas: IdeaService | None = None,
+        live: LiveService | None = None,
+        polls: PollService | None = None,
+    ) -> None:
         self.events = events
         self.surveys = surveys
         self.ideas = ideas
+        self.live = live
+        self.polls = polls
 
     @staticmethod
     def require_staff(by: Member | None) -> None:
@@ -194,6 +205,9 @@ class ReportService:
         onsite = sum(1 for s in signups if s.mode == "onsite" and s.status == "confirmed")
         no_shows = len(attendance.no_shows) if attendance.checkin_used and ended else None
         tables = [presence_by_mode(signups, present), presence_by_antenna(signups, present), waitlist(signups)]
+        polls = await self._polls(event, sum(1 for s in signups if s.status == "confirmed"))
+        if polls.labels:
+            tables.append(polls)
         if surveys:
             tables.append(survey_rates(surveys))
         for survey in surveys:
@@ -252,6 +266,19 @@ class ReportService:
             ideas_retained=retained,
             tables=tuple(tables),
         )
+
+    async def _polls(self, event: Event, confirmed: int) -> Table:
+        """Voters of each poll of the event's live threads, and their share of confirmed sign-ups (counts only)."""
+        if self.live is None or self.polls is None:
+            return Table("polls", (), ("voters", "share"), ())
+        labels, rows = [], []
+        for poll_id in await self.live.event_polls(event):
+            poll = await self.polls.lookup(poll_id)
+            if poll is not None:
+                voters = (await self.polls.tally(poll)).voters
+                labels.append(f"#{poll.ref} {poll.question}")
+                rows.append((voters, rate(voters, confirmed)))
+        return Table("polls", tuple(labels), ("voters", "share"), tuple(rows))
 
     async def _surveys(self, space: str, since: datetime, until: datetime) -> list[SurveyFigures]:
         """The surveys sent in the event's period, with their response rates and aggregates."""

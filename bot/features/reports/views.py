@@ -12,7 +12,7 @@ from bot.features.reports.domain import NO_ANTENNA, CommunityReport, EventReport
 from bot.features.surveys.domain import SMALL_GROUP
 from bot.i18n import Translator
 
-PLOTTED_NOT = ("rate",)  # a percentage beside counts would squash the bars: it stays in the table
+PLOTTED_NOT = ("rate", "share")  # a percentage beside counts would squash the bars: it stays in the table
 
 
 def number(value: int | float, _: Translator) -> str:
