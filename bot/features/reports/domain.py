@@ -1,4 +1,4 @@
-"""Indicators of an event: sign-ups against presence, no-shows, waitlists, surveys and ideas, as numbers only."""
+"""Indicators of an event, and across events: presence, no-shows, waitlists, polls, surveys, ideas; numbers only."""
 
 from __future__ import annotations
 
@@ -28,13 +28,8 @@ class Table:
     labels: tuple[str, ...]
     series: tuple[str, ...]
     values: tuple[tuple[Number, ...], ...]  # one tuple per label, one value per series
-    chart: bool = True  # worth a picture
+    chart: bool = True  # False: too few answers to break down, so no picture
     params: tuple[tuple[str, str], ...] = ()  # what the title names: the survey, the question
-
-    def column(self, serie: str) -> tuple[Number, ...]:
-        """The values of one series, in label order."""
-        at = self.series.index(serie)
-        return tuple(row[at] for row in self.values)
 
 
 @dataclass(frozen=True)
