@@ -84,6 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
     ideas.add_argument("--wall", help="one wall's number, e.g. 2 (0 is the idea box; default: every wall)")
     ideas.add_argument("--output", "-o", type=Path, help="file to write (default: stdout)")
     _add_separator(ideas)
+
+    report = commands.add_parser("report", help="write a report's charts (PNG) with their CSV, or one HTML page")
+    reports = _Subcommands(report.add_subparsers(dest="kind", required=True, metavar="KIND"), common)
+    for kind, text in (("event", "an event: sign-ups and presence, no-shows, waitlist, surveys, ideas"),
+                       ("community", "across the events that took place: trends, members who came back, newcomers,"
+                                     " surveys, ideas")):  # fmt: skip
+        chosen = reports.add_parser(kind, help=text)
+        if kind == "event":
+            chosen.add_argument("ref", help="the event's reference, e.g. 3 or #3")
+        chosen.add_argument("--space", help="the space to report on (default: the console space)")
+        chosen.add_argument("--format", choices=("png", "csv", "html"), default="png",
+                            help="png: each chart with its CSV (default); csv: the CSV files only; html: one page")  # fmt: skip
+        chosen.add_argument("--out", type=Path, default=Path("."), help="folder to write the files in (default: here)")
+        _add_separator(chosen)
     return parser
 
 
@@ -303,6 +317,68 @@ async def _export_content(app: App, args: argparse.Namespace, space: str, sep: s
     return (await app.services.events.ics(event, None)).decode("utf-8")
 
 
+async def _open_read_only(settings: Settings) -> App:
+    """The app on an existing, up-to-date database, opened read-only and not started."""
+    from bot.app import App
+    from bot.feature import migration_folders
+    from bot.features import FEATURES
+
+    if settings.database_url is not None:
+        from bot.store.postgres.database import migrations
+    else:
+        from bot.store.sqlite.database import migrations
+
+        if not settings.database.is_file():
+            raise ConfigError(f"no database at {settings.database} (check --db, bot.database or $PHOSPHORE_DB)")
+    # Not started: starting would expire offers, promote waitlists and mark a running bot's sends "unsure".
+    app = App(settings)
+    version, latest = await app.services.db.open_read_only(), migrations(migration_folders(FEATURES))[-1][0]
+    if version < latest:
+        await app.services.db.close()
+        raise ConfigError(f"database {settings.database_name} is at schema version {version}, not {latest}:"
+                          " run `phosphore migrate` first")  # fmt: skip
+    return app
+
+
+async def _report(settings: Settings, args: argparse.Namespace) -> int:
+    """Write a report's files (charts with their CSV, or one page) into a folder, changing nothing."""
+    from bot.core.errors import UserError
+    from bot.core.exports import separator
+    from bot.features.reports.commands import Rendered, render_community, render_event
+    from bot.features.reports.domain import ReportService
+    from bot.i18n import Translator
+
+    app = await _open_read_only(settings)
+    try:
+        space = args.space or settings["console.space"]
+        _ = Translator(app.services.spaces(space).locale)
+        service = app.units["reports"].service
+        assert isinstance(service, ReportService)
+        sep = separator(args.sep, _.locale)
+        rendered: Rendered
+        try:
+            if args.kind == "event":
+                rendered = render_event(await service.event(space, args.ref, None), _, sep, args.format)
+            else:
+                rendered = render_community(await service.community(space, None), _, sep, args.format)
+        except UserError as error:
+            print(_(error.key, **error.params), file=sys.stderr)
+            return EXIT_FAILURE
+    finally:
+        await app.services.db.close()
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        for attachment in rendered.files:
+            (args.out / attachment.filename).write_bytes(attachment.content)
+    except OSError as error:
+        print(f"phosphore: cannot write in {args.out}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(rendered.text)
+    for attachment in rendered.files:
+        print(args.out / attachment.filename, file=sys.stderr)
+    return EXIT_OK
+
+
 async def _export(settings: Settings, args: argparse.Namespace) -> int:
     """Write a poll, ideas, attendees or calendar export, read from the database without changing it."""
     from bot.app import App
@@ -396,6 +472,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_discord_sync(settings, args.guild))
         if args.command == "export":
             return asyncio.run(_export(settings, args))
+        if args.command == "report":
+            return asyncio.run(_report(settings, args))
         if args.command == "copy-db":
             return _copy_db(args.source, args.target)
         pace_for_bursts()

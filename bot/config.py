@@ -164,6 +164,7 @@ SCHEMA: dict[str, tuple[Callable[[Any], Any], Any, str | None]] = {
     "console.space": (str, "console:local", None),
     "console.member": (str, "alice", "PHOSPHORE_CONSOLE_MEMBER"),
     "console.staff": (_string_list, ("alice",), "PHOSPHORE_CONSOLE_STAFF"),
+    "console.files": (str, "phosphore-files", "PHOSPHORE_CONSOLE_FILES"),
     "slack.staff_users": (_string_list, (), "PHOSPHORE_SLACK_STAFF_USERS"),
     "slack.staff_usergroup": (str, "", "PHOSPHORE_SLACK_STAFF_USERGROUP"),
     "slack.admins_are_staff": (_boolean, True, None),

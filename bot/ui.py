@@ -267,6 +267,7 @@ class Attachment:
     filename: str
     content: bytes
     mime_type: str
+    alt_text: str = ""  # what a picture shows, for those who cannot see it
 
 
 @dataclass(frozen=True)

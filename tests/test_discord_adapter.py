@@ -300,7 +300,7 @@ async def test_sync_registers_localized_groups_globally_or_on_one_guild(app: App
     names = await sync_commands(app, "fake-token")
     poll = next(c for c in fake.commands[None] if c["name"] == "poll")
     await sync_commands(app, "fake-token", GUILD)
-    groups = ["help", "poll", "idea", "event", "schedule", "live", "survey"]
+    groups = ["help", "poll", "idea", "event", "schedule", "live", "survey", "report"]
     assert names == groups and [c["name"] for c in fake.commands[GUILD]] == groups
     assert poll["name_localizations"]["fr"] == "sondage" and poll["contexts"] == [0]
     create = next(o for o in poll["options"] if o["name"] == "create")

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ONE_COMMAND_ONLY = ("icalendar", "segno")  # /event ics; the live page's projector QR code
+ONE_COMMAND_ONLY = ("icalendar", "segno", "matplotlib")  # /event ics; the projector QR code; /report charts
 
 CHILD = """
 import sys

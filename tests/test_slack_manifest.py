@@ -66,6 +66,7 @@ def test_command_names_come_from_settings() -> None:
         "/schedule": "schedule",
         "/live": "live",
         "/survey": "survey",
+        "/report": "report",
     }
     assert "/sondage" in manifest_yaml(renamed, registry)
     for bad in ("nope=/x", "poll=sondage", "poll=/phosphore"):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.feature import Feature
-from bot.features import events, help, ideas, live, polls, schedule, surveys
+from bot.features import events, help, ideas, live, polls, reports, schedule, surveys
 
-# A feature may use the services of those listed before it (schedule uses events and polls, surveys events and ideas).
+# A feature may use the services of those listed before it (schedule uses events and polls, surveys events and ideas,
+# reports events, surveys and ideas).
 FEATURES: tuple[Feature, ...] = (
     help.FEATURE,
     polls.FEATURE,
@@ -14,4 +15,5 @@ FEATURES: tuple[Feature, ...] = (
     schedule.FEATURE,
     live.FEATURE,
     surveys.FEATURE,
+    reports.FEATURE,
 )

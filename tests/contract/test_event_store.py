@@ -239,3 +239,13 @@ async def test_member_signups_lists_active_ones_of_events_not_ended(events: Even
     found = await events.member_signups(SPACE, "console:bob", NOW)
     assert [(e.id, s.status) for e, s in found] == [(first.id, "confirmed"), (second.id, "confirmed")]
     assert await events.member_signups(SPACE, "console:bob", first.ends_at) == []
+
+
+async def test_ended_events_are_those_that_took_place_in_this_space(events: EventStore) -> None:
+    """Reports read the events that ended, oldest first: not a cancelled one, not one still ahead, not another space's."""
+    held, cancelled = await create(events), await create(events)
+    await create(events, space="slack:T1")
+    await events.cancel_event(cancelled.id, NOW)
+    after = held.ends_at + timedelta(minutes=1)
+    assert [e.id for e in await events.ended_events(SPACE, after)] == [held.id]
+    assert await events.ended_events(SPACE, held.ends_at - timedelta(minutes=1)) == []

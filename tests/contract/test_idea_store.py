@@ -423,3 +423,18 @@ async def test_the_posted_ideas_of_a_wall_are_those_shown_in_a_message(
     await messages.attach(f"poll:{second.id}", MessageRef(SPACE, "general", "p1"), NOW)  # the same id, not an idea
     assert await ideas.posted_ideas(wall.id) == [first.id, third.id]
     assert await ideas.posted_ideas(other.id) == [elsewhere.id]
+
+
+async def test_ideas_counted_between_two_instants_with_those_retained(ideas: IdeaStore) -> None:
+    """Reports count a space's ideas posted in [since, until), withdrawn ones left out, and those retained or done."""
+    wall = await ideas.default_wall(SPACE, "general", NOW)
+    kept, retained, done, gone = [
+        await submit(ideas, wall, who, f"Idée de {who}") for who in ("bob", "carol", "dan", "erin")
+    ]
+    await ideas.set_status(retained.id, StatusChange("retained", None, "console:alice"), [], NOW)
+    await ideas.set_status(done.id, StatusChange("done", None, "console:alice"), [], NOW)
+    await ideas.withdraw(gone.id, NOW)
+    await submit(ideas, await ideas.default_wall(OTHER, "C1", NOW), "zoe", "Ailleurs")
+    assert kept.created_at == NOW
+    assert await ideas.count_between(SPACE, NOW, NOW + timedelta(seconds=1)) == (3, 2)
+    assert await ideas.count_between(SPACE, NOW + timedelta(seconds=1), NOW + timedelta(days=1)) == (0, 0)

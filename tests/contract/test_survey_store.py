@@ -142,3 +142,16 @@ async def test_anonymous_answers_carry_no_members(surveys: SurveyStore) -> None:
     assert [(row.value, row.member, row.name) for row in rows] == [("2", "", ""), ("4", "", ""), ("5", "", "")]
     named = await surveys.answers(survey.id, with_members=True)
     assert {row.name for row in named} == {"m0", "m1", "m2"}
+
+
+async def test_surveys_sent_between_two_instants_of_one_space(surveys: SurveyStore) -> None:
+    """Reports find the surveys sent in a period: [since, until), this space only, unsent ones left out."""
+    first = await sent_survey(surveys, 1)
+    await surveys.create_survey(SPACE, "staff", "console:alice", "Pas envoyée", False, NOW)
+    other = await surveys.create_survey("slack:T1", "c", "slack:U1", "Autre", False, NOW)
+    await surveys.add_question(other.id, RATING)
+    found = await surveys.get_survey(other.id)
+    assert found is not None
+    await surveys.send(found, members(1), NOW)
+    assert await surveys.sent_between(SPACE, NOW, NOW + timedelta(seconds=1)) == [first.id]
+    assert await surveys.sent_between(SPACE, NOW - timedelta(days=1), NOW) == []

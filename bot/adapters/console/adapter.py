@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.console.render import Choice, choice_labels, render_card, shown
@@ -24,7 +25,7 @@ from bot.core.ports import Capabilities
 from bot.core.text import ascii_number
 from bot.core.when import format_when, parse_when
 from bot.i18n import Translator
-from bot.ui import Card, Reply
+from bot.ui import Attachment, Card, Reply
 
 CHANNEL = "general"
 CAPABILITIES = Capabilities(threads=True, inbound=True, edits=True, members=True)  # members: those seen typing
@@ -93,6 +94,7 @@ class ConsoleAdapter:
         self.channel = CHANNEL
         self.thread: str | None = None  # where plain lines go: a thread of the channel, or the channel itself
         self.staff = set(settings["console.staff"])
+        self.files = Path(settings["console.files"])  # where files that are not text are written
         self.member = self._member(settings["console.member"])
         self._ = Translator(app.services.spaces(self.space).locale)
         self._ids = itertools.count(1)
@@ -336,8 +338,18 @@ class ConsoleAdapter:
         if reply.modal:
             self.print(f"{marker} {reply.modal.usage}")
         for attachment in reply.files:
-            self.print(f"📎 {attachment.filename}")
-            self.print(attachment.content.decode("utf-8-sig").rstrip())  # no BOM on a terminal
+            if attachment.mime_type.startswith("text/") and attachment.mime_type != "text/html":
+                self.print(f"📎 {attachment.filename}")
+                self.print(attachment.content.decode("utf-8-sig").rstrip())  # no BOM on a terminal
+            else:  # a picture or a page cannot be printed: it goes to a file
+                self.print(f"📎 {self._save(attachment)}")
+
+    def _save(self, attachment: Attachment) -> Path:
+        """Write a file the terminal cannot show in the console's folder; its path."""
+        self.files.mkdir(parents=True, exist_ok=True)
+        path = self.files / Path(attachment.filename).name  # the name only: never outside the folder
+        path.write_bytes(attachment.content)
+        return path
 
     def _print_card(
         self, card: Card, space: str, channel: str | None, marker: str = "", viewer: str | None = None

@@ -29,6 +29,7 @@ from bot.ui import (
 # Discord's documented limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_MAX, DESCRIPTION_MAX, FIELDS_MAX, FIELD_NAME_MAX, FIELD_VALUE_MAX = 256, 4096, 25, 256, 1024
 FOOTER_MAX, EMBED_TOTAL_MAX, CONTENT_MAX = 2048, 6000, 2000
+ALT_TEXT_MAX = 1024  # an attachment's description
 ROWS_MAX, ROW_WIDTH, OPTIONS_MAX, CUSTOM_ID_MAX = 5, 5, 25, 100
 BUTTON_LABEL_MAX, OPTION_TEXT_MAX, PLACEHOLDER_MAX = 80, 100, 150
 MODAL_TITLE_MAX, MODAL_INPUTS_MAX, LABEL_MAX, INPUT_PLACEHOLDER_MAX = 45, 5, 45, 100
@@ -187,8 +188,11 @@ def view(card: Card, home: str = "") -> discord.ui.View | None:
 
 
 def files(attachments: Iterable[Attachment]) -> list[discord.File]:
-    """Attachments (CSV exports) as discord.File objects."""
-    return [discord.File(io.BytesIO(a.content), filename=a.filename) for a in attachments]
+    """Attachments (CSV exports, charts) as discord.File objects; a chart's alt text is its description."""
+    return [
+        discord.File(io.BytesIO(a.content), filename=a.filename, description=clip(a.alt_text, ALT_TEXT_MAX) or None)
+        for a in attachments
+    ]
 
 
 def error_text(reply: Reply) -> str:

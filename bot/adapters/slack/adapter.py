@@ -35,7 +35,7 @@ from bot.core.model import Action, InboundKind, InboundMessage, Member, MessageR
 from bot.core.ports import Capabilities
 from bot.features.polls.views import home_cards
 from bot.i18n import Translator
-from bot.ui import Card, Reply
+from bot.ui import Attachment, Card, Reply
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ EDIT_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0)  # a 5xx on chat.update: Slack is strug
 # inbound: message.* events in the manifest; members: the channels:read, groups:read and usergroups:read scopes
 CAPABILITIES = Capabilities(threads=True, inbound=True, edits=True, members=True)
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")  # a user mention in a member's message
+ALT_TEXT_MAX = 1000  # files.getUploadURLExternal's alt_txt
 MENTIONS_MAX = 20  # names looked up per message: a message full of mentions costs no more than this
 POSTED_SUBTYPES = {None, "file_share", "thread_broadcast", "me_message"}  # a member's new message; others are noise
 DRAIN_SECONDS = 10.0  # at a stop, how long requests already acked may take to finish
@@ -76,6 +77,18 @@ async def close_bolt(bolt: AsyncApp) -> None:
     """Close the Web API client's connections."""
     if bolt.client.session is not None:
         await bolt.client.session.close()
+
+
+def upload(attachment: Attachment) -> dict[str, Any]:
+    """One file of files_upload_v2, with its alt text when it is a picture that has one."""
+    found: dict[str, Any] = {
+        "content": attachment.content,
+        "filename": attachment.filename,
+        "title": attachment.filename,
+    }
+    if attachment.alt_text:
+        found["alt_txt"] = attachment.alt_text[:ALT_TEXT_MAX]
+    return found
 
 
 def team_of(body: dict[str, Any]) -> str:
@@ -436,7 +449,7 @@ class SlackAdapter:
             comment: dict[str, Any] = (
                 {"initial_comment": slack_text(reply.text)} if reply.text and reply.card is None else {}
             )
-            uploads = [{"content": f.content, "filename": f.filename, "title": f.filename} for f in reply.files]
+            uploads = [upload(f) for f in reply.files]
             await client.files_upload_v2(channel=channel, thread_ts=reply.thread, file_uploads=uploads, **comment)
         return ts
 

@@ -512,6 +512,10 @@ class EventService:
         """Events of a space that have not ended, soonest first (cancelled ones included)."""
         return await self.store.upcoming_events(space, self.clock.now())
 
+    async def ended(self, space: str) -> list[Event]:
+        """Events of a space that took place (ended, not cancelled), oldest first."""
+        return await self.store.ended_events(space, self.clock.now())
+
     async def mine(self, space: str, member: Member) -> list[tuple[Event, Signup]]:
         """A member's active sign-ups to events that have not ended."""
         return await self.store.member_signups(space, member.key, self.clock.now())

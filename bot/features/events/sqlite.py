@@ -265,6 +265,12 @@ class SqliteEventStore:
         """Events of a space not yet ended, soonest first."""
         return await self._events("space = ? AND ends_at > ? ORDER BY starts_at, ref", (space, to_iso(now)))
 
+    async def ended_events(self, space: str, now: datetime) -> list[Event]:
+        """Events of a space that took place (ended, not cancelled), oldest first."""
+        return await self._events(
+            "space = ? AND ends_at <= ? AND cancelled_at IS NULL ORDER BY starts_at, ref", (space, to_iso(now))
+        )
+
     async def apply_signup(
         self, space: str, event_id: int, member: str, name: str, request: SignupRequest, now: datetime
     ) -> Change:

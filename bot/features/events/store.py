@@ -54,6 +54,10 @@ class EventStore(Protocol):
         """Events of a space not yet ended, soonest first."""
         ...
 
+    async def ended_events(self, space: str, now: datetime) -> list[Event]:
+        """Events of a space that took place (ended, not cancelled), oldest first."""
+        ...
+
     async def apply_signup(
         self, space: str, event_id: int, member: str, name: str, request: SignupRequest, now: datetime
     ) -> Change:

@@ -570,6 +570,10 @@ class IdeaService:
             raise UserError("idea.not_yours", ref=idea.ref)
         self._check_open(await self.wall_by_id(idea.space, idea.wall_id))
 
+    async def count_between(self, space: str, since: datetime, until: datetime) -> tuple[int, int]:
+        """Ideas posted in [since, until) and not withdrawn, and how many of them were retained (or done)."""
+        return await self.store.count_between(space, since, until)
+
     async def set_status(
         self, space: str, ref: str, by: Member, status: str, reason: str | None
     ) -> tuple[Idea, Telling]:

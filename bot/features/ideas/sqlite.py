@@ -330,6 +330,16 @@ class SqliteIdeaStore:
         """A member's ideas in a space, newest first."""
         return await self._ideas("i.space = ? AND i.author = ? ORDER BY i.created_at DESC, i.id DESC", (space, author))
 
+    async def count_between(self, space: str, since: datetime, until: datetime) -> tuple[int, int]:
+        """Ideas posted in [since, until), not withdrawn, and those retained or done, counted in SQL."""
+        row = await self.db.fetch_one(
+            "SELECT COUNT(*) AS submitted, COUNT(*) FILTER (WHERE status IN ('retained', 'done')) AS retained"
+            " FROM ideas WHERE space = ? AND created_at >= ? AND created_at < ? AND withdrawn_at IS NULL",
+            (space, to_iso(since), to_iso(until)),
+        )
+        assert row is not None
+        return int(row["submitted"]), int(row["retained"])
+
     async def find_idea(self, space: str, ref: int) -> Idea | None:
         """An idea by its short reference in a space."""
         found = await self._ideas("i.space = ? AND i.ref = ?", (space, ref))

@@ -91,6 +91,10 @@ class IdeaStore(Protocol):
         """A member's ideas in a space, newest first."""
         ...
 
+    async def count_between(self, space: str, since: datetime, until: datetime) -> tuple[int, int]:
+        """Ideas of a space posted in [since, until) and not withdrawn: how many, and how many retained or done."""
+        ...
+
     async def find_idea(self, space: str, ref: int) -> Idea | None:
         """An idea by its short reference in a space."""
         ...

@@ -195,6 +195,10 @@ class LiveService:
         self.notify(live.id)
         return stopped, attached
 
+    async def event_polls(self, event: Event) -> list[int]:
+        """The ids of the polls opened in an event's live threads, oldest first (for reports)."""
+        return await self.store.event_polls(event.id)
+
     async def event_of(self, live: LiveThread) -> Event:
         """The event a thread follows."""
         event = await self.events.lookup(live.event_id)

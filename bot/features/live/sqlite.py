@@ -60,6 +60,15 @@ class SqliteLiveStore:
 
         return await self.db.write(op)
 
+    async def event_polls(self, event_id: int) -> list[int]:
+        """The ids of the polls opened in an event's live threads, oldest first."""
+        rows = await self.db.fetch_all(
+            "SELECT p.poll_id FROM live_polls p JOIN live_threads t ON t.id = p.thread_id WHERE t.event_id = ?"
+            " ORDER BY p.poll_id",
+            (event_id,),
+        )
+        return [int(row["poll_id"]) for row in rows]
+
     async def get(self, live_id: int) -> LiveThread | None:
         """A thread by its id."""
         row = await self.db.fetch_one(f"SELECT {THREAD_COLUMNS} FROM live_threads WHERE id = ?", (live_id,))

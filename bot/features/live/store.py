@@ -20,6 +20,10 @@ class LiveStore(Protocol):
         """A thread by its id."""
         ...
 
+    async def event_polls(self, event_id: int) -> list[int]:
+        """The ids of the polls opened in an event's live threads, oldest first."""
+        ...
+
     async def attach(
         self, live_id: int, space: str, channel: str, thread: str | None, header: str | None, by: str, now: datetime
     ) -> LiveChannel:

@@ -185,6 +185,10 @@ class PollService:
             raise UserError("poll.not_found", ref=number)
         return poll
 
+    async def lookup(self, poll_id: int) -> Poll | None:
+        """A poll by its global id, whatever its space (for reports on an event's live thread, never for members)."""
+        return await self.store.get_poll(poll_id)
+
     async def by_id(self, space: str, poll_id: int) -> Poll:
         """A poll named by a button; another space's poll is refused as if it did not exist."""
         poll = await self.store.get_poll(poll_id)

@@ -441,6 +441,18 @@ class SurveyService:
         found = [result(survey, q, values.get(q.number, [])) for q in survey.questions]
         return survey, await self.store.progress(survey.id), found
 
+    async def sent_between(self, space: str, since: datetime, until: datetime) -> list[Survey]:
+        """A space's surveys sent in [since, until), for reports (callers check staff)."""
+        found = [await self.store.get_survey(i) for i in await self.store.sent_between(space, since, until)]
+        return [survey for survey in found if survey is not None]
+
+    async def summary(self, survey: Survey) -> tuple[Progress, list[QuestionResult]]:
+        """A survey's response rate and each question's aggregates (small anonymous groups hidden)."""
+        values = await self.store.values(survey.id)
+        return await self.store.progress(survey.id), [
+            result(survey, q, values.get(q.number, [])) for q in survey.questions
+        ]
+
     async def export(self, space: str, ref: str, by: Member, header: Sequence[str], sep: str) -> tuple[Survey, str]:
         """The answers as CSV (staff); anonymous surveys carry no names and hide the answering order."""
         self.require_staff(by)

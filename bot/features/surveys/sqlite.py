@@ -273,6 +273,14 @@ class SqliteSurveyStore:
             found.setdefault(row["number"], []).append(row["value"])
         return found
 
+    async def sent_between(self, space: str, since: datetime, until: datetime) -> list[int]:
+        """Ids of a space's surveys sent in [since, until), oldest first (ISO instants sort in time order)."""
+        rows = await self.db.fetch_all(
+            "SELECT id FROM surveys WHERE space = ? AND sent_at >= ? AND sent_at < ? ORDER BY sent_at, id",
+            (space, to_iso(since), to_iso(until)),
+        )
+        return [int(row["id"]) for row in rows]
+
     async def answers(self, survey_id: int, with_members: bool) -> list[AnswerRow]:
         """Answer rows ordered by question and value (never by time: the order would hint at who answered)."""
         rows = await self.db.fetch_all(

@@ -74,6 +74,10 @@ class SurveyStore(Protocol):
         """Every answer value per question number (no member)."""
         ...
 
+    async def sent_between(self, space: str, since: datetime, until: datetime) -> list[int]:
+        """Ids of a space's surveys sent in [since, until), oldest first."""
+        ...
+
     async def answers(self, survey_id: int, with_members: bool) -> list[AnswerRow]:
         """Answer rows for an export, ordered by question then value; members only when `with_members`."""
         ...
