@@ -16,7 +16,7 @@ from bot.cli import main
 from bot.core.errors import UserError
 from bot.core.model import Member
 from bot.core.ports import Capabilities
-from bot.features.events.domain import Event, EventDraft
+from bot.features.events.domain import Event, EventDraft, SignupRequest
 from bot.features.reports.commands import CHAT_FILES_MAX, render_event
 from bot.features.reports.domain import ReportService
 from bot.i18n import Translator
@@ -272,3 +272,32 @@ def test_cli_writes_the_community_report(tmp_path: Path) -> None:
     assert main(["--db", str(db), "migrate"]) == 0
     assert main(["--db", str(db), "report", "community", "--format", "csv", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "community-trend.csv").read_text(encoding="utf-8-sig").startswith("événement;confirmés")
+
+
+async def test_event_report_counts_waitlist_moves(app: App, bot: Session) -> None:
+    """One place, three waiting: one leaves, the place is freed, an offer expires, the next is confirmed."""
+    starts = START + timedelta(days=3)
+    draft = EventDraft("Atelier", starts, starts + timedelta(hours=2), onsite_capacity=1, confirm_hours=2)
+    event = await app.services.events.create(SPACE, "general", STAFF, draft)
+    members = {name: Member(f"console:{name}", name) for name in ("a", "b", "c", "d")}
+    for member in members.values():
+        await app.services.events.join(SPACE, member, event.id, SignupRequest("onsite"))
+    await app.services.events.withdraw(SPACE, members["d"], event.id)
+    await app.services.events.withdraw(SPACE, members["a"], event.id)
+    clock_of(app).set(clock_of(app).now() + timedelta(hours=3))
+    await app.services.events.expire_offers()
+    await app.services.events.confirm(SPACE, members["c"], event.id)
+    reply = await bot.say("/report event #1 --format csv")
+    assert "enregistrés depuis cette version" in (reply.text or "")
+    assert table(files_of(reply)["event-1-waitlist_moves.csv"]) == [
+        ["mouvement", "fois"],
+        ["Mis en liste d’attente", "3"],
+        ["Montés de la liste (place ou proposition)", "2"],
+        ["Confirmés après une proposition", "1"],
+        ["Propositions expirées", "1"],
+        ["Sortis de la liste d’attente", "1"],
+    ]
+    english = await bot.as_("alice", locale="en").say("/report event #1 --format html")
+    assert "Waitlist movements. Put on the waitlist: times 3; Moved up from it (a place or an offer): times 2;" in (
+        english.text or ""
+    )

@@ -249,3 +249,27 @@ async def test_ended_events_are_those_that_took_place_in_this_space(events: Even
     after = held.ends_at + timedelta(minutes=1)
     assert [e.id for e in await events.ended_events(SPACE, after)] == [held.id]
     assert await events.ended_events(SPACE, held.ends_at - timedelta(minutes=1)) == []
+
+
+async def test_waitlist_moves_are_counted_as_they_happen(events: EventStore) -> None:
+    """Waitlisted, a place freed, an offer expiring, the next one confirmed, one leaving: each move counted once."""
+    event = await create(events, onsite=1, confirm_hours=2)
+    for name in ("a", "b", "c", "d"):
+        await join(events, event, name)
+    await events.apply_signup(SPACE, event.id, "console:b", "b", SignupRequest(None, answer="oui"), NOW)  # no move
+    await events.withdraw(SPACE, event.id, "console:d", NOW)  # leaves the waitlist
+    await events.withdraw(SPACE, event.id, "console:a", NOW)  # frees the place: b is offered it
+    await events.expire_offers(NOW + timedelta(hours=3))  # b lets it expire: c is offered it
+    await events.confirm_offer(SPACE, event.id, "console:c", NOW + timedelta(hours=4))
+    with pytest.raises(UserError):  # a refused change moves nobody
+        await events.confirm_offer(SPACE, event.id, "console:b", NOW + timedelta(hours=4))
+    assert await events.signup_moves(event.id) == {
+        (None, "confirmed"): 1,
+        (None, "waitlisted"): 3,
+        ("waitlisted", "withdrawn"): 1,
+        ("confirmed", "withdrawn"): 1,
+        ("waitlisted", "offered"): 2,
+        ("offered", "expired"): 1,
+        ("offered", "confirmed"): 1,
+    }
+    assert await events.signup_moves((await create(events)).id) == {}

@@ -528,6 +528,10 @@ class EventService:
         """Places and waitlists of an event."""
         return await self.store.counts(event.id)
 
+    async def signup_moves(self, event: Event) -> dict[tuple[str | None, str], int]:
+        """How many sign-ups went from each status to each other (None: new sign-ups), as recorded."""
+        return await self.store.signup_moves(event.id)
+
     async def attendees(self, space: str, ref: str | int, by: Member | None) -> tuple[Event, Counts, list[Signup]]:
         """Counts and every sign-up, in arrival order (staff)."""
         self.require_staff(by)

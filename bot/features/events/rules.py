@@ -60,6 +60,16 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Move:
+    """One change of a member's status: `before` is None for a new sign-up; `mode` is the one held after."""
+
+    member: str
+    mode: Mode
+    before: Status | None
+    after: Status
+
+
+@dataclass(frozen=True)
 class EventState:
     """The aggregate every rule on places works on: an event, its sign-ups, workshops and choices."""
 
@@ -147,6 +157,16 @@ class Decision:
         """Sign-ups to insert or update, in arrival order."""
         before = set(self.before.entries)
         return tuple(sorted((e for e in self.after.entries if e not in before), key=lambda e: e.seq))
+
+    @property
+    def moves(self) -> tuple[Move, ...]:
+        """Status changes between before and after, new sign-ups included, in arrival order."""
+        was = {entry.member: entry.status for entry in self.before.entries}
+        return tuple(
+            Move(e.member, e.mode, was.get(e.member), e.status)
+            for e in self.entries_changed
+            if was.get(e.member) != e.status
+        )
 
     @property
     def choices_set(self) -> tuple[Choice, ...]:

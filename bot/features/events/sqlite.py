@@ -186,6 +186,11 @@ def _write(conn: Connection, decision: Decision, now: datetime) -> None:
           to_iso(e.status_at), to_iso(e.offer_expires_at)) for e in decision.entries_changed],
     )  # fmt: skip
     conn.executemany(
+        "INSERT INTO event_signup_moves (event_id, space, member, mode, from_status, to_status, moved_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(event.id, event.space, m.member, m.mode, m.before, m.after, to_iso(now)) for m in decision.moves],
+    )
+    conn.executemany(
         "DELETE FROM event_session_choices WHERE session_id = ? AND member = ?",
         [(c.session_id, c.member) for c in decision.choices_removed],
     )
@@ -404,6 +409,15 @@ class SqliteEventStore:
             tuple((_antenna(row), row["n"]) for row in antenna_rows),
             tuple((_session(row), ModeCount(row["held"], row["waiting"])) for row in session_rows),
         )
+
+    async def signup_moves(self, event_id: int) -> dict[tuple[str | None, str], int]:
+        """How many sign-ups went from each status to each other (None: new sign-ups), as recorded."""
+        rows = await self.db.fetch_all(
+            "SELECT from_status, to_status, COUNT(*) AS n FROM event_signup_moves WHERE event_id = ?"
+            " GROUP BY from_status, to_status",
+            (event_id,),
+        )
+        return {(row["from_status"], row["to_status"]): row["n"] for row in rows}
 
     async def add_antenna(self, space: str, antenna: Antenna, now: datetime) -> Antenna:
         """Store a new antenna of a space; names are unique per space."""

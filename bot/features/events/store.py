@@ -100,6 +100,10 @@ class EventStore(Protocol):
         """Places and waitlists per mode, antenna and workshop."""
         ...
 
+    async def signup_moves(self, event_id: int) -> dict[tuple[str | None, str], int]:
+        """How many sign-ups went from each status to each other (None: new sign-ups); none before they were recorded."""
+        ...
+
     async def add_antenna(self, space: str, antenna: Antenna, now: datetime) -> Antenna:
         """Store a new antenna of a space."""
         ...

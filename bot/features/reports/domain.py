@@ -120,6 +120,30 @@ def waitlist(signups: Sequence[Signup]) -> Table:
     return Table("waitlist", MODES, ("waitlisted", "offered"), rows)
 
 
+MOVES = ("put_on", "moved_up", "confirmed_offer", "offer_expired", "left")  # the waitlist's movements, in order
+
+
+def move_of(before: str | None, after: str) -> str | None:
+    """Which waitlist movement a change of status is, if any (a place taken at once is none)."""
+    if after == "waitlisted":
+        return "put_on" if before != "waitlisted" else None
+    if before == "waitlisted":
+        return "moved_up" if after in ("confirmed", "offered") else "left"
+    if before == "offered":
+        return {"confirmed": "confirmed_offer", "expired": "offer_expired"}.get(after)
+    return None
+
+
+def waitlist_moves(moves: Mapping[tuple[str | None, str], int]) -> Table:
+    """How often members were put on the waitlist, moved up from it, confirmed or lost an offer, or left it."""
+    counts = dict.fromkeys(MOVES, 0)
+    for (before, after), count in moves.items():
+        kind = move_of(before, after)
+        if kind is not None:
+            counts[kind] += count
+    return Table("waitlist_moves", MOVES, ("moves",), tuple((counts[kind],) for kind in MOVES))
+
+
 def survey_rates(surveys: Sequence[SurveyFigures]) -> Table:
     """Recipients, answers and the response rate of each survey."""
     rows = tuple((s.recipients, s.answered, rate(s.answered, s.recipients)) for s in surveys)
@@ -200,6 +224,9 @@ class ReportService:
         onsite = sum(1 for s in signups if s.mode == "onsite" and s.status == "confirmed")
         no_shows = len(attendance.no_shows) if attendance.checkin_used and ended else None
         tables = [presence_by_mode(signups, present), presence_by_antenna(signups, present), waitlist(signups)]
+        moves = waitlist_moves(await self.events.signup_moves(event))
+        if any(count for (count,) in moves.values):  # none recorded: events from before the record, or no queue
+            tables.append(moves)
         polls = await self._polls(event, sum(1 for s in signups if s.status == "confirmed"))
         if polls.labels:
             tables.append(polls)

@@ -60,6 +60,8 @@ def label_of(table: Table, label: str, _: Translator) -> str:
         return _(f"report.mode.{label}")
     if table.name == "presence_antenna" and label == NO_ANTENNA:
         return _("report.no_antenna")
+    if table.name == "waitlist_moves":
+        return _(f"report.move.{label}")
     if table.name == "ideas":
         return _("report.label.ideas")
     return label
