@@ -14,7 +14,6 @@ import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from importlib.resources.abc import Traversable
 from typing import Any, TypeVar
@@ -26,15 +25,12 @@ import psycopg.rows
 from psycopg_pool import AsyncConnectionPool
 
 from bot.store.database import Connection, DatabaseError, Outcome, masked, runs
+from bot.store.group_commit import Batch, GroupCommit, WriteOp
 
 T = TypeVar("T")
-WriteOp = Callable[[Connection], T]
-Pending = tuple[WriteOp[Any], "asyncio.Future[Any]"]
-Batch = tuple[list[Outcome], bool]  # the ops' outcomes, and whether the transaction recorded notices
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH = 500  # bounds one transaction; bursts beyond it pipeline into the next
 RETRIES = 5  # a batch caught in a deadlock or a serialization failure is run again this many times
 RETRY_DELAY = 0.02  # seconds, doubled at each retry
 READERS = 4  # connections in the read pool
@@ -301,7 +297,7 @@ def _without(message: str, url: str) -> str:
     return message.replace(password, "***") if password else message
 
 
-class Database:
+class Database(GroupCommit[Connection]):
     """Writes go through group commit on one connection in one thread; reads use a small async pool."""
 
     def __init__(self, url: str, migrations: Sequence[Traversable] = ()) -> None:
@@ -310,15 +306,7 @@ class Database:
         self._migrations = migrations
         self._writer: WriterConnection | None = None
         self._readers: AsyncConnectionPool[psycopg.AsyncConnection[Row]] | None = None
-        # One thread owns the writer connection: each batch costs one hop to it, not one per statement.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phosphore-pg-writer")
-        self._pending: list[Pending] = []
-        self._in_flight: asyncio.Future[Batch] | None = None
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self.commits = 0
-        # Called after each commit that recorded notices (the outbox), so they go out at once.
-        self.on_notices: list[Callable[[], None]] = []
+        super().__init__("phosphore-pg-writer")
 
     async def open(self) -> None:
         """Connect the writer, apply migrations, open the read pool and start the committer."""
@@ -387,45 +375,9 @@ class Database:
             await asyncio.get_running_loop().run_in_executor(self._executor, writer.raw.close)
         self._executor.shutdown(wait=True)
 
-    async def write(self, op: WriteOp[T]) -> T:
-        """Run `op` inside the next group transaction; return once that transaction is committed."""
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._pending.append((op, future))
-        if self._in_flight is None:
-            self._start_batch()  # an idle writer starts at once; a busy one takes everything waiting next
-        return await future
-
-    def _start_batch(self) -> None:
-        """Hand the waiting writes to the writer thread as one transaction."""
-        if not self._pending:
-            self._in_flight = None
-            self._idle.set()
-            return
-        batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-        self._idle.clear()
-        loop = asyncio.get_running_loop()
-        self._in_flight = loop.run_in_executor(self._executor, self._run_batch, [op for op, _ in batch])
-        self._in_flight.add_done_callback(lambda done: self._batch_done(batch, done))
-
-    def _batch_done(self, batch: list[Pending], done: asyncio.Future[Batch]) -> None:
-        """Start the next batch, then answer this one's callers (so the writer never waits for them)."""
-        self._start_batch()
-        noticed = False
-        try:
-            outcomes, noticed = done.result()
-        except Exception as error:  # the commit itself failed: nobody's write is durable
-            log.error("group commit failed: %s", _without(str(error), self.url))
-            outcomes = [(False, error)] * len(batch)
-        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
-            if future.cancelled():
-                continue
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
-        if noticed:
-            for listener in self.on_notices:
-                listener()
+    def _commit_failed(self, error: Exception) -> None:
+        """Log a transaction that could not commit, the server's password taken out."""
+        log.error("group commit failed: %s", _without(str(error), self.url))
 
     def _run_batch(self, ops: Sequence[WriteOp[Any]]) -> Batch:
         """Run the ops in one transaction, again if PostgreSQL asks for it (deadlock, serialization)."""

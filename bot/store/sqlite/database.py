@@ -7,7 +7,6 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -16,16 +15,14 @@ from typing import Any, TypeVar
 import aiosqlite
 
 from bot.store.database import Outcome, runs
+from bot.store.group_commit import Batch, GroupCommit
 
 T = TypeVar("T")
 WriteOp = Callable[[sqlite3.Connection], T]
-Pending = tuple[WriteOp[Any], "asyncio.Future[Any]"]
-Batch = tuple[list[Outcome], bool]  # the ops' outcomes, and whether the transaction recorded notices
 
 log = logging.getLogger(__name__)
 
 WAL_SWITCH_TIMEOUT = 5.0  # seconds, as the busy timeout
-MAX_BATCH = 500  # bounds one transaction; bursts beyond it pipeline into the next
 PRAGMAS = (
     # NORMAL in WAL mode: a commit survives the process being killed; only a power cut
     # can lose the last transactions. `synchronous = "full"` in config trades speed for that.
@@ -122,7 +119,7 @@ def migrate(conn: sqlite3.Connection, folders: Sequence[Traversable] = ()) -> in
     return current
 
 
-class Database:
+class Database(GroupCommit[sqlite3.Connection]):
     """Writes go through group commit on one connection; reads use a separate aiosqlite one."""
 
     def __init__(self, path: str | Path, synchronous: str = "NORMAL", migrations: Sequence[Traversable] = ()) -> None:
@@ -131,16 +128,7 @@ class Database:
         self._synchronous = synchronous
         self._writer: sqlite3.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
-        # One thread owns the writer connection: each batch costs one hop to it, not one per statement.
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="phosphore-db-writer")
-        self._pending: list[Pending] = []
-        self._in_flight: asyncio.Future[Batch] | None = None
-        self._starting = False  # a batch will start at the end of this turn of the loop
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self.commits = 0
-        # Called after each commit that recorded notices (the outbox), so they go out at once.
-        self.on_notices: list[Callable[[], None]] = []
+        super().__init__("phosphore-db-writer")
 
     async def open(self) -> None:
         """Open both connections, apply migrations and start the committer."""
@@ -183,53 +171,6 @@ class Database:
             writer, self._writer = self._writer, None
             await asyncio.get_running_loop().run_in_executor(self._executor, writer.close)
         self._executor.shutdown(wait=True)
-
-    async def write(self, op: WriteOp[T]) -> T:
-        """Run `op` inside the next group transaction; return once that transaction is committed."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        self._pending.append((op, future))
-        if self._in_flight is None and not self._starting:
-            # An idle writer starts at the end of this turn of the loop: the writes of a burst handled
-            # in one turn share one transaction and one hand-off to the writer thread, instead of a
-            # lone first write fighting the loop for the GIL (a busy one takes everything waiting next).
-            self._starting = True
-            self._idle.clear()
-            loop.call_soon(self._start_batch)
-        return await future
-
-    def _start_batch(self) -> None:
-        """Hand the waiting writes to the writer thread as one transaction."""
-        self._starting = False
-        if not self._pending:
-            self._in_flight = None
-            self._idle.set()
-            return
-        batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-        self._idle.clear()
-        loop = asyncio.get_running_loop()
-        self._in_flight = loop.run_in_executor(self._executor, self._run_batch, [op for op, _ in batch])
-        self._in_flight.add_done_callback(lambda done: self._batch_done(batch, done))
-
-    def _batch_done(self, batch: list[Pending], done: asyncio.Future[Batch]) -> None:
-        """Start the next batch, then answer this one's callers (so the writer never waits for them)."""
-        self._start_batch()
-        noticed = False
-        try:
-            outcomes, noticed = done.result()
-        except Exception as error:  # the commit itself failed: nobody's write is durable
-            log.exception("group commit failed")
-            outcomes = [(False, error)] * len(batch)
-        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
-            if future.cancelled():
-                continue
-            if ok:
-                future.set_result(value)
-            else:
-                future.set_exception(value)
-        if noticed:
-            for listener in self.on_notices:
-                listener()
 
     def _run_batch(self, ops: Sequence[WriteOp[Any]]) -> Batch:
         """Run the ops in one transaction; one failing op spares the others."""
